@@ -1,0 +1,135 @@
+/**
+ * Typed errors. Every error a user can cause carries a stable `code`, the exit
+ * code the CLI maps it to, and a `hint` that says what to do. Only cli/main.ts
+ * and the agent's job runner turn these into exits and log lines.
+ */
+export interface CairnErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class CairnError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  readonly hint?: string;
+
+  constructor(code: string, message: string, exitCode = 1, opts: CairnErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+    this.hint = opts.hint;
+  }
+}
+
+/** Bad flags, bad config: exit 2. */
+export class UsageError extends CairnError {
+  constructor(message: string, opts: CairnErrorOptions = {}) {
+    super("E_USAGE", message, 2, opts);
+  }
+}
+
+export class ConfigError extends CairnError {
+  readonly file?: string;
+  readonly line?: number;
+  readonly path?: string;
+  constructor(message: string, where: { file?: string; line?: number; path?: string } = {}, opts: CairnErrorOptions = {}) {
+    super("E_CONFIG", message, 2, opts);
+    this.file = where.file;
+    this.line = where.line;
+    this.path = where.path;
+  }
+}
+
+/** An object failed authentication, hashing or decoding. Names the object and its kind. */
+export class IntegrityError extends CairnError {
+  readonly objectKey: string;
+  readonly kind: string;
+  constructor(kind: string, objectKey: string, message: string, opts: CairnErrorOptions = {}) {
+    super("E_INTEGRITY", `${kind} ${objectKey}: ${message}`, 1, {
+      hint: opts.hint ?? "run `cairn check --read-data` to see every damaged object",
+      cause: opts.cause,
+    });
+    this.objectKey = objectKey;
+    this.kind = kind;
+  }
+}
+
+/** The key given does not open this repository or object. */
+export class WrongKeyError extends CairnError {
+  constructor(message: string, opts: CairnErrorOptions = {}) {
+    super("E_WRONG_KEY", message, 1, opts);
+  }
+}
+
+/** An operation needs the restore identity, which the caller did not provide. */
+export class IdentityRequiredError extends CairnError {
+  constructor(operation: string) {
+    super("E_IDENTITY_REQUIRED", `${operation} needs the restore identity`, 2, {
+      hint: "pass --identity FILE (or set CAIRN_IDENTITY_FILE) with the AGE-SECRET-KEY-1... identity the repository was initialised for",
+    });
+  }
+}
+
+export class StorageError extends CairnError {
+  readonly backend: string;
+  readonly key?: string;
+  readonly status?: number;
+  readonly retryable: boolean;
+  constructor(
+    backend: string,
+    key: string | undefined,
+    message: string,
+    info: { status?: number; retryable?: boolean } & CairnErrorOptions = {},
+  ) {
+    super("E_STORAGE", `${backend}${key ? ` ${key}` : ""}: ${message}`, 1, info);
+    this.backend = backend;
+    this.key = key;
+    this.status = info.status;
+    this.retryable = info.retryable ?? false;
+  }
+}
+
+/** get/head of an object that does not exist. */
+export class NotFoundError extends StorageError {
+  constructor(backend: string, key: string, opts: CairnErrorOptions = {}) {
+    super(backend, key, "object not found", { status: 404, retryable: false, ...opts });
+  }
+}
+
+/** Conditional create found the object already there. */
+export class AlreadyExistsError extends StorageError {
+  constructor(backend: string, key: string) {
+    super(backend, key, "object already exists", { status: 409, retryable: false });
+  }
+}
+
+/** A source (file, directory, dump command) could not be read. */
+export class SourceError extends CairnError {
+  readonly path: string;
+  constructor(path: string, message: string, opts: CairnErrorOptions = {}) {
+    super("E_SOURCE", `${path}: ${message}`, 1, opts);
+    this.path = path;
+  }
+}
+
+export class RepositoryError extends CairnError {
+  constructor(message: string, opts: CairnErrorOptions = {}) {
+    super("E_REPOSITORY", message, 1, opts);
+  }
+}
+
+/** Restore refused an entry (unsafe name, collision, escape attempt). */
+export class UnsafePathError extends CairnError {
+  readonly entry: string;
+  constructor(entry: string, message: string) {
+    super("E_UNSAFE_PATH", `${JSON.stringify(entry)}: ${message}`, 1);
+    this.entry = entry;
+  }
+}
+
+export class AbortedError extends CairnError {
+  constructor(message = "operation aborted") {
+    super("E_ABORTED", message, 1);
+  }
+}
