@@ -1,0 +1,64 @@
+import { Command, Option } from "commander";
+import { backupPaths } from "../../pipeline/backup.js";
+import { UsageError } from "../../errors.js";
+import { cacheDirFor, humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { ProgressDisplay } from "../progress-display.js";
+import { onInterrupt } from "../signals.js";
+
+interface BackupOpts extends RepoOpts {
+  host?: string;
+  tag: string[];
+  time?: string;
+  exclude: string[];
+  noCache?: boolean;
+  cache?: boolean;
+}
+
+/** Exit code when the snapshot was written but some files could not be read. */
+export const EXIT_PARTIAL = 3;
+
+export function backupCommand(): Command {
+  const cmd = new Command("backup").description("back up files and directories as a new snapshot").argument("<path...>");
+  repoOptions(cmd, false)
+    .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
+    .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option("--time <iso>", "snapshot time (default: now), e.g. 2026-01-31T12:00:00Z")
+    .option("--exclude <glob>", "exclude pattern (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option("--no-cache", "do not use or write the local parent cache (re-reads every file)")
+    .addOption(new Option("--json", "progress and summary as JSON lines"))
+    .action(async (paths: string[], o: BackupOpts) => {
+      const time = o.time ? new Date(o.time) : undefined;
+      if (time && Number.isNaN(time.getTime())) throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
+      const repo = await openRepo(o);
+      const display = new ProgressDisplay(o.json === true);
+      const abort = new AbortController();
+      const off = onInterrupt(abort);
+      try {
+        const r = await backupPaths(repo, paths, {
+          host: o.host,
+          tags: o.tag,
+          time,
+          excludes: o.exclude,
+          cacheDir: o.cache === false ? undefined : cacheDirFor(o, repo.config.id),
+          signal: abort.signal,
+          onProgress: (c) => display.update(c),
+          onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`)),
+        });
+        display.done();
+        const s = r.summary;
+        if (o.json) printJson({ type: "summary", snapshot: r.snapshotId, ...s, unreadable: r.warnings });
+        else {
+          process.stdout.write(
+            `snapshot ${r.snapshotId.slice(0, 8)} saved\n` +
+              `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} dirs\n` +
+              `read ${humanBytes(s.bytesRead)} of ${humanBytes(s.bytesTotal)}; added ${humanBytes(s.bytesAdded)} (${humanBytes(s.bytesStored)} stored) in ${s.packsUploaded} packs; ${s.durationSeconds.toFixed(1)} s\n`,
+          );
+          if (r.warnings.length > 0) process.stdout.write(`${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${w.path}: ${w.message}\n`).join("")}`);
+        }
+        if (r.warnings.length > 0) process.exitCode = EXIT_PARTIAL;
+      } finally {
+        off();
+      }
+    });
+  return cmd;
+}

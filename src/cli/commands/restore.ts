@@ -1,0 +1,42 @@
+import { Command } from "commander";
+import { restoreSnapshot } from "../../restore/restore-tree.js";
+import type { BlobId } from "../../ids.js";
+import { UsageError } from "../../errors.js";
+import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { onInterrupt } from "../signals.js";
+
+interface RestoreOpts extends RepoOpts {
+  target?: string;
+  include: string[];
+}
+
+export function restoreCommand(): Command {
+  const cmd = new Command("restore").description("restore a snapshot into a directory (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest");
+  return repoOptions(cmd)
+    .option("-t, --target <dir>", "directory to restore into (created if missing; should be empty)")
+    .option("--include <path>", "restore only this path of the snapshot (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option("--json", "JSON output")
+    .action(async (ref: string, o: RestoreOpts) => {
+      if (!o.target) throw new UsageError("--target is required");
+      const repo = await openRepo(o);
+      repo.requireIdentity("restore");
+      const snap = await repo.findSnapshot(ref);
+      const abort = new AbortController();
+      const off = onInterrupt(abort);
+      try {
+        const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target, {
+          include: o.include.length ? o.include : undefined,
+          signal: abort.signal,
+          onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`)),
+        });
+        if (o.json) printJson({ type: "summary", snapshot: snap.id, ...r });
+        else {
+          process.stdout.write(`restored snapshot ${snap.id.slice(0, 8)} to ${o.target}: ${r.files} files, ${r.dirs} dirs, ${humanBytes(r.bytes)}\n`);
+          for (const e of r.errors) process.stderr.write(`error: ${e.path}: ${e.message}\n`);
+        }
+        if (r.errors.length > 0) process.exitCode = 1;
+      } finally {
+        off();
+      }
+    });
+}

@@ -1,0 +1,18 @@
+import { Command } from "commander";
+import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+
+export function snapshotsCommand(): Command {
+  const cmd = new Command("snapshots").description("list snapshots (needs only the agent key)");
+  return repoOptions(cmd, false)
+    .option("--json", "JSON output")
+    .action(async (o: RepoOpts) => {
+      const repo = await openRepo(o);
+      const snaps = await repo.listSnapshots();
+      if (o.json) return printJson(snaps);
+      for (const s of snaps) {
+        const size = s.summary ? humanBytes(s.summary.bytesTotal) : "";
+        process.stdout.write(`${s.id.slice(0, 8)}  ${s.time}  ${s.host}  ${size.padStart(10)}  ${s.paths.join(",")}${s.tags.length ? `  [${s.tags.join(",")}]` : ""}\n`);
+      }
+      process.stdout.write(`${snaps.length} snapshot(s)\n`);
+    });
+}

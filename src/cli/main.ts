@@ -1,0 +1,60 @@
+import { Command, CommanderError } from "commander";
+import { CairnError } from "../errors.js";
+import { backupCommand } from "./commands/backup.js";
+import { checkCommand } from "./commands/check.js";
+import { dumpCommand } from "./commands/dump.js";
+import { initCommand } from "./commands/init.js";
+import { keyCommand } from "./commands/key.js";
+import { lsCommand } from "./commands/ls.js";
+import { restoreCommand } from "./commands/restore.js";
+import { snapshotsCommand } from "./commands/snapshots.js";
+
+export function buildProgram(): Command {
+  const program = new Command("cairn")
+    .description("encrypted, deduplicating backups for offsite disaster recovery")
+    .version("0.1.0")
+    .exitOverride()
+    .showHelpAfterError();
+  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand()]) {
+    program.addCommand(c);
+  }
+  for (const c of program.commands) exitOverrideDeep(c);
+  return program;
+}
+
+function exitOverrideDeep(c: Command): void {
+  c.exitOverride();
+  for (const s of c.commands) exitOverrideDeep(s);
+}
+
+/**
+ * The one place errors become exit codes: 0 ok, 1 runtime failure, 2 usage or
+ * config error, 3 backup written but some files unreadable.
+ */
+export async function main(argv: string[]): Promise<number> {
+  process.exitCode = undefined;
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    return report(e);
+  }
+}
+
+function report(e: unknown): number {
+  if (e instanceof CommanderError) {
+    return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof CairnError) {
+    process.stderr.write(`cairn: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ""}`);
+    if (process.env.CAIRN_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "ENOSPC") {
+    process.stderr.write(`cairn: no space left on device${err.path ? ` (${err.path})` : ""}: ${err.message}\n  hint: free space and run again; nothing partial was recorded\n`);
+    return 1;
+  }
+  process.stderr.write(`cairn: unexpected error: ${err?.stack ?? String(e)}\n`);
+  return 1;
+}

@@ -1,0 +1,38 @@
+import type { BackupCounters } from "../pipeline/progress.js";
+import { humanBytes } from "./common.js";
+
+/**
+ * Progress on a terminal: one line redrawn in place (files, bytes, rate, ETA
+ * when the total is known). Off a terminal, or with --json, JSON lines.
+ */
+export class ProgressDisplay {
+  private readonly started = Date.now();
+  private lastLen = 0;
+
+  constructor(private readonly json: boolean, private readonly tty = process.stderr.isTTY === true, private totalBytes?: number) {}
+
+  setTotal(bytes: number): void {
+    this.totalBytes = bytes;
+  }
+
+  update(c: Readonly<BackupCounters> & { bytesUploaded: number }): void {
+    const secs = (Date.now() - this.started) / 1000;
+    const rate = secs > 0 ? c.bytesRead / secs : 0;
+    if (this.json) {
+      process.stdout.write(JSON.stringify({ type: "progress", elapsedSeconds: secs, ...c, bytesPerSecond: Math.round(rate) }) + "\n");
+      return;
+    }
+    if (!this.tty) return;
+    const files = c.filesNew + c.filesChanged + c.filesUnchanged;
+    const done = c.bytesTotal;
+    let eta = "";
+    if (this.totalBytes && rate > 0 && this.totalBytes > done) eta = ` ETA ${Math.ceil((this.totalBytes - done) / Math.max(rate, 1))}s`;
+    const line = `${files} files, ${humanBytes(c.bytesRead)} read, ${humanBytes(c.bytesUploaded)} uploaded, ${humanBytes(rate)}/s${eta}`;
+    process.stderr.write(`\r${line.padEnd(this.lastLen)}`);
+    this.lastLen = line.length;
+  }
+
+  done(): void {
+    if (this.tty && !this.json && this.lastLen > 0) process.stderr.write("\n");
+  }
+}

@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+import { CairnError } from "../errors.js";
+import type { BlobId } from "../ids.js";
+import { ageDecrypt } from "../crypto/age-file.js";
+import { decompressBlob } from "../compression/zstd.js";
+import { addToBlobIndex, openIndex } from "./index-file.js";
+import { DATA_PREFIX, idOfKey, INDEX_PREFIX, KEYS_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, packKey } from "./layout.js";
+import { decodeTrailer } from "./pack-format.js";
+import type { Repository } from "./repository.js";
+import { openSnapshot, type Snapshot } from "./snapshot-record.js";
+
+export interface CheckProblem {
+  kind: string;
+  key: string;
+  message: string;
+  snapshots?: string[];
+}
+
+export interface CheckReport {
+  problems: CheckProblem[];
+  objects: number;
+  bytesHashed: number;
+  snapshots: number;
+  packs: number;
+  blobsVerified: number;
+  /** Data packs whose contents were not decrypted (no identity). */
+  dataPacksSkipped: number;
+}
+
+export interface CheckOptions {
+  readData?: boolean;
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+}
+
+const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, DATA_PREFIX, META_PREFIX];
+
+/**
+ * Verify a repository: every content-named object hashes to its name (no key
+ * needed), metadata opens with the agent key, every blob a snapshot reaches
+ * (walked through skeletons) is indexed in a pack that exists; with
+ * `readData`, every pack is decrypted and every blob checked against its ID.
+ */
+export async function checkRepository(repo: Repository, o: CheckOptions = {}): Promise<CheckReport> {
+  const r: CheckReport = { problems: [], objects: 0, bytesHashed: 0, snapshots: 0, packs: 0, blobsVerified: 0, dataPacksSkipped: 0 };
+  const stored = await hashEverything(repo, r, o);
+  const snapshots = await loadSnapshots(repo, r);
+  await loadIndexes(repo, r);
+  const badPacks = checkIndexedPacks(repo, stored, r);
+  await walkSnapshots(repo, snapshots, badPacks, r);
+  if (o.readData) await readAllPacks(repo, stored, badPacks, r, o);
+  return r;
+}
+
+async function hashEverything(repo: Repository, r: CheckReport, o: CheckOptions): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const prefix of CONTENT_NAMED) {
+    for await (const obj of repo.storage.list(prefix, o.signal)) {
+      r.objects++;
+      sizes.set(obj.key, obj.size);
+      const h = createHash("sha256");
+      for await (const part of await repo.storage.getStream(obj.key, o.signal)) h.update(part);
+      r.bytesHashed += obj.size;
+      if (h.digest("hex") !== idOfKey(obj.key)) r.problems.push({ kind: kindOf(obj.key), key: obj.key, message: "stored bytes do not hash to the object's name (bit rot or tampering)" });
+    }
+  }
+  return sizes;
+}
+
+function kindOf(key: string): string {
+  return key.startsWith(DATA_PREFIX) ? "data pack" : key.startsWith(META_PREFIX) ? "meta pack" : key.slice(0, key.indexOf("/")).replace(/s$/, "");
+}
+
+async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  for await (const obj of repo.storage.list(SNAPSHOTS_PREFIX)) {
+    try {
+      out.push({ ...openSnapshot(repo.agent, await repo.storage.get(obj.key), obj.key), id: idOfKey(obj.key) });
+    } catch (e) {
+      r.problems.push({ kind: "snapshot", key: obj.key, message: errorText(e) });
+    }
+  }
+  r.snapshots = out.length;
+  return out;
+}
+
+async function loadIndexes(repo: Repository, r: CheckReport): Promise<void> {
+  for await (const obj of repo.storage.list(INDEX_PREFIX)) {
+    try {
+      addToBlobIndex(repo.index, openIndex(repo.agent, await repo.storage.get(obj.key), obj.key));
+    } catch (e) {
+      r.problems.push({ kind: "index", key: obj.key, message: errorText(e) });
+    }
+  }
+}
+
+function checkIndexedPacks(repo: Repository, stored: Map<string, number>, r: CheckReport): Set<number> {
+  const bad = new Set<number>();
+  for (let i = 0; i < repo.index.packCount; i++) {
+    const p = repo.index.pack(i);
+    const key = packKey(p.kind, p.id);
+    const size = stored.get(key);
+    if (size === undefined) {
+      bad.add(i);
+      r.problems.push({ kind: `${p.kind} pack`, key, message: "indexed pack is missing from storage" });
+    } else if (size !== p.size) {
+      bad.add(i);
+      r.problems.push({ kind: `${p.kind} pack`, key, message: `size ${size} differs from the indexed ${p.size} (truncated?)` });
+    }
+  }
+  r.packs = repo.index.packCount;
+  return bad;
+}
+
+/** Walk every snapshot's skeletons; name each unreachable blob and the snapshots that need it. */
+async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<number>, r: CheckReport): Promise<void> {
+  const missing = new Map<string, CheckProblem>();
+  const report = (id: string, snap: string, message: string) => {
+    const p = missing.get(id) ?? { kind: "blob", key: id, message, snapshots: [] };
+    if (!p.snapshots!.includes(snap)) p.snapshots!.push(snap);
+    missing.set(id, p);
+  };
+  const usable = (id: string, snap: string): boolean => {
+    const loc = repo.index.get(id as BlobId);
+    if (!loc) report(id, snap, "referenced but not in any index");
+    else if (badPacks.has(loc.packIndex)) report(id, snap, `its pack ${repo.index.pack(loc.packIndex).id} is missing or damaged`);
+    return !!loc && !badPacks.has(loc.packIndex);
+  };
+  for (const s of snaps) {
+    const seen = new Set<string>();
+    const stack = [s.skeleton];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id) || !usable(id, s.id)) continue;
+      seen.add(id);
+      try {
+        const sk = await repo.loadSkeleton(id as BlobId);
+        usable(sk.tree, s.id);
+        for (const d of sk.data) usable(d, s.id);
+        stack.push(...sk.children);
+      } catch (e) {
+        report(id, s.id, `skeleton unreadable: ${errorText(e)}`);
+      }
+    }
+  }
+  r.problems.push(...missing.values());
+}
+
+async function readAllPacks(repo: Repository, stored: Map<string, number>, badPacks: Set<number>, r: CheckReport, o: CheckOptions): Promise<void> {
+  const total = repo.index.packCount;
+  for (let i = 0; i < total; i++) {
+    o.onProgress?.(i, total);
+    const p = repo.index.pack(i);
+    const key = packKey(p.kind, p.id);
+    if (badPacks.has(i) || !stored.has(key)) continue;
+    const identities = p.kind === "meta" ? [repo.agent.identity] : repo.identities;
+    if (!identities) {
+      r.dataPacksSkipped++;
+      continue;
+    }
+    try {
+      const plain = ageDecrypt(await repo.storage.get(key), identities, key);
+      for (const e of decodeTrailer(plain, key)) {
+        const blob = plain.subarray(e.offset, e.offset + e.length);
+        const raw = e.compressed ? decompressBlob(blob, e.rawLength, key) : blob;
+        const id = e.id.toString("hex");
+        if (repo.agent.blobId(e.type, raw) !== id) r.problems.push({ kind: "blob", key: `${id} in ${key}`, message: "content does not match its id" });
+        else r.blobsVerified++;
+      }
+    } catch (e) {
+      r.problems.push({ kind: `${p.kind} pack`, key, message: errorText(e) });
+    }
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof CairnError || e instanceof Error ? e.message : String(e);
+}

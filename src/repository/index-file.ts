@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { IntegrityError } from "../errors.js";
+import type { AgentKey } from "../crypto/agent-key.js";
+import { seal, unseal } from "../crypto/sealed.js";
+import { compressBlob, decompressBlob } from "../compression/zstd.js";
+import { asBlobId, BlobType } from "../ids.js";
+import type { BlobIndex } from "./blob-index.js";
+import { decodeJson, encodeJson } from "./json-body.js";
+import type { UploadedPack } from "./pack-writer.js";
+
+/**
+ * Index files (`index/<sha256>`, docs/FORMAT.md §Index): sealed with the agent
+ * key; body = u8 flags (bit 0: zstd) || u32le raw JSON length || JSON, zstd-compressed when flagged. Each lists packs and the blobs
+ * they hold, so the agent can dedup, check and prune without the identity.
+ */
+const BlobRow = z.tuple([z.number().int(), z.string().regex(/^[0-9a-f]{64}$/), z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1)])]);
+const PackRow = z.object({
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  kind: z.enum(["data", "meta"]),
+  size: z.number().int().positive(),
+  headerLength: z.number().int().positive(),
+  blobs: z.array(BlobRow),
+});
+const IndexSchema = z.object({ version: z.literal(1), packs: z.array(PackRow) });
+export type IndexBody = z.infer<typeof IndexSchema>;
+export type IndexPack = z.infer<typeof PackRow>;
+
+/** An index larger than this (raw JSON) is refused: bounds memory on a hostile object. */
+const MAX_INDEX_JSON = 1024 * 1024 * 1024;
+
+export function indexPackOf(p: UploadedPack): IndexPack {
+  return {
+    id: p.id,
+    kind: p.kind,
+    size: p.size,
+    headerLength: p.headerLength,
+    blobs: p.entries.map((e) => [e.type, e.id.toString("hex"), e.offset, e.length, e.rawLength, e.compressed ? 1 : 0]),
+  };
+}
+
+export function sealIndex(agent: AgentKey, packs: readonly IndexPack[]): Buffer {
+  const json = encodeJson({ version: 1, packs });
+  const { bytes, compressed } = compressBlob(json, 3);
+  const head = Buffer.alloc(5);
+  head[0] = compressed ? 1 : 0;
+  head.writeUInt32LE(json.byteLength, 1);
+  return seal(agent, "index", Buffer.concat([head, bytes]));
+}
+
+export function openIndex(agent: AgentKey, file: Uint8Array, what: string): IndexBody {
+  const body = unseal(agent, "index", file, what);
+  if (body.byteLength < 5) throw new IntegrityError("index", what, "too short");
+  const rawLength = body.readUInt32LE(1);
+  if (rawLength > MAX_INDEX_JSON) throw new IntegrityError("index", what, `claims ${rawLength} bytes of JSON`);
+  const stored = body.subarray(5);
+  const json = body[0] & 1 ? decompressBlob(stored, rawLength, what) : stored;
+  const r = IndexSchema.safeParse(decodeJson(json, "index", what));
+  if (!r.success) throw new IntegrityError("index", what, r.error.message);
+  return r.data;
+}
+
+/** Load an index file's packs into the in-memory index. */
+export function addToBlobIndex(index: BlobIndex, body: IndexBody): void {
+  for (const p of body.packs) {
+    const packIndex = index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
+    for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
+      index.add(asBlobId(id), { type: type as BlobType, packIndex, offset, length, rawLength, compressed: compressed === 1 });
+    }
+  }
+}

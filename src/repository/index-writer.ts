@@ -1,0 +1,43 @@
+import type { AgentKey } from "../crypto/agent-key.js";
+import type { Storage } from "../storage/storage.js";
+import { indexPackOf, sealIndex, type IndexPack } from "./index-file.js";
+import { indexKey } from "./layout.js";
+import type { UploadedPack } from "./pack-writer.js";
+import { sha256Hex } from "./sha256.js";
+
+/**
+ * Writes index files for packs as they are uploaded. An index file goes out
+ * every `packsPerIndex` packs, so a backup killed midway leaves most of its
+ * uploaded packs indexed and the next run reuses them (RELIABILITY S1).
+ */
+export class IndexWriter {
+  private pending: IndexPack[] = [];
+  private writes: Promise<void>[] = [];
+  readonly written: string[] = [];
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly agent: AgentKey,
+    private readonly packsPerIndex = 8,
+  ) {}
+
+  add(pack: UploadedPack): void {
+    this.pending.push(indexPackOf(pack));
+    if (this.pending.length >= this.packsPerIndex) this.writes.push(this.writeOut());
+  }
+
+  /** Write whatever is pending and wait for every index write. */
+  async finish(): Promise<void> {
+    if (this.pending.length > 0) this.writes.push(this.writeOut());
+    await Promise.all(this.writes);
+  }
+
+  private async writeOut(): Promise<void> {
+    const packs = this.pending;
+    this.pending = [];
+    const file = sealIndex(this.agent, packs);
+    const id = sha256Hex(file);
+    await this.storage.put(indexKey(id), file);
+    this.written.push(id);
+  }
+}

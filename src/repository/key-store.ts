@@ -1,0 +1,63 @@
+import { RepositoryError, WrongKeyError } from "../errors.js";
+import type { AgentKey } from "../crypto/agent-key.js";
+import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
+import type { Storage } from "../storage/storage.js";
+import { idOfKey, keyFileKey, KEYS_PREFIX } from "./layout.js";
+import { keyFileAuthentic, keyFileRecipients, makeKeyFile, parseKeyFile, unwrapAgentKey, type KeyFile } from "./key-ring.js";
+import { sha256Hex } from "./sha256.js";
+
+export interface StoredKeyFile extends KeyFile {
+  objectId: string;
+}
+
+/** Reads and rotates key files (`keys/`). Writes the new key file before deleting old ones, so a crash never leaves none. */
+export class KeyStore {
+  constructor(private readonly storage: Storage) {}
+
+  async all(): Promise<StoredKeyFile[]> {
+    const out: StoredKeyFile[] = [];
+    for await (const o of this.storage.list(KEYS_PREFIX)) {
+      const id = idOfKey(o.key);
+      out.push({ ...parseKeyFile(await this.storage.get(o.key), o.key), objectId: id });
+    }
+    return out.sort((a, b) => b.seq - a.seq);
+  }
+
+  /** The newest key file whose recipient list the agent key authenticates. */
+  async current(agent: AgentKey): Promise<StoredKeyFile> {
+    const files = await this.all();
+    const valid = files.find((k) => keyFileAuthentic(agent, k));
+    if (!valid) {
+      throw new RepositoryError(files.length === 0 ? "repository has no key file (keys/)" : "no key file in keys/ is authenticated by this agent key", {
+        hint: "the repository may be damaged; restore keys/ from a mirror, or re-run `cairn key add` with the agent key",
+      });
+    }
+    return valid;
+  }
+
+  async recipients(agent: AgentKey): Promise<AgeRecipient[]> {
+    return keyFileRecipients(await this.current(agent));
+  }
+
+  /** Unwrap the agent key from any key file with one of the identities. */
+  async unwrap(identities: readonly AgeIdentity[]): Promise<AgentKey> {
+    for (const k of await this.all()) {
+      const agent = unwrapAgentKey(k, identities, keyFileKey(k.objectId));
+      if (agent && keyFileAuthentic(agent, k)) return agent;
+    }
+    throw new WrongKeyError("none of the given identities can open this repository's key files", {
+      hint: "check --identity / CAIRN_IDENTITY_FILE: it must be an identity whose recipient was given to `cairn init` or `cairn key add`",
+    });
+  }
+
+  /** Write a key file for `recipients` with the next sequence number, then remove the older ones. */
+  async replace(agent: AgentKey, recipients: readonly AgeRecipient[], now: Date): Promise<string> {
+    const old = await this.all();
+    const seq = old.length === 0 ? 0 : old[0].seq + 1;
+    const bytes = makeKeyFile(agent, recipients, seq, now);
+    const id = sha256Hex(bytes);
+    await this.storage.put(keyFileKey(id), bytes);
+    for (const k of old) if (k.objectId !== id) await this.storage.delete(keyFileKey(k.objectId));
+    return id;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Object keys in a repository (docs/FORMAT.md §Layout). Every object except
+ * `config` is named by the SHA-256 of its stored bytes, so anyone can verify
+ * storage without a key.
+ */
+export const CONFIG_KEY = "config";
+export const KEYS_PREFIX = "keys/";
+export const DATA_PREFIX = "data/";
+export const META_PREFIX = "meta/";
+export const INDEX_PREFIX = "index/";
+export const SNAPSHOTS_PREFIX = "snapshots/";
+
+export type PackKind = "data" | "meta";
+
+/** Packs fan out over 256 directories so a local directory never holds millions of entries. */
+export function packKey(kind: PackKind, id: string): string {
+  return `${kind === "data" ? DATA_PREFIX : META_PREFIX}${id.slice(0, 2)}/${id}`;
+}
+
+export function indexKey(id: string): string {
+  return `${INDEX_PREFIX}${id}`;
+}
+
+export function snapshotKey(id: string): string {
+  return `${SNAPSHOTS_PREFIX}${id}`;
+}
+
+export function keyFileKey(id: string): string {
+  return `${KEYS_PREFIX}${id}`;
+}
+
+/** The id (last path component) of an object key. */
+export function idOfKey(key: string): string {
+  return key.slice(key.lastIndexOf("/") + 1);
+}

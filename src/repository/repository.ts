@@ -1,0 +1,185 @@
+import { IdentityRequiredError, RepositoryError, UsageError, WrongKeyError } from "../errors.js";
+import type { BlobId } from "../ids.js";
+import { BlobType } from "../ids.js";
+import { systemClock, type Clock } from "../clock.js";
+import { AgentKey } from "../crypto/agent-key.js";
+import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
+import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";
+import type { Storage } from "../storage/storage.js";
+import { BlobIndex } from "./blob-index.js";
+import { BlobReader } from "./blob-reader.js";
+import { addToBlobIndex, openIndex } from "./index-file.js";
+import { KeyStore } from "./key-store.js";
+import { CONFIG_KEY, idOfKey, INDEX_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
+import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
+import { sha256Hex } from "./sha256.js";
+import { decodeSkeleton, type Skeleton } from "./skeleton.js";
+import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "./snapshot-record.js";
+import type { Tree } from "./tree.js";
+import { decodeTree } from "./tree-codec.js";
+import { Uploader } from "./uploader.js";
+
+export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_COMPRESSION_LEVEL = 3;
+
+export interface InitOptions {
+  recipients: readonly AgeRecipient[];
+  /** Generated when absent; returned either way so the caller can save it. */
+  agentKey?: AgentKey;
+  chunker?: ChunkerParams;
+  packSize?: number;
+  compressionLevel?: number;
+  clock?: Clock;
+}
+
+export interface OpenOptions {
+  agentKey?: AgentKey;
+  identities?: readonly AgeIdentity[];
+  clock?: Clock;
+}
+
+/**
+ * A cairn repository on some storage: the facade the CLI, the agent and the
+ * library API use. Holds the agent key (always) and the restore identities
+ * (only when given), and enforces which operations need which.
+ */
+export class Repository {
+  readonly index = new BlobIndex();
+  private indexLoaded = false;
+  private readonly reader: BlobReader;
+
+  private constructor(
+    readonly storage: Storage,
+    readonly config: RepoConfig,
+    readonly agent: AgentKey,
+    readonly recipients: readonly AgeRecipient[],
+    readonly identities: readonly AgeIdentity[] | undefined,
+    readonly clock: Clock,
+  ) {
+    this.reader = new BlobReader(storage, this.index, agent, identities);
+  }
+
+  /** Create a repository: key file first, then `config`, whose presence marks an initialised repository. */
+  static async init(storage: Storage, o: InitOptions): Promise<{ repo: Repository; agentKey: AgentKey }> {
+    if (o.recipients.length === 0) throw new UsageError("at least one recipient (age1...) is needed", { hint: "create one with `cairn key generate`" });
+    if (await storage.head(CONFIG_KEY)) throw new RepositoryError(`a repository already exists at ${storage.name}`, { hint: "use it, or choose another location" });
+    const clock = o.clock ?? systemClock;
+    const chunker = o.chunker ?? DEFAULT_CHUNKER_PARAMS;
+    validateChunkerParams(chunker);
+    const agentKey = o.agentKey ?? AgentKey.generate();
+    const config = newRepoConfig({ chunker, packSize: o.packSize ?? DEFAULT_PACK_SIZE, compressionLevel: o.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL, now: clock.now() });
+    await new KeyStore(storage).replace(agentKey, o.recipients, clock.now());
+    await storage.put(CONFIG_KEY, sealConfig(agentKey, config));
+    return { repo: new Repository(storage, config, agentKey, o.recipients, undefined, clock), agentKey };
+  }
+
+  static async open(storage: Storage, o: OpenOptions): Promise<Repository> {
+    const configBytes = await storage.get(CONFIG_KEY).catch((e: unknown) => {
+      if ((e as { code?: string }).code === "E_STORAGE" && (e as { status?: number }).status === 404) {
+        throw new RepositoryError(`no cairn repository at ${storage.name} (no config object)`, { hint: "check --repo / CAIRN_REPO, or create one with `cairn init`" });
+      }
+      throw e;
+    });
+    const keys = new KeyStore(storage);
+    let agent = o.agentKey;
+    if (!agent) {
+      if (!o.identities?.length) throw new UsageError("an agent key or an identity is needed to open the repository", { hint: "pass --agent-key-file (CAIRN_AGENT_KEY_FILE) or --identity (CAIRN_IDENTITY_FILE)" });
+      agent = await keys.unwrap(o.identities);
+    }
+    let config: RepoConfig;
+    try {
+      config = openConfig(agent, configBytes);
+    } catch (e) {
+      if (e instanceof WrongKeyError) throw new WrongKeyError(`the agent key does not open the repository at ${storage.name}`, { hint: "check --agent-key-file / CAIRN_AGENT_KEY: it must be the key written by `cairn init` for this repository" });
+      throw e;
+    }
+    const recipients = await keys.recipients(agent);
+    return new Repository(storage, config, agent, recipients, o.identities?.length ? o.identities : undefined, o.clock ?? systemClock);
+  }
+
+  get hasIdentity(): boolean {
+    return this.identities !== undefined;
+  }
+
+  requireIdentity(operation: string): void {
+    if (!this.identities) throw new IdentityRequiredError(operation);
+  }
+
+  get keys(): KeyStore {
+    return new KeyStore(this.storage);
+  }
+
+  /** Load every index file into memory (once). */
+  async loadIndex(signal?: AbortSignal): Promise<void> {
+    if (this.indexLoaded) return;
+    for await (const o of this.storage.list(INDEX_PREFIX, signal)) {
+      addToBlobIndex(this.index, openIndex(this.agent, await this.storage.get(o.key, undefined, signal), o.key));
+    }
+    this.indexLoaded = true;
+  }
+
+  /** All snapshots, oldest first. */
+  async listSnapshots(signal?: AbortSignal): Promise<Snapshot[]> {
+    const out: Snapshot[] = [];
+    for await (const o of this.storage.list(SNAPSHOTS_PREFIX, signal)) {
+      const id = idOfKey(o.key);
+      out.push({ ...openSnapshot(this.agent, await this.storage.get(o.key, undefined, signal), o.key), id });
+    }
+    return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  }
+
+  /** Resolve `latest` or a (prefix of a) snapshot id. */
+  async findSnapshot(ref: string, filter: (s: Snapshot) => boolean = () => true): Promise<Snapshot> {
+    const all = (await this.listSnapshots()).filter(filter);
+    if (ref === "latest") {
+      const last = all.at(-1);
+      if (!last) throw new RepositoryError("the repository has no snapshots yet");
+      return last;
+    }
+    const hits = all.filter((s) => s.id.startsWith(ref));
+    if (hits.length === 1) return hits[0];
+    throw new UsageError(hits.length === 0 ? `no snapshot matches ${JSON.stringify(ref)}` : `${JSON.stringify(ref)} matches ${hits.length} snapshots; give more of the id`, { hint: "list them with `cairn snapshots`" });
+  }
+
+  /**
+   * Run `fn` with a deduplicating uploader; on return every blob it added is
+   * uploaded and indexed (write order: packs, then index — FORMAT.md §Write order).
+   */
+  async withUploader<T>(fn: (up: Uploader) => Promise<T>): Promise<{ result: T; uploader: Uploader }> {
+    await this.loadIndex();
+    const up = new Uploader(this.storage, this.index, this.agent, this.recipients, this.config);
+    const result = await fn(up);
+    await up.finish();
+    return { result, uploader: up };
+  }
+
+  /** Write a snapshot record: the commit point of a backup. */
+  async saveSnapshot(record: SnapshotRecord): Promise<string> {
+    const file = sealSnapshot(this.agent, record);
+    const id = sha256Hex(file);
+    await this.storage.put(snapshotKey(id), file);
+    return id;
+  }
+
+  async readBlob(id: BlobId, signal?: AbortSignal): Promise<Buffer> {
+    await this.loadIndex(signal);
+    return this.reader.read(id, signal);
+  }
+
+  async loadTree(id: BlobId): Promise<Tree> {
+    this.requireIdentity("reading a directory tree");
+    return decodeTree(await this.readBlob(id), id);
+  }
+
+  async loadSkeleton(id: BlobId): Promise<Skeleton> {
+    return decodeSkeleton(await this.readBlob(id), id);
+  }
+
+  blobId(type: BlobType, data: Uint8Array): BlobId {
+    return this.agent.blobId(type, data);
+  }
+
+  async close(): Promise<void> {
+    await this.storage.close?.();
+  }
+}

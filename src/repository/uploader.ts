@@ -1,0 +1,81 @@
+import type { BlobId } from "../ids.js";
+import { BlobType } from "../ids.js";
+import type { AgentKey } from "../crypto/agent-key.js";
+import type { AgeRecipient } from "../crypto/age-keys.js";
+import type { Storage } from "../storage/storage.js";
+import type { BlobIndex } from "./blob-index.js";
+import { IndexWriter } from "./index-writer.js";
+import { PackWriter, type UploadedPack } from "./pack-writer.js";
+import type { RepoConfig } from "./repo-config.js";
+
+export interface UploadStats {
+  blobsNew: number;
+  blobsDeduplicated: number;
+  bytesAdded: number;
+  bytesStored: number;
+  packsUploaded: number;
+  bytesUploaded: number;
+}
+
+/**
+ * Deduplicating blob sink for one backup session: data and tree blobs go to
+ * data packs (encrypted to the recipients), skeletons to meta packs (agent
+ * key). Blobs already indexed or already queued in this session are skipped.
+ */
+export class Uploader {
+  readonly stats: UploadStats = { blobsNew: 0, blobsDeduplicated: 0, bytesAdded: 0, bytesStored: 0, packsUploaded: 0, bytesUploaded: 0 };
+  private readonly queued = new Set<string>();
+  private readonly data: PackWriter;
+  private readonly meta: PackWriter;
+  readonly indexWriter: IndexWriter;
+
+  constructor(storage: Storage, private readonly index: BlobIndex, agent: AgentKey, recipients: readonly AgeRecipient[], config: RepoConfig, maxInFlight = 2) {
+    this.indexWriter = new IndexWriter(storage, agent);
+    const common = {
+      storage,
+      packSize: config.packSize,
+      compressionLevel: config.compressionLevel,
+      maxInFlight,
+      onUploaded: (p: UploadedPack) => this.uploaded(p),
+      onBytes: (n: number) => (this.stats.bytesUploaded += n),
+    };
+    this.data = new PackWriter({ ...common, kind: "data", recipients });
+    this.meta = new PackWriter({ ...common, kind: "meta", recipients: [agent.recipient], verifyIdentity: agent.identity });
+  }
+
+  has(id: BlobId): boolean {
+    return this.queued.has(id) || this.index.has(id);
+  }
+
+  /** Store a blob unless the repository already has it; returns true when it was new. */
+  async add(type: BlobType, id: BlobId, raw: Uint8Array): Promise<boolean> {
+    if (this.has(id)) {
+      this.stats.blobsDeduplicated++;
+      return false;
+    }
+    this.queued.add(id);
+    const writer = type === BlobType.Skeleton ? this.meta : this.data;
+    const stored = await writer.add(type, id, raw);
+    this.stats.blobsNew++;
+    this.stats.bytesAdded += raw.byteLength;
+    this.stats.bytesStored += stored;
+    return true;
+  }
+
+  /** Upload everything buffered and write the index; after this the blobs are safe to reference. */
+  async finish(): Promise<void> {
+    await Promise.all([this.data.flush(), this.meta.flush()]);
+    await this.indexWriter.finish();
+  }
+
+  private uploaded(p: UploadedPack): void {
+    this.stats.packsUploaded++;
+    const packIndex = this.index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
+    for (const e of p.entries) {
+      const id = e.id.toString("hex") as BlobId;
+      this.index.add(id, { type: e.type, packIndex, offset: e.offset, length: e.length, rawLength: e.rawLength, compressed: e.compressed });
+      this.queued.delete(id);
+    }
+    this.indexWriter.add(p);
+  }
+}

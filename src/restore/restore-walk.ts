@@ -1,0 +1,95 @@
+import { mkdir } from "node:fs/promises";
+import { AbortedError } from "../errors.js";
+import type { BlobId } from "../ids.js";
+import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
+import { joinDisplay } from "./display-path.js";
+import type { IncludeFilter } from "./include-filter.js";
+import { checkAborted, recordError, type Entry, type RestoreContext } from "./restore-context.js";
+import { restoreFile } from "./restore-file.js";
+import { restoreSpecial } from "./restore-special.js";
+import { safeName } from "./safe-name.js";
+
+const SLASH = Buffer.from("/");
+
+/** A directory whose contents are to be restored. */
+export interface DirJob {
+  tree: BlobId;
+  path: Buffer;
+  /** Display path, "" for the snapshot root. */
+  display: string;
+  filter: IncludeFilter | "all";
+  /** Trees on the way down: a repeat would be a cycle (only possible with a broken reader). */
+  ancestors: ReadonlySet<BlobId>;
+}
+
+/**
+ * Restores a directory's contents depth-first. Every failure is confined to
+ * its entry: it is recorded and the walk moves on. Only abort stops the walk.
+ * Directories are only descended into when this run created them, so a path
+ * already in the target (possibly a symlink) is never written through.
+ */
+export async function restoreDir(ctx: RestoreContext, job: DirJob): Promise<void> {
+  let nodes: TreeNode[];
+  try {
+    nodes = (await ctx.reader.loadTree(job.tree)).nodes;
+  } catch (err) {
+    // Without the root tree there is nothing to restore: that is the caller's error, not an entry's.
+    if (job.display === "") throw err;
+    recordError(ctx, job.display, err);
+    return;
+  }
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    checkAborted(ctx.opts.signal);
+    await guarded(ctx, joinDisplay(job.display, nodeNameBytes(node)), () => restoreChild(ctx, job, node, seen));
+  }
+}
+
+async function restoreChild(ctx: RestoreContext, job: DirJob, node: TreeNode, seen: Set<string>): Promise<void> {
+  const raw = safeName(nodeNameBytes(node), job.display);
+  const display = joinDisplay(job.display, raw);
+  // latin1 maps bytes 1:1 to code units: an exact byte-wise key.
+  const key = raw.toString("latin1");
+  if (seen.has(key)) throw new Error("duplicate name in a snapshot directory; the first entry was kept");
+  seen.add(key);
+  const filter = job.filter === "all" ? "all" : job.filter.child(raw);
+  if (filter === undefined || (filter !== "all" && node.type !== "dir")) return;
+  const entry: Entry = { path: Buffer.concat([job.path, SLASH, raw]), display, node };
+  await restoreNode(ctx, entry, job, filter);
+}
+
+async function restoreNode(ctx: RestoreContext, e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
+  switch (e.node.type) {
+    case "dir":
+      return restoreSubdir(ctx, e, parent, filter);
+    case "file":
+      return restoreFile(ctx, e);
+    case "symlink":
+      if (e.node.target === undefined && e.node.targetB64 === undefined) throw new Error("symlink without a target");
+      ctx.symlinks.push(e);
+      return;
+    default:
+      return restoreSpecial(ctx, e);
+  }
+}
+
+async function restoreSubdir(ctx: RestoreContext, e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
+  const tree = e.node.subtree;
+  const ancestors = new Set(parent.ancestors).add(parent.tree);
+  if (tree !== undefined && ancestors.has(tree)) throw new Error("directory contains itself (tree cycle)");
+  // 0o700 while filling it: the stored mode (maybe read-only) is applied after its contents.
+  await mkdir(e.path, 0o700);
+  ctx.summary.dirs++;
+  ctx.dirs.push(e);
+  if (tree === undefined) return;
+  await restoreDir(ctx, { tree, path: e.path, display: e.display, filter, ancestors });
+}
+
+async function guarded(ctx: RestoreContext, display: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof AbortedError) throw err;
+    recordError(ctx, display, err);
+  }
+}

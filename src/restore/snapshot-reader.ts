@@ -1,0 +1,19 @@
+import type { BlobId } from "../ids.js";
+import type { Tree } from "../repository/tree.js";
+
+/**
+ * What restore, ls and dump need from a repository: trees and data blobs by id.
+ * The repository implements it; tests use an in-memory double.
+ *
+ * Contract:
+ * - `loadTree` returns a decoded, authenticated Tree, or throws IntegrityError
+ *   when the tree blob is damaged or missing. Its contents are still untrusted
+ *   input for restore: names and targets are validated by the caller.
+ * - `readBlob` returns one data blob (at most 8 MiB), verified against its id,
+ *   or throws IntegrityError when damaged or missing. Callers must not mutate
+ *   the returned bytes (a double may hand out the same buffer twice).
+ */
+export interface SnapshotReader {
+  loadTree(id: BlobId): Promise<Tree>;
+  readBlob(id: BlobId): Promise<Uint8Array>;
+}
