@@ -11,6 +11,8 @@ import type { TreeNode } from "../repository/tree.js";
 import { ExcludeMatcher } from "../sources/exclude.js";
 import { baseNode } from "../sources/fs-node.js";
 import { FileSaver } from "./file-saver.js";
+import { inlineCodec } from "../repository/pack-codec.js";
+import { WorkerCodec } from "./worker-codec.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedDir } from "./tree-builder.js";
 
@@ -24,6 +26,8 @@ export interface BackupOptions extends BackupEvents {
   /** Directory for this repository's local caches; no cache when undefined. */
   cacheDir?: string;
   signal?: AbortSignal;
+  /** Worker threads for compression and encryption; 0 runs them on the main thread. Default: one per core. */
+  workers?: number;
 }
 
 export interface BackupResult {
@@ -57,6 +61,7 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
   const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
+  const codec = o.workers === 0 ? inlineCodec : new WorkerCodec(o.workers);
   try {
     const { result: root, uploader } = await repo.withUploader(async (up) => {
       let lastTick = 0;
@@ -70,7 +75,7 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
       });
       const builder = new TreeBuilder({ agent: repo.agent, up, saver, excludes: new ExcludeMatcher(o.excludes ?? []), parentCache, cacheWriter, counters, events, signal: o.signal });
       return saveVirtual(builder, buildVirtualRoot(roots), []);
-    });
+    }, { codec });
     const s = uploader.stats;
     const summary: SnapshotSummary = { ...counters, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
     const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: roots, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
@@ -82,6 +87,7 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
     throw e;
   } finally {
     parentCache?.close();
+    await codec.close();
   }
 }
 

@@ -6,7 +6,7 @@ import { FastCdc } from "../chunker/fastcdc.js";
 import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 
-/** Read buffer size: large enough to amortise syscalls, small against the 8 MiB max chunk. */
+/** Read buffer size for large files: amortises syscalls, small against the 8 MiB max chunk. */
 const READ_BUFFER = 1024 * 1024;
 
 export interface SavedFile {
@@ -17,9 +17,17 @@ export interface SavedFile {
   changedWhileReading: boolean;
 }
 
+/** A small file read whole, ahead of its turn, so many small reads overlap. */
+export interface SmallFileRead {
+  data: Buffer;
+  after: BigIntStats;
+}
+
 /**
- * Streams one file through the chunker into the uploader. Memory is bounded
- * by the read buffer plus one chunk; nothing reads the file whole.
+ * Streams one file through the chunker into the uploader. Files below the
+ * chunker's minimum size are one chunk by definition and are read whole (and
+ * can be read ahead); larger ones are streamed, so memory is bounded by the
+ * read buffer plus one chunk.
  */
 export class FileSaver {
   private readonly chunker: FastCdc;
@@ -27,32 +35,63 @@ export class FileSaver {
   constructor(
     private readonly agent: AgentKey,
     gear: Uint32Array,
-    params: { min: number; avg: number; max: number },
+    private readonly params: { min: number; avg: number; max: number },
     private readonly up: Uploader,
     private readonly onBytes: (n: number) => void,
   ) {
     this.chunker = new FastCdc(gear, params);
   }
 
-  async save(path: Buffer, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
-    // O_NOFOLLOW is implied: `path` was lstat'ed as a regular file; a swap to a symlink fails the fstat comparison below.
+  /** Files at most this size are read whole (they cannot hold a chunk boundary). */
+  get smallFileLimit(): number {
+    return this.params.min;
+  }
+
+  async readSmall(path: Buffer, size: bigint): Promise<SmallFileRead> {
     const fh = await open(path, "r");
     try {
-      this.chunker.reset();
-      const content: BlobId[] = [];
-      let size = 0;
-      for await (const chunk of chunkStream(fh.createReadStream({ highWaterMark: READ_BUFFER, autoClose: false, signal }), this.chunker)) {
-        const id = this.agent.blobId(BlobType.Data, chunk);
-        await this.up.add(BlobType.Data, id, chunk);
-        content.push(id);
-        size += chunk.byteLength;
-        this.onBytes(chunk.byteLength);
+      // One byte more than expected, to notice a file that grew since lstat.
+      const buf = Buffer.allocUnsafe(Number(size) + 1);
+      let n = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+        if (bytesRead === 0 || (n += bytesRead) === buf.length) break;
       }
-      const after = await fh.stat({ bigint: true });
-      const changed = after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs || after.ino !== before.ino || BigInt(size) !== after.size;
-      return { content, size, changedWhileReading: changed };
+      return { data: buf.subarray(0, Math.min(n, Number(size))), after: await fh.stat({ bigint: true }) };
     } finally {
       await fh.close();
     }
   }
+
+  async storeSmall(r: SmallFileRead, before: BigIntStats): Promise<SavedFile> {
+    const content: BlobId[] = [];
+    if (r.data.byteLength > 0) content.push(await this.store(r.data));
+    return { content, size: r.data.byteLength, changedWhileReading: changed(before, r.after, r.data.byteLength) };
+  }
+
+  async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
+    const fh = await open(path, "r");
+    try {
+      const content: BlobId[] = [];
+      let size = 0;
+      for await (const chunk of chunkStream(fh.createReadStream({ highWaterMark: READ_BUFFER, autoClose: false, signal }), this.chunker)) {
+        content.push(await this.store(chunk));
+        size += chunk.byteLength;
+      }
+      return { content, size, changedWhileReading: changed(before, await fh.stat({ bigint: true }), size) };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async store(chunk: Uint8Array): Promise<BlobId> {
+    const id = this.agent.blobId(BlobType.Data, chunk);
+    await this.up.add(BlobType.Data, id, chunk);
+    this.onBytes(chunk.byteLength);
+    return id;
+  }
+}
+
+function changed(before: BigIntStats, after: BigIntStats, bytesRead: number): boolean {
+  return after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs || after.ino !== before.ino || BigInt(bytesRead) !== after.size;
 }

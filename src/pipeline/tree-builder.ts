@@ -11,7 +11,8 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import { pathKey, type ParentCacheReader, type ParentCacheWriter, type CachedFile } from "../repository/parent-cache.js";
 import { baseNode } from "../sources/fs-node.js";
 import type { ExcludeMatcher } from "../sources/exclude.js";
-import type { FileSaver } from "./file-saver.js";
+import type { FileSaver, SmallFileRead } from "./file-saver.js";
+import { ReadAhead } from "./read-ahead.js";
 import type { BackupCounters, BackupEvents } from "./progress.js";
 
 export interface SavedDir {
@@ -38,6 +39,31 @@ export interface TreeBuilderContext {
 }
 
 const SEP = Buffer.from("/");
+/** Small files read ahead of the walk; bounds memory at READ_AHEAD x the chunker's min size. */
+const READ_AHEAD = 32;
+/** Parallel lstat calls per directory: hides syscall latency on large directories. */
+const LSTAT_PARALLEL = 32;
+
+/** Per-file decisions made in walk order, before the file's turn comes. */
+interface FilePlan {
+  key: Buffer;
+  cached?: CachedFile;
+  /** Small and not known unchanged: read it whole, ahead of its turn. */
+  readAhead?: boolean;
+}
+
+async function lstatAll(paths: Buffer[]): Promise<(BigIntStats | Error)[]> {
+  const out: (BigIntStats | Error)[] = new Array(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await lstat(paths[i], { bigint: true }).catch((e: Error) => e);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LSTAT_PARALLEL, paths.length) }, worker));
+  return out;
+}
 
 /**
  * Walks directories depth-first with children in raw-byte order (the order
@@ -56,13 +82,42 @@ export class TreeBuilder {
     } catch (e) {
       this.warn(abs, `cannot list directory: ${(e as Error).message}; stored as empty`);
     }
+    const paths = names.map((n) => Buffer.concat([abs, abs.length > 1 ? SEP : Buffer.alloc(0), n]));
+    const stats = await lstatAll(paths);
+    const plans: (FilePlan | undefined)[] = new Array(names.length);
+    const ahead = new ReadAhead(names.length, READ_AHEAD, (i) => {
+      const st = stats[i];
+      return plans[i]?.readAhead && !(st instanceof Error) ? this.c.saver.readSmall(paths[i], st.size) : undefined;
+    });
     const entries: SavedEntry[] = [];
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
       if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
-      const saved = await this.saveEntry(Buffer.concat([abs, abs.length > 1 ? SEP : Buffer.alloc(0), name]), [...components, name], name);
+      const st = stats[i];
+      if (st instanceof Error) {
+        this.warn(paths[i], `vanished or unreadable: ${st.message}`);
+        continue;
+      }
+      // Plan the run of non-directories starting here (cache lookups must stay in walk order).
+      if (plans[i] === undefined && !st.isDirectory()) await this.planRun(i, paths, components, names, stats, plans);
+      const saved = await this.saveEntry(paths[i], [...components, names[i]], names[i], st, plans[i], () => ahead.take(i));
       if (saved) entries.push(saved);
     }
     return this.saveNodes(entries);
+  }
+
+  /** Look up the cache for each regular file from `start` up to the next directory, and schedule reads of small changed files. */
+  private async planRun(start: number, paths: Buffer[], components: Buffer[], names: Buffer[], stats: (BigIntStats | Error)[], plans: (FilePlan | undefined)[]): Promise<void> {
+    for (let i = start; i < names.length; i++) {
+      const st = stats[i];
+      if (st instanceof Error) continue;
+      if (st.isDirectory()) break;
+      const plan: FilePlan = { key: pathKey([...components, names[i]]) };
+      plans[i] = plan;
+      if (!st.isFile() || this.c.excludes.excluded(paths[i].toString("utf8"), false)) continue;
+      plan.cached = await this.c.parentCache?.lookup(plan.key);
+      if (plan.cached && this.unchanged(plan.cached, st)) continue;
+      plan.readAhead = st.size <= BigInt(this.c.saver.smallFileLimit);
+    }
   }
 
   /** Emit the tree and skeleton blobs for a directory's entries. */
@@ -79,7 +134,7 @@ export class TreeBuilder {
     return { tree, skeleton };
   }
 
-  async saveEntry(abs: Buffer, components: Buffer[], name: Buffer, st?: BigIntStats): Promise<SavedEntry | undefined> {
+  async saveEntry(abs: Buffer, components: Buffer[], name: Buffer, st?: BigIntStats, plan?: FilePlan, prefetched?: () => Promise<SmallFileRead | undefined>): Promise<SavedEntry | undefined> {
     try {
       st ??= await lstat(abs, { bigint: true });
     } catch (e) {
@@ -100,7 +155,11 @@ export class TreeBuilder {
       return undefined;
     }
     if (!st.isFile()) return { node };
-    return this.saveFile(abs, components, node, st);
+    if (!plan) {
+      plan = { key: pathKey(components) };
+      plan.cached = await this.c.parentCache?.lookup(plan.key);
+    }
+    return this.saveFile(abs, node, st, plan, prefetched);
   }
 
   private async saveSymlink(abs: Buffer, node: TreeNode): Promise<SavedEntry | undefined> {
@@ -115,9 +174,8 @@ export class TreeBuilder {
     }
   }
 
-  private async saveFile(abs: Buffer, components: Buffer[], node: TreeNode, st: BigIntStats): Promise<SavedEntry | undefined> {
-    const key = pathKey(components);
-    const cached = await this.c.parentCache?.lookup(key);
+  private async saveFile(abs: Buffer, node: TreeNode, st: BigIntStats, plan: FilePlan, prefetched?: () => Promise<SmallFileRead | undefined>): Promise<SavedEntry | undefined> {
+    const { cached, key } = plan;
     const counters = this.c.counters;
     if (cached && this.unchanged(cached, st)) {
       node.size = cached.size;
@@ -125,7 +183,8 @@ export class TreeBuilder {
       counters.filesUnchanged++;
     } else {
       try {
-        const saved = await this.c.saver.save(abs, st, this.c.signal);
+        const small = await prefetched?.();
+        const saved = small ? await this.c.saver.storeSmall(small, st) : await this.c.saver.saveLarge(abs, st, this.c.signal);
         node.size = saved.size;
         node.content = saved.content;
         if (saved.changedWhileReading) this.warn(abs, `file changed while it was being read; stored the ${saved.size} bytes read`);

@@ -1,14 +1,10 @@
-import { IntegrityError } from "../errors.js";
 import type { BlobId } from "../ids.js";
 import { BlobType } from "../ids.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
-import { ageEncrypt, ageDecrypt, ageHeaderLength } from "../crypto/age-file.js";
-import type { AgeIdentity } from "../crypto/age-keys.js";
-import { compressBlob, decompressBlob } from "../compression/zstd.js";
 import type { Storage } from "../storage/storage.js";
 import { encodeTrailer, type PackEntry } from "./pack-format.js";
 import { packKey, type PackKind } from "./layout.js";
-import { sha256Hex } from "./sha256.js";
+import type { CompressedBlob, PackCodec } from "./pack-codec.js";
 
 /** A pack that reached storage; the index records it. */
 export interface UploadedPack {
@@ -23,91 +19,95 @@ export interface PackWriterOptions {
   kind: PackKind;
   storage: Storage;
   recipients: readonly AgeRecipient[];
-  /** Identity able to decrypt what we write, for the verify-before-upload step (meta packs: the agent key). */
-  verifyIdentity?: AgeIdentity;
+  codec: PackCodec;
   packSize: number;
   compressionLevel: number;
-  /** Uploads in flight at once; bounds memory at about (maxInFlight + 1) * packSize. */
+  /** Blobs being compressed at once: keeps the codec's workers busy. */
+  maxCompressing: number;
+  /** Packs being sealed or uploaded at once; bounds memory at about 2 x maxInFlight x packSize. */
   maxInFlight: number;
   onUploaded(pack: UploadedPack): void;
-  onBytes?(stored: number): void;
+  onStored?(storedBytes: number): void;
+  onBytes?(uploadedBytes: number): void;
 }
 
 /**
- * Accumulates compressed blobs into a pack, seals it as an age file when it
- * reaches the target size, verifies it, and uploads it (docs/FORMAT.md §Packs).
- * Backpressure: `add` waits while `maxInFlight` uploads are running.
+ * Compresses blobs (concurrently, through the codec), gathers them into a
+ * pack, seals the pack as an age file when it reaches the target size, and
+ * uploads it (docs/FORMAT.md §Packs). Backpressure: `add` waits while too many
+ * blobs are compressing or too many packs are in flight.
  */
 export class PackWriter {
   private parts: Uint8Array[] = [];
   private entries: PackEntry[] = [];
   private bytes = 0;
+  private readonly compressing = new Set<Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
 
   constructor(private readonly o: PackWriterOptions) {}
 
-  async add(type: BlobType, id: BlobId, raw: Uint8Array): Promise<number> {
+  async add(type: BlobType, id: BlobId, raw: Uint8Array): Promise<void> {
+    while (this.compressing.size >= this.o.maxCompressing) await Promise.race(this.compressing);
+    while (this.inFlight.size >= this.o.maxInFlight) await Promise.race(this.inFlight);
     this.throwIfFailed();
-    const { bytes, compressed } = compressBlob(raw, this.o.compressionLevel);
-    // Invariant 8: never trust the compressor; a blob that does not round-trip must not be stored.
-    if (compressed && !Buffer.from(decompressBlob(bytes, raw.byteLength, id)).equals(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) {
-      throw new IntegrityError("blob", id, "compressor produced data that does not decompress to the original");
-    }
-    this.entries.push({ type, id: Buffer.from(id, "hex"), offset: this.bytes, length: bytes.byteLength, rawLength: raw.byteLength, compressed });
-    this.parts.push(bytes);
-    this.bytes += bytes.byteLength;
-    if (this.bytes >= this.o.packSize) await this.seal();
-    return bytes.byteLength;
+    const rawLength = raw.byteLength;
+    this.track(this.compressing, this.o.codec.compress(raw, this.o.compressionLevel, id).then((c) => this.append(type, id, rawLength, c)));
   }
 
   /** Seal and upload what is buffered, then wait for every upload. */
   async flush(): Promise<void> {
-    if (this.entries.length > 0) await this.seal();
-    await Promise.all(this.inFlight);
+    await drain(this.compressing);
+    this.throwIfFailed();
+    if (this.entries.length > 0) this.seal();
+    await drain(this.inFlight);
     this.throwIfFailed();
   }
 
-  private async seal(): Promise<void> {
+  /** After a failure: wait for work already started, seal nothing new. */
+  async settle(): Promise<void> {
+    await drain(this.compressing);
+    await drain(this.inFlight);
+  }
+
+  private append(type: BlobType, id: BlobId, rawLength: number, c: CompressedBlob): void {
+    this.entries.push({ type, id: Buffer.from(id, "hex"), offset: this.bytes, length: c.bytes.byteLength, rawLength, compressed: c.compressed });
+    this.parts.push(c.bytes);
+    this.bytes += c.bytes.byteLength;
+    this.o.onStored?.(c.bytes.byteLength);
+    if (this.bytes >= this.o.packSize) this.seal();
+  }
+
+  private seal(): void {
     const parts = this.parts;
     const entries = this.entries;
     this.parts = [];
     this.entries = [];
     this.bytes = 0;
     parts.push(encodeTrailer(entries));
-    const file = ageEncrypt(parts, this.o.recipients);
-    this.verify(file, parts);
-    const headerLength = ageHeaderLength(file) ?? 0;
-    const id = sha256Hex(file);
-    while (this.inFlight.size >= this.o.maxInFlight) await Promise.race(this.inFlight);
-    this.throwIfFailed();
-    const p = this.upload({ id, kind: this.o.kind, size: file.byteLength, headerLength, entries }, file);
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.track(this.inFlight, this.sealAndUpload(parts, entries));
   }
 
-  private async upload(pack: UploadedPack, file: Buffer): Promise<void> {
-    try {
-      await this.o.storage.put(packKey(pack.kind, pack.id), file);
-      this.o.onBytes?.(file.byteLength);
-      this.o.onUploaded(pack);
-    } catch (e) {
+  private async sealAndUpload(parts: Uint8Array[], entries: PackEntry[]): Promise<void> {
+    const sealed = await this.o.codec.seal(parts, this.o.recipients, `new ${this.o.kind} pack`);
+    await this.o.storage.put(packKey(this.o.kind, sealed.id), sealed.file);
+    this.o.onBytes?.(sealed.file.byteLength);
+    this.o.onUploaded({ id: sealed.id, kind: this.o.kind, size: sealed.file.byteLength, headerLength: sealed.headerLength, entries });
+  }
+
+  private track(set: Set<Promise<void>>, work: Promise<void>): void {
+    const p: Promise<void> = work.catch((e: unknown) => {
       this.failure ??= e;
-    }
-  }
-
-  /** Invariant 8: decrypt the sealed pack and compare with its plaintext before it leaves the host. */
-  private verify(file: Buffer, parts: readonly Uint8Array[]): void {
-    if (!this.o.verifyIdentity) return;
-    const plain = ageDecrypt(file, [this.o.verifyIdentity], "new pack");
-    let p = 0;
-    for (const part of parts) {
-      if (!plain.subarray(p, p + part.byteLength).equals(part)) throw new IntegrityError("pack", "new pack", "encrypted pack does not decrypt to its plaintext; not uploaded");
-      p += part.byteLength;
-    }
+    });
+    set.add(p);
+    void p.finally(() => set.delete(p));
   }
 
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
+}
+
+async function drain(set: Set<Promise<void>>): Promise<void> {
+  while (set.size > 0) await Promise.all(set);
 }

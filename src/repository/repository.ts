@@ -17,7 +17,7 @@ import { decodeSkeleton, type Skeleton } from "./skeleton.js";
 import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "./snapshot-record.js";
 import type { Tree } from "./tree.js";
 import { decodeTree } from "./tree-codec.js";
-import { Uploader } from "./uploader.js";
+import { Uploader, type UploaderOptions } from "./uploader.js";
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -145,10 +145,16 @@ export class Repository {
    * Run `fn` with a deduplicating uploader; on return every blob it added is
    * uploaded and indexed (write order: packs, then index — FORMAT.md §Write order).
    */
-  async withUploader<T>(fn: (up: Uploader) => Promise<T>): Promise<{ result: T; uploader: Uploader }> {
+  async withUploader<T>(fn: (up: Uploader) => Promise<T>, o: UploaderOptions = {}): Promise<{ result: T; uploader: Uploader }> {
     await this.loadIndex();
-    const up = new Uploader(this.storage, this.index, this.agent, this.recipients, this.config);
-    const result = await fn(up);
+    const up = new Uploader(this.storage, this.index, this.agent, this.recipients, this.config, o);
+    let result: T;
+    try {
+      result = await fn(up);
+    } catch (e) {
+      await up.abandon();
+      throw e;
+    }
     await up.finish();
     return { result, uploader: up };
   }

@@ -7,6 +7,14 @@ import type { BlobIndex } from "./blob-index.js";
 import { IndexWriter } from "./index-writer.js";
 import { PackWriter, type UploadedPack } from "./pack-writer.js";
 import type { RepoConfig } from "./repo-config.js";
+import { inlineCodec, type PackCodec } from "./pack-codec.js";
+
+export interface UploaderOptions {
+  /** Where compression and sealing run (worker threads or inline). */
+  codec?: PackCodec;
+  maxCompressing?: number;
+  maxInFlight?: number;
+}
 
 export interface UploadStats {
   blobsNew: number;
@@ -29,18 +37,21 @@ export class Uploader {
   private readonly meta: PackWriter;
   readonly indexWriter: IndexWriter;
 
-  constructor(storage: Storage, private readonly index: BlobIndex, agent: AgentKey, recipients: readonly AgeRecipient[], config: RepoConfig, maxInFlight = 2) {
+  constructor(storage: Storage, private readonly index: BlobIndex, agent: AgentKey, recipients: readonly AgeRecipient[], config: RepoConfig, o: UploaderOptions = {}) {
     this.indexWriter = new IndexWriter(storage, agent);
     const common = {
       storage,
+      codec: o.codec ?? inlineCodec,
       packSize: config.packSize,
       compressionLevel: config.compressionLevel,
-      maxInFlight,
+      maxCompressing: o.maxCompressing ?? 4,
+      maxInFlight: o.maxInFlight ?? 2,
       onUploaded: (p: UploadedPack) => this.uploaded(p),
+      onStored: (n: number) => (this.stats.bytesStored += n),
       onBytes: (n: number) => (this.stats.bytesUploaded += n),
     };
     this.data = new PackWriter({ ...common, kind: "data", recipients });
-    this.meta = new PackWriter({ ...common, kind: "meta", recipients: [agent.recipient], verifyIdentity: agent.identity });
+    this.meta = new PackWriter({ ...common, kind: "meta", recipients: [agent.recipient] });
   }
 
   has(id: BlobId): boolean {
@@ -55,10 +66,9 @@ export class Uploader {
     }
     this.queued.add(id);
     const writer = type === BlobType.Skeleton ? this.meta : this.data;
-    const stored = await writer.add(type, id, raw);
     this.stats.blobsNew++;
     this.stats.bytesAdded += raw.byteLength;
-    this.stats.bytesStored += stored;
+    await writer.add(type, id, raw);
     return true;
   }
 
@@ -66,6 +76,15 @@ export class Uploader {
   async finish(): Promise<void> {
     await Promise.all([this.data.flush(), this.meta.flush()]);
     await this.indexWriter.finish();
+  }
+
+  /**
+   * After a failed or interrupted run: let started uploads finish, then index
+   * the packs that made it (best effort), so the next run reuses them.
+   */
+  async abandon(): Promise<void> {
+    await Promise.all([this.data.settle(), this.meta.settle()]);
+    await this.indexWriter.finish().catch(() => undefined);
   }
 
   private uploaded(p: UploadedPack): void {

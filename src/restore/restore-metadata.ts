@@ -32,16 +32,21 @@ function permissionBits(ctx: RestoreContext, e: Entry): number {
 }
 
 /**
- * Node takes times as float seconds and libuv truncates them to microseconds,
- * so nanoseconds cannot be restored from JavaScript. Adding half a microsecond
- * makes the truncation land on the stored microsecond despite float rounding
- * (a double near 2^31 s resolves about 0.24 µs).
+ * Node takes times as seconds and libuv truncates them toward zero to
+ * microseconds, so nanoseconds cannot be restored from JavaScript; the stored
+ * time is restored floored to the microsecond. Half a microsecond away from
+ * zero makes the truncation land on that microsecond despite float rounding
+ * (a double near 2^31 s resolves about 0.24 µs). Returned as a decimal string:
+ * Node replaces a negative *number* by the current time, so a number could
+ * not restore an mtime before 1970; a numeric string reaches libuv unchanged.
  */
-export function mtimeSeconds(mtimeNs: string): number {
+export function mtimeSeconds(mtimeNs: string): string {
   const ns = BigInt(mtimeNs);
-  if (ns < 0n) return Number(ns) / 1e9;
-  const micros = (ns % 1_000_000_000n) / 1000n;
-  return Number(ns / 1_000_000_000n) + (Number(micros) + 0.5) / 1e6;
+  // Floor division: the microsecond at or below the stored time, also before 1970.
+  const micros = ns / 1000n - (ns % 1000n < 0n ? 1n : 0n);
+  const seconds = micros / 1_000_000n;
+  const rest = Number(micros % 1_000_000n);
+  return String(Number(seconds) + (rest + (micros < 0n ? -0.5 : 0.5)) / 1e6);
 }
 
 async function attempt(ctx: RestoreContext, e: Entry, fn: () => Promise<void>): Promise<void> {

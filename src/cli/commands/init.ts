@@ -33,7 +33,7 @@ export function initCommand(): Command {
       const storage = await openStorage(url);
       // The key file is written first: a repository whose agent key was never saved would be unusable.
       const agentKey = AgentKey.generate();
-      await writeSecretFile(o.agentKeyFile, agentKey.toFileContents());
+      await writeSecretFile(o.agentKeyFile, agentKey.toFileContents(), "--agent-key-file");
       const repo = await Repository.init(storage, { recipients, packSize, agentKey }).then(
         (r) => r.repo,
         async (e: unknown) => {

@@ -21,6 +21,8 @@ export function restoreCommand(): Command {
       const repo = await openRepo(o);
       repo.requireIdentity("restore");
       const snap = await repo.findSnapshot(ref);
+      // Fail on a wrong identity (or a damaged root tree) before the target is created: nothing written (S16).
+      await repo.loadTree(snap.tree as BlobId);
       const abort = new AbortController();
       const off = onInterrupt(abort);
       try {

@@ -2,8 +2,8 @@ import { Command } from "commander";
 import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
 
 export function snapshotsCommand(): Command {
-  const cmd = new Command("snapshots").description("list snapshots (needs only the agent key)");
-  return repoOptions(cmd, false)
+  const cmd = new Command("snapshots").description("list snapshots (needs the agent key, or an identity to unwrap it)");
+  return repoOptions(cmd)
     .option("--json", "JSON output")
     .action(async (o: RepoOpts) => {
       const repo = await openRepo(o);

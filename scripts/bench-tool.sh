@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Adapter for ../shared/bench (BENCH_TOOL_CMD): maps the harness's
+#   init <repo> | backup <repo> <src> | restore <repo> <dst> | check <repo>
+# onto the cairn CLI. Keys live next to the repository (<repo>.keys/).
+# Usage: BENCH_TOOL_CMD="$PWD/scripts/bench-tool.sh" BENCH_TOOL_NAME=cairn ../shared/bench/run-peers.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cairn() { node "$here/bin/cairn.js" "$@"; }
+op="$1"; repo="$2"; keys="$repo.keys"
+export CAIRN_REPO="$repo" CAIRN_AGENT_KEY_FILE="$keys/agent.key" CAIRN_IDENTITY_FILE="$keys/id.txt" CAIRN_CACHE_DIR="$keys/cache"
+case "$op" in
+  init)
+    rm -rf "$keys"; mkdir -p "$keys"
+    recipient="$(cairn key generate --output "$keys/id.txt")"
+    cairn init --recipient "$recipient" ;;
+  backup) cairn backup "$3" ;;
+  restore) cairn restore latest --target "$3" ;;
+  check) cairn check --read-data ;;
+  *) echo "unknown op $op" >&2; exit 2 ;;
+esac

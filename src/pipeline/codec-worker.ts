@@ -1,0 +1,41 @@
+/**
+ * Worker-thread entry for WorkerCodec: compresses blobs and seals packs off
+ * the main thread, which keeps chunking and hashing. Errors travel back as
+ * { error } with the message and the IntegrityError fields, and are rethrown
+ * as IntegrityError on the main thread.
+ */
+import { parentPort } from "node:worker_threads";
+import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
+import { compressVerified, sealVerified } from "../repository/pack-codec.js";
+import type { CodecRequest, CodecResponse } from "./codec-messages.js";
+
+const recipientCache = new Map<string, AgeRecipient>();
+
+function recipients(list: readonly string[]): AgeRecipient[] {
+  return list.map((r) => {
+    let p = recipientCache.get(r);
+    if (!p) recipientCache.set(r, (p = parseRecipient(r)));
+    return p;
+  });
+}
+
+function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[] } {
+  if (req.op === "compress") {
+    const r = compressVerified(req.raw, req.level, req.what);
+    const bytes = r.compressed ? r.bytes : new Uint8Array(0); // raw stays on the main thread
+    return { res: { seq: req.seq, ok: true, compressed: r.compressed, bytes }, transfer: r.compressed ? [bytes.buffer as ArrayBuffer] : [] };
+  }
+  const s = sealVerified(req.parts, recipients(req.recipients), req.what);
+  const file = new Uint8Array(s.file.buffer, s.file.byteOffset, s.file.byteLength);
+  return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: [] };
+}
+
+parentPort?.on("message", (req: CodecRequest) => {
+  try {
+    const { res, transfer } = handle(req);
+    parentPort!.postMessage(res, transfer);
+  } catch (e) {
+    const err = e as Error & { kind?: string; objectKey?: string };
+    parentPort!.postMessage({ seq: req.seq, ok: false, message: err.message, kind: err.kind, objectKey: err.objectKey } satisfies CodecResponse);
+  }
+});
