@@ -27,7 +27,8 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
   }
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);
   const file = new Uint8Array(s.file.buffer, s.file.byteOffset, s.file.byteLength);
-  return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: [] };
+  const whole = file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
+  return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: whole ? [file.buffer as ArrayBuffer] : [] };
 }
 
 parentPort?.on("message", (req: CodecRequest) => {

@@ -4,8 +4,11 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { IntegrityError, CairnError } from "../errors.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
-import type { CompressedBlob, PackCodec, SealedPack } from "../repository/pack-codec.js";
+import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse } from "./codec-messages.js";
+
+/** Blobs smaller than this are compressed on the calling thread. */
+const INLINE_BELOW = 256 * 1024;
 
 type Pending = { resolve(r: CodecResponse & { ok: true }): void; reject(e: unknown): void };
 
@@ -31,13 +34,17 @@ export class WorkerCodec implements PackCodec {
   }
 
   async compress(raw: Uint8Array, level: number, what: string): Promise<CompressedBlob> {
+    // A message round trip costs more than compressing a small blob: keep those on this thread.
+    if (raw.byteLength < INLINE_BELOW) return compressVerified(raw, level, what);
     const r = await this.call({ seq: 0, op: "compress", raw, level, what });
     if (!("compressed" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a compress with a seal");
     return r.compressed ? { bytes: r.bytes, compressed: true } : { bytes: raw, compressed: false };
   }
 
   async seal(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): Promise<SealedPack> {
-    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what });
+    // Hand whole-buffer parts over without a copy; the pack writer drops them once sealed.
+    const transfer = parts.filter((p) => p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && p.byteLength > 0).map((p) => p.buffer as ArrayBuffer);
+    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what }, [...new Set(transfer)]);
     if (!("file" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a seal with a compress");
     return { file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength), headerLength: r.headerLength, id: r.id };
   }
@@ -46,12 +53,12 @@ export class WorkerCodec implements PackCodec {
     await Promise.all(this.workers.map((s) => s.w.terminate()));
   }
 
-  private call(req: CodecRequest): Promise<CodecResponse & { ok: true }> {
+  private call(req: CodecRequest, transfer: ArrayBuffer[] = []): Promise<CodecResponse & { ok: true }> {
     const slot = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       slot.pending.set(seq, { resolve, reject });
-      slot.w.postMessage({ ...req, seq });
+      slot.w.postMessage({ ...req, seq }, transfer);
     });
   }
 

@@ -2,22 +2,31 @@ import { IdentityRequiredError, IntegrityError } from "../errors.js";
 import type { BlobId } from "../ids.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
-import { ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
+import { ageDecrypt, ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
 import { decompressBlob } from "../compression/zstd.js";
 import type { Storage } from "../storage/storage.js";
 import type { BlobIndex } from "./blob-index.js";
-import { packKey } from "./layout.js";
+import { packKey, type PackKind } from "./layout.js";
 
 /** File keys of recently used packs: one X25519 unwrap per pack, not per blob. */
 const FILE_KEY_CACHE = 256;
+/** Whole decrypted packs kept for reuse: sequential restores read each pack once (about 4 x 24 MiB). */
+const PACK_CACHE = 4;
+/** Packs remembered as "touched once"; a second touch loads the whole pack. */
+const TOUCHED = 1024;
 
 /**
- * Reads single blobs with ranged GETs: the age header, then only the STREAM
- * chunks covering the blob. Every blob is checked against its keyed ID, so a
- * store cannot substitute content even though it knows the recipients.
+ * Reads single blobs. The first blob wanted from a pack is fetched with ranged
+ * GETs (the age header, then only the STREAM chunks covering it); a second one
+ * from the same pack loads and decrypts the whole pack once and serves every
+ * later blob from memory, so a restore reads each pack about once while `ls`
+ * or `dump` of one file stays cheap. Every blob is checked against its keyed
+ * ID: a store that knows the recipients still cannot substitute content.
  */
 export class BlobReader {
   private readonly fileKeys = new Map<string, { fileKey: Buffer; headerLength: number }>();
+  private readonly packs = new Map<string, Promise<Buffer>>();
+  private readonly touched = new Set<string>();
 
   constructor(
     private readonly storage: Storage,
@@ -31,8 +40,17 @@ export class BlobReader {
     if (!loc) throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
     const pack = this.index.pack(loc.packIndex);
     const key = packKey(pack.kind, pack.id);
-    const opened = await this.openPack(key, pack.kind, pack.headerLength, signal);
-    const stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
+    const identities = this.identitiesFor(pack.kind);
+    let stored: Buffer;
+    if (this.packs.has(key) || this.touched.has(key)) {
+      const plain = await this.wholePack(key, identities, signal);
+      if (loc.offset + loc.length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
+      stored = plain.subarray(loc.offset, loc.offset + loc.length);
+    } else {
+      this.touch(key);
+      const opened = await this.openPack(key, identities, pack.headerLength, signal);
+      stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
+    }
     const raw = loc.compressed ? Buffer.from(decompressBlob(stored, loc.rawLength, `${id} in ${key}`)) : stored;
     if (raw.byteLength !== loc.rawLength || this.agent.blobId(loc.type, raw) !== id) {
       throw new IntegrityError("blob", `${id} in ${key}`, "content does not match its id");
@@ -40,11 +58,35 @@ export class BlobReader {
     return raw;
   }
 
-  private async openPack(key: string, kind: "data" | "meta", headerLength: number, signal?: AbortSignal) {
-    const cached = this.fileKeys.get(key);
-    if (cached) return cached;
+  private identitiesFor(kind: PackKind): readonly AgeIdentity[] {
     const identities = kind === "meta" ? [this.agent.identity] : this.identities;
     if (!identities || identities.length === 0) throw new IdentityRequiredError("reading file contents and names");
+    return identities;
+  }
+
+  private touch(key: string): void {
+    if (this.touched.size >= TOUCHED) this.touched.delete(this.touched.values().next().value as string);
+    this.touched.add(key);
+  }
+
+  /** Whole decrypted pack, shared by concurrent readers; a failed load is not cached. */
+  private wholePack(key: string, identities: readonly AgeIdentity[], signal?: AbortSignal): Promise<Buffer> {
+    let p = this.packs.get(key);
+    if (p) {
+      this.packs.delete(key); // re-insert: most recently used last
+      this.packs.set(key, p);
+      return p;
+    }
+    p = this.storage.get(key, undefined, signal).then((file) => ageDecrypt(file, identities, key));
+    p.catch(() => this.packs.delete(key));
+    if (this.packs.size >= PACK_CACHE) this.packs.delete(this.packs.keys().next().value as string);
+    this.packs.set(key, p);
+    return p;
+  }
+
+  private async openPack(key: string, identities: readonly AgeIdentity[], headerLength: number, signal?: AbortSignal) {
+    const cached = this.fileKeys.get(key);
+    if (cached) return cached;
     const header = await this.storage.get(key, { offset: 0, length: headerLength }, signal);
     const opened = ageOpenHeader(header, identities, key);
     if (this.fileKeys.size >= FILE_KEY_CACHE) this.fileKeys.delete(this.fileKeys.keys().next().value as string);

@@ -3,10 +3,12 @@ import { CairnError } from "../errors.js";
 import type { BlobId } from "../ids.js";
 import { ageDecrypt } from "../crypto/age-file.js";
 import { decompressBlob } from "../compression/zstd.js";
+import { BlobReader } from "./blob-reader.js";
 import { addToBlobIndex, openIndex } from "./index-file.js";
 import { DATA_PREFIX, idOfKey, INDEX_PREFIX, KEYS_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, packKey } from "./layout.js";
 import { decodeTrailer } from "./pack-format.js";
 import type { Repository } from "./repository.js";
+import { decodeSkeleton } from "./skeleton.js";
 import { openSnapshot, type Snapshot } from "./snapshot-record.js";
 
 export interface CheckProblem {
@@ -126,6 +128,10 @@ async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<
     else if (badPacks.has(loc.packIndex)) report(id, snap, `its pack ${repo.index.pack(loc.packIndex).id} is missing or damaged`);
     return !!loc && !badPacks.has(loc.packIndex);
   };
+  // Read skeletons through the index check loaded itself (damaged index files
+  // reported and skipped), not through Repository.readBlob: that would load
+  // the index again and fail every read on the first damaged index file.
+  const reader = new BlobReader(repo.storage, repo.index, repo.agent, repo.identities);
   for (const s of snaps) {
     const seen = new Set<string>();
     const stack = [s.skeleton];
@@ -134,7 +140,7 @@ async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<
       if (seen.has(id) || !usable(id, s.id)) continue;
       seen.add(id);
       try {
-        const sk = await repo.loadSkeleton(id as BlobId);
+        const sk = decodeSkeleton(await reader.read(id as BlobId), id);
         usable(sk.tree, s.id);
         for (const d of sk.data) usable(d, s.id);
         stack.push(...sk.children);

@@ -34,6 +34,8 @@ export class Uploader {
   readonly stats: UploadStats = { blobsNew: 0, blobsDeduplicated: 0, bytesAdded: 0, bytesStored: 0, packsUploaded: 0, bytesUploaded: 0 };
   private readonly queued = new Set<string>();
   private readonly data: PackWriter;
+  /** Trees get packs of their own (same encryption as data) so listing a snapshot touches few packs. */
+  private readonly trees: PackWriter;
   private readonly meta: PackWriter;
   readonly indexWriter: IndexWriter;
 
@@ -51,6 +53,7 @@ export class Uploader {
       onBytes: (n: number) => (this.stats.bytesUploaded += n),
     };
     this.data = new PackWriter({ ...common, kind: "data", recipients });
+    this.trees = new PackWriter({ ...common, kind: "data", recipients });
     this.meta = new PackWriter({ ...common, kind: "meta", recipients: [agent.recipient] });
   }
 
@@ -65,7 +68,7 @@ export class Uploader {
       return false;
     }
     this.queued.add(id);
-    const writer = type === BlobType.Skeleton ? this.meta : this.data;
+    const writer = type === BlobType.Skeleton ? this.meta : type === BlobType.Tree ? this.trees : this.data;
     this.stats.blobsNew++;
     this.stats.bytesAdded += raw.byteLength;
     await writer.add(type, id, raw);
@@ -74,7 +77,7 @@ export class Uploader {
 
   /** Upload everything buffered and write the index; after this the blobs are safe to reference. */
   async finish(): Promise<void> {
-    await Promise.all([this.data.flush(), this.meta.flush()]);
+    await Promise.all([this.data.flush(), this.trees.flush(), this.meta.flush()]);
     await this.indexWriter.finish();
   }
 
@@ -83,7 +86,7 @@ export class Uploader {
    * the packs that made it (best effort), so the next run reuses them.
    */
   async abandon(): Promise<void> {
-    await Promise.all([this.data.settle(), this.meta.settle()]);
+    await Promise.all([this.data.settle(), this.trees.settle(), this.meta.settle()]);
     await this.indexWriter.finish().catch(() => undefined);
   }
 

@@ -41,6 +41,7 @@ export class IncludeFilter {
   }
 
   private add(components: string[]): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking down from this node is the point
     let node: IncludeFilter = this;
     for (const c of components) {
       let next = node.children.get(c);

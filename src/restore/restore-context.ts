@@ -45,6 +45,10 @@ export interface RestoreContext {
   symlinks: Entry[];
   /** In creation (pre-order) order; finished in reverse so contents come before parents. */
   dirs: Entry[];
+  /** Files being restored in the background (restore-jobs.ts). */
+  jobs: Set<Promise<void>>;
+  /** First error a background job threw (an abort); rethrown when jobs are drained. */
+  failure?: unknown;
   /** Scratch directory for fifos, created on first use (see restore-special.ts). */
   scratch?: Buffer;
 }

@@ -7,6 +7,7 @@ import { applyPathMetadata } from "./restore-metadata.js";
 import { checkAborted, recordError, warn, type RestoreContext, type RestoreOptions, type RestoreSummary } from "./restore-context.js";
 import { removeScratch } from "./restore-special.js";
 import { restoreDir } from "./restore-walk.js";
+import { drainJobs } from "./restore-jobs.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 
 export type { RestoreOptions, RestoreSummary } from "./restore-context.js";
@@ -37,7 +38,11 @@ export async function restoreSnapshot(
   const ctx = await createContext(reader, target, opts);
   const filter = IncludeFilter.from(opts.include);
   try {
-    await restoreDir(ctx, { tree: rootTree, path: ctx.target, display: "", filter, ancestors: new Set() });
+    try {
+      await restoreDir(ctx, { tree: rootTree, path: ctx.target, display: "", filter, ancestors: new Set() });
+    } finally {
+      await drainJobs(ctx);
+    }
     await createSymlinks(ctx);
     await finishDirs(ctx);
   } finally {
@@ -62,6 +67,7 @@ async function createContext(reader: SnapshotReader, target: string, opts: Resto
     inodes: new Map(),
     symlinks: [],
     dirs: [],
+    jobs: new Set(),
   };
 }
 

@@ -8,6 +8,7 @@ import { checkAborted, recordError, type Entry, type RestoreContext } from "./re
 import { restoreFile } from "./restore-file.js";
 import { restoreSpecial } from "./restore-special.js";
 import { safeName } from "./safe-name.js";
+import { scheduleJob } from "./restore-jobs.js";
 
 const SLASH = Buffer.from("/");
 
@@ -41,7 +42,10 @@ export async function restoreDir(ctx: RestoreContext, job: DirJob): Promise<void
   const seen = new Set<string>();
   for (const node of nodes) {
     checkAborted(ctx.opts.signal);
-    await guarded(ctx, joinDisplay(job.display, nodeNameBytes(node)), () => restoreChild(ctx, job, node, seen));
+    const run = () => guarded(ctx, joinDisplay(job.display, nodeNameBytes(node)), () => restoreChild(ctx, job, node, seen));
+    // Plain files restore in the background; hardlinked ones in order, so later links find the first copy.
+    if (node.type === "file" && !(node.links !== undefined && node.links > 1)) await scheduleJob(ctx, run);
+    else await run();
   }
 }
 

@@ -21,8 +21,8 @@ const MiB = 1024 * 1024;
 // about a dozen packs, so an index file is written mid-run (every 8 packs).
 const PACK_SIZE = 512 * 1024;
 const CHUNKER = { min: 32 * 1024, avg: 128 * 1024, max: 512 * 1024 };
-const FRESH = 6 * MiB;
-const TEXT_FILES = 40;
+const FRESH = 5 * MiB;
+const TEXT_FILES = 30;
 
 interface Good {
   id: string;
@@ -75,7 +75,6 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
       delay(150, 350),
       delay(250, 500),
       delay(250, 600, true),
-      delay(350, 650),
     ];
     // Seeded order: a kill's effect depends on what earlier rounds left behind.
     for (let i = points.length - 1; i > 0; i--) {
@@ -96,7 +95,7 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
       const before = { index: count("index/"), data: count("data/") };
       const indexBefore = new Set(listObjects(t.repo, "index/"));
       const trigger = point.make(before);
-      let T0 = Date.now(); const k = await runAndKill(["backup", ...t.args, "--json", ...(point.noCache ? ["--no-cache"] : []), src], trigger, "SIGKILL");
+      const k = await runAndKill(["backup", ...t.args, "--json", ...(point.noCache ? ["--no-cache"] : []), src], trigger, "SIGKILL");
       const snaps = await (await openRepo(t, false)).listSnapshots();
       const known = new Set(good.map((g) => g.id));
       const extra = snaps.filter((s) => !known.has(s.id));
@@ -116,20 +115,17 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
         expect(snaps.map((s) => s.id), "no snapshot from the killed run").toEqual(good.map((g) => g.id));
       }
 
-      console.log("T kill " + (Date.now()-T0)); T0=Date.now();
       // check is clean, temp files included; --read-data with the identity on some rounds.
       const readData = round % 4 === 0;
       const chk = await runCli(["check", ...t.args, ...(readData ? ["--read-data", "--identity", t.identityFile] : [])]);
       expect(chk.code, `check after round ${round}:\n${chk.stdout}${chk.stderr}`).toBe(0);
       expect(chk.stdout).toContain("no problems found");
 
-      console.log("T check " + (Date.now()-T0)); T0=Date.now();
       // Earlier snapshots still restore: a seeded one after each kill (every one at the end).
       const reader = await openRepo(t);
       const g = good[randInt(r, 0, good.length - 1)];
       await expectRestores(reader, (await reader.listSnapshots()).find((s) => s.id === g.id)!.tree, g.want, src, dir);
 
-      console.log("T restore " + (Date.now()-T0)); T0=Date.now();
       // The retry completes and does not re-upload what the killed run indexed.
       let indexedRaw = 0;
       for (const key of newIndex) {
@@ -137,7 +133,7 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
           if (p.kind === "data") for (const b of p.blobs) indexedRaw += b[4];
         }
       }
-      const s = await backup(); console.log("T retry " + (Date.now()-T0));
+      const s = await backup();
       if (newIndex.length > 0 && extra.length === 0) {
         retriesAfterIndexedKill++;
         expect(indexedRaw).toBeGreaterThan(0);
@@ -148,10 +144,9 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
       }
     }
     console.log(`S1: ${realKills} of ${points.length} runs killed before their commit; ${retriesAfterIndexedKill} retries after a kill that left index files`);
-    expect(realKills).toBeGreaterThanOrEqual(8);
+    expect(realKills).toBeGreaterThanOrEqual(7);
     expect(retriesAfterIndexedKill).toBeGreaterThanOrEqual(1);
 
-    let T1 = Date.now();
     // At the end: exactly the good snapshots are listed, each restores, and read-data is clean.
     const list = await runCli(["snapshots", ...t.args, "--json"]);
     expect(list.code).toBe(0);
@@ -161,8 +156,7 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
     for (const g of good) await expectRestores(reader, all.find((s) => s.id === g.id)!.tree, g.want, src, dir);
     const chk = await runCli(["check", ...t.args, "--read-data", "--identity", t.identityFile]);
     expect(chk.code, chk.stdout + chk.stderr).toBe(0);
-    console.log("T final " + (Date.now()-T1));
-  });
+  }, 240_000);
 });
 
 let restores = 0;

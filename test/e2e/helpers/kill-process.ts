@@ -9,7 +9,7 @@ import { CLI, jsonLines } from "./kill-harness.js";
 export type KillTrigger =
   | { kind: "delay"; ms: number; label: string }
   /** Kill once a `--json` line satisfies `when` (lines are parsed as they arrive). */
-  | { kind: "progress"; when: (line: Record<string, unknown>) => boolean; label: string }
+  | { kind: "progress"; when: (line: Record<string, unknown>) => boolean; label: string; afterMs?: number }
   /** Kill once `when()` is true; polled every 10 ms. */
   | { kind: "poll"; when: () => boolean; label: string };
 
@@ -37,6 +37,7 @@ export function runAndKill(args: readonly string[], trigger: KillTrigger, sig: N
     let pending = "";
     let killedAt: number | undefined;
     let exited = false;
+    let matched = false;
     const timers: NodeJS.Timeout[] = [];
     const fire = () => {
       if (killedAt !== undefined || exited) return;
@@ -49,7 +50,12 @@ export function runAndKill(args: readonly string[], trigger: KillTrigger, sig: N
       pending += d;
       const parts = pending.split("\n");
       pending = parts.pop() ?? "";
-      for (const l of jsonLines(parts.join("\n"))) if (trigger.when(l)) fire();
+      for (const l of jsonLines(parts.join("\n"))) {
+        if (matched || !trigger.when(l)) continue;
+        matched = true;
+        if (trigger.afterMs) timers.push(setTimeout(fire, trigger.afterMs));
+        else fire();
+      }
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     if (trigger.kind === "delay") timers.push(setTimeout(fire, trigger.ms));

@@ -12,6 +12,7 @@ import { backupPaths, type BackupOptions, type BackupResult } from "../../../src
 import { listTree } from "../../../src/restore/list-tree.js";
 import { restoreSnapshot, type RestoreOptions, type RestoreSummary } from "../../../src/restore/restore-tree.js";
 import { LocalStorage } from "../../../src/storage/local-storage.js";
+import { WorkerCodec } from "../../../src/pipeline/worker-codec.js";
 
 /**
  * One base directory per test file (removed after all its tests), everything
@@ -63,9 +64,42 @@ export async function makeRepo(dir: string, o: MakeRepoOptions = {}): Promise<Te
   };
 }
 
-/** Back up `paths` with a freshly opened repository handle. */
+let workersProbe: Promise<boolean> | undefined;
+
+/**
+ * Whether the codec worker threads start in this process. Under a TypeScript
+ * runner on Node 20 the worker's `--import tsx` does not take effect and every
+ * backup with workers fails ("Unknown file extension .ts"); then the tests run
+ * with `workers: 0` (inline codec) and say so once, instead of failing on
+ * something they do not test.
+ */
+export function codecWorkersUsable(): Promise<boolean> {
+  workersProbe ??= (async () => {
+    const codec = new WorkerCodec(1);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer in 10 s")), 10_000)));
+      await Promise.race([codec.compress(Buffer.alloc(4096), 3, "probe"), timeout]);
+      return true;
+    } catch (e) {
+      console.warn(`[cairn tests] codec worker threads do not work here (${(e as Error).message}); backups run with workers: 0`);
+      return false;
+    } finally {
+      clearTimeout(timer);
+      await codec.close().catch(() => undefined);
+    }
+  })();
+  return workersProbe;
+}
+
+/**
+ * Back up `paths` with a freshly opened repository handle. Worker threads as
+ * in production when they work here (CAIRN_TEST_WORKERS=<n> forces a count).
+ */
 export async function backup(r: TestRepo, paths: string[], o: BackupOptions = {}): Promise<BackupResult> {
-  return backupPaths(await r.writer(), paths, o);
+  const env = process.env.CAIRN_TEST_WORKERS;
+  const workers = o.workers ?? (env !== undefined && env !== "" ? Number(env) : (await codecWorkersUsable()) ? undefined : 0);
+  return backupPaths(await r.writer(), paths, { ...o, workers });
 }
 
 /** Restore a snapshot (by root tree) into `target` with the identity. */
