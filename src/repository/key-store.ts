@@ -1,9 +1,10 @@
 import { RepositoryError, WrongKeyError } from "../errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
+import { parseRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
 import { idOfKey, keyFileKey, KEYS_PREFIX } from "./layout.js";
-import { keyFileAuthentic, keyFileRecipients, makeKeyFile, parseKeyFile, unwrapAgentKey, type KeyFile } from "./key-ring.js";
+import { keyFileAuthentic, makeKeyFile, parseKeyFile, unwrapSecrets, type KeyFile, type KeyFileSecrets } from "./key-ring.js";
 import { sha256Hex } from "./sha256.js";
 
 export interface StoredKeyFile extends KeyFile {
@@ -23,38 +24,39 @@ export class KeyStore {
     return out.sort((a, b) => b.seq - a.seq);
   }
 
-  /** The newest key file whose recipient list the agent key authenticates. */
+  /** The newest key file the agent key authenticates. */
   async current(agent: AgentKey): Promise<StoredKeyFile> {
     const files = await this.all();
     const valid = files.find((k) => keyFileAuthentic(agent, k));
     if (!valid) {
       throw new RepositoryError(files.length === 0 ? "repository has no key file (keys/)" : "no key file in keys/ is authenticated by this agent key", {
-        hint: "the repository may be damaged; restore keys/ from a mirror, or re-run `cairn key add` with the agent key",
+        hint: "the repository may be damaged; restore keys/ from a mirror of the repository",
       });
     }
     return valid;
   }
 
-  async recipients(agent: AgentKey): Promise<AgeRecipient[]> {
-    return keyFileRecipients(await this.current(agent));
+  /** The recipient data packs are encrypted to (the data identity's). */
+  async dataRecipient(agent: AgentKey): Promise<AgeRecipient> {
+    return parseRecipient((await this.current(agent)).dataRecipient);
   }
 
-  /** Unwrap the agent key from any key file with one of the identities. */
-  async unwrap(identities: readonly AgeIdentity[]): Promise<AgentKey> {
+  /** Unwrap the agent key and the data identity from the newest key file one of the identities opens. */
+  async unwrap(identities: readonly AgeIdentity[]): Promise<KeyFileSecrets> {
     for (const k of await this.all()) {
-      const agent = unwrapAgentKey(k, identities, keyFileKey(k.objectId));
-      if (agent && keyFileAuthentic(agent, k)) return agent;
+      const s = unwrapSecrets(k, identities, keyFileKey(k.objectId));
+      if (s && keyFileAuthentic(s.agent, k)) return s;
     }
     throw new WrongKeyError("none of the given identities can open this repository's key files", {
       hint: "check --identity / CAIRN_IDENTITY_FILE: it must be an identity whose recipient was given to `cairn init` or `cairn key add`",
     });
   }
 
-  /** Write a key file for `recipients` with the next sequence number, then remove the older ones. */
-  async replace(agent: AgentKey, recipients: readonly AgeRecipient[], now: Date): Promise<string> {
+  /** Write a key file wrapping the secrets to `recipients` with the next sequence number, then remove the older ones. */
+  async replace(secrets: KeyFileSecrets, recipients: readonly AgeRecipient[], now: Date): Promise<string> {
     const old = await this.all();
     const seq = old.length === 0 ? 0 : old[0].seq + 1;
-    const bytes = makeKeyFile(agent, recipients, seq, now);
+    const bytes = makeKeyFile(secrets, recipients, seq, now);
     const id = sha256Hex(bytes);
     await this.storage.put(keyFileKey(id), bytes);
     for (const k of old) if (k.objectId !== id) await this.storage.delete(keyFileKey(k.objectId));

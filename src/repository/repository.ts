@@ -3,7 +3,7 @@ import type { BlobId } from "../ids.js";
 import { BlobType } from "../ids.js";
 import { systemClock, type Clock } from "../clock.js";
 import { AgentKey } from "../crypto/agent-key.js";
-import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
+import { generateIdentity, type AgeIdentity, type AgeRecipient } from "../crypto/age-keys.js";
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
@@ -52,11 +52,13 @@ export class Repository {
     readonly storage: Storage,
     readonly config: RepoConfig,
     readonly agent: AgentKey,
-    readonly recipients: readonly AgeRecipient[],
-    readonly identities: readonly AgeIdentity[] | undefined,
+    /** Data packs are encrypted to this recipient (the data identity's; FORMAT.md §Key files). */
+    readonly dataRecipient: AgeRecipient,
+    /** The data identity, present only when the repository was opened with a restore identity. */
+    readonly dataIdentity: AgeIdentity | undefined,
     readonly clock: Clock,
   ) {
-    this.reader = new BlobReader(storage, this.index, agent, identities);
+    this.reader = new BlobReader(storage, this.index, agent, this.identities);
   }
 
   /** Create a repository: key file first, then `config`, whose presence marks an initialised repository. */
@@ -67,10 +69,12 @@ export class Repository {
     const chunker = o.chunker ?? DEFAULT_CHUNKER_PARAMS;
     validateChunkerParams(chunker);
     const agentKey = o.agentKey ?? AgentKey.generate();
+    const dataIdentity = generateIdentity();
     const config = newRepoConfig({ chunker, packSize: o.packSize ?? DEFAULT_PACK_SIZE, compressionLevel: o.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL, now: clock.now() });
-    await new KeyStore(storage).replace(agentKey, o.recipients, clock.now());
+    await new KeyStore(storage).replace({ agent: agentKey, dataIdentity }, o.recipients, clock.now());
     await storage.put(CONFIG_KEY, sealConfig(agentKey, config));
-    return { repo: new Repository(storage, config, agentKey, o.recipients, undefined, clock), agentKey };
+    // The data identity is not kept: like any agent, this handle can write but not read contents.
+    return { repo: new Repository(storage, config, agentKey, dataIdentity.recipient, undefined, clock), agentKey };
   }
 
   static async open(storage: Storage, o: OpenOptions): Promise<Repository> {
@@ -82,10 +86,13 @@ export class Repository {
     });
     const keys = new KeyStore(storage);
     let agent = o.agentKey;
-    if (!agent) {
-      if (!o.identities?.length) throw new UsageError("an agent key or an identity is needed to open the repository", { hint: "pass --agent-key-file (CAIRN_AGENT_KEY_FILE) or --identity (CAIRN_IDENTITY_FILE)" });
-      agent = await keys.unwrap(o.identities);
+    let dataIdentity: AgeIdentity | undefined;
+    if (o.identities?.length) {
+      const secrets = await keys.unwrap(o.identities);
+      dataIdentity = secrets.dataIdentity;
+      agent ??= secrets.agent;
     }
+    if (!agent) throw new UsageError("an agent key or an identity is needed to open the repository", { hint: "pass --agent-key-file (CAIRN_AGENT_KEY_FILE) or --identity (CAIRN_IDENTITY_FILE)" });
     let config: RepoConfig;
     try {
       config = openConfig(agent, configBytes);
@@ -93,12 +100,27 @@ export class Repository {
       if (e instanceof WrongKeyError) throw new WrongKeyError(`the agent key does not open the repository at ${storage.name}`, { hint: "check --agent-key-file / CAIRN_AGENT_KEY: it must be the key written by `cairn init` for this repository" });
       throw e;
     }
-    const recipients = await keys.recipients(agent);
-    return new Repository(storage, config, agent, recipients, o.identities?.length ? o.identities : undefined, o.clock ?? systemClock);
+    const dataRecipient = await keys.dataRecipient(agent);
+    if (dataIdentity && String(dataIdentity.recipient) !== String(dataRecipient)) {
+      throw new WrongKeyError("the identity opens a key file that does not belong with this agent key", { hint: "use the agent key and identity of the same repository" });
+    }
+    return new Repository(storage, config, agent, dataRecipient, dataIdentity, o.clock ?? systemClock);
+  }
+
+  /** Identities that decrypt data packs: the data identity, when known. */
+  get identities(): readonly AgeIdentity[] | undefined {
+    return this.dataIdentity ? [this.dataIdentity] : undefined;
   }
 
   get hasIdentity(): boolean {
-    return this.identities !== undefined;
+    return this.dataIdentity !== undefined;
+  }
+
+  /** Re-wrap the agent key and data identity to a new recipient set (needs the identity). No data is re-encrypted. */
+  async setRecipients(recipients: readonly AgeRecipient[]): Promise<void> {
+    if (!this.dataIdentity) throw new IdentityRequiredError("changing recipients");
+    if (recipients.length === 0) throw new UsageError("refusing to leave the repository without recipients: nobody could restore it", { hint: "add the new recipient first" });
+    await this.keys.replace({ agent: this.agent, dataIdentity: this.dataIdentity }, recipients, this.clock.now());
   }
 
   requireIdentity(operation: string): void {
@@ -147,7 +169,7 @@ export class Repository {
    */
   async withUploader<T>(fn: (up: Uploader) => Promise<T>, o: UploaderOptions = {}): Promise<{ result: T; uploader: Uploader }> {
     await this.loadIndex();
-    const up = new Uploader(this.storage, this.index, this.agent, this.recipients, this.config, o);
+    const up = new Uploader(this.storage, this.index, this.agent, [this.dataRecipient], this.config, o);
     let result: T;
     try {
       result = await fn(up);

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ageDecrypt, haveTool, parsePackTrailer, sealedBody, storedBlob, zstdDecompressViaFile, type PackEntry } from "./helpers/recover.js";
+import { ageDecrypt, recoverDataKey, haveTool, parsePackTrailer, sealedBody, storedBlob, zstdDecompressViaFile, type PackEntry } from "./helpers/recover.js";
 import { backupJson, initWorkspace, listObjects, type Workspace } from "./helpers/workspace.js";
 
 /** Deterministic, compressible, but not periodic (so the chunker finds boundaries): about 3 MiB of words. */
@@ -34,6 +34,7 @@ D("interop with the age and zstd CLIs", () => {
   let ws: Workspace & { recipient: string };
   let original: Buffer;
   let snapshot: string;
+  let dataKey: string;
 
   beforeAll(async () => {
     ws = await initWorkspace("interop");
@@ -42,16 +43,17 @@ D("interop with the age and zstd CLIs", () => {
     const { result, summary } = await backupJson(ws);
     expect(result.code, result.stderr).toBe(0);
     snapshot = summary.snapshot;
+    dataKey = await recoverDataKey(ws.repo, ws.identity, join(ws.dir, "data.key"));
   });
   afterAll(() => ws?.cleanup());
 
-  it("`age -d -i id.txt` opens a data pack; its trailer lists blobs; a compressed data blob `zstd -d`s to a piece of the backed-up file", async () => {
+  it("`age -d -i data.key` (unwrapped from keys/ with the identity) opens a data pack; its trailer lists blobs; a compressed data blob `zstd -d`s to a piece of the backed-up file", async () => {
     const packs = await listObjects(ws.repo, "data");
     expect(packs.length).toBeGreaterThan(0);
     const dataBlobs: { entry: PackEntry; stored: Buffer }[] = [];
     for (const key of packs) {
       expect(key).toMatch(/^data\/([0-9a-f]{2})\/\1[0-9a-f]{62}$/);
-      const plain = ageDecrypt(join(ws.repo, key), ws.identity);
+      const plain = ageDecrypt(join(ws.repo, key), dataKey);
       for (const entry of parsePackTrailer(plain)) if (entry.type === 0) dataBlobs.push({ entry, stored: storedBlob(plain, entry) });
     }
     const compressed = dataBlobs.filter((b) => b.entry.flags & 1);
@@ -76,7 +78,7 @@ D("interop with the age and zstd CLIs", () => {
     // Follow it without cairn: the root tree mirrors absolute paths from "/".
     let rootTree: { nodes: { name: string; type: string }[] } | undefined;
     for (const key of await listObjects(ws.repo, "data")) {
-      const pack = ageDecrypt(join(ws.repo, key), ws.identity);
+      const pack = ageDecrypt(join(ws.repo, key), dataKey);
       const e = parsePackTrailer(pack).find((x) => x.type === 1 && x.id === record.tree);
       if (!e) continue;
       const stored = storedBlob(pack, e);

@@ -32,48 +32,50 @@ describe("key add / remove", () => {
   });
   afterAll(() => ws?.cleanup());
 
-  it("adds a recipient without rewriting data, the new identity restores new data, the old one can be removed but not the last", async () => {
+  it("adds a recipient without rewriting data; the new identity restores old and new snapshots; the last recipient cannot be removed", async () => {
     expect((await keyList(ws)).recipients).toEqual([ws.recipient]);
 
     const id2 = join(ws.dir, "id2.txt");
     const recipient2 = await generateIdentity(id2);
     const dataBefore = await listObjects(ws.repo, "data");
-    const add = await cliOk(["key", "add", ...repoFlags(ws), recipient2]);
+
+    // Changing recipients re-wraps the data identity, which only an identity holder can unwrap.
+    const noId = await runCli(["key", "add", ...repoFlags(ws), recipient2]);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain("identity");
+
+    const add = await cliOk(["key", "add", ...repoFlags(ws, { identity: ws.identity }), recipient2]);
     expect(add.stdout).toContain(recipient2);
     expect(await listObjects(ws.repo, "data")).toEqual(dataBefore); // no data pack rewritten or added
     const afterAdd = await keyList(ws);
     expect(afterAdd.recipients).toEqual([ws.recipient, recipient2]);
     expect(await listObjects(ws.repo, "keys")).toEqual([`keys/${afterAdd.keyFile}`]); // the old key file is gone
 
-    const again = await runCli(["key", "add", ...repoFlags(ws), recipient2]);
+    const again = await runCli(["key", "add", ...repoFlags(ws, { identity: ws.identity }), recipient2]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("already a recipient");
 
-    // New data only: blobs deduplicated against packs written before `key add`
-    // stay encrypted to the old recipients (see the report on key rotation).
-    const fresh = join(ws.dir, "fresh");
-    await mkdir(fresh);
-    await writeFile(join(fresh, "after.txt"), "written after the rotation\n");
-    const { summary } = await backupJson(ws, [fresh]);
+    // The new identity reads data written before it was added (no re-upload needed).
     const target = join(ws.dir, "restored-2");
-    await cliOk(["restore", ...repoFlags(ws, { agent: false, identity: id2 }), summary.snapshot, "--target", target]);
-    expect(await readFile(join(target, fresh, "after.txt"), "utf8")).toBe("written after the rotation\n");
+    await cliOk(["restore", ...repoFlags(ws, { agent: false, identity: id2 }), firstSnapshot, "--target", target]);
+    expect(await readFile(join(target, ws.src, "before.txt"), "utf8")).toBe("written before the rotation\n".repeat(100));
 
-    const remove = await cliOk(["key", "remove", ...repoFlags(ws), ws.recipient]);
+    const remove = await cliOk(["key", "remove", ...repoFlags(ws, { identity: id2 }), ws.recipient]);
     expect(remove.stdout).toContain(ws.recipient);
     expect((await keyList(ws)).recipients).toEqual([recipient2]);
+    expect(await listObjects(ws.repo, "data")).toEqual(dataBefore);
 
-    const last = await runCli(["key", "remove", ...repoFlags(ws), recipient2]);
+    const last = await runCli(["key", "remove", ...repoFlags(ws, { identity: id2 }), recipient2]);
     expect(last.code).toBe(2);
     expect(last.stderr).toContain("last recipient");
     expect((await keyList(ws)).recipients).toEqual([recipient2]);
 
-    const unknown = await runCli(["key", "remove", ...repoFlags(ws), ws.recipient]);
+    const unknown = await runCli(["key", "remove", ...repoFlags(ws, { identity: id2 }), ws.recipient]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("not a recipient");
   });
 
-  it("a removed identity no longer reads new snapshots (alone it cannot even open the repository) but still reads old packs", async () => {
+  it("a removed identity can no longer open the repository; the remaining one restores everything", async () => {
     // Runs after the rotation above: recipients are now [id2] only.
     await writeFile(join(ws.src, "after-removal.txt"), "only id2 may read this\n");
     const { summary } = await backupJson(ws);
@@ -82,13 +84,14 @@ describe("key add / remove", () => {
     expect(alone.code).toBe(1);
     expect(alone.stderr).toContain("none of the given identities");
 
-    const newer = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), summary.snapshot, "--target", join(ws.dir, "denied")]);
-    expect(newer.code).toBe(1);
-    expect(newer.stderr).toMatch(/identit/);
+    const denied = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), firstSnapshot, "--target", join(ws.dir, "denied")]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain("none of the given identities");
 
-    // Removing a recipient does not re-encrypt what was written before.
-    const old = join(ws.dir, "restored-old");
-    await cliOk(["restore", ...repoFlags(ws, { identity: ws.identity }), firstSnapshot, "--target", old]);
-    expect(await readFile(join(old, ws.src, "before.txt"), "utf8")).toBe("written before the rotation\n".repeat(100));
+    const id2 = join(ws.dir, "id2.txt");
+    const all = join(ws.dir, "restored-all");
+    await cliOk(["restore", ...repoFlags(ws, { agent: false, identity: id2 }), summary.snapshot, "--target", all]);
+    expect(await readFile(join(all, ws.src, "before.txt"), "utf8")).toBe("written before the rotation\n".repeat(100));
+    expect(await readFile(join(all, ws.src, "after-removal.txt"), "utf8")).toBe("only id2 may read this\n");
   });
 });

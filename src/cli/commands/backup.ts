@@ -19,7 +19,7 @@ export const EXIT_PARTIAL = 3;
 
 export function backupCommand(): Command {
   const cmd = new Command("backup").description("back up files and directories as a new snapshot").argument("<path...>");
-  repoOptions(cmd, false)
+  repoOptions(cmd)
     .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
     .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--time <iso>", "snapshot time (default: now), e.g. 2026-01-31T12:00:00Z")

@@ -72,3 +72,17 @@ export function storedBlob(plain: Buffer, e: PackEntry): Buffer {
 export function sealedBody(plain: Buffer): Buffer {
   return plain.subarray(0, plain.length - 32);
 }
+
+/**
+ * FORMAT.md §Recovering without cairn, step 1: unwrap the data identity from the
+ * newest key file with `age -d -i <identity>` and write it to `out`.
+ */
+export async function recoverDataKey(repoDir: string, identityFile: string, out: string): Promise<string> {
+  const { readdir } = await import("node:fs/promises");
+  const files = await readdir(join(repoDir, "keys"));
+  const keyFiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(repoDir, "keys", f), "utf8")) as { seq: number; wrappedDataIdentity: string }));
+  const newest = keyFiles.sort((a, b) => b.seq - a.seq)[0];
+  await writeFile(`${out}.age`, Buffer.from(newest.wrappedDataIdentity, "base64"));
+  await writeFile(out, ageDecrypt(`${out}.age`, identityFile), { mode: 0o600 });
+  return out;
+}
