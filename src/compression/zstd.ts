@@ -49,14 +49,15 @@ export function compressBlob(data: Uint8Array, level = 3): { bytes: Uint8Array; 
  *
  * @throws IntegrityError on any corruption or size mismatch.
  */
-export function decompressBlob(data: Uint8Array, rawLength: number, what: string): Uint8Array {
+export function decompressBlob(data: Uint8Array, rawLength: number, what: string, into?: Buffer): Uint8Array {
   const fail = (message: string, cause?: unknown): never => {
     throw new IntegrityError("blob", what, message, { cause });
   };
   if (!Number.isSafeInteger(rawLength) || rawLength < 0) fail(`invalid raw length ${rawLength}`);
   const declared = declaredSize(data, fail);
   if (declared !== rawLength) fail(`zstd frame declares ${declared} bytes, expected ${rawLength}`);
-  const out = Buffer.allocUnsafeSlow(rawLength);
+  // `into` (a reusable scratch buffer, at least rawLength long) spares an allocation when the caller only compares.
+  const out = into && into.length >= rawLength ? into.subarray(0, rawLength) : Buffer.allocUnsafeSlow(rawLength);
   let size = -1;
   try {
     size = dctx.decompress(out, data);

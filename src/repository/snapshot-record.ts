@@ -3,6 +3,7 @@ import { IntegrityError } from "../errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
 import { decodeJson, encodeJson } from "./json-body.js";
+import type { BlobId } from "../ids.js";
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -35,8 +36,8 @@ const SnapshotSchema = z.object({
   source: z.string().optional(),
   tags: z.array(z.string()),
   parent: Hex64.optional(),
-  tree: Hex64,
-  skeleton: Hex64,
+  tree: Hex64.transform((s) => s as BlobId),
+  skeleton: Hex64.transform((s) => s as BlobId),
   summary: SnapshotSummarySchema.optional(),
   program: z.string(),
 });
