@@ -53,7 +53,10 @@ export async function loadIdentities(o: RepoOpts): Promise<AgeIdentity[] | undef
 export async function openRepo(o: RepoOpts): Promise<Repository> {
   const storage = await openStorage(requireRepo(o));
   const [agentKey, identities] = await Promise.all([loadAgentKey(o), loadIdentities(o)]);
-  return Repository.open(storage, { agentKey, identities });
+  const repo = await Repository.open(storage, { agentKey, identities });
+  // Damage worked around (a skipped snapshot or index file, a missing pack) is said once, on stderr.
+  repo.onWarning = (w) => process.stderr.write(`warning: ${w.kind} ${w.key}: ${w.message}\n`);
+  return repo;
 }
 
 /** Cache root: --cache-dir, else $XDG_CACHE_HOME/cairn, else ~/.cache/cairn; one subdirectory per repository id. */

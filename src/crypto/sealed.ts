@@ -7,13 +7,15 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { CairnError, IntegrityError, WrongKeyError } from "../errors.js";
-import { ageDecrypt, ageEncrypt } from "./age-file.js";
+import { ageDecrypt } from "./age-file.js";
+import { ageEncryptVerified } from "./age-encrypt-verified.js";
 import type { AgentKey } from "./agent-key.js";
 
 const MAC_LENGTH = 32;
 
+/** Seals and checks the result decrypts to what was sealed (invariant 8 holds for metadata too). */
 export function seal(agent: AgentKey, kind: string, body: Uint8Array): Buffer {
-  return ageEncrypt([body, agent.mac(kind, body)], [agent.recipient]);
+  return ageEncryptVerified([body, agent.mac(kind, body)], [agent.recipient], `new ${kind}`).file;
 }
 
 /** Opens a sealed object; WrongKeyError for another agent key, IntegrityError (naming `what`) for anything else. */

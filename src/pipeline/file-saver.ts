@@ -64,9 +64,10 @@ export class FileSaver {
   }
 
   async storeSmall(r: SmallFileRead, before: BigIntStats): Promise<SavedFile> {
+    const size = r.data.byteLength;
     const content: BlobId[] = [];
-    if (r.data.byteLength > 0) content.push(await this.store(r.data));
-    return { content, size: r.data.byteLength, changedWhileReading: changed(before, r.after, r.data.byteLength) };
+    if (size > 0) content.push(await this.store(r.data));
+    return { content, size, changedWhileReading: changed(before, r.after, size) };
   }
 
   async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
@@ -75,8 +76,8 @@ export class FileSaver {
       const content: BlobId[] = [];
       let size = 0;
       for await (const chunk of chunkStream(fh.createReadStream({ highWaterMark: READ_BUFFER, autoClose: false, signal }), this.chunker)) {
+        size += chunk.byteLength; // before handing the chunk over: the uploader owns it from then on
         content.push(await this.store(chunk));
-        size += chunk.byteLength;
       }
       return { content, size, changedWhileReading: changed(before, await fh.stat({ bigint: true }), size) };
     } finally {
@@ -86,8 +87,8 @@ export class FileSaver {
 
   private async store(chunk: Uint8Array): Promise<BlobId> {
     const id = this.agent.blobId(BlobType.Data, chunk);
-    await this.up.add(BlobType.Data, id, chunk);
     this.onBytes(chunk.byteLength);
+    await this.up.add(BlobType.Data, id, chunk);
     return id;
   }
 }

@@ -42,9 +42,9 @@ export class WorkerCodec implements PackCodec {
   }
 
   async seal(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): Promise<SealedPack> {
-    // Hand whole-buffer parts over without a copy; the pack writer drops them once sealed.
-    const transfer = parts.filter((p) => p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && p.byteLength > 0).map((p) => p.buffer as ArrayBuffer);
-    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what }, [...new Set(transfer)]);
+    // Parts are copied, never transferred: an uncompressed part is the caller's own chunk buffer,
+    // and detaching it would silently zero its length under the caller's feet.
+    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what });
     if (!("file" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a seal with a compress");
     return { file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength), headerLength: r.headerLength, id: r.id };
   }

@@ -47,7 +47,7 @@ export async function checkRepository(repo: Repository, o: CheckOptions = {}): P
   const r: CheckReport = { problems: [], objects: 0, bytesHashed: 0, snapshots: 0, packs: 0, blobsVerified: 0, dataPacksSkipped: 0 };
   const stored = await hashEverything(repo, r, o);
   const snapshots = await loadSnapshots(repo, r);
-  await loadIndexes(repo, r);
+  await loadIndexes(repo, r, stored);
   const badPacks = checkIndexedPacks(repo, stored, r);
   await walkSnapshots(repo, snapshots, badPacks, r);
   if (o.readData) await readAllPacks(repo, stored, badPacks, r, o);
@@ -86,14 +86,24 @@ async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot
   return out;
 }
 
-async function loadIndexes(repo: Repository, r: CheckReport): Promise<void> {
+/**
+ * Load the index in two passes: packs present in storage first, then the
+ * missing ones. The first location of a blob wins, so a blob re-uploaded after
+ * its pack was lost is found in its good copy, while missing packs are still
+ * in the index to be reported with the snapshots that only they served.
+ */
+async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string, number>): Promise<void> {
+  const bodies = [];
   for await (const obj of repo.storage.list(INDEX_PREFIX)) {
     try {
-      addToBlobIndex(repo.index, openIndex(repo.agent, await repo.storage.get(obj.key), obj.key));
+      bodies.push(openIndex(repo.agent, await repo.storage.get(obj.key), obj.key));
     } catch (e) {
       r.problems.push({ kind: "index", key: obj.key, message: errorText(e) });
     }
   }
+  const present = (p: { kind: "data" | "meta"; id: string }) => stored.has(packKey(p.kind, p.id));
+  for (const b of bodies) addToBlobIndex(repo.index, b, present);
+  for (const b of bodies) addToBlobIndex(repo.index, b, (p) => !present(p));
 }
 
 function checkIndexedPacks(repo: Repository, stored: Map<string, number>, r: CheckReport): Set<number> {

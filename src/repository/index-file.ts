@@ -2,7 +2,8 @@ import { z } from "zod";
 import { IntegrityError } from "../errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
-import { compressBlob, decompressBlob } from "../compression/zstd.js";
+import { decompressBlob } from "../compression/zstd.js";
+import { compressVerified } from "./pack-codec.js";
 import { asBlobId, BlobType } from "../ids.js";
 import type { BlobIndex } from "./blob-index.js";
 import { decodeJson, encodeJson } from "./json-body.js";
@@ -40,7 +41,7 @@ export function indexPackOf(p: UploadedPack): IndexPack {
 
 export function sealIndex(agent: AgentKey, packs: readonly IndexPack[]): Buffer {
   const json = encodeJson({ version: 1, packs });
-  const { bytes, compressed } = compressBlob(json, 3);
+  const { bytes, compressed } = compressVerified(json, 3, "new index");
   const head = Buffer.alloc(5);
   head[0] = compressed ? 1 : 0;
   head.writeUInt32LE(json.byteLength, 1);
@@ -59,9 +60,10 @@ export function openIndex(agent: AgentKey, file: Uint8Array, what: string): Inde
   return r.data;
 }
 
-/** Load an index file's packs into the in-memory index. */
-export function addToBlobIndex(index: BlobIndex, body: IndexBody): void {
+/** Load an index file's packs into the in-memory index; `keep` can leave out packs (e.g. ones missing from storage). */
+export function addToBlobIndex(index: BlobIndex, body: IndexBody, keep: (pack: IndexPack) => boolean = () => true): void {
   for (const p of body.packs) {
+    if (!keep(p)) continue;
     const packIndex = index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
     for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
       index.add(asBlobId(id), { type: type as BlobType, packIndex, offset, length, rawLength, compressed: compressed === 1 });

@@ -13,6 +13,7 @@ import { sha256Hex } from "./sha256.js";
 export class IndexWriter {
   private pending: IndexPack[] = [];
   private writes: Promise<void>[] = [];
+  private failure: unknown;
   readonly written: string[] = [];
 
   constructor(
@@ -23,13 +24,28 @@ export class IndexWriter {
 
   add(pack: UploadedPack): void {
     this.pending.push(indexPackOf(pack));
-    if (this.pending.length >= this.packsPerIndex) this.writes.push(this.writeOut());
+    if (this.pending.length >= this.packsPerIndex) this.start();
+  }
+
+  /** The first failed index write, if any; the backup checks it so it stops early. */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private start(): void {
+    // Caught here so a failed write is never an unhandled rejection (it would kill the process); finish() rethrows it.
+    this.writes.push(
+      this.writeOut().catch((e: unknown) => {
+        this.failure ??= e;
+      }),
+    );
   }
 
   /** Write whatever is pending and wait for every index write. */
   async finish(): Promise<void> {
-    if (this.pending.length > 0) this.writes.push(this.writeOut());
+    if (this.pending.length > 0) this.start();
     await Promise.all(this.writes);
+    this.throwIfFailed();
   }
 
   private async writeOut(): Promise<void> {

@@ -1,4 +1,4 @@
-import { RepositoryError, WrongKeyError } from "../errors.js";
+import { IntegrityError, RepositoryError, WrongKeyError } from "../errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
 import { parseRecipient } from "../crypto/age-keys.js";
@@ -13,13 +13,22 @@ export interface StoredKeyFile extends KeyFile {
 
 /** Reads and rotates key files (`keys/`). Writes the new key file before deleting old ones, so a crash never leaves none. */
 export class KeyStore {
+  /** Key files that could not be parsed on the last `all()`, by object key. */
+  readonly damaged: string[] = [];
+
   constructor(private readonly storage: Storage) {}
 
+  /** Every parseable key file, newest first; unparseable ones are listed in `damaged`. */
   async all(): Promise<StoredKeyFile[]> {
     const out: StoredKeyFile[] = [];
+    this.damaged.length = 0;
     for await (const o of this.storage.list(KEYS_PREFIX)) {
-      const id = idOfKey(o.key);
-      out.push({ ...parseKeyFile(await this.storage.get(o.key), o.key), objectId: id });
+      try {
+        out.push({ ...parseKeyFile(await this.storage.get(o.key), o.key), objectId: idOfKey(o.key) });
+      } catch (e) {
+        if (!(e instanceof IntegrityError)) throw e;
+        this.damaged.push(o.key);
+      }
     }
     return out.sort((a, b) => b.seq - a.seq);
   }
@@ -29,8 +38,9 @@ export class KeyStore {
     const files = await this.all();
     const valid = files.find((k) => keyFileAuthentic(agent, k));
     if (!valid) {
-      throw new RepositoryError(files.length === 0 ? "repository has no key file (keys/)" : "no key file in keys/ is authenticated by this agent key", {
-        hint: "the repository may be damaged; restore keys/ from a mirror of the repository",
+      const bad = [...this.damaged, ...files.map((k) => keyFileKey(k.objectId))];
+      throw new RepositoryError(bad.length === 0 ? "repository has no key file (keys/)" : `no key file is intact and authenticated by this agent key (${bad.join(", ")})`, {
+        hint: "the key file is damaged or foreign; restore keys/ from a mirror of the repository (`cairn check` lists what else is damaged)",
       });
     }
     return valid;

@@ -1,4 +1,4 @@
-import { IdentityRequiredError, RepositoryError, UsageError, WrongKeyError } from "../errors.js";
+import { IdentityRequiredError, IntegrityError, RepositoryError, UsageError, WrongKeyError } from "../errors.js";
 import type { BlobId } from "../ids.js";
 import { BlobType } from "../ids.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -10,7 +10,7 @@ import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
 import { addToBlobIndex, openIndex } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
-import { CONFIG_KEY, idOfKey, INDEX_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
+import { CONFIG_KEY, DATA_PREFIX, idOfKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
 import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
 import { sha256Hex } from "./sha256.js";
 import { decodeSkeleton, type Skeleton } from "./skeleton.js";
@@ -30,6 +30,12 @@ export interface InitOptions {
   packSize?: number;
   compressionLevel?: number;
   clock?: Clock;
+}
+
+export interface RepositoryWarning {
+  kind: string;
+  key: string;
+  message: string;
 }
 
 export interface OpenOptions {
@@ -52,8 +58,8 @@ export class Repository {
     readonly storage: Storage,
     readonly config: RepoConfig,
     readonly agent: AgentKey,
-    /** Data packs are encrypted to this recipient (the data identity's; FORMAT.md §Key files). */
-    readonly dataRecipient: AgeRecipient,
+    /** Data packs are encrypted to this recipient (the data identity's; FORMAT.md §Key files); the error when no key file is intact. */
+    private readonly dataRecipientOrError: AgeRecipient | RepositoryError,
     /** The data identity, present only when the repository was opened with a restore identity. */
     readonly dataIdentity: AgeIdentity | undefined,
     readonly clock: Clock,
@@ -100,11 +106,21 @@ export class Repository {
       if (e instanceof WrongKeyError) throw new WrongKeyError(`the agent key does not open the repository at ${storage.name}`, { hint: "check --agent-key-file / CAIRN_AGENT_KEY: it must be the key written by `cairn init` for this repository" });
       throw e;
     }
-    const dataRecipient = await keys.dataRecipient(agent);
-    if (dataIdentity && String(dataIdentity.recipient) !== String(dataRecipient)) {
+    // Without an intact key file the repository still opens, so check can report the damage; writing fails later, naming it.
+    const dataRecipient = await keys.dataRecipient(agent).catch((e: unknown) => {
+      if (e instanceof RepositoryError) return e;
+      throw e;
+    });
+    if (dataIdentity && !(dataRecipient instanceof RepositoryError) && String(dataIdentity.recipient) !== String(dataRecipient)) {
       throw new WrongKeyError("the identity opens a key file that does not belong with this agent key", { hint: "use the agent key and identity of the same repository" });
     }
     return new Repository(storage, config, agent, dataRecipient, dataIdentity, o.clock ?? systemClock);
+  }
+
+  /** The recipient new data packs are encrypted to; throws, naming the damage, when no key file is intact. */
+  get dataRecipient(): AgeRecipient {
+    if (this.dataRecipientOrError instanceof RepositoryError) throw this.dataRecipientOrError;
+    return this.dataRecipientOrError;
   }
 
   /** Identities that decrypt data packs: the data identity, when known. */
@@ -131,23 +147,53 @@ export class Repository {
     return new KeyStore(this.storage);
   }
 
-  /** Load every index file into memory (once). */
+  /**
+   * Load every index file into memory (once). A damaged index file is skipped
+   * with a warning, and so are packs the index lists but storage no longer
+   * has: their blobs count as absent, so the next backup uploads them again
+   * (RELIABILITY S12) instead of referencing data that is gone.
+   */
   async loadIndex(signal?: AbortSignal): Promise<void> {
     if (this.indexLoaded) return;
+    const stored = new Set<string>();
+    for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
+    const missing = new Set<string>();
     for await (const o of this.storage.list(INDEX_PREFIX, signal)) {
-      addToBlobIndex(this.index, openIndex(this.agent, await this.storage.get(o.key, undefined, signal), o.key));
+      try {
+        const body = openIndex(this.agent, await this.storage.get(o.key, undefined, signal), o.key);
+        addToBlobIndex(this.index, body, (p) => stored.has(p.id) || (missing.add(p.id), false));
+      } catch (e) {
+        if (!(e instanceof IntegrityError)) throw e;
+        this.warn({ kind: "index", key: o.key, message: `${e.message}; skipped (its blobs count as absent)` });
+      }
     }
+    for (const id of missing) this.warn({ kind: "pack", key: id, message: "listed in the index but missing from storage; its blobs count as absent (run `cairn check`)" });
     this.indexLoaded = true;
   }
 
-  /** All snapshots, oldest first. */
+  /** All readable snapshots, oldest first; a damaged snapshot record is skipped with a warning. */
   async listSnapshots(signal?: AbortSignal): Promise<Snapshot[]> {
     const out: Snapshot[] = [];
     for await (const o of this.storage.list(SNAPSHOTS_PREFIX, signal)) {
       const id = idOfKey(o.key);
-      out.push({ ...openSnapshot(this.agent, await this.storage.get(o.key, undefined, signal), o.key), id });
+      try {
+        out.push({ ...openSnapshot(this.agent, await this.storage.get(o.key, undefined, signal), o.key), id });
+      } catch (e) {
+        if (!(e instanceof IntegrityError)) throw e;
+        this.warn({ kind: "snapshot", key: o.key, message: `${e.message}; skipped` });
+      }
     }
     return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  }
+
+  /** Damage met and worked around (skipped snapshots, index files, missing packs); the CLI prints these. */
+  readonly warnings: RepositoryWarning[] = [];
+  onWarning?: (w: RepositoryWarning) => void;
+
+  private warn(w: RepositoryWarning): void {
+    if (this.warnings.some((x) => x.key === w.key)) return;
+    this.warnings.push(w);
+    this.onWarning?.(w);
   }
 
   /** Resolve `latest` or a (prefix of a) snapshot id. */

@@ -63,6 +63,7 @@ export class Uploader {
 
   /** Store a blob unless the repository already has it; returns true when it was new. */
   async add(type: BlobType, id: BlobId, raw: Uint8Array): Promise<boolean> {
+    this.indexWriter.throwIfFailed();
     if (this.has(id)) {
       this.stats.blobsDeduplicated++;
       return false;

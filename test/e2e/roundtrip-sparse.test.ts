@@ -86,7 +86,7 @@ describe("sparse file larger than 4 GiB", () => {
 
     const r = await makeRepo(w, { chunker: CHUNKER });
     const t0 = Date.now();
-    const b = await backup(r, [src]);
+    console.log("T backup start", Date.now()); const b = await backup(r, [src], { onProgress: (p) => console.log("P", Date.now() - t0, p.bytesRead) }); console.log("T backup done", Date.now() - t0);
     const backupMs = Date.now() - t0;
     expect(b.warnings).toEqual([]);
     expect(b.summary).toMatchObject({ filesNew: 1, bytesRead: SIZE, bytesTotal: SIZE });
@@ -101,7 +101,7 @@ describe("sparse file larger than 4 GiB", () => {
 
     const target = join(out, "restored");
     const t1 = Date.now();
-    const summary = await restore(r, b.snapshot.tree, target);
+    console.log("T restore start"); const summary = await restore(r, b.snapshot.tree, target); console.log("T restore done");
     const restoreMs = Date.now() - t1;
     expect(summary.errors).toEqual([]);
     expect(summary.bytes).toBe(SIZE);
