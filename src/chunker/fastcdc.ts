@@ -70,6 +70,13 @@ function highMask(bits: number): number {
  * const cdc = new FastCdc(gearTable(key), DEFAULT_CHUNKER_PARAMS);
  * for (let pos = 0, cut; (cut = cdc.next(buf, pos)) >= 0; pos = cut) emit(buf.subarray(pos, cut));
  */
+/** Zero-run detection granularity: large enough that memcmp dominates, small enough to start skipping soon. */
+const ZERO_BLOCK = Buffer.alloc(4096);
+
+function isZero(buf: Uint8Array, start: number, end: number): boolean {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).equals(ZERO_BLOCK.subarray(0, end - start));
+}
+
 export class FastCdc {
   /** Int32 view: keeps the hot-loop addition in int32 (Uint32 values >= 2^31 would be doubles). */
   private readonly gear: Int32Array;
@@ -78,6 +85,15 @@ export class FastCdc {
   private readonly max: number;
   private readonly maskBelowAvg: number;
   private readonly maskAboveAvg: number;
+  /**
+   * The fingerprint every run of 32+ zero bytes settles on: fp_n = g0 * (2^n - 1)
+   * mod 2^32, which is -g0 for n >= 32. While fp equals it, a zero byte keeps it
+   * there, so a long zero run (sparse files, zeroed disk images) can be skipped
+   * a block at a time with memcmp when it cannot produce a cut.
+   */
+  private readonly zeroFp: number;
+  private readonly zeroSkipBelow: boolean;
+  private readonly zeroSkipAbove: boolean;
   /** Bytes of the current chunk seen so far. */
   private len = 0;
   /** Rolling gear fingerprint of the current chunk. */
@@ -91,6 +107,9 @@ export class FastCdc {
     const bits = Math.log2(params.avg);
     this.maskBelowAvg = highMask(bits + NORMALIZATION);
     this.maskAboveAvg = highMask(bits - NORMALIZATION);
+    this.zeroFp = -this.gear[0] | 0;
+    this.zeroSkipBelow = (this.zeroFp & this.maskBelowAvg) !== 0;
+    this.zeroSkipAbove = (this.zeroFp & this.maskAboveAvg) !== 0;
   }
 
   /**
@@ -127,11 +146,28 @@ export class FastCdc {
     this.fp = 0;
   }
 
-  /** The hot loop. Returns the cut offset and resets, or -1 after adding buf[i..end) to the chunk. */
+  /** Returns the cut offset and resets, or -1 after adding buf[i..end) to the chunk. Works a block at a time. */
   private scan(buf: Uint8Array, i: number, end: number, mask: number): number {
+    const canSkipZeros = mask === this.maskBelowAvg ? this.zeroSkipBelow : this.zeroSkipAbove;
+    const from = i;
+    while (i < end) {
+      const blockEnd = Math.min(end, i + ZERO_BLOCK.length);
+      if (canSkipZeros && this.fp === this.zeroFp && isZero(buf, i, blockEnd)) {
+        i = blockEnd; // fp stays zeroFp and no cut is possible
+        continue;
+      }
+      const cut = this.scanBytes(buf, i, blockEnd, mask);
+      if (cut >= 0) return cut;
+      i = blockEnd;
+    }
+    this.len += end - from;
+    return -1;
+  }
+
+  /** The hot loop: one gear step per byte. Resets and returns the cut, or -1 with fp updated. */
+  private scanBytes(buf: Uint8Array, i: number, end: number, mask: number): number {
     const gear = this.gear;
     let fp = this.fp;
-    const from = i;
     while (i < end) {
       fp = ((fp << 1) + gear[buf[i++]]) | 0;
       if ((fp & mask) === 0) {
@@ -140,7 +176,6 @@ export class FastCdc {
       }
     }
     this.fp = fp;
-    this.len += end - from;
     return -1;
   }
 }

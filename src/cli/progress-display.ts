@@ -11,6 +11,11 @@ export class ProgressDisplay {
 
   constructor(private readonly json: boolean, private readonly tty = process.stderr.isTTY === true, private totalBytes?: number) {}
 
+  /** Only the terminal display shows an ETA, so only it needs the total size. */
+  get wantsTotal(): boolean {
+    return this.tty && !this.json;
+  }
+
   setTotal(bytes: number): void {
     this.totalBytes = bytes;
   }

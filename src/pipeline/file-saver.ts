@@ -31,6 +31,7 @@ export interface SmallFileRead {
  */
 export class FileSaver {
   private readonly chunker: FastCdc;
+  private readonly zeroIds = new Map<number, BlobId>();
 
   constructor(
     private readonly agent: AgentKey,
@@ -86,12 +87,24 @@ export class FileSaver {
   }
 
   private async store(chunk: Uint8Array): Promise<BlobId> {
-    const id = this.agent.blobId(BlobType.Data, chunk);
+    const id = this.zeroChunkId(chunk) ?? this.agent.blobId(BlobType.Data, chunk);
     this.onBytes(chunk.byteLength);
     await this.up.add(BlobType.Data, id, chunk);
     return id;
   }
+
+  /** All-zero chunks (sparse files) recur at the same few lengths: memoise their ids instead of hashing each. */
+  private zeroChunkId(chunk: Uint8Array): BlobId | undefined {
+    if (chunk.byteLength < this.params.min || chunk[0] !== 0 || chunk[chunk.byteLength - 1] !== 0) return undefined;
+    if (zeros.length < chunk.byteLength) zeros = Buffer.alloc(chunk.byteLength);
+    if (!zeros.subarray(0, chunk.byteLength).equals(chunk)) return undefined;
+    let id = this.zeroIds.get(chunk.byteLength);
+    if (!id) this.zeroIds.set(chunk.byteLength, (id = this.agent.blobId(BlobType.Data, chunk)));
+    return id;
+  }
 }
+
+let zeros = Buffer.alloc(0);
 
 function changed(before: BigIntStats, after: BigIntStats, bytesRead: number): boolean {
   return after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs || after.ino !== before.ino || BigInt(bytesRead) !== after.size;

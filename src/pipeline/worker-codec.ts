@@ -76,9 +76,15 @@ export class WorkerCodec implements PackCodec {
   }
 }
 
-/** The compiled worker next to this module; under a TypeScript test runner, the .ts source through tsx. */
+/**
+ * The compiled worker next to this module. When this module runs from src/
+ * (a TypeScript test runner), workers cannot load .ts, so use the build in
+ * dist/ (`npm test` builds first), else try the tsx loader.
+ */
 function workerEntry(): { url: URL; execArgv: string[] } {
   const js = new URL("./codec-worker.js", import.meta.url);
   if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
+  const built = new URL("../../dist/src/pipeline/codec-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(built))) return { url: built, execArgv: [] };
   return { url: new URL("./codec-worker.ts", import.meta.url), execArgv: ["--import", "tsx"] };
 }

@@ -12,19 +12,16 @@ import { backup, makeLayout, makeRepo, restore, useWorkDir } from "../pipeline/h
  * holes. Backup reads every byte, stores the zero chunks once, and restore
  * writes the data regions only, leaving holes.
  *
- * Cost: the chunker scans ~150 MB/s and restore re-reads the zero blob for
- * every chunk, so with the default parameters (8 MiB max chunk) this takes
- * ~85 s on 2 cores. By default the repository uses large chunks (min 56 MiB,
- * max 72 MiB: the chunker skips the first `min` bytes of each chunk), which
- * halves that while exercising the same >4 GiB offsets; CAIRN_SOAK=1 runs it
- * with the default parameters.
+ * Cost: the chunker scans ~110-150 MB/s and restore re-reads and re-verifies
+ * the zero blob for each of the ~580 chunks, so this takes ~60-90 s on 2
+ * cores with the default chunker parameters. (A repository with much larger
+ * chunks was tried to speed it up, and hung under vitest: see the report.)
  */
 const work = useWorkDir("rt-sparse");
 const GiB = 1024 ** 3;
 const SIZE = 4.5 * GiB;
 /** Data regions: near 0, straddling 2^31, straddling 2^32, and ending exactly at EOF. */
 const MiB = 1024 * 1024;
-const CHUNKER = process.env.CAIRN_SOAK ? undefined : { min: 56 * MiB, avg: 64 * MiB, max: 72 * MiB };
 const REGIONS = [
   { offset: 100, length: 4096 },
   { offset: 2 * GiB - 3000, length: 6144 },
@@ -84,9 +81,9 @@ describe("sparse file larger than 4 GiB", () => {
     closeSync(fd);
     const srcStat = lstatSync(file, { bigint: true });
 
-    const r = await makeRepo(w, { chunker: CHUNKER });
+    const r = await makeRepo(w);
     const t0 = Date.now();
-    console.log("T backup start", Date.now()); const b = await backup(r, [src], { onProgress: (p) => console.log("P", Date.now() - t0, p.bytesRead) }); console.log("T backup done", Date.now() - t0);
+    const b = await backup(r, [src]);
     const backupMs = Date.now() - t0;
     expect(b.warnings).toEqual([]);
     expect(b.summary).toMatchObject({ filesNew: 1, bytesRead: SIZE, bytesTotal: SIZE });
@@ -101,7 +98,7 @@ describe("sparse file larger than 4 GiB", () => {
 
     const target = join(out, "restored");
     const t1 = Date.now();
-    console.log("T restore start"); const summary = await restore(r, b.snapshot.tree, target); console.log("T restore done");
+    const summary = await restore(r, b.snapshot.tree, target);
     const restoreMs = Date.now() - t1;
     expect(summary.errors).toEqual([]);
     expect(summary.bytes).toBe(SIZE);
@@ -112,8 +109,8 @@ describe("sparse file larger than 4 GiB", () => {
     expect(Number(st.mode & 0o7777n)).toBe(0o640);
     const allocated = Number(st.blocks) * 512;
     console.log(`[roundtrip-sparse] backup ${backupMs} ms, restore ${restoreMs} ms, restored file allocates ${(allocated / MiB).toFixed(1)} MiB of ${SIZE / GiB} GiB`);
-    // Only the chunks holding data are written (at most 4 x 72 MiB); the rest stays holes.
-    expect(allocated).toBeLessThan(4 * 72 * MiB);
+    // Only chunks holding data are written whole (each region touches at most 2 chunks of at most 8 MiB); the rest stays holes.
+    expect(allocated).toBeLessThanOrEqual(REGIONS.length * 2 * 8 * MiB);
     expect(allocated).toBeLessThan(SIZE / 10);
 
     const rfd = openSync(restored, "r");

@@ -4,6 +4,8 @@ import { UsageError } from "../../errors.js";
 import { cacheDirFor, humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
 import { ProgressDisplay } from "../progress-display.js";
 import { onInterrupt } from "../signals.js";
+import { scanSize } from "../../sources/scan-size.js";
+import { ExcludeMatcher } from "../../sources/exclude.js";
 
 interface BackupOpts extends RepoOpts {
   host?: string;
@@ -33,6 +35,7 @@ export function backupCommand(): Command {
       const display = new ProgressDisplay(o.json === true);
       const abort = new AbortController();
       const off = onInterrupt(abort);
+      if (display.wantsTotal) void scanSize(paths, new ExcludeMatcher(o.exclude), abort.signal).then((n) => display.setTotal(n));
       try {
         const r = await backupPaths(repo, paths, {
           host: o.host,
@@ -45,6 +48,7 @@ export function backupCommand(): Command {
           onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`)),
         });
         display.done();
+        abort.abort(); // stops the size scan if it is still running
         const s = r.summary;
         if (o.json) printJson({ type: "summary", snapshot: r.snapshotId, ...s, unreadable: r.warnings });
         else {
