@@ -29,9 +29,13 @@ export class ProgressDisplay {
     }
     if (!this.tty) return;
     const files = c.filesNew + c.filesChanged + c.filesUnchanged;
-    const done = c.bytesTotal;
+    // Covered so far: whole files done (read or reused), or the bytes read when one big file is in progress.
+    const done = Math.max(c.bytesTotal, c.bytesRead);
     let eta = "";
-    if (this.totalBytes && rate > 0 && this.totalBytes > done) eta = ` ETA ${Math.ceil((this.totalBytes - done) / Math.max(rate, 1))}s`;
+    if (this.totalBytes && secs > 1 && done > 0 && this.totalBytes > done) {
+      const pct = Math.floor((100 * done) / this.totalBytes);
+      eta = ` ${pct}% ETA ${formatSeconds(((this.totalBytes - done) * secs) / done)}`;
+    }
     const line = `${files} files, ${humanBytes(c.bytesRead)} read, ${humanBytes(c.bytesUploaded)} uploaded, ${humanBytes(rate)}/s${eta}`;
     process.stderr.write(`\r${line.padEnd(this.lastLen)}`);
     this.lastLen = line.length;
@@ -40,4 +44,9 @@ export class ProgressDisplay {
   done(): void {
     if (this.tty && !this.json && this.lastLen > 0) process.stderr.write("\n");
   }
+}
+
+function formatSeconds(s: number): string {
+  const t = Math.ceil(s);
+  return t < 60 ? `${t}s` : t < 3600 ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s` : `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
 }

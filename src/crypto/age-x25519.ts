@@ -27,7 +27,8 @@ function wrapKey(shared: Buffer, share: Uint8Array, recipient: Uint8Array): Buff
 export function wrapFileKey(fileKey: Buffer, recipient: AgeRecipient): Stanza {
   const ephemeral = x25519Generate();
   const shared = x25519SharedSecret(ephemeral.privateKey, recipient.publicKey);
-  if (!shared) throw new TypeError(`recipient ${recipient.toString()} is a low-order point`);
+  // Never print the argument: a caller mixing up types could have passed an identity (a secret).
+  if (!shared) throw new TypeError("recipient is a low-order point (or not a recipient at all)");
   const cipher = createCipheriv("chacha20-poly1305", wrapKey(shared, ephemeral.publicKey, recipient.publicKey), ZERO_NONCE, {
     authTagLength: TAG_LENGTH,
   });

@@ -42,9 +42,11 @@ export class WorkerCodec implements PackCodec {
   }
 
   async seal(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): Promise<SealedPack> {
-    // Parts are copied, never transferred: an uncompressed part is the caller's own chunk buffer,
-    // and detaching it would silently zero its length under the caller's feet.
-    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what });
+    // Parts that own their whole buffer move to the worker without a copy. The pack writer owns its
+    // parts by then (callers hand blobs over and never touch them again: see Uploader.add); a part
+    // that is a view into a larger buffer (small files, trees) is copied.
+    const transfer = [...new Set(parts.filter((p) => p.byteLength > 0 && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength).map((p) => p.buffer as ArrayBuffer))];
+    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what }, transfer);
     if (!("file" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a seal with a compress");
     return { file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength), headerLength: r.headerLength, id: r.id };
   }

@@ -61,7 +61,11 @@ export class Uploader {
     return this.queued.has(id) || this.index.has(id);
   }
 
-  /** Store a blob unless the repository already has it; returns true when it was new. */
+  /**
+   * Store a blob unless the repository already has it; returns true when it
+   * was new. The uploader owns `raw` from this call on: it may move its buffer
+   * to a worker thread, after which the caller's view reads as empty.
+   */
   async add(type: BlobType, id: BlobId, raw: Uint8Array): Promise<boolean> {
     this.indexWriter.throwIfFailed();
     if (this.has(id)) {
