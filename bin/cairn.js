@@ -2,9 +2,7 @@
 // Thin launcher: the compiled CLI lives in dist/ (run `npm run build` first).
 import { writeFileSync } from "node:fs";
 
-// More libuv threads than the default 4: a backup keeps many small-file reads and stats in flight.
-// Set before the CLI is loaded, since the pool starts with the first file-system call.
-process.env.UV_THREADPOOL_SIZE ??= "8";
+// (libuv keeps its default 4 threads: more only added futex contention in measurements.)
 const { main } = await import("../dist/src/cli/main.js");
 
 const code = await main(process.argv);

@@ -33,6 +33,10 @@ function exitOverrideDeep(c: Command): void {
  */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
+  // `cairn snapshots | head`: a reader that goes away must not crash a run whose work is already done.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

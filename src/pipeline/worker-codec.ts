@@ -8,7 +8,7 @@ import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack 
 import type { CodecRequest, CodecResponse } from "./codec-messages.js";
 
 /** Blobs smaller than this are compressed on the calling thread. */
-const INLINE_BELOW = 256 * 1024;
+const INLINE_BELOW = 16 * 1024;
 
 type Pending = { resolve(r: CodecResponse & { ok: true }): void; reject(e: unknown): void };
 

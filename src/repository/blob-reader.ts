@@ -12,8 +12,16 @@ import { packKey, type PackKind } from "./layout.js";
 const FILE_KEY_CACHE = 256;
 /** Whole decrypted packs kept for reuse: sequential restores read each pack once (about 4 x 24 MiB). */
 const PACK_CACHE = 4;
-/** Packs remembered as "touched once"; a second touch loads the whole pack. */
-const TOUCHED = 1024;
+/** Packs whose ranged reads are being counted (LRU). */
+const TOUCHED = 4096;
+/**
+ * A pack is loaded whole once reads from it reach this many blobs or this
+ * share of its size: sequential restores then read each pack once, while
+ * scattered reads (one file of a snapshot, deduplicated chunks spread over
+ * many packs) stay ranged instead of decrypting 16 MiB for each blob.
+ */
+const WHOLE_AFTER_BLOBS = 32;
+const WHOLE_AFTER_SHARE = 0.25;
 
 /**
  * Reads single blobs. The first blob wanted from a pack is fetched with ranged
@@ -26,7 +34,8 @@ const TOUCHED = 1024;
 export class BlobReader {
   private readonly fileKeys = new Map<string, { fileKey: Buffer; headerLength: number }>();
   private readonly packs = new Map<string, Promise<Buffer>>();
-  private readonly touched = new Set<string>();
+  /** Ranged reads so far per pack: [blobs, bytes]. */
+  private readonly touched = new Map<string, [number, number]>();
 
   constructor(
     private readonly storage: Storage,
@@ -42,12 +51,11 @@ export class BlobReader {
     const key = packKey(pack.kind, pack.id);
     const identities = this.identitiesFor(pack.kind);
     let stored: Buffer;
-    if (this.packs.has(key) || this.touched.has(key)) {
+    if (this.packs.has(key) || this.wantsWhole(key, pack.size, loc.length)) {
       const plain = await this.wholePack(key, identities, signal);
       if (loc.offset + loc.length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
       stored = plain.subarray(loc.offset, loc.offset + loc.length);
     } else {
-      this.touch(key);
       const opened = await this.openPack(key, identities, pack.headerLength, signal);
       stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
     }
@@ -64,9 +72,16 @@ export class BlobReader {
     return identities;
   }
 
-  private touch(key: string): void {
-    if (this.touched.size >= TOUCHED) this.touched.delete(this.touched.values().next().value as string);
-    this.touched.add(key);
+  /** Count a read from `key`; true once the pack has been read from enough to be worth loading whole. */
+  private wantsWhole(key: string, packSize: number, length: number): boolean {
+    const t = this.touched.get(key) ?? [0, 0];
+    this.touched.delete(key);
+    t[0]++;
+    t[1] += length;
+    if (t[0] >= WHOLE_AFTER_BLOBS || t[1] >= packSize * WHOLE_AFTER_SHARE) return true;
+    if (this.touched.size >= TOUCHED) this.touched.delete(this.touched.keys().next().value as string);
+    this.touched.set(key, t);
+    return false;
   }
 
   /** Whole decrypted pack, shared by concurrent readers; a failed load is not cached. */

@@ -1,9 +1,9 @@
-import { constants } from "node:fs";
+import { closeSync, constants, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
 import { IntegrityError } from "../errors.js";
-import { applyHandleMetadata } from "./restore-metadata.js";
+import { applyFdMetadataSync, applyHandleMetadata } from "./restore-metadata.js";
 import type { Entry, RestoreContext } from "./restore-context.js";
-import { writeSparse } from "./write-sparse.js";
+import { isAllZero, writeSparse } from "./write-sparse.js";
 
 /**
  * Create-only and never through a symlink: O_EXCL fails on any existing entry
@@ -37,7 +37,11 @@ function inodeKey(e: Entry): string | undefined {
   return links !== undefined && links > 1 && dev !== undefined && ino !== undefined ? `${dev}:${ino}` : undefined;
 }
 
+/** Files up to this size take the synchronous path. */
+const SMALL_FILE = 1024 * 1024;
+
 async function writeNewFile(ctx: RestoreContext, e: Entry): Promise<void> {
+  if ((e.node.size ?? 0) <= SMALL_FILE) return writeSmallFile(ctx, e);
   // 0o600 until the data is complete: a half-written file is never readable by others.
   const fh = await open(e.path, CREATE_NEW, 0o600);
   try {
@@ -59,4 +63,41 @@ async function fillFile(ctx: RestoreContext, fh: FileHandle, e: Entry): Promise<
   // Extends over trailing zero blobs without writing them: the file stays sparse.
   await fh.truncate(size);
   await applyHandleMetadata(ctx, fh, e);
+}
+
+/**
+ * Small files, which are most files: read the blobs (async, usually from a
+ * cached pack), then create, write and stamp the file with synchronous calls.
+ * Seven thread-pool round trips per file cost far more than the syscalls
+ * themselves (measured: futex contention dominated restoring 30k tiny files).
+ */
+async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
+  const blobs: Uint8Array[] = [];
+  for (const id of e.node.content ?? []) blobs.push(await ctx.reader.readBlob(id));
+  const size = e.node.size ?? 0;
+  const fd = openSync(e.path, CREATE_NEW, 0o600);
+  try {
+    let position = 0;
+    for (const b of blobs) {
+      if (!isAllZero(b)) writeAllSync(fd, b, position);
+      position += b.length;
+    }
+    if (position !== size) throw new IntegrityError("file", e.display, `content is ${position} bytes but the tree records ${size}; file not restored`);
+    if (position < size || blobs.some((b) => isAllZero(b))) ftruncateSync(fd, size);
+    applyFdMetadataSync(ctx, fd, e);
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkSync(e.path);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+  closeSync(fd);
+}
+
+function writeAllSync(fd: number, blob: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < blob.length) done += writeSync(fd, blob, done, blob.length - done, position + done);
 }

@@ -1,24 +1,9 @@
+import { mulberry32, numericTestSeed } from "../helpers/prng.js";
 import { describe, expect, it } from "vitest";
 import { BlobIndex, type BlobLocation } from "../../src/repository/blob-index.js";
 import { BlobType, type BlobId } from "../../src/ids.js";
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with CAIRN_TEST_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
-function testSeed(name: string): number {
-  const seed = Number(process.env.CAIRN_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
-  console.log(`${name}: seed ${seed} (replay with CAIRN_TEST_SEED=${seed})`);
-  return seed;
-}
 
 /** n random 32-byte ids in one buffer; id i is bytes [32i, 32i+32). */
 function randomIds(n: number, next: () => number): Uint8Array {
@@ -58,7 +43,7 @@ function withPacks(n: number): BlobIndex {
 
 describe("BlobIndex", () => {
   it("adds and finds 1,000,000 random blobs in under 64 bytes each", () => {
-    const next = prng(testSeed("blob-index 1M"));
+    const next = mulberry32(numericTestSeed("blob-index 1M"));
     const n = 1_000_000;
     const packs = 40_000; // ~25 blobs per pack, counted in bytesPerEntry
     const ids = randomIds(n + 10_000, next);
@@ -89,14 +74,14 @@ describe("BlobIndex", () => {
   });
 
   it("accepts hex and raw ids interchangeably", () => {
-    const ids = randomIds(1000, prng(testSeed("blob-index hex")));
+    const ids = randomIds(1000, mulberry32(numericTestSeed("blob-index hex")));
     const index = withPacks(3);
     for (let i = 0; i < 1000; i++) index.add(i % 2 ? hex(idAt(ids, i)) : idAt(ids, i), locFor(i, 3));
     for (let i = 0; i < 1000; i++) {
       expect(index.get(i % 2 ? idAt(ids, i) : hex(idAt(ids, i)))).toEqual(locFor(i, 3));
       expect(index.has(hex(idAt(ids, i)))).toBe(true);
     }
-    expect(index.has(hex(idAt(randomIds(1, prng(1)), 0)))).toBe(false);
+    expect(index.has(hex(idAt(randomIds(1, mulberry32(1)), 0)))).toBe(false);
   });
 
   it("keeps the first location of a duplicate id", () => {
@@ -110,7 +95,7 @@ describe("BlobIndex", () => {
   });
 
   it("round-trips entries() in insertion order across growth", () => {
-    const ids = randomIds(20_000, prng(testSeed("blob-index entries")));
+    const ids = randomIds(20_000, mulberry32(numericTestSeed("blob-index entries")));
     const index = withPacks(7);
     for (let i = 0; i < 20_000; i++) index.add(idAt(ids, i), locFor(i, 7));
     let i = 0;

@@ -1,3 +1,4 @@
+import { mulberry32, numericTestSeed } from "../helpers/prng.js";
 import { mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,23 +19,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** mulberry32, seeded so a failure can be replayed with CAIRN_TEST_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
-function testSeed(name: string): number {
-  const seed = Number(process.env.CAIRN_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
-  console.log(`${name}: seed ${seed} (replay with CAIRN_TEST_SEED=${seed})`);
-  return seed;
-}
 
 /** The record for file number i: derived from i so expectations need no storage. */
 function fileFor(i: number): CachedFile {
@@ -97,7 +82,7 @@ describe("pathKey", () => {
 
 describe("ParentCache", () => {
   it("round-trips 200k records through a merge-join with missing and extra keys", async () => {
-    const next = prng(testSeed("parent-cache 200k"));
+    const next = mulberry32(numericTestSeed("parent-cache 200k"));
     const all = walkKeys(240_000);
     // Every 6th key is not written (a new file); every one is queried.
     const written = all.filter((_, i) => i % 6 !== 5);
@@ -181,8 +166,8 @@ describe("ParentCache", () => {
     const keys = walkKeys(300);
     const path = await writeCache(keys);
     const full = (await stat(path)).size;
-    const seed = testSeed("parent-cache truncate");
-    const next = prng(seed);
+    const seed = numericTestSeed("parent-cache truncate");
+    const next = mulberry32(seed);
     const cuts = [full - 1, full - 12, full - 13, ...Array.from({ length: 40 }, () => 100 + (next() % (full - 100)))];
     for (const cut of cuts) {
       await writeCache(keys);
@@ -201,8 +186,8 @@ describe("ParentCache", () => {
     const keys = walkKeys(2000);
     const path = await writeCache(keys);
     const bytes = await readFile(path);
-    const seed = testSeed("parent-cache flip");
-    const next = prng(seed);
+    const seed = numericTestSeed("parent-cache flip");
+    const next = mulberry32(seed);
     const header = bytes.indexOf(0x0a) + 1;
     for (let round = 0; round < 30; round++) {
       const at = header + (next() % (bytes.length - header));

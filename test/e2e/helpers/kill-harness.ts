@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../helpers/prng.js";
 /**
  * Shared pieces for the crash / kill / integrity end-to-end tests: seeded
  * randomness (printed, replayable), deterministic datasets, a CLI runner,
@@ -28,16 +29,10 @@ export function testSeed(label: string): number {
   return seed;
 }
 
-/** mulberry32: small, fast, good enough for picking test cases. */
+/** Uniform floats in [0, 1) from a seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 export function randInt(r: () => number, lo: number, hi: number): number {
