@@ -122,10 +122,8 @@ describe("S13: a faulty compressor", () => {
     await expectNothingCorruptStored(open);
   });
 
-  // BUG (src/repository/index-file.ts sealIndex): index files are compressed
-  // without the round-trip check packs get, so a faulty compressor stores an
-  // unreadable index (its MAC covers the corrupt bytes) and the snapshot
-  // that depends on it is committed.
+  // Regression: index files were once compressed without the round-trip
+  // check packs get, so a faulty compressor stored an unreadable index.
   it("a faulty compressor on index files fails the backup; no unreadable index is stored", async () => {
     const { src, open } = await setup();
     fault.compress = "flip";
