@@ -13,6 +13,7 @@ const forbidden = {
   sources: ["storage", "pipeline", "restore", "cli", "agent"],
   restore: ["pipeline", "cli", "agent", "storage"],
   pipeline: ["cli", "agent"],
+  retention: ["pipeline", "restore", "cli", "agent", "sources"],
 };
 
 const layerRules = Object.entries(forbidden).map(([layer, banned]) => ({

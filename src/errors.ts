@@ -104,6 +104,15 @@ export class AlreadyExistsError extends StorageError {
   }
 }
 
+/** Delete refused because the object is under an Object Lock / immutability retention period. Expected during prune: retried later. */
+export class ObjectLockedError extends StorageError {
+  readonly retainUntil?: Date;
+  constructor(backend: string, key: string, retainUntil?: Date, opts: CairnErrorOptions = {}) {
+    super(backend, key, `object is locked${retainUntil ? ` until ${retainUntil.toISOString()}` : ""} (object lock / immutability)`, { status: 403, retryable: false, ...opts });
+    this.retainUntil = retainUntil;
+  }
+}
+
 /** A source (file, directory, dump command) could not be read. */
 export class SourceError extends CairnError {
   readonly path: string;

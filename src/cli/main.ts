@@ -3,6 +3,7 @@ import { CairnError } from "../errors.js";
 import { backupCommand } from "./commands/backup.js";
 import { checkCommand } from "./commands/check.js";
 import { dumpCommand } from "./commands/dump.js";
+import { forgetCommand } from "./commands/forget.js";
 import { initCommand } from "./commands/init.js";
 import { keyCommand } from "./commands/key.js";
 import { lsCommand } from "./commands/ls.js";
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand()]) {
+  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand()]) {
     program.addCommand(c);
   }
   for (const c of program.commands) exitOverrideDeep(c);

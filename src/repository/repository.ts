@@ -227,9 +227,10 @@ export class Repository {
     return { result, uploader: up };
   }
 
-  /** Write a snapshot record: the commit point of a backup. */
+  /** Write a snapshot record: the commit point of a backup. Records this host's UTC offset unless given (retention buckets by local time). */
   async saveSnapshot(record: SnapshotRecord): Promise<string> {
-    const file = sealSnapshot(this.agent, record);
+    const utcOffset = record.utcOffset ?? (-new Date(record.time).getTimezoneOffset() || 0);
+    const file = sealSnapshot(this.agent, { ...record, utcOffset });
     const id = sha256Hex(file);
     await this.storage.put(snapshotKey(id), file);
     return id;

@@ -31,6 +31,8 @@ export type SnapshotSummary = z.infer<typeof SnapshotSummarySchema>;
 const SnapshotSchema = z.object({
   version: z.literal(1),
   time: z.string(),
+  /** Minutes east of UTC on the recording host at `time`: retention buckets by local time (FORMAT.md §Snapshots). */
+  utcOffset: z.number().int().min(-1440).max(1440).optional(),
   host: z.string(),
   paths: z.array(z.string()),
   source: z.string().optional(),
