@@ -76,17 +76,20 @@ export class StorageError extends CairnError {
   readonly key?: string;
   readonly status?: number;
   readonly retryable: boolean;
+  /** The store asked to wait this long before retrying (HTTP Retry-After). */
+  readonly retryAfterMs?: number;
   constructor(
     backend: string,
     key: string | undefined,
     message: string,
-    info: { status?: number; retryable?: boolean } & CairnErrorOptions = {},
+    info: { status?: number; retryable?: boolean; retryAfterMs?: number } & CairnErrorOptions = {},
   ) {
     super("E_STORAGE", `${backend}${key ? ` ${key}` : ""}: ${message}`, 1, info);
     this.backend = backend;
     this.key = key;
     this.status = info.status;
     this.retryable = info.retryable ?? false;
+    this.retryAfterMs = info.retryAfterMs;
   }
 }
 

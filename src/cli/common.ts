@@ -7,9 +7,10 @@ import { UsageError } from "../errors.js";
 import { AgentKey } from "../crypto/agent-key.js";
 import { parseIdentityFile, type AgeIdentity } from "../crypto/age-keys.js";
 import { openStorage } from "../storage/open-storage.js";
+import { storageOpenOptions, storageOptions, type StorageFlags } from "./storage-options.js";
 import { Repository } from "../repository/repository.js";
 
-export interface RepoOpts {
+export interface RepoOpts extends StorageFlags {
   repo?: string;
   agentKeyFile?: string;
   identity?: string;
@@ -19,11 +20,11 @@ export interface RepoOpts {
 
 /** Every command that touches a repository takes these; each also reads an environment variable. */
 export function repoOptions(cmd: Command, withIdentity = true): Command {
-  cmd.addOption(new Option("-r, --repo <url>", "repository: a directory, file:///path (s3:// and azure:// later)").env("CAIRN_REPO"));
+  cmd.addOption(new Option("-r, --repo <url>", "repository: a directory, file:///path, s3://bucket/prefix or azure://container/prefix").env("CAIRN_REPO"));
   cmd.addOption(new Option("--agent-key-file <file>", "agent key file (or CAIRN_AGENT_KEY with the key itself)").env("CAIRN_AGENT_KEY_FILE"));
   if (withIdentity) cmd.addOption(new Option("-i, --identity <file>", "restore identity file (AGE-SECRET-KEY-1...)").env("CAIRN_IDENTITY_FILE"));
   cmd.addOption(new Option("--cache-dir <dir>", "local cache directory").env("CAIRN_CACHE_DIR"));
-  return cmd;
+  return storageOptions(cmd);
 }
 
 export function requireRepo(o: RepoOpts): string {
@@ -51,7 +52,7 @@ export async function loadIdentities(o: RepoOpts): Promise<AgeIdentity[] | undef
 }
 
 export async function openRepo(o: RepoOpts): Promise<Repository> {
-  const storage = await openStorage(requireRepo(o));
+  const storage = await openStorage(requireRepo(o), storageOpenOptions(o));
   const [agentKey, identities] = await Promise.all([loadAgentKey(o), loadIdentities(o)]);
   const repo = await Repository.open(storage, { agentKey, identities });
   // Damage worked around (a skipped snapshot or index file, a missing pack) is said once, on stderr.

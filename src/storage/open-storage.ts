@@ -3,49 +3,61 @@ import { UsageError } from "../errors.js";
 import type { Storage } from "./storage.js";
 import { LocalStorage } from "./local-storage.js";
 import { RetryingStorage, type RetryOptions } from "./retrying-storage.js";
+import { S3Storage } from "./s3-storage.js";
+import type { S3Options } from "./s3-options.js";
+import { AzureStorage } from "./azure-storage.js";
+import type { AzureOptions } from "./azure-options.js";
+import { ConcurrencyLimitedStorage } from "./concurrency-limited-storage.js";
+import { BandwidthLimitedStorage } from "./bandwidth-limited-storage.js";
 
 export interface OpenStorageOptions {
   retry?: RetryOptions;
+  /** Options for `s3://` locations (credentials and endpoint also come from the AWS environment). */
+  s3?: S3Options;
+  /** Options for `azure://` locations (credentials also come from AZURE_STORAGE_* variables). */
+  azure?: AzureOptions;
+  /** Writes in flight at once, across the whole process. */
+  uploadConcurrency?: number;
+  /** Upload bandwidth cap in bytes per second; unlimited when unset. */
+  uploadBytesPerSecond?: number;
 }
 
-type Opener = (url: string) => Promise<Storage>;
+// Four writes in flight keep a typical uplink busy while two cores compress
+// and seal; more mostly adds memory (each in-flight pack is up to 24 MiB).
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 
-const notYet = (what: string): Opener => async () => {
-  throw new UsageError(`${what} backend not available yet`, {
-    hint: "use a local path, file:///abs/path or local:path for now",
-  });
-};
+type Opener = (url: string, opts: OpenStorageOptions) => Storage;
 
-/**
- * Backends by URL scheme. Extension point: the S3 and Azure backends replace
- * their entries here (e.g. `"s3:": (url) => S3Storage.fromUrl(url)`); nothing
- * else needs to change, since retry is applied to every backend below.
- */
+/** Backends by URL scheme; retry and limits are applied to every backend in openStorage. */
 const OPENERS: Record<string, Opener> = {
-  "file:": async (url) => new LocalStorage(fileURLToPath(url)),
-  "local:": async (url) => new LocalStorage(nonEmpty(url.slice("local:".length), url)),
-  "s3:": notYet("S3"),
-  "azure:": notYet("Azure"),
+  "file:": (url) => new LocalStorage(fileURLToPath(url)),
+  "local:": (url) => new LocalStorage(nonEmpty(url.slice("local:".length), url)),
+  "s3:": (url, o) => S3Storage.fromUrl(url, o.s3),
+  "azure:": (url, o) => AzureStorage.fromUrl(url, o.azure),
 };
 
 /**
  * Opens the repository location `url`: a plain path, `file:///abs/path`,
- * `local:path`, or (later) `s3://bucket/prefix` and `azure://container/prefix`.
- * The result retries transient faults.
+ * `local:path`, `s3://bucket/prefix` or `azure://container/prefix`. The result
+ * retries transient faults and bounds concurrent (and optionally paced) uploads.
  *
  * @example
  * const storage = await openStorage("/srv/backups/repo");
+ * const cloud = await openStorage("s3://my-bucket/backups/app1", { s3: { storageClass: "STANDARD_IA" } });
  */
 export async function openStorage(url: string, opts: OpenStorageOptions = {}): Promise<Storage> {
   if (url.trim() === "") throw new UsageError("repository location is empty");
   const scheme = schemeOf(url);
-  const open = scheme === undefined ? async () => new LocalStorage(url) : OPENERS[scheme];
+  const open = scheme === undefined ? () => new LocalStorage(url) : OPENERS[scheme];
   if (!open) {
     throw new UsageError(`unknown repository scheme ${JSON.stringify(scheme)} in ${JSON.stringify(url)}`, {
       hint: `use a path, file://, local:, s3:// or azure://`,
     });
   }
-  return new RetryingStorage(await open(url), opts.retry);
+  let storage = open(url, opts);
+  if (opts.uploadBytesPerSecond !== undefined) storage = new BandwidthLimitedStorage(storage, opts.uploadBytesPerSecond);
+  storage = new ConcurrencyLimitedStorage(storage, opts.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
+  return new RetryingStorage(storage, opts.retry);
 }
 
 function nonEmpty(path: string, url: string): string {

@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import type { ByteRange } from "./storage.js";
+import { assertRange } from "./byte-range.js";
 
 /**
  * Reads `range` of the file at `path` with positioned reads. Returns fewer
@@ -23,9 +24,4 @@ export async function readRange(path: string, range: ByteRange): Promise<Uint8Ar
   } finally {
     await handle.close();
   }
-}
-
-function assertRange({ offset, length }: ByteRange): void {
-  const ok = Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0;
-  if (!ok) throw new RangeError(`invalid byte range offset=${offset} length=${length}`);
 }

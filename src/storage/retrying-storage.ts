@@ -112,7 +112,7 @@ export class RetryingStorage implements Storage {
     if (!isRetryable(err) || signal?.aborted) throw err;
     if (attempt >= this.opts.attempts) throw this.gaveUp(op, key, attempt, err);
     const { baseDelayMs, maxDelayMs, random, clock } = this.opts;
-    const delayMs = backoffDelay(attempt - 1, baseDelayMs, maxDelayMs, random);
+    const delayMs = Math.max(backoffDelay(attempt - 1, baseDelayMs, maxDelayMs, random), retryAfter(err, maxDelayMs));
     this.opts.onRetry?.({ op, key, attempt, delayMs, error: err });
     try {
       await clock.sleep(delayMs, signal);
@@ -132,4 +132,10 @@ export class RetryingStorage implements Storage {
       hint: "the storage kept failing with transient errors; check connectivity and the service's status, then re-run",
     });
   }
+}
+
+/** The wait the store asked for (Retry-After), capped so a hostile or buggy header cannot stall a run. */
+function retryAfter(err: unknown, maxDelayMs: number): number {
+  const ms = err instanceof StorageError ? err.retryAfterMs : undefined;
+  return ms === undefined || !(ms > 0) ? 0 : Math.min(ms, maxDelayMs);
 }

@@ -26,9 +26,21 @@ describe("openStorage", () => {
     expect(await s.get("config")).toEqual(new Uint8Array([1]));
   });
 
+  it("opens s3:// and azure:// locations with their backend options", async () => {
+    const s3 = await openStorage("s3://my-bucket/backups/app1", { s3: { endpoint: "http://127.0.0.1:9", region: "us-east-1" } });
+    expect(s3.name).toBe("s3://my-bucket/backups/app1");
+    expect(s3.capabilities.conditionalCreate).toBe(false); // custom endpoint: not trusted unless asked
+    const az = await openStorage("azure://my-container/app1", { azure: { connectionString: "UseDevelopmentStorage=true", immutability: { retainForMs: 1000 } } });
+    expect(az.name).toBe("azure://my-container/app1");
+    expect(az.capabilities).toEqual({ conditionalCreate: true, objectLock: true, atomicReplace: true });
+    await Promise.all([s3.close?.(), az.close?.()]);
+  });
+
   it.each([
-    ["s3://bucket/prefix", /S3 backend not available yet/],
-    ["azure://container/prefix", /Azure backend not available yet/],
+    ["s3://Bad_Bucket/x", /not a valid bucket name/],
+    ["s3://bucket/x?region=eu", /cannot parse/],
+    ["azure://a--b/x", /not a valid container name/],
+    ["s3://bucket/../x", /\.\./],
     ["ftp://host/x", /unknown repository scheme "ftp:"/],
     ["local:", /no path/],
     ["", /empty/],

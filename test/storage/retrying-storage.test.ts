@@ -138,4 +138,14 @@ describe("RetryingStorage", () => {
     const storage = new RetryingStorage(new FaultyStorage(new MemoryStorage(), () => slowDown()), { clock });
     await expect(storage.get("data/x", undefined, controller.signal)).rejects.toBeInstanceOf(AbortedError);
   });
+
+  it("waits at least the Retry-After the store asked for, capped at the maximum delay", async () => {
+    const throttled = (ms: number) => () => new StorageError("s3:bucket", "data/x", "503 SlowDown", { status: 503, retryable: true, retryAfterMs: ms });
+    const { storage, sleeps } = setup(failFirst("put", 1, throttled(700)), () => 0);
+    await storage.put("data/x", new Uint8Array(1));
+    expect(sleeps).toEqual([700]); // jitter alone would have waited 0
+    const capped = setup(failFirst("put", 1, throttled(3_600_000)), () => 0);
+    await capped.storage.put("data/x", new Uint8Array(1));
+    expect(capped.sleeps).toEqual([1000]);
+  });
 });
