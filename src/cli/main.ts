@@ -4,11 +4,13 @@ import { backupCommand } from "./commands/backup.js";
 import { checkCommand } from "./commands/check.js";
 import { dumpCommand } from "./commands/dump.js";
 import { forgetCommand } from "./commands/forget.js";
+import { pruneCommand } from "./commands/prune.js";
 import { initCommand } from "./commands/init.js";
 import { keyCommand } from "./commands/key.js";
 import { lsCommand } from "./commands/ls.js";
 import { restoreCommand } from "./commands/restore.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
+import { syncCommand } from "./commands/sync.js";
 
 export function buildProgram(): Command {
   const program = new Command("cairn")
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand()]) {
+  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand()]) {
     program.addCommand(c);
   }
   for (const c of program.commands) exitOverrideDeep(c);

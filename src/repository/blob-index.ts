@@ -246,6 +246,16 @@ export class BlobIndex {
     return this.blobs.count;
   }
 
+  /** The blob's entry number (0..size-1, in insertion order), or -1: lets callers keep per-blob bits in a bitset. */
+  entryOf(id: BlobId | Uint8Array): number {
+    return this.blobs.find(idWords(id, "blob id"));
+  }
+
+  /** Location of entry number `e` (see entryOf). */
+  locationAt(e: number): BlobLocation {
+    return this.location(e);
+  }
+
   /** Every blob, in insertion order. */
   *entries(): Generator<[BlobId, BlobLocation]> {
     for (let e = 0; e < this.blobs.count; e++) {
@@ -270,6 +280,11 @@ export class BlobIndex {
     v[b + 2] = info.headerLength;
     v[b + 3] = info.kind === "meta" ? 1 : 0;
     return e;
+  }
+
+  /** The packIndex of a known pack, or -1. */
+  findPack(packId: string): number {
+    return this.packs.find(idWords(packId, "pack id"));
   }
 
   pack(packIndex: number): PackEntry {

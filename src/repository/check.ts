@@ -5,7 +5,8 @@ import { ageDecrypt } from "../crypto/age-file.js";
 import { decompressBlob } from "../compression/zstd.js";
 import { BlobReader } from "./blob-reader.js";
 import { addToBlobIndex, openIndex } from "./index-file.js";
-import { DATA_PREFIX, idOfKey, INDEX_PREFIX, KEYS_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, packKey } from "./layout.js";
+import { DATA_PREFIX, idOfKey, INDEX_PREFIX, KEYS_PREFIX, META_PREFIX, PRUNE_PREFIX, SNAPSHOTS_PREFIX, packKey } from "./layout.js";
+import { listMarks } from "./prune-mark.js";
 import { decodeTrailer } from "./pack-format.js";
 import type { Repository } from "./repository.js";
 import { decodeSkeleton } from "./skeleton.js";
@@ -35,7 +36,7 @@ export interface CheckOptions {
   onProgress?(done: number, total: number): void;
 }
 
-const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, DATA_PREFIX, META_PREFIX];
+const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, PRUNE_PREFIX, DATA_PREFIX, META_PREFIX];
 
 /**
  * Verify a repository: every content-named object hashes to its name (no key
@@ -93,8 +94,12 @@ async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot
  * in the index to be reported with the snapshots that only they served.
  */
 async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string, number>): Promise<void> {
+  // Packs a prune condemned but has not deleted yet still serve reads (FORMAT.md §Prune); a damaged mark is a problem to report.
+  const marks = await listMarks(repo.storage, repo.agent, undefined, (key, e) => r.problems.push({ kind: "prune mark", key, message: errorText(e) }));
+  const superseded = new Set(marks.flatMap((m) => m.body.objects));
   const bodies = [];
   for await (const obj of repo.storage.list(INDEX_PREFIX)) {
+    if (superseded.has(obj.key)) continue;
     try {
       bodies.push(openIndex(repo.agent, await repo.storage.get(obj.key), obj.key));
     } catch (e) {
@@ -103,6 +108,8 @@ async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string,
   }
   const present = (p: { kind: "data" | "meta"; id: string }) => stored.has(packKey(p.kind, p.id));
   for (const b of bodies) addToBlobIndex(repo.index, b, present);
+  // A condemned pack already deleted (a prune stopped before removing its mark) is not damage: only present ones are added.
+  for (const m of marks) addToBlobIndex(repo.index, { version: 1, packs: m.body.packs }, present);
   for (const b of bodies) addToBlobIndex(repo.index, b, (p) => !present(p));
 }
 

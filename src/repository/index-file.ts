@@ -15,16 +15,16 @@ import type { UploadedPack } from "./pack-writer.js";
  * they hold, so the agent can dedup, check and prune without the identity.
  */
 const BlobRow = z.tuple([z.number().int(), z.string().regex(/^[0-9a-f]{64}$/), z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1)])]);
-const PackRow = z.object({
+export const PackRowSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{64}$/),
   kind: z.enum(["data", "meta"]),
   size: z.number().int().positive(),
   headerLength: z.number().int().positive(),
   blobs: z.array(BlobRow),
 });
-const IndexSchema = z.object({ version: z.literal(1), packs: z.array(PackRow) });
+const IndexSchema = z.object({ version: z.literal(1), packs: z.array(PackRowSchema) });
 export type IndexBody = z.infer<typeof IndexSchema>;
-export type IndexPack = z.infer<typeof PackRow>;
+export type IndexPack = z.infer<typeof PackRowSchema>;
 
 /** An index larger than this (raw JSON) is refused: bounds memory on a hostile object. */
 const MAX_INDEX_JSON = 1024 * 1024 * 1024;

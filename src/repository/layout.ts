@@ -9,6 +9,8 @@ export const DATA_PREFIX = "data/";
 export const META_PREFIX = "meta/";
 export const INDEX_PREFIX = "index/";
 export const SNAPSHOTS_PREFIX = "snapshots/";
+/** Prune marks: packs condemned by the first phase of a prune (FORMAT.md §Prune). */
+export const PRUNE_PREFIX = "prune/";
 
 export type PackKind = "data" | "meta";
 
@@ -23,6 +25,10 @@ export function indexKey(id: string): string {
 
 export function snapshotKey(id: string): string {
   return `${SNAPSHOTS_PREFIX}${id}`;
+}
+
+export function pruneMarkKey(id: string): string {
+  return `${PRUNE_PREFIX}${id}`;
 }
 
 export function keyFileKey(id: string): string {

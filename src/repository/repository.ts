@@ -1,4 +1,4 @@
-import { IdentityRequiredError, IntegrityError, RepositoryError, UsageError, WrongKeyError } from "../errors.js";
+import { IdentityRequiredError, IntegrityError, NotFoundError, RepositoryError, UsageError, WrongKeyError } from "../errors.js";
 import type { BlobId } from "../ids.js";
 import { BlobType } from "../ids.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -8,7 +8,7 @@ import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } fro
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
-import { addToBlobIndex, openIndex } from "./index-file.js";
+import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
 import { CONFIG_KEY, DATA_PREFIX, idOfKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
 import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
@@ -18,6 +18,7 @@ import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "
 import type { Tree } from "./tree.js";
 import { decodeTree } from "./tree-codec.js";
 import { Uploader, type UploaderOptions } from "./uploader.js";
+import { listMarks, type PruneMark } from "./prune-mark.js";
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -51,6 +52,13 @@ export interface OpenOptions {
  */
 export class Repository {
   readonly index = new BlobIndex();
+  /** Packs (packIndex) condemned by a prune mark: readable until deleted, never deduplicated against (FORMAT.md §Prune). */
+  readonly condemned = new Set<number>();
+  /** Prune marks seen when the index was loaded; a backup re-checks for newer ones before its commit. */
+  private readonly knownMarks = new Set<string>();
+  /** Prune marks and index files loadIndex read: prune supersedes exactly these. */
+  marks: PruneMark[] = [];
+  readonly loadedIndexFiles: string[] = [];
   private indexLoaded = false;
   private readonly reader: BlobReader;
 
@@ -155,20 +163,59 @@ export class Repository {
    */
   async loadIndex(signal?: AbortSignal): Promise<void> {
     if (this.indexLoaded) return;
+    const marks = await listMarks(this.storage, this.agent, signal, (key, e) => this.warn({ kind: "prune mark", key, message: `${e.message}; ignored` }));
     const stored = new Set<string>();
     for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
     const missing = new Set<string>();
+    const condemnedIds = new Set(marks.flatMap((m) => m.body.packs.map((p) => p.id)));
+    const superseded = new Set(marks.flatMap((m) => m.body.objects));
+    const present = (p: IndexPack) => stored.has(p.id) || (missing.add(p.id), false);
     for await (const o of this.storage.list(INDEX_PREFIX, signal)) {
+      if (superseded.has(o.key)) continue;
       try {
         const body = openIndex(this.agent, await this.storage.get(o.key, undefined, signal), o.key);
-        addToBlobIndex(this.index, body, (p) => stored.has(p.id) || (missing.add(p.id), false));
+        addToBlobIndex(this.index, body, (p) => !condemnedIds.has(p.id) && present(p));
+        this.loadedIndexFiles.push(o.key);
       } catch (e) {
+        // Listed, then deleted by a prune that superseded it: the prune's new index files hold its live packs.
+        if (e instanceof NotFoundError) continue;
         if (!(e instanceof IntegrityError)) throw e;
         this.warn({ kind: "index", key: o.key, message: `${e.message}; skipped (its blobs count as absent)` });
       }
     }
+    this.addCondemned(marks, stored);
+    this.marks = marks;
     for (const id of missing) this.warn({ kind: "pack", key: id, message: "listed in the index but missing from storage; its blobs count as absent (run `cairn check`)" });
     this.indexLoaded = true;
+  }
+
+  /** Condemned packs go in after the live ones, so a blob with a live copy is always found there first. */
+  private addCondemned(marks: readonly PruneMark[], stored: ReadonlySet<string>): void {
+    for (const m of marks) {
+      this.knownMarks.add(m.key);
+      const packs = m.body.packs.filter((p) => stored.has(p.id));
+      addToBlobIndex(this.index, { version: 1, packs });
+      for (const p of packs) this.condemned.add(this.index.addPack(p.id, p));
+    }
+  }
+
+  /**
+   * Just before a backup commits: a prune that started after this backup
+   * loaded the index may have condemned packs the backup relies on. That is
+   * safe while the mark is younger than half its grace period (the deleting
+   * prune runs after the whole grace period and then sees this snapshot, so it
+   * keeps those packs); past that, the commit could come too late, so the
+   * backup stops and the next run stores the data again (FORMAT.md §Prune).
+   */
+  private async verifyNotCondemned(up: Uploader): Promise<void> {
+    const referenced = new Set([...up.referencedPacks].map((i) => this.index.pack(i).id));
+    const now = this.clock.now().getTime();
+    for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key))) {
+      const hit = m.body.packs.find((p) => referenced.has(p.id));
+      if (hit && now - m.mtime.getTime() >= m.body.graceMs / 2) {
+        throw new RepositoryError(`a prune condemned pack ${hit.id}, which this backup references, at ${m.mtime.toISOString()}; committing now could race its deletion`, { hint: "run the backup again: it stores the data anew" });
+      }
+    }
   }
 
   /** All readable snapshots, oldest first; a damaged snapshot record is skipped with a warning. */
@@ -179,6 +226,7 @@ export class Repository {
       try {
         out.push({ ...openSnapshot(this.agent, await this.storage.get(o.key, undefined, signal), o.key), id });
       } catch (e) {
+        if (e instanceof NotFoundError) continue; // forgotten between list and get
         if (!(e instanceof IntegrityError)) throw e;
         this.warn({ kind: "snapshot", key: o.key, message: `${e.message}; skipped` });
       }
@@ -215,7 +263,7 @@ export class Repository {
    */
   async withUploader<T>(fn: (up: Uploader) => Promise<T>, o: UploaderOptions = {}): Promise<{ result: T; uploader: Uploader }> {
     await this.loadIndex();
-    const up = new Uploader(this.storage, this.index, this.agent, [this.dataRecipient], this.config, o);
+    const up = new Uploader(this.storage, this.index, this.agent, [this.dataRecipient], this.config, { condemned: this.condemned, ...o });
     let result: T;
     try {
       result = await fn(up);
@@ -224,6 +272,7 @@ export class Repository {
       throw e;
     }
     await up.finish();
+    await this.verifyNotCondemned(up);
     return { result, uploader: up };
   }
 

@@ -7,13 +7,19 @@ import type { BlobIndex } from "./blob-index.js";
 import { IndexWriter } from "./index-writer.js";
 import { PackWriter, type UploadedPack } from "./pack-writer.js";
 import type { RepoConfig } from "./repo-config.js";
-import { inlineCodec, type PackCodec } from "./pack-codec.js";
+import { inlineCodec, type CompressedBlob, type PackCodec } from "./pack-codec.js";
 
 export interface UploaderOptions {
   /** Where compression and sealing run (worker threads or inline). */
   codec?: PackCodec;
   maxCompressing?: number;
   maxInFlight?: number;
+  /**
+   * Packs condemned by a prune mark (packIndex in the index): their blobs
+   * count as absent, so this session stores them again instead of
+   * referencing a pack a prune may delete (FORMAT.md §Prune).
+   */
+  condemned?: ReadonlySet<number>;
 }
 
 export interface UploadStats {
@@ -33,6 +39,11 @@ export interface UploadStats {
 export class Uploader {
   readonly stats: UploadStats = { blobsNew: 0, blobsDeduplicated: 0, bytesAdded: 0, bytesStored: 0, packsUploaded: 0, bytesUploaded: 0 };
   private readonly queued = new Set<string>();
+  /** Blobs stored again because their only indexed copy is condemned (the index keeps its first location). */
+  private readonly restored = new Set<string>();
+  /** Every pack this session relies on (packIndex): ones it deduplicated against and ones it wrote. Checked against prune marks before the commit. */
+  readonly referencedPacks = new Set<number>();
+  private readonly condemned: ReadonlySet<number>;
   private readonly data: PackWriter;
   /** Trees get packs of their own (same encryption as data) so listing a snapshot touches few packs. */
   private readonly trees: PackWriter;
@@ -41,6 +52,7 @@ export class Uploader {
 
   constructor(storage: Storage, private readonly index: BlobIndex, agent: AgentKey, recipients: readonly AgeRecipient[], config: RepoConfig, o: UploaderOptions = {}) {
     this.indexWriter = new IndexWriter(storage, agent);
+    this.condemned = o.condemned ?? new Set();
     const common = {
       storage,
       codec: o.codec ?? inlineCodec,
@@ -58,7 +70,11 @@ export class Uploader {
   }
 
   has(id: BlobId): boolean {
-    return this.queued.has(id) || this.index.has(id);
+    if (this.queued.has(id) || this.restored.has(id)) return true;
+    const loc = this.index.get(id);
+    if (!loc || this.condemned.has(loc.packIndex)) return false;
+    this.referencedPacks.add(loc.packIndex);
+    return true;
   }
 
   /**
@@ -67,17 +83,29 @@ export class Uploader {
    * to a worker thread, after which the caller's view reads as empty.
    */
   async add(type: BlobType, id: BlobId, raw: Uint8Array): Promise<boolean> {
+    const writer = this.claim(type, id, raw.byteLength);
+    if (writer) await writer.add(type, id, raw);
+    return writer !== undefined;
+  }
+
+  /** As `add`, for a blob already compressed (and verified) by the caller, e.g. on a worker thread. */
+  async addCompressed(type: BlobType, id: BlobId, rawLength: number, c: CompressedBlob): Promise<boolean> {
+    const writer = this.claim(type, id, rawLength);
+    if (writer) await writer.addCompressed(type, id, rawLength, c);
+    return writer !== undefined;
+  }
+
+  /** The writer for a new blob (now queued), or undefined for a duplicate. */
+  private claim(type: BlobType, id: BlobId, rawLength: number): PackWriter | undefined {
     this.indexWriter.throwIfFailed();
     if (this.has(id)) {
       this.stats.blobsDeduplicated++;
-      return false;
+      return undefined;
     }
     this.queued.add(id);
-    const writer = type === BlobType.Skeleton ? this.meta : type === BlobType.Tree ? this.trees : this.data;
     this.stats.blobsNew++;
-    this.stats.bytesAdded += raw.byteLength;
-    await writer.add(type, id, raw);
-    return true;
+    this.stats.bytesAdded += rawLength;
+    return type === BlobType.Skeleton ? this.meta : type === BlobType.Tree ? this.trees : this.data;
   }
 
   /** Upload everything buffered and write the index; after this the blobs are safe to reference. */
@@ -98,9 +126,10 @@ export class Uploader {
   private uploaded(p: UploadedPack): void {
     this.stats.packsUploaded++;
     const packIndex = this.index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
+    this.referencedPacks.add(packIndex);
     for (const e of p.entries) {
       const id = e.id.toString("hex") as BlobId;
-      this.index.add(id, { type: e.type, packIndex, offset: e.offset, length: e.length, rawLength: e.rawLength, compressed: e.compressed });
+      if (!this.index.add(id, { type: e.type, packIndex, offset: e.offset, length: e.length, rawLength: e.rawLength, compressed: e.compressed })) this.restored.add(id);
       this.queued.delete(id);
     }
     this.indexWriter.add(p);

@@ -1,0 +1,54 @@
+import { ObjectLockedError } from "../errors.js";
+import type { Storage } from "../storage/storage.js";
+import type { AgentKey } from "../crypto/agent-key.js";
+import { openIndex, sealIndex, type IndexPack } from "./index-file.js";
+import { indexKey } from "./layout.js";
+import { sha256Hex } from "./sha256.js";
+
+/** Packs per rewritten index file: about 2 MiB of JSON at 16 blobs a pack, so no file is big to read or to seal. */
+const PACKS_PER_INDEX = 1024;
+
+/**
+ * Write new index files listing exactly the packs in `keep`, read from the
+ * old index files one at a time (memory stays bounded by one old file plus one
+ * batch). Returns the keys written. The old files are superseded only by the
+ * prune mark written after this (FORMAT.md §Prune, mark phase).
+ */
+export async function rewriteIndex(storage: Storage, agent: AgentKey, oldFiles: readonly string[], keep: ReadonlySet<string>): Promise<string[]> {
+  const written: string[] = [];
+  const done = new Set<string>();
+  let batch: IndexPack[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    written.push(await writeIndexFile(storage, agent, batch));
+    batch = [];
+  };
+  for (const key of oldFiles) {
+    for (const p of openIndex(agent, await storage.get(key), key).packs) {
+      if (!keep.has(p.id) || done.has(p.id)) continue;
+      done.add(p.id);
+      batch.push(p);
+      if (batch.length >= PACKS_PER_INDEX) await flush();
+    }
+  }
+  await flush();
+  return written;
+}
+
+export async function writeIndexFile(storage: Storage, agent: AgentKey, packs: IndexPack[]): Promise<string> {
+  const file = sealIndex(agent, packs);
+  const key = indexKey(sha256Hex(file));
+  await storage.put(key, file);
+  return key;
+}
+
+/** Delete, treating "locked by object lock" as "not yet": returns false then, so the caller records the key for a later prune. */
+export async function deleteUnlessLocked(storage: Storage, key: string): Promise<boolean> {
+  try {
+    await storage.delete(key);
+    return true;
+  } catch (e) {
+    if (e instanceof ObjectLockedError) return false;
+    throw e;
+  }
+}

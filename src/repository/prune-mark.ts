@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { IntegrityError } from "../errors.js";
+import type { AgentKey } from "../crypto/agent-key.js";
+import { seal, unseal } from "../crypto/sealed.js";
+import { decompressBlob } from "../compression/zstd.js";
+import type { Storage } from "../storage/storage.js";
+import { compressVerified } from "./pack-codec.js";
+import { decodeJson, encodeJson } from "./json-body.js";
+import { PackRowSchema, type IndexPack } from "./index-file.js";
+import { idOfKey, PRUNE_PREFIX, pruneMarkKey } from "./layout.js";
+import { sha256Hex } from "./sha256.js";
+
+/**
+ * A prune mark (`prune/<sha256>`, docs/FORMAT.md §Prune): the first phase of
+ * the two-phase deletion. It condemns packs (with their full index entries, so
+ * a later prune can put a pack back into the index if a snapshot committed in
+ * the meantime turns out to need it) and lists superseded objects to delete.
+ * Its age is the store's mtime of the mark object; nothing it lists is deleted
+ * before that age passes `graceMs`.
+ */
+const MarkSchema = z.object({
+  version: z.literal(1),
+  created: z.string(),
+  graceMs: z.number().int().nonnegative(),
+  packs: z.array(PackRowSchema),
+  /** Other objects to delete once the grace period is over (superseded index files, locked leftovers). */
+  objects: z.array(z.string().regex(/^(index|snapshots|data\/[0-9a-f]{2}|meta\/[0-9a-f]{2})\/[0-9a-f]{64}$/)),
+});
+export type MarkBody = z.infer<typeof MarkSchema>;
+
+export interface PruneMark {
+  key: string;
+  /** Store time of the mark object: the start of its grace period. */
+  mtime: Date;
+  body: MarkBody;
+}
+
+const MAX_MARK_JSON = 1024 * 1024 * 1024;
+
+export function sealMark(agent: AgentKey, body: MarkBody): Buffer {
+  const json = encodeJson(body);
+  const { bytes, compressed } = compressVerified(json, 3, "new prune mark");
+  const head = Buffer.alloc(5);
+  head[0] = compressed ? 1 : 0;
+  head.writeUInt32LE(json.byteLength, 1);
+  return seal(agent, "prune", Buffer.concat([head, bytes]));
+}
+
+export function openMark(agent: AgentKey, file: Uint8Array, what: string): MarkBody {
+  const body = unseal(agent, "prune", file, what);
+  if (body.byteLength < 5) throw new IntegrityError("prune mark", what, "too short");
+  const rawLength = body.readUInt32LE(1);
+  if (rawLength > MAX_MARK_JSON) throw new IntegrityError("prune mark", what, `claims ${rawLength} bytes of JSON`);
+  const json = body[0] & 1 ? decompressBlob(body.subarray(5), rawLength, what) : body.subarray(5);
+  const r = MarkSchema.safeParse(decodeJson(json, "prune mark", what));
+  if (!r.success) throw new IntegrityError("prune mark", what, r.error.message);
+  return r.data;
+}
+
+/** Write a mark; returns its key. The write is the moment packs become condemned. */
+export async function writeMark(storage: Storage, agent: AgentKey, body: MarkBody): Promise<string> {
+  const file = sealMark(agent, body);
+  const key = pruneMarkKey(sha256Hex(file));
+  await storage.put(key, file);
+  return key;
+}
+
+/**
+ * Every mark in the repository. A damaged mark throws unless `onDamaged` takes
+ * it (readers may go on without it; prune must not, since it cannot tell that
+ * mark's packs from live ones).
+ */
+export async function listMarks(storage: Storage, agent: AgentKey, signal?: AbortSignal, onDamaged?: (key: string, e: IntegrityError) => void, skip?: (key: string) => boolean): Promise<PruneMark[]> {
+  const out: PruneMark[] = [];
+  for await (const o of storage.list(PRUNE_PREFIX, signal)) {
+    if (idOfKey(o.key).length !== 64 || skip?.(o.key)) continue;
+    try {
+      out.push({ key: o.key, mtime: o.mtime, body: openMark(agent, await storage.get(o.key, undefined, signal), o.key) });
+    } catch (e) {
+      if (!(e instanceof IntegrityError) || !onDamaged) throw e;
+      onDamaged(o.key, e);
+    }
+  }
+  return out;
+}
+
+export function emptyMark(now: Date, graceMs: number, packs: IndexPack[] = [], objects: string[] = []): MarkBody {
+  return { version: 1, created: now.toISOString(), graceMs, packs, objects };
+}

@@ -1,0 +1,222 @@
+import { RepositoryError, UsageError } from "../errors.js";
+import type { BlobId } from "../ids.js";
+import type { IndexPack } from "./index-file.js";
+import { DATA_PREFIX, idOfKey, META_PREFIX, packKey } from "./layout.js";
+import { emptyMark, writeMark, type PruneMark } from "./prune-mark.js";
+import { deleteUnlessLocked, rewriteIndex, writeIndexFile } from "./prune-index.js";
+import { planPrune, type PrunePlan } from "./prune-plan.js";
+import { repackPacks } from "./prune-repack.js";
+import { findUsedBlobs, type Usage } from "./prune-usage.js";
+import { canExtendRetention, extendLiveRetention } from "./prune-lock.js";
+import type { Repository } from "./repository.js";
+
+/** Longer than any backup should take (FORMAT.md §Prune): condemned packs wait this long before deletion. */
+export const DEFAULT_GRACE_MS = 24 * 3_600_000;
+/** Below this many index files, a prune that changes nothing does not bother consolidating them. */
+const CONSOLIDATE_INDEX_FILES = 32;
+
+export interface PruneOptions {
+  dryRun?: boolean;
+  graceMs?: number;
+  /** Repack packs with more than this share (0..1) unused. Default 0.05. */
+  maxUnused?: number;
+  maxRepackBytes?: number;
+  /** Allow a prune that leaves no live pack at all. */
+  force?: boolean;
+  /**
+   * On a store with Object Lock: extend the retention of everything kept
+   * snapshots need to now + this, so the repository stays protected as long as
+   * its policy keeps snapshots. Ignored on stores without it.
+   */
+  lockExtendMs?: number;
+  signal?: AbortSignal;
+}
+
+/** What a prune did; the agent exports `bytesFreed` as cairn_prune_bytes_freed_total. */
+export interface PruneResult {
+  dryRun: boolean;
+  snapshots: number;
+  /** Phase 2: packs of expired marks deleted now, and their bytes. */
+  packsDeleted: number;
+  bytesFreed: number;
+  /** Condemned packs put back into the index because a snapshot committed since needs them. */
+  packsRevived: number;
+  /** Deletions the store refused (object lock); recorded in a new mark for a later prune. */
+  deletionsDeferred: number;
+  /** Phase 1: packs condemned now (deleted by a prune after the grace period), and their bytes. */
+  packsMarked: number;
+  bytesMarked: number;
+  packsRepacked: number;
+  blobsRepacked: number;
+  bytesRepackWritten: number;
+  /** Partly unused data packs left alone: repacking them needs the data identity. */
+  repackSkippedNoIdentity: number;
+  youngUnusedPacks: number;
+  /** Marks still waiting for their grace period. */
+  marksPending: number;
+  /** Objects whose Object Lock retention was extended. */
+  retentionExtended: number;
+  /** Live packs and their bytes after this prune (condemned ones excluded), and how many of those bytes are unused. */
+  packsLeft: number;
+  bytesLeft: number;
+  unusedBytesLeft: number;
+}
+
+/**
+ * Prune (FORMAT.md §Prune): two-phase deletion, safe while other hosts back
+ * up. Phase 2 first: marks older than their grace period are finished — each
+ * condemned pack a snapshot still needs is put back into the index, the rest
+ * deleted. Phase 1 then condemns what no snapshot needs now: unused packs
+ * older than the grace period, and partly used packs after their used blobs
+ * are repacked; the index is rewritten without them and a new mark written.
+ * Nothing is ever deleted in the run that condemned it. Needs only the agent
+ * key (repacking data packs also needs the identity).
+ */
+export async function prune(repo: Repository, o: PruneOptions = {}): Promise<PruneResult> {
+  const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
+  await repo.loadIndex(o.signal);
+  refuseOnDamage(repo);
+  const now = repo.clock.now().getTime();
+  // Judge expiry before listing snapshots: every snapshot committed before a mark expired is then in the list.
+  const expired = repo.marks.filter((m) => now - m.mtime.getTime() >= Math.max(m.body.graceMs, graceMs));
+  const snapshots = await repo.listSnapshots(o.signal);
+  const usage = await findUsedBlobs(repo, snapshots, o.signal);
+  const r = emptyResult(o.dryRun === true, snapshots.length, repo.marks.length - expired.length);
+  for (const m of expired) await finishMark(repo, m, usage, r, o.dryRun === true);
+  const stored = await listPacks(repo, o.signal);
+  const packTimes = new Map([...stored].map(([id, p]) => [id, p.mtime]));
+  const plan = await planPrune(repo, usage.used, packTimes, { graceMs, maxUnused: o.maxUnused ?? 0.05, maxRepackBytes: o.maxRepackBytes ?? Infinity, canRepackData: repo.hasIdentity, now });
+  const unindexed = unindexedPacks(repo, stored, now, graceMs);
+  if (plan.keep.size === 0 && plan.condemn.length + plan.repack.length + unindexed.length > 0 && !o.force) {
+    throw new UsageError(`this prune would condemn every pack in ${repo.storage.name} (${snapshots.length} snapshots remain)`, { hint: "check the retention policy; pass --force if the repository really should be emptied" });
+  }
+  if (!o.dryRun) await markPhase(repo, plan, unindexed, usage, r, { graceMs, now, signal: o.signal });
+  summarise(r, plan, unindexed, repo);
+  if (!o.dryRun && o.lockExtendMs !== undefined && canExtendRetention(repo.storage)) {
+    const live = [...plan.keep].map((id) => repo.index.pack(repo.index.findPack(id)));
+    r.retentionExtended = await extendLiveRetention(repo.storage, live, new Date(now + o.lockExtendMs), o.signal);
+  }
+  return r;
+}
+
+function refuseOnDamage(repo: Repository): void {
+  const w = repo.warnings.find((x) => x.kind === "index" || x.kind === "prune mark");
+  if (w) throw new RepositoryError(`refusing to prune: ${w.kind} ${w.key} is damaged (${w.message})`, { hint: "run `cairn check`; prune needs an intact index to know what is in use" });
+}
+
+function emptyResult(dryRun: boolean, snapshots: number, marksPending: number): PruneResult {
+  return { dryRun, snapshots, packsDeleted: 0, bytesFreed: 0, packsRevived: 0, deletionsDeferred: 0, packsMarked: 0, bytesMarked: 0, packsRepacked: 0, blobsRepacked: 0, bytesRepackWritten: 0, repackSkippedNoIdentity: 0, youngUnusedPacks: 0, marksPending, retentionExtended: 0, packsLeft: 0, bytesLeft: 0, unusedBytesLeft: 0 };
+}
+
+/** Whether a snapshot needs a blob whose copy the index serves from this pack. */
+function neededFrom(repo: Repository, usage: Usage, p: IndexPack, packIndex: number): boolean {
+  return p.blobs.some(([, id]) => {
+    const e = repo.index.entryOf(id as BlobId);
+    return e >= 0 && e < usage.used.size && usage.used.has(e) && repo.index.locationAt(e).packIndex === packIndex;
+  });
+}
+
+/**
+ * Phase 2 for one expired mark. Order: index entries for revived packs, then
+ * deletions, then a mark for deletions the store refused, then the mark
+ * itself; a crash anywhere leaves the mark, and the next prune repeats the
+ * (idempotent) steps.
+ */
+async function finishMark(repo: Repository, m: PruneMark, usage: Usage, r: PruneResult, dryRun: boolean): Promise<void> {
+  const revive: IndexPack[] = [];
+  const remove: IndexPack[] = [];
+  for (const p of m.body.packs) {
+    const packIndex = repo.index.findPack(p.id);
+    if (packIndex < 0) continue; // already deleted
+    (neededFrom(repo, usage, p, packIndex) ? revive : remove).push(p);
+  }
+  r.packsRevived += revive.length;
+  if (dryRun) {
+    r.packsDeleted += remove.length;
+    r.bytesFreed += remove.reduce((n, p) => n + p.size, 0);
+    return;
+  }
+  if (revive.length > 0) await writeIndexFile(repo.storage, repo.agent, revive);
+  const left = { packs: [] as IndexPack[], objects: [] as string[] };
+  for (const p of remove) {
+    if (!(await deleteUnlessLocked(repo.storage, packKey(p.kind, p.id)))) {
+      left.packs.push(p);
+      continue;
+    }
+    r.packsDeleted++;
+    r.bytesFreed += p.size;
+  }
+  for (const key of m.body.objects) if (!(await deleteUnlessLocked(repo.storage, key))) left.objects.push(key);
+  r.deletionsDeferred += left.packs.length + left.objects.length;
+  if (left.packs.length + left.objects.length > 0) await writeMark(repo.storage, repo.agent, emptyMark(repo.clock.now(), m.body.graceMs, left.packs, left.objects));
+  if (!(await deleteUnlessLocked(repo.storage, m.key))) r.deletionsDeferred++;
+}
+
+interface StoredPack {
+  kind: "data" | "meta";
+  size: number;
+  /** Store time (ms). */
+  mtime: number;
+}
+
+async function listPacks(repo: Repository, signal?: AbortSignal): Promise<Map<string, StoredPack>> {
+  const out = new Map<string, StoredPack>();
+  for (const kind of ["data", "meta"] as const) {
+    for await (const o of repo.storage.list(kind === "data" ? DATA_PREFIX : META_PREFIX, signal)) out.set(idOfKey(o.key), { kind, size: o.size, mtime: o.mtime.getTime() });
+  }
+  return out;
+}
+
+/**
+ * Packs in storage that no index file and no mark lists: left by a backup
+ * killed between uploading them and writing their index. Condemned (with no
+ * blob list) once older than the grace period; a backup still running past
+ * that fails its commit check instead of referencing them.
+ */
+function unindexedPacks(repo: Repository, stored: ReadonlyMap<string, StoredPack>, now: number, graceMs: number): IndexPack[] {
+  const out: IndexPack[] = [];
+  for (const [id, p] of stored) {
+    // size must be positive in the index row schema; an empty file is damage anyway.
+    if (repo.index.findPack(id) < 0 && now - p.mtime >= graceMs) out.push({ id, kind: p.kind, size: Math.max(1, p.size), headerLength: 1, blobs: [] });
+  }
+  return out;
+}
+
+interface MarkContext {
+  graceMs: number;
+  now: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Phase 1. Order (each step safe to interrupt): repacked copies uploaded and
+ * indexed; new index files listing the live packs; the mark condemning the
+ * rest and superseding the old index files; then the old index files deleted.
+ */
+async function markPhase(repo: Repository, plan: PrunePlan, unindexed: IndexPack[], usage: Usage, r: PruneResult, c: MarkContext): Promise<void> {
+  const condemn = [...plan.condemn, ...plan.repack, ...unindexed];
+  const consolidate = repo.loadedIndexFiles.length > CONSOLIDATE_INDEX_FILES;
+  if (condemn.length === 0 && !consolidate) return;
+  const usedHere = (id: BlobId, packId: string) => {
+    const e = repo.index.entryOf(id);
+    return e >= 0 && e < usage.used.size && usage.used.has(e) && repo.index.pack(repo.index.locationAt(e).packIndex).id === packId;
+  };
+  const s = await repackPacks(repo, plan.repack, usedHere, c.signal);
+  r.packsRepacked = s.packs;
+  r.blobsRepacked = s.blobs;
+  r.bytesRepackWritten = s.bytesWritten;
+  await rewriteIndex(repo.storage, repo.agent, repo.loadedIndexFiles, plan.keep);
+  await writeMark(repo.storage, repo.agent, emptyMark(new Date(c.now), c.graceMs, condemn, [...repo.loadedIndexFiles]));
+  for (const key of repo.loadedIndexFiles) await deleteUnlessLocked(repo.storage, key);
+}
+
+function summarise(r: PruneResult, plan: PrunePlan, unindexed: IndexPack[], repo: Repository): void {
+  const condemned = [...plan.condemn, ...plan.repack, ...unindexed];
+  r.packsMarked = condemned.length;
+  r.bytesMarked = condemned.reduce((n, p) => n + p.size, 0);
+  r.repackSkippedNoIdentity = plan.repackSkippedNoIdentity;
+  r.youngUnusedPacks = plan.youngUnused;
+  r.packsLeft = plan.keep.size;
+  for (const id of plan.keep) r.bytesLeft += repo.index.pack(repo.index.findPack(id)).size;
+  r.unusedBytesLeft = plan.unusedBytesKept;
+}
