@@ -13,7 +13,8 @@ interface RestErrorShape {
 const HINTS: Record<string, string> = {
   ContainerNotFound: "container {container} does not exist: create it (az storage container create -n {container}), or fix the name in --repo",
   AuthenticationFailed: "the storage account rejected the credentials: check AZURE_STORAGE_CONNECTION_STRING / AZURE_STORAGE_KEY, or the SAS token's expiry",
-  AuthorizationFailure: "this identity may not access container {container}: grant the RBAC role listed in docs/STORAGE.md (Storage Blob Data Contributor, or a custom write-only role)",
+  // Real accounts and azurite also answer a bad key or SAS signature with this code.
+  AuthorizationFailure: "the account refused this request for container {container}: check the credentials (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY, or the SAS token's expiry and permissions) and that this identity has the role listed in docs/STORAGE.md",
   AuthorizationPermissionMismatch: "this identity lacks a permission on container {container}: see the RBAC roles and SAS permissions in docs/STORAGE.md",
   AuthorizationResourceTypeMismatch: "the SAS token does not cover this resource type: issue it for container and object (srt=co)",
   InvalidAuthenticationInfo: "the credentials are malformed: check the account key or SAS token",
@@ -33,7 +34,9 @@ export function azureError(backend: string, container: string, key: string | und
   if (missingIsNotFound && key !== undefined && notFound) return new NotFoundError(backend, key, { cause: err });
   const byCode = f.code === undefined ? undefined : HINTS[f.code];
   const hint = byCode ?? (f.status === 403 ? HINTS.AuthorizationPermissionMismatch : undefined);
-  return storageFailure(backend, key, f, hint?.replaceAll("{container}", container), err);
+  // A missing container is not a missing blob: drop the 404 (see s3-error.ts).
+  const failure = f.code === "ContainerNotFound" ? { ...f, status: undefined } : f;
+  return storageFailure(backend, key, failure, hint?.replaceAll("{container}", container), err);
 }
 
 function failureOf(err: unknown): HttpFailure {

@@ -44,7 +44,9 @@ export function s3Error(backend: string, bucket: string, key: string | undefined
   const notFound = f.code === "NoSuchKey" || f.code === "NotFound" || (f.status === 404 && f.code !== "NoSuchBucket");
   if (missingIsNotFound && key !== undefined && notFound) return new NotFoundError(backend, key, { cause: err });
   const hint = hintFor(f, bucket);
-  return storageFailure(backend, key, f, hint, err);
+  // A missing bucket is not a missing object: without the 404, callers that read
+  // "status 404" as "no such object" (Repository.open) keep this message and hint.
+  return storageFailure(backend, key, f.code === "NoSuchBucket" ? { ...f, status: undefined } : f, hint, err);
 }
 
 function hintFor(f: HttpFailure, bucket: string): string | undefined {
