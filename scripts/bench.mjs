@@ -2,11 +2,13 @@
 // `npm run bench`: initial backup MB/s, no-change backup seconds, restore MB/s,
 // repository size and peak RSS on a generated dataset. Prints numbers; asserts nothing.
 //   BENCH_SCALE=0.1 (default 0.25; 1 = ~1 GiB)   BENCH_DIR=/tmp/cairn-bench   BENCH_BIG_GIB=0 (size of an extra single sparse-free big file)
+//   BENCH_S3=0 skips the s3rver comparison (scripts/bench-s3.mjs)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, readdirSync, createWriteStream } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCipheriv } from "node:crypto";
+import { benchS3 } from "./bench-s3.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "bin", "cairn.js");
@@ -65,3 +67,4 @@ console.log(`| initial backup | ${full.secs.toFixed(2)} | ${mb(bytes / full.secs
 console.log(`| no-change backup | ${again.secs.toFixed(2)} | ${mb(bytes / again.secs)} | ${(again.rss / 2 ** 20).toFixed(0)} |`);
 console.log(`| restore | ${restore.secs.toFixed(2)} | ${mb(bytes / restore.secs)} | ${(restore.rss / 2 ** 20).toFixed(0)} |`);
 console.log(`repository: ${mb(repoBytes)} MB = ${(repoBytes / bytes).toFixed(3)} x dataset`);
+if (process.env.BENCH_S3 !== "0") await benchS3({ root, dir, data, bytes, run, recipient, local: { full, restore } });

@@ -25,6 +25,9 @@ interface WriteOptions {
  * A repository under `azure://container/prefix` in Azure Blob Storage (block
  * blobs). Azure enforces create-if-absent (`If-None-Match: *` answers 409),
  * so conditional create is real here.
+ *
+ * @example
+ * const azure = AzureStorage.fromUrl("azure://my-container/backups/app1", { connectionString: process.env.AZURE_STORAGE_CONNECTION_STRING });
  */
 export class AzureStorage implements Storage {
   readonly name: string;

@@ -27,6 +27,9 @@ type WriteParams = Omit<PutObjectCommandInput, "Body" | "ContentLength" | "Conte
  * A repository under `s3://bucket/prefix` on AWS S3 or an S3-compatible store.
  * The SDK's own retries are off (maxAttempts 1): RetryingStorage above owns
  * the one retry policy, so attempts do not multiply and Retry-After is honoured.
+ *
+ * @example
+ * const s3 = S3Storage.fromUrl("s3://my-bucket/backups/app1", { storageClass: "STANDARD_IA", storageClassPrefixes: ["data/"] });
  */
 export class S3Storage implements Storage {
   readonly name: string;

@@ -39,6 +39,9 @@ export interface SyncReport {
  * bytes read from the source (and with the name, where `expectedSha256` says).
  * Safe to interrupt and re-run: puts are atomic, so the re-run sees only
  * whole objects and copies the rest. Nothing is deleted from the target.
+ *
+ * @example
+ * const report = await syncStorage(await openStorage("s3://b/app1"), await openStorage("azure://dr/app1"));
  */
 export async function syncStorage(from: Storage, to: Storage, opts: SyncOptions = {}): Promise<SyncReport> {
   const report: SyncReport = { copied: 0, skipped: 0, bytesCopied: 0, problems: [] };
