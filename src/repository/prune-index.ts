@@ -9,12 +9,13 @@ import { sha256Hex } from "./sha256.js";
 const PACKS_PER_INDEX = 1024;
 
 /**
- * Write new index files listing exactly the packs in `keep`, read from the
+ * Write new index files listing every pack of the old files except those in
+ * `drop` (condemned now or by an earlier mark), read from the
  * old index files one at a time (memory stays bounded by one old file plus one
  * batch). Returns the keys written. The old files are superseded only by the
  * prune mark written after this (FORMAT.md §Prune, mark phase).
  */
-export async function rewriteIndex(storage: Storage, agent: AgentKey, oldFiles: readonly string[], keep: ReadonlySet<string>): Promise<string[]> {
+export async function rewriteIndex(storage: Storage, agent: AgentKey, oldFiles: readonly string[], drop: ReadonlySet<string>): Promise<string[]> {
   const written: string[] = [];
   const done = new Set<string>();
   let batch: IndexPack[] = [];
@@ -25,7 +26,8 @@ export async function rewriteIndex(storage: Storage, agent: AgentKey, oldFiles: 
   };
   for (const key of oldFiles) {
     for (const p of openIndex(agent, await storage.get(key), key).packs) {
-      if (!keep.has(p.id) || done.has(p.id)) continue;
+      // A pack that looked missing is kept too: it may be a running backup's, uploaded after the store was listed.
+      if (drop.has(p.id) || done.has(p.id)) continue;
       done.add(p.id);
       batch.push(p);
       if (batch.length >= PACKS_PER_INDEX) await flush();

@@ -128,6 +128,7 @@ async function finishMark(repo: Repository, m: PruneMark, usage: Usage, r: Prune
   for (const p of m.body.packs) {
     const packIndex = repo.index.findPack(p.id);
     if (packIndex < 0) continue; // already deleted
+    if (!repo.condemned.has(packIndex)) continue; // marked unindexed, indexed since by the backup that wrote it: live
     (neededFrom(repo, usage, p, packIndex) ? revive : remove).push(p);
   }
   r.packsRevived += revive.length;
@@ -205,7 +206,8 @@ async function markPhase(repo: Repository, plan: PrunePlan, unindexed: IndexPack
   r.packsRepacked = s.packs;
   r.blobsRepacked = s.blobs;
   r.bytesRepackWritten = s.bytesWritten;
-  await rewriteIndex(repo.storage, repo.agent, repo.loadedIndexFiles, plan.keep);
+  const drop = new Set([...condemn.map((p) => p.id), ...[...repo.condemned].map((i) => repo.index.pack(i).id)]);
+  await rewriteIndex(repo.storage, repo.agent, repo.loadedIndexFiles, drop);
   await writeMark(repo.storage, repo.agent, emptyMark(new Date(c.now), c.graceMs, condemn, [...repo.loadedIndexFiles]));
   for (const key of repo.loadedIndexFiles) await deleteUnlessLocked(repo.storage, key);
 }

@@ -167,7 +167,8 @@ export class Repository {
     const stored = new Set<string>();
     for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
     const missing = new Set<string>();
-    const condemnedIds = new Set(marks.flatMap((m) => m.body.packs.map((p) => p.id)));
+    // A pack condemned without a blob list (unindexed when marked) that an index file lists now was a running backup's: that is newer evidence, it stays live.
+    const condemnedIds = new Set(marks.flatMap((m) => m.body.packs.filter((p) => p.blobs.length > 0).map((p) => p.id)));
     const superseded = new Set(marks.flatMap((m) => m.body.objects));
     const present = (p: IndexPack) => stored.has(p.id) || (missing.add(p.id), false);
     for await (const o of this.storage.list(INDEX_PREFIX, signal)) {
@@ -193,7 +194,7 @@ export class Repository {
   private addCondemned(marks: readonly PruneMark[], stored: ReadonlySet<string>): void {
     for (const m of marks) {
       this.knownMarks.add(m.key);
-      const packs = m.body.packs.filter((p) => stored.has(p.id));
+      const packs = m.body.packs.filter((p) => stored.has(p.id) && !(p.blobs.length === 0 && this.index.findPack(p.id) >= 0));
       addToBlobIndex(this.index, { version: 1, packs });
       for (const p of packs) this.condemned.add(this.index.addPack(p.id, p));
     }
@@ -210,12 +211,16 @@ export class Repository {
   private async verifyNotCondemned(up: Uploader): Promise<void> {
     const referenced = new Set([...up.referencedPacks].map((i) => this.index.pack(i).id));
     const now = this.clock.now().getTime();
+    const race = (pack: string, why: string) => new RepositoryError(`a prune ${why} pack ${pack}, which this backup references; committing now could race its deletion`, { hint: "run the backup again: it stores the data anew" });
     for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key))) {
       const hit = m.body.packs.find((p) => referenced.has(p.id));
-      if (hit && now - m.mtime.getTime() >= m.body.graceMs / 2) {
-        throw new RepositoryError(`a prune condemned pack ${hit.id}, which this backup references, at ${m.mtime.toISOString()}; committing now could race its deletion`, { hint: "run the backup again: it stores the data anew" });
-      }
+      if (hit && now - m.mtime.getTime() >= m.body.graceMs / 2) throw race(hit.id, `condemned at ${m.mtime.toISOString()}`);
     }
+    // Marks first, then packs: a mark created and finished while this backup ran (it took longer than the
+    // grace period) is gone from the list above, but then so is its pack from this one.
+    const stored = new Set<string>();
+    for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix)) stored.add(idOfKey(o.key));
+    for (const id of referenced) if (!stored.has(id)) throw race(id, "deleted");
   }
 
   /** All readable snapshots, oldest first; a damaged snapshot record is skipped with a warning. */
