@@ -59,6 +59,8 @@ export class Repository {
   /** Prune marks and index files loadIndex read: prune supersedes exactly these. */
   marks: PruneMark[] = [];
   readonly loadedIndexFiles: string[] = [];
+  /** Packs an index file lists but the store did not have when listed (damage, or a backup's pack uploaded mid-listing). */
+  readonly indexedButMissing = new Set<string>();
   private indexLoaded = false;
   private readonly reader: BlobReader;
 
@@ -186,6 +188,7 @@ export class Repository {
     }
     this.addCondemned(marks, stored);
     this.marks = marks;
+    for (const id of missing) this.indexedButMissing.add(id);
     for (const id of missing) this.warn({ kind: "pack", key: id, message: "listed in the index but missing from storage; its blobs count as absent (run `cairn check`)" });
     this.indexLoaded = true;
   }
