@@ -1,6 +1,7 @@
 /**
  * Issue 3, point 5: `cairn sync` from S3 to Azure to a local directory,
- * interrupted halfway and re-run; the final copy restores identically with
+ * each hop interrupted halfway (a crashing target, then kill -9 of the CLI)
+ * and re-run; the final copy restores identically with
  * the identity. sync itself never sees a key.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,7 +11,8 @@ import { AzureStorage } from "../../src/storage/azure-storage.js";
 import { S3Storage } from "../../src/storage/s3-storage.js";
 import { syncStorage } from "../../src/storage/sync.js";
 import { CrashingStorage, SimulatedCrash } from "../fault/crashing-storage.js";
-import { manifest, seededBytes, seededText } from "./helpers/kill-harness.js";
+import { listObjects as objectKeys, manifest, seededBytes, seededText } from "./helpers/kill-harness.js";
+import { runAndKill } from "./helpers/kill-process.js";
 import { cliOk } from "./helpers/run-cli.js";
 import { generateIdentity, listObjects, newWorkspace, type Workspace } from "./helpers/workspace.js";
 import { startCloudTarget, type CloudTarget } from "../helpers/cloud-targets.js";
@@ -61,8 +63,30 @@ describe("cairn sync: S3 -> Azure -> local", () => {
     const again = JSON.parse((await run(["sync", "--from", source, "--to", azure.url("dr/app1"), "--json"])).stdout) as Record<string, unknown>;
     expect(again).toMatchObject({ copied: 0, skipped: total });
 
+    // Azure -> local, killed (SIGKILL) once half the objects have landed; paced with
+    // --limit-upload so the copy cannot finish before the poll sees that state.
     const local = join(ws.dir, "local-copy");
-    await run(["sync", "--from", azure.url("dr/app1"), "--to", local]);
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const started = Date.now();
+    const killed = await runAndKill(
+      ["sync", "--from", azure.url("dr/app1"), "--to", local, "--concurrency", "1", "--limit-upload", "4"],
+      { kind: "poll", when: () => objectKeys(local, "").length >= half, label: "half copied" },
+      "SIGKILL",
+      120_000,
+    ).finally(() => {
+      for (const k of Object.keys(env)) delete process.env[k];
+      Object.assign(process.env, saved);
+    });
+    expect(killed.killed, killed.stderr).toBe(true);
+    const landed = objectKeys(local, "").length;
+    expect(landed).toBeGreaterThanOrEqual(half);
+    expect(landed).toBeLessThan(total);
+    expect(objectKeys(local, "snapshots/")).toEqual([]); // the commit objects go last
+    const finished = JSON.parse((await run(["sync", "--from", azure.url("dr/app1"), "--to", local, "--limit-upload", "4", "--json"])).stdout) as Record<string, number>;
+    expect(finished).toMatchObject({ copied: total - landed, skipped: landed });
+    // ~14 MiB through a 4 MiB/s limit (1 s of burst) cannot take less than ~2.5 s in all.
+    expect(Date.now() - started).toBeGreaterThan(2_500);
     expect(await listObjects(local)).toHaveLength(total);
 
     const target = join(ws.dir, "restored");
