@@ -13,6 +13,7 @@ import { azureContainerClient } from "./azure-client.js";
 import { AZURE_DEFAULT_BLOCK_SIZE, validateAzureOptions, type AzureOptions } from "./azure-options.js";
 import { mappedStream } from "./mapped-stream.js";
 import { md5Bytes } from "./md5.js";
+import { retryPart } from "./part-retry.js";
 
 interface WriteOptions {
   tier?: string;
@@ -161,13 +162,16 @@ export class AzureStorage implements Storage {
       const id = Buffer.from(`${token}-${String(part.number).padStart(6, "0")}`).toString("base64");
       ids.push(id);
       const bytes = part.bytes;
+      const stage = () => blob.stageBlock(id, bytes, bytes.length, { transactionalContentMD5: md5Bytes(bytes), abortSignal: signal });
       await pool.add(async () => {
-        await blob.stageBlock(id, bytes, bytes.length, { transactionalContentMD5: md5Bytes(bytes), abortSignal: signal });
+        await retryPart(stage, this.transient, signal);
       });
     }
     await pool.drain();
     return ids;
   }
+
+  private readonly transient = (err: unknown): boolean => (azureError(this.name, this.container, undefined, err) as { retryable?: boolean }).retryable === true;
 
   private writeOptions(key: string, ifNoneMatch: boolean, signal?: AbortSignal): WriteOptions {
     const o = this.o;

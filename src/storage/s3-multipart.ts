@@ -10,6 +10,7 @@ import {
 import type { Part, PartReader } from "./part-reader.js";
 import { TaskPool } from "./task-pool.js";
 import { md5Base64 } from "./md5.js";
+import { retryPart } from "./part-retry.js";
 
 export interface MultipartJob {
   client: S3Client;
@@ -19,7 +20,10 @@ export interface MultipartJob {
   ifNoneMatch: boolean;
   concurrency: number;
   signal?: AbortSignal;
+  /** True when a failed part is worth sending again (the backend's transient classification). */
+  transient: (err: unknown) => boolean;
 }
+
 
 /**
  * Uploads an object in parts: create, parts (at most `concurrency` in flight,
@@ -58,19 +62,10 @@ async function uploadParts(job: MultipartJob, uploadId: string, first: Part, res
   for (let part: Part | undefined = first; part; part = part.last ? undefined : await rest.next()) {
     const { number, bytes } = part;
     await pool.add(async () => {
-      const r = await job.client.send(
-        new UploadPartCommand({
-          Bucket: job.params.Bucket,
-          Key: job.params.Key,
-          UploadId: uploadId,
-          PartNumber: number,
-          Body: bytes,
-          ContentLength: bytes.length,
-          ContentMD5: job.md5 ? md5Base64(bytes) : undefined,
-        }),
-        { abortSignal: job.signal },
-      );
-      done.push({ PartNumber: number, ETag: r.ETag });
+      const input = { Bucket: job.params.Bucket, Key: job.params.Key, UploadId: uploadId, PartNumber: number, Body: bytes, ContentLength: bytes.length, ContentMD5: job.md5 ? md5Base64(bytes) : undefined };
+      const sent = await retryPart(() => job.client.send(new UploadPartCommand(input), { abortSignal: job.signal }), job.transient, job.signal);
+      const etag = sent.ETag;
+      done.push({ PartNumber: number, ETag: etag });
     });
   }
   await pool.drain();

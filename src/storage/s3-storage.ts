@@ -160,7 +160,8 @@ export class S3Storage implements Storage {
       const reader = new PartReader(body, this.o.partSize ?? S3_DEFAULT_PART_SIZE);
       const first = (await reader.next())!; // an empty body still yields one (empty) part
       if (!first.last) {
-        const job = { client: this.client, params, md5, ifNoneMatch, concurrency: this.o.partConcurrency ?? 2, signal };
+        const transient = (e: unknown) => (s3Error(this.name, this.bucket, key, e) as { retryable?: boolean }).retryable === true;
+        const job = { client: this.client, params, md5, ifNoneMatch, concurrency: this.o.partConcurrency ?? 2, signal, transient };
         return await uploadMultipart(job, first, reader);
       }
       const bytes = first.bytes;

@@ -64,6 +64,22 @@ describe("AzureStorage requests", () => {
     expect(ids).toEqual(blocks.map((b) => b.url.searchParams.get("blockid")));
   });
 
+  it("re-sends only a block that failed transiently", async () => {
+    let failed = false;
+    const { s, requests } = await storage({ blockSize: 4 * MiB }, (r) => {
+      if (r.url.searchParams.get("comp") === "block" && !failed) {
+        failed = true;
+        return azureFailure(503, "ServerBusy");
+      }
+      return created;
+    });
+    await s.put("data/ab/big", Buffer.alloc(9 * MiB, 1));
+    const blocks = requests.filter((r) => r.url.searchParams.get("comp") === "block");
+    expect(blocks).toHaveLength(4); // 3 blocks + 1 re-send
+    expect(new Set(blocks.map((b) => b.url.searchParams.get("blockid"))).size).toBe(3);
+    expect(requests.filter((r) => r.url.searchParams.get("comp") === "blocklist")).toHaveLength(1);
+  });
+
   it("sends If-None-Match: * for putIfAbsent and reads 409 as 'already there'", async () => {
     const { s, requests } = await storage({}, () => azureFailure(409, "BlobAlreadyExists"));
     expect(await s.putIfAbsent("config", Buffer.from("c"))).toBe(false);

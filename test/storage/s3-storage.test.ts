@@ -99,6 +99,22 @@ describe("S3Storage requests (headers emulators ignore)", () => {
     expect(requests.some((r) => r.method === "POST" && "uploadId" in r.query)).toBe(false); // never completed
   });
 
+  it("re-sends only the part that failed transiently, without aborting the upload", async () => {
+    let failed = false;
+    const { s, requests } = storage({ partSize: 5 * MiB }, (req) => {
+      if (req.query.partNumber === "2" && !failed) {
+        failed = true;
+        return s3ErrorResponse(503, "SlowDown");
+      }
+      return okResponder(req);
+    });
+    await s.put("data/ab/big", Buffer.alloc(11 * MiB));
+    const parts = requests.filter((r) => r.query.partNumber !== undefined).map((r) => r.query.partNumber);
+    expect(parts.sort()).toEqual(["1", "2", "2", "3"]);
+    expect(requests.some((r) => r.method === "DELETE")).toBe(false);
+    expect(requests.filter((r) => r.method === "POST")).toHaveLength(2); // create + complete, once each
+  });
+
   it("asks for explicit byte ranges, never suffix ranges", async () => {
     const { s, requests } = storage({}, () => ({ status: 206, headers: { "content-range": "bytes 5-14/100", "content-length": "10" }, body: "0123456789" }));
     expect(Buffer.from(await s.get("data/ab/x", { offset: 5, length: 10 })).toString()).toBe("0123456789");
