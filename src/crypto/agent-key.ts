@@ -63,9 +63,16 @@ export class AgentKey {
 
   /** HMAC-SHA256(id key, [type] || parts...), hex. The type byte separates the ID spaces of blob kinds. */
   blobId(type: BlobType, ...parts: Uint8Array[]): BlobId {
-    const hmac = createHmac("sha256", this.#idKey).update(Buffer.of(type));
-    for (const part of parts) hmac.update(part);
-    return hmac.digest("hex") as BlobId;
+    return keyedBlobId(this.#idKey, type, ...parts);
+  }
+
+  /**
+   * A copy of the blob-ID subkey, for worker threads of this process that
+   * hash file contents (pipeline/codec-worker.ts). It reveals nothing of the
+   * identity or the other subkeys; never write it anywhere.
+   */
+  exportBlobIdKey(): Buffer {
+    return Buffer.from(this.#idKey);
   }
 
   /** HMAC-SHA256(mac key, utf8(kind) || 0x00 || body). `kind` binds what the object claims to be. */
@@ -78,4 +85,11 @@ export class AgentKey {
   [inspect.custom](): string {
     return `AgentKey(${this.recipient.toString()})`;
   }
+}
+
+/** The blob ID function itself, for holders of an exported blob-ID key (see AgentKey.exportBlobIdKey). */
+export function keyedBlobId(idKey: Uint8Array, type: BlobType, ...parts: Uint8Array[]): BlobId {
+  const hmac = createHmac("sha256", idKey).update(Buffer.of(type));
+  for (const part of parts) hmac.update(part);
+  return hmac.digest("hex") as BlobId;
 }

@@ -15,6 +15,8 @@ import { inlineCodec } from "../repository/pack-codec.js";
 import { WorkerCodec } from "./worker-codec.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedDir } from "./tree-builder.js";
+import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";
+import type { WalkContext } from "./walk.js";
 
 export const PROGRAM = "cairn 0.1.0";
 
@@ -61,7 +63,9 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
   const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
-  const codec = o.workers === 0 ? inlineCodec : new WorkerCodec(o.workers);
+  const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey());
+  const codec = workers ?? inlineCodec;
+  const fileCodec = workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey());
   try {
     const { result: root, uploader } = await repo.withUploader(async (up) => {
       let lastTick = 0;
@@ -73,7 +77,15 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
           o.onProgress({ ...counters, bytesUploaded: up.stats.bytesUploaded, currentPath: "" });
         }
       });
-      const builder = new TreeBuilder({ agent: repo.agent, up, saver, excludes: new ExcludeMatcher(o.excludes ?? []), parentCache, cacheWriter, counters, events, signal: o.signal });
+      const walk: WalkContext = {
+        excludes: new ExcludeMatcher(o.excludes ?? []),
+        parentCache,
+        has: (id) => up.has(id),
+        batcher: new SmallFileBatcher(fileCodec, repo.config.compressionLevel),
+        smallFileLimit: saver.smallFileLimit,
+        signal: o.signal,
+      };
+      const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, cacheWriter, counters, events, signal: o.signal });
       return saveVirtual(builder, buildVirtualRoot(roots), []);
     }, { codec });
     const s = uploader.stats;

@@ -6,10 +6,13 @@
  */
 import v8 from "node:v8";
 import vm from "node:vm";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, sealVerified } from "../repository/pack-codec.js";
-import type { CodecRequest, CodecResponse } from "./codec-messages.js";
+import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
+import { readSmallFiles } from "./small-file-job.js";
+
+const { blobIdKey } = (workerData ?? {}) as CodecWorkerData;
 
 const recipientCache = new Map<string, AgeRecipient>();
 
@@ -41,6 +44,11 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
     const r = compressVerified(req.raw, req.level, req.what);
     const bytes = r.compressed ? r.bytes : new Uint8Array(0); // raw stays on the main thread
     return { res: { seq: req.seq, ok: true, compressed: r.compressed, bytes }, transfer: r.compressed ? [bytes.buffer as ArrayBuffer] : [] };
+  }
+  if (req.op === "files") {
+    if (!blobIdKey) throw new Error("codec worker started without a blob-ID key cannot read files");
+    const results = readSmallFiles(req.files, req.level, blobIdKey);
+    return { res: { seq: req.seq, ok: true, results }, transfer: results.flatMap((r) => (r.ok && r.blob ? [r.blob.bytes.buffer as ArrayBuffer] : [])) };
   }
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);
   req.parts.length = 0;

@@ -5,6 +5,7 @@ import { chunkStream } from "../chunker/chunk-stream.js";
 import { FastCdc } from "../chunker/fastcdc.js";
 import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
+import { changedWhileRead, type SmallFileBlob } from "./small-file-job.js";
 
 /** Read buffer size for large files: amortises syscalls, small against the 8 MiB max chunk. */
 const READ_BUFFER = 1024 * 1024;
@@ -15,12 +16,6 @@ export interface SavedFile {
   size: number;
   /** Set when the file's size, mtime or ctime changed while it was being read. */
   changedWhileReading: boolean;
-}
-
-/** A small file read whole, ahead of its turn, so many small reads overlap. */
-export interface SmallFileRead {
-  data: Buffer;
-  after: BigIntStats;
 }
 
 /**
@@ -43,32 +38,16 @@ export class FileSaver {
     this.chunker = new FastCdc(gear, params);
   }
 
-  /** Files at most this size are read whole (they cannot hold a chunk boundary). */
+  /** Files at most this size are one chunk: the walk reads them whole, in batches (small-file-job.ts). */
   get smallFileLimit(): number {
     return this.params.min;
   }
 
-  async readSmall(path: Buffer, size: bigint): Promise<SmallFileRead> {
-    const fh = await open(path, "r");
-    try {
-      // One byte more than expected, to notice a file that grew since lstat.
-      const buf = Buffer.allocUnsafe(Number(size) + 1);
-      let n = 0;
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-        if (bytesRead === 0 || (n += bytesRead) === buf.length) break;
-      }
-      return { data: buf.subarray(0, Math.min(n, Number(size))), after: await fh.stat({ bigint: true }) };
-    } finally {
-      await fh.close();
-    }
-  }
-
-  async storeSmall(r: SmallFileRead, before: BigIntStats): Promise<SavedFile> {
-    const size = r.data.byteLength;
-    const content: BlobId[] = [];
-    if (size > 0) content.push(await this.store(r.data));
-    return { content, size, changedWhileReading: changed(before, r.after, size) };
+  /** Store a small file's blob, read, hashed and compressed by the small-file job. */
+  async storeRead(blob: SmallFileBlob): Promise<BlobId> {
+    this.onBytes(blob.rawLength);
+    await this.up.addCompressed(BlobType.Data, blob.id, blob.rawLength, { bytes: blob.bytes, compressed: blob.compressed });
+    return blob.id;
   }
 
   async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
@@ -80,7 +59,7 @@ export class FileSaver {
         size += chunk.byteLength; // before handing the chunk over: the uploader owns it from then on
         content.push(await this.store(chunk));
       }
-      return { content, size, changedWhileReading: changed(before, await fh.stat({ bigint: true }), size) };
+      return { content, size, changedWhileReading: changedWhileRead(before, await fh.stat({ bigint: true }), size) };
     } finally {
       await fh.close();
     }
@@ -105,7 +84,3 @@ export class FileSaver {
 }
 
 let zeros = Buffer.alloc(0);
-
-function changed(before: BigIntStats, after: BigIntStats, bytesRead: number): boolean {
-  return after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs || after.ino !== before.ino || BigInt(bytesRead) !== after.size;
-}

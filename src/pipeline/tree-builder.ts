@@ -1,5 +1,4 @@
-import { lstat, readdir, readlink } from "node:fs/promises";
-import type { BigIntStats } from "node:fs";
+import { readlink } from "node:fs/promises";
 import { BlobType, type BlobId } from "../ids.js";
 import { AbortedError } from "../errors.js";
 import type { TreeNode } from "../repository/tree.js";
@@ -8,11 +7,12 @@ import { encodeTree } from "../repository/tree-codec.js";
 import { encodeSkeleton } from "../repository/skeleton.js";
 import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
-import { pathKey, type ParentCacheReader, type ParentCacheWriter, type CachedFile } from "../repository/parent-cache.js";
+import type { ParentCacheWriter } from "../repository/parent-cache.js";
 import { baseNode } from "../sources/fs-node.js";
-import type { ExcludeMatcher } from "../sources/exclude.js";
-import type { FileSaver, SmallFileRead } from "./file-saver.js";
-import { ReadAhead } from "./read-ahead.js";
+import type { FileSaver, SavedFile } from "./file-saver.js";
+import { Lookahead } from "./lookahead.js";
+import { changedWhileRead, type SmallFileResult } from "./small-file-job.js";
+import { eventWeight, walkDir, walkEntry, type PlannedFile, type WalkContext, type WalkEvent } from "./walk.js";
 import type { BackupCounters, BackupEvents } from "./progress.js";
 
 export interface SavedDir {
@@ -21,7 +21,7 @@ export interface SavedDir {
 }
 
 /** What one entry contributes to its parent directory's tree and skeleton. */
-interface SavedEntry {
+export interface SavedEntry {
   node: TreeNode;
   skeleton?: BlobId;
 }
@@ -30,94 +30,46 @@ export interface TreeBuilderContext {
   agent: AgentKey;
   up: Uploader;
   saver: FileSaver;
-  excludes: ExcludeMatcher;
-  parentCache?: ParentCacheReader;
+  walk: WalkContext;
   cacheWriter?: ParentCacheWriter;
   counters: BackupCounters;
   events: BackupEvents;
   signal?: AbortSignal;
 }
 
-const SEP = Buffer.from("/");
-/** Small files read ahead of the walk; bounds memory at READ_AHEAD x the chunker's min size. */
-const READ_AHEAD = 32;
-/** Parallel lstat calls per directory: hides syscall latency on large directories. */
-const LSTAT_PARALLEL = 32;
+/** Walk events queued ahead of the tree builder, and the bytes of small files read ahead. */
+const AHEAD_EVENTS = 4096;
+const AHEAD_BYTES = 32 * 1024 * 1024;
 
-/** Per-file decisions made in walk order, before the file's turn comes. */
-interface FilePlan {
-  key: Buffer;
-  cached?: CachedFile;
-  /** Small and not known unchanged: read it whole, ahead of its turn. */
-  readAhead?: boolean;
-}
-
-async function lstatAll(paths: Buffer[]): Promise<(BigIntStats | Error)[]> {
-  const out: (BigIntStats | Error)[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      out[i] = await lstat(paths[i], { bigint: true }).catch((e: Error) => e);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LSTAT_PARALLEL, paths.length) }, worker));
-  return out;
-}
+type FileEvent = Extract<WalkEvent, { t: "file" }>;
 
 /**
- * Walks directories depth-first with children in raw-byte order (the order
- * the parent cache is sorted in), saving files and emitting one tree blob and
- * one skeleton blob per directory.
+ * Builds one tree blob and one skeleton blob per directory from the walk
+ * (walk.ts), which runs ahead: listing directories, looking up the parent
+ * cache and reading small files in batches on the codec's workers, while this
+ * side stores blobs and encodes trees in walk order.
  */
 export class TreeBuilder {
   constructor(private readonly c: TreeBuilderContext) {}
 
-  /** Save the directory at `abs` (components = its absolute path split). */
+  /** Save the contents of the directory `abs` (its absolute path split into `components`). */
   async saveDir(abs: Buffer, components: Buffer[]): Promise<SavedDir> {
     this.c.counters.dirs++;
-    let names: Buffer[] = [];
-    try {
-      names = (await readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
-    } catch (e) {
-      this.warn(abs, `cannot list directory: ${(e as Error).message}; stored as empty`);
-    }
-    const paths = names.map((n) => Buffer.concat([abs, abs.length > 1 ? SEP : Buffer.alloc(0), n]));
-    const stats = await lstatAll(paths);
-    const plans: (FilePlan | undefined)[] = new Array(names.length);
-    const ahead = new ReadAhead(names.length, READ_AHEAD, (i) => {
-      const st = stats[i];
-      return plans[i]?.readAhead && !(st instanceof Error) ? this.c.saver.readSmall(paths[i], st.size) : undefined;
-    });
-    const entries: SavedEntry[] = [];
-    for (let i = 0; i < names.length; i++) {
-      if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
-      const st = stats[i];
-      if (st instanceof Error) {
-        this.warn(paths[i], `vanished or unreadable: ${st.message}`);
-        continue;
-      }
-      // Plan the run of non-directories starting here (cache lookups must stay in walk order).
-      if (plans[i] === undefined && !st.isDirectory()) await this.planRun(i, paths, components, names, stats, plans);
-      const saved = await this.saveEntry(paths[i], [...components, names[i]], names[i], st, plans[i], () => ahead.take(i));
-      if (saved) entries.push(saved);
-    }
-    return this.saveNodes(entries);
+    return this.run(walkDir(this.c.walk, abs, components), (la) => this.consumeDir(la));
   }
 
-  /** Look up the cache for each regular file from `start` up to the next directory, and schedule reads of small changed files. */
-  private async planRun(start: number, paths: Buffer[], components: Buffer[], names: Buffer[], stats: (BigIntStats | Error)[], plans: (FilePlan | undefined)[]): Promise<void> {
-    for (let i = start; i < names.length; i++) {
-      const st = stats[i];
-      if (st instanceof Error) continue;
-      if (st.isDirectory()) break;
-      const plan: FilePlan = { key: pathKey([...components, names[i]]) };
-      plans[i] = plan;
-      if (!st.isFile() || this.c.excludes.excluded(paths[i].toString("utf8"), false)) continue;
-      plan.cached = await this.c.parentCache?.lookup(plan.key);
-      if (plan.cached && this.unchanged(plan.cached, st)) continue;
-      plan.readAhead = st.size <= BigInt(this.c.saver.smallFileLimit);
+  /** Save one backed-up path (file, directory or other); undefined when excluded or unreadable. */
+  async saveEntry(abs: Buffer, components: Buffer[], name: Buffer): Promise<SavedEntry | undefined> {
+    const c = this.c.walk;
+    async function* root(): AsyncGenerator<WalkEvent> {
+      yield* walkEntry(c, abs, components, name);
+      yield { t: "end" };
     }
+    return this.run(root(), async (la) => {
+      let saved: SavedEntry | undefined;
+      for (let ev = await la.next(); ev.t !== "end"; ev = await la.next()) saved = (await this.consume(la, ev)) ?? saved;
+      return saved;
+    });
   }
 
   /** Emit the tree and skeleton blobs for a directory's entries. */
@@ -134,32 +86,43 @@ export class TreeBuilder {
     return { tree, skeleton };
   }
 
-  async saveEntry(abs: Buffer, components: Buffer[], name: Buffer, st?: BigIntStats, plan?: FilePlan, prefetched?: () => Promise<SmallFileRead | undefined>): Promise<SavedEntry | undefined> {
+  private async run<R>(events: AsyncGenerator<WalkEvent>, consume: (la: Lookahead<WalkEvent>) => Promise<R>): Promise<R> {
+    const la = new Lookahead(events, eventWeight, AHEAD_EVENTS, AHEAD_BYTES);
     try {
-      st ??= await lstat(abs, { bigint: true });
-    } catch (e) {
-      this.warn(abs, `vanished or unreadable: ${(e as Error).message}`);
+      return await consume(la);
+    } finally {
+      la.stop();
+    }
+  }
+
+  /** A directory's entries up to its "end" event. */
+  private async consumeDir(la: Lookahead<WalkEvent>): Promise<SavedDir> {
+    const entries: SavedEntry[] = [];
+    for (;;) {
+      if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
+      const ev = await la.next();
+      if (ev.t === "end") break;
+      const saved = await this.consume(la, ev);
+      if (saved) entries.push(saved);
+    }
+    return this.saveNodes(entries);
+  }
+
+  private async consume(la: Lookahead<WalkEvent>, ev: Exclude<WalkEvent, { t: "end" }>): Promise<SavedEntry | undefined> {
+    if (ev.t === "warn") {
+      this.warn(ev.abs, ev.message);
       return undefined;
     }
-    const pathStr = abs.toString("utf8");
-    if (this.c.excludes.excluded(pathStr, st.isDirectory())) return undefined;
-    const node = baseNode(name, st);
-    if (st.isDirectory()) {
-      const d = await this.saveDir(abs, components);
+    const node = baseNode(ev.name, ev.st);
+    if (ev.t === "dir") {
+      this.c.counters.dirs++;
+      const d = await this.consumeDir(la);
       node.subtree = d.tree;
       return { node, skeleton: d.skeleton };
     }
-    if (st.isSymbolicLink()) return this.saveSymlink(abs, node);
-    if (st.isSocket()) {
-      this.warn(abs, "socket skipped (sockets cannot be backed up)");
-      return undefined;
-    }
-    if (!st.isFile()) return { node };
-    if (!plan) {
-      plan = { key: pathKey(components) };
-      plan.cached = await this.c.parentCache?.lookup(plan.key);
-    }
-    return this.saveFile(abs, node, st, plan, prefetched);
+    if (ev.t === "file") return this.saveFile(ev, node);
+    if (ev.st.isSymbolicLink()) return this.saveSymlink(ev.abs, node);
+    return { node };
   }
 
   private async saveSymlink(abs: Buffer, node: TreeNode): Promise<SavedEntry | undefined> {
@@ -174,37 +137,40 @@ export class TreeBuilder {
     }
   }
 
-  private async saveFile(abs: Buffer, node: TreeNode, st: BigIntStats, plan: FilePlan, prefetched?: () => Promise<SmallFileRead | undefined>): Promise<SavedEntry | undefined> {
-    const { cached, key } = plan;
+  private async saveFile(ev: FileEvent, node: TreeNode): Promise<SavedEntry | undefined> {
+    const { cached, key, unchanged } = ev.file;
     const counters = this.c.counters;
-    if (cached && this.unchanged(cached, st)) {
+    if (unchanged && cached) {
       node.size = cached.size;
       node.content = cached.content as BlobId[];
       counters.filesUnchanged++;
     } else {
       try {
-        const small = await prefetched?.();
-        const saved = small ? await this.c.saver.storeSmall(small, st) : await this.c.saver.saveLarge(abs, st, this.c.signal);
+        const saved = await this.readFile(ev, ev.file);
         node.size = saved.size;
         node.content = saved.content;
-        if (saved.changedWhileReading) this.warn(abs, `file changed while it was being read; stored the ${saved.size} bytes read`);
+        if (saved.changedWhileReading) this.warn(ev.abs, `file changed while it was being read; stored the ${saved.size} bytes read`);
       } catch (e) {
         if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
-        this.warn(abs, `cannot read file: ${(e as Error).message}`);
+        this.warn(ev.abs, `cannot read file: ${(e as Error).message}`);
         return undefined;
       }
       if (cached) counters.filesChanged++;
       else counters.filesNew++;
     }
     counters.bytesTotal += node.size ?? 0;
+    const st = ev.st;
     await this.c.cacheWriter?.add(key, { size: node.size ?? 0, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: Number(st.ino), dev: Number(st.dev), content: node.content ?? [] });
     return { node };
   }
 
-  /** Unchanged by metadata, and every blob still present (the cache may predate a prune: invariant 7). */
-  private unchanged(c: CachedFile, st: BigIntStats): boolean {
-    if (BigInt(c.size) !== st.size || c.mtimeNs !== st.mtimeNs || c.ctimeNs !== st.ctimeNs || BigInt(c.ino) !== st.ino) return false;
-    return c.content.every((id) => this.c.up.has(id as BlobId));
+  private async readFile(ev: FileEvent, plan: PlannedFile): Promise<SavedFile> {
+    if (!plan.read) return this.c.saver.saveLarge(ev.abs, ev.st, this.c.signal);
+    const r: SmallFileResult = await plan.read;
+    if (!r.ok) throw new Error(r.message);
+    const content: BlobId[] = [];
+    if (r.blob) content.push(await this.c.saver.storeRead(r.blob));
+    return { content, size: r.size, changedWhileReading: changedWhileRead(ev.st, r.after, r.size) };
   }
 
   private warn(abs: Buffer, message: string): void {

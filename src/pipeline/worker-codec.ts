@@ -5,7 +5,9 @@ import { Worker } from "node:worker_threads";
 import { IntegrityError, CairnError } from "../errors.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
-import type { CodecRequest, CodecResponse } from "./codec-messages.js";
+import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
+import type { SmallFileCodec } from "./small-file-batcher.js";
+import type { SmallFileRequest, SmallFileResult } from "./small-file-job.js";
 
 /** Blobs smaller than this are compressed on the calling thread. */
 const INLINE_BELOW = 16 * 1024;
@@ -18,14 +20,16 @@ type Pending = { resolve(r: CodecResponse & { ok: true }): void; reject(e: unkno
  * the fewest outstanding jobs. Raw blobs are copied to the worker; results are
  * transferred back without a copy.
  */
-export class WorkerCodec implements PackCodec {
+export class WorkerCodec implements PackCodec, SmallFileCodec {
   private readonly workers: { w: Worker; pending: Map<number, Pending> }[] = [];
   private seq = 0;
 
-  constructor(count = Math.max(1, availableParallelism())) {
+  /** `blobIdKey` (AgentKey.exportBlobIdKey) lets the workers hash small files they read (readSmallFiles). */
+  constructor(count = Math.max(1, availableParallelism()), blobIdKey?: Uint8Array) {
     const { url, execArgv } = workerEntry();
+    const workerData: CodecWorkerData = { blobIdKey };
     for (let i = 0; i < count; i++) {
-      const w = new Worker(url, { execArgv });
+      const w = new Worker(url, { execArgv, workerData });
       const slot = { w, pending: new Map<number, Pending>() };
       w.on("message", (m: CodecResponse) => this.settle(slot.pending, m));
       w.on("error", (e) => this.failAll(slot.pending, e));
@@ -49,6 +53,12 @@ export class WorkerCodec implements PackCodec {
     const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what }, transfer);
     if (!("file" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a seal with a compress");
     return { file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength), headerLength: r.headerLength, id: r.id };
+  }
+
+  async readSmallFiles(files: SmallFileRequest[], level: number): Promise<SmallFileResult[]> {
+    const r = await this.call({ seq: 0, op: "files", files, level });
+    if (!("results" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a file batch with something else");
+    return r.results;
   }
 
   async close(): Promise<void> {

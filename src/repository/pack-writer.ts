@@ -55,6 +55,13 @@ export class PackWriter {
     this.track(this.compressing, this.o.codec.compress(raw, this.o.compressionLevel, id).then((c) => this.append(type, id, rawLength, c)));
   }
 
+  /** Add a blob compressed elsewhere (and verified there): it goes straight into the pack. */
+  async addCompressed(type: BlobType, id: BlobId, rawLength: number, c: CompressedBlob): Promise<void> {
+    while (this.inFlight.size >= this.o.maxInFlight) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    this.append(type, id, rawLength, c);
+  }
+
   /** Seal and upload what is buffered, then wait for every upload. */
   async flush(): Promise<void> {
     await drain(this.compressing);

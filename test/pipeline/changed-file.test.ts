@@ -95,7 +95,9 @@ describe("S22: files changed while being backed up", () => {
       // Bytes read before the change come from the original; the rest from whichever version the read saw.
       expect(bytes.subarray(0, changedAt).equals(original.subarray(0, changedAt))).toBe(true);
       if (c.name === "appended") expect(bytes.equals(after!.subarray(0, bytes.length)), "a prefix of the final content").toBe(true);
-      if (c.name === "truncated") expect(bytes.equals(original.subarray(0, bytes.length)), "a prefix of the original").toBe(true);
+      // Up to the new end the bytes are the original's; past it, a read racing the truncation may see
+      // the pages being dropped (zeros), which the warning above covers.
+      if (c.name === "truncated") expect(bytes.subarray(0, 1024 * 1024).equals(original.subarray(0, Math.min(bytes.length, 1024 * 1024))), "the original up to the truncation point").toBe(true);
       expect((await checkRepository(await reader(), { readData: true })).problems).toEqual([]);
       // The next run sees the change (the cache must not keep the torn version) and records the file as it is now.
       const again = await backupPaths(await writer(), [join(dir, "src")], { workers: 0 });
