@@ -86,7 +86,7 @@ export function selectSnapshots<T extends PolicySnapshot>(snapshots: readonly T[
   const out: Selection<T> = { keep: [], remove: [] };
   list.forEach((cur, nr) => {
     const reasons: string[] = [];
-    for (const tags of policy.tags ?? []) if (tags.every((t) => cur.tags.includes(t))) reasons.push(`has tags [${tags.join(" ")}]`);
+    for (const tags of policy.tags ?? []) if (tags.every((t) => cur.tags.includes(t))) reasons.push(`has tags [${tags.join(", ")}]`);
     if (withinCutoff !== undefined && cur.time.ms > withinCutoff) reasons.push(`within ${formatCalendarSpan(policy.within!)}`);
     const oldest = keepOldest && nr === list.length - 1;
     for (const b of counts) {

@@ -75,7 +75,7 @@ describe("selectSnapshots", () => {
 
   it("keeps snapshots carrying every tag of a kept tag list, without counting them", () => {
     const list = [snap("2024-01-05T00:00:00Z"), snap("2024-01-04T00:00:00Z", ["release", "x"]), snap("2024-01-03T00:00:00Z", ["release"])];
-    expect(kept(list, { tags: [["release", "x"]], last: 1 })).toEqual({ "2024-01-05T00:00:00Z": ["last snapshot"], "2024-01-04T00:00:00Z": ["has tags [release x]"] });
+    expect(kept(list, { tags: [["release", "x"]], last: 1 })).toEqual({ "2024-01-05T00:00:00Z": ["last snapshot"], "2024-01-04T00:00:00Z": ["has tags [release, x]"] });
   });
 
   it("keeps everything for an empty policy (restic's rule; forget itself refuses such a policy)", () => {
