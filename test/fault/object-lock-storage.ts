@@ -1,6 +1,7 @@
 import { ObjectLockedError } from "../../src/errors.js";
 import type { Clock } from "../../src/clock.js";
-import type { ByteRange, ObjectInfo, PutBody, PutOptions, Storage, StorageCapabilities } from "../../src/storage/storage.js";
+import type { PutBody, PutOptions, Storage, StorageCapabilities } from "../../src/storage/storage.js";
+import { StorageDecorator } from "../../src/storage/storage-decorator.js";
 
 /**
  * Object Lock in compliance mode, simulated (RELIABILITY "object lock"
@@ -9,45 +10,28 @@ import type { ByteRange, ObjectInfo, PutBody, PutOptions, Storage, StorageCapabi
  * date, as S3 refuses with AccessDenied. `extendRetention` moves the date
  * later, never earlier.
  */
-export class ObjectLockStorage implements Storage {
-  readonly name: string;
-  readonly capabilities: StorageCapabilities;
+export class ObjectLockStorage extends StorageDecorator {
+  override readonly capabilities: StorageCapabilities;
   readonly retainUntil = new Map<string, number>();
   refusedDeletes = 0;
 
-  constructor(private readonly inner: Storage, private readonly clock: Clock, private readonly retentionMs: number) {
-    this.name = inner.name;
+  constructor(inner: Storage, private readonly clock: Clock, private readonly retentionMs: number) {
+    super(inner);
     this.capabilities = { ...inner.capabilities, objectLock: true };
   }
 
-  async put(key: string, body: PutBody, opts?: PutOptions): Promise<void> {
+  override async put(key: string, body: PutBody, opts?: PutOptions): Promise<void> {
     await this.inner.put(key, body, opts);
     this.lock(key);
   }
 
-  async putIfAbsent(key: string, body: PutBody, opts?: PutOptions): Promise<boolean> {
+  override async putIfAbsent(key: string, body: PutBody, opts?: PutOptions): Promise<boolean> {
     const created = await this.inner.putIfAbsent(key, body, opts);
     if (created) this.lock(key);
     return created;
   }
 
-  get(key: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
-    return this.inner.get(key, range, signal);
-  }
-
-  getStream(key: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-    return this.inner.getStream(key, signal);
-  }
-
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-
-  list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
-    return this.inner.list(prefix, signal);
-  }
-
-  async delete(key: string): Promise<void> {
+  override async delete(key: string): Promise<void> {
     const until = this.retainUntil.get(key);
     if (until !== undefined && this.clock.now().getTime() < until) {
       this.refusedDeletes++;
