@@ -19,10 +19,9 @@ export interface SavedFile {
 }
 
 /**
- * Streams one file through the chunker into the uploader. Files below the
- * chunker's minimum size are one chunk by definition and are read whole (and
- * can be read ahead); larger ones are streamed, so memory is bounded by the
- * read buffer plus one chunk.
+ * Streams a large file through the chunker into the uploader, so memory is
+ * bounded by the read buffer plus one chunk, and stores the blobs of small
+ * files, which the walk has read, hashed and compressed (small-file-job.ts).
  */
 export class FileSaver {
   private readonly chunker: FastCdc;
