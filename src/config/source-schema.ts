@@ -1,0 +1,17 @@
+import { z } from "zod";
+
+/**
+ * The `source:` section of a job, one strict object per kind, told apart by
+ * `type`. Other kinds (database, dump and snapshot sources, issue 6) are added
+ * to SourceSchema's list here, and a `case` for each to createSource
+ * (src/sources/create-source.ts); nothing else needs to change.
+ */
+export const FilesSourceSchema = z.strictObject({
+  type: z.literal("files"),
+  paths: z.array(z.string().min(1, "a path must not be empty")).min(1, "list at least one path to back up"),
+  exclude: z.array(z.string()).default([]),
+});
+
+export const SourceSchema = z.discriminatedUnion("type", [FilesSourceSchema]);
+
+export type SourceConfig = z.infer<typeof SourceSchema>;

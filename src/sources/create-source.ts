@@ -1,0 +1,11 @@
+import type { SourceConfig } from "../config/source-schema.js";
+import { FilesSource } from "./files-source.js";
+import type { BackupSource } from "./source.js";
+
+/** A validated `source:` section -> the BackupSource that backs it up. One case per kind in SourceSchema. */
+export function createSource(c: SourceConfig): BackupSource {
+  switch (c.type) {
+    case "files":
+      return new FilesSource(c.paths, c.exclude);
+  }
+}

@@ -1,0 +1,21 @@
+// A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
+// eslint-disable-next-line no-restricted-imports
+import { backupPaths, type BackupOptions, type BackupResult } from "../pipeline/backup.js";
+import type { Repository } from "../repository/repository.js";
+import type { BackupSource } from "./source.js";
+
+/** Files and directories as one snapshot: `backupPaths` with the job's own excludes. */
+export class FilesSource implements BackupSource {
+  readonly description: string;
+
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly exclude: readonly string[] = [],
+  ) {
+    this.description = `files ${paths.join(", ")}`;
+  }
+
+  backup(repo: Repository, o: BackupOptions): Promise<BackupResult> {
+    return backupPaths(repo, this.paths, { ...o, excludes: [...(o.excludes ?? []), ...this.exclude] });
+  }
+}
