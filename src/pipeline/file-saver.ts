@@ -64,6 +64,17 @@ export class FileSaver {
     }
   }
 
+  /** Chunk and store a byte stream of unknown length (a dump command's stdout): no temporary copy. */
+  async saveStream(source: AsyncIterable<Uint8Array>): Promise<{ content: BlobId[]; size: number }> {
+    const content: BlobId[] = [];
+    let size = 0;
+    for await (const chunk of chunkStream(source, this.chunker)) {
+      size += chunk.byteLength;
+      content.push(await this.store(chunk));
+    }
+    return { content, size };
+  }
+
   private async store(chunk: Uint8Array): Promise<BlobId> {
     const id = this.zeroChunkId(chunk) ?? this.agent.blobId(BlobType.Data, chunk);
     this.onBytes(chunk.byteLength);

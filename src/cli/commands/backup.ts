@@ -1,13 +1,14 @@
 import { Command, Option } from "commander";
-import { backupPaths } from "../../pipeline/backup.js";
+import { backupPaths, type BackupOptions } from "../../pipeline/backup.js";
 import { UsageError } from "../../errors.js";
 import { cacheDirFor, humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
 import { ProgressDisplay } from "../progress-display.js";
 import { onInterrupt } from "../signals.js";
 import { scanSize } from "../../sources/scan-size.js";
 import { ExcludeMatcher } from "../../sources/exclude.js";
+import { dumpSourceFromFlags, type DumpFlags } from "../dump-flags.js";
 
-interface BackupOpts extends RepoOpts {
+interface BackupOpts extends RepoOpts, DumpFlags {
   host?: string;
   tag: string[];
   time?: string;
@@ -20,7 +21,7 @@ interface BackupOpts extends RepoOpts {
 export const EXIT_PARTIAL = 3;
 
 export function backupCommand(): Command {
-  const cmd = new Command("backup").description("back up files and directories as a new snapshot").argument("<path...>");
+  const cmd = new Command("backup").description("back up files and directories (or a dump command's output, --dump) as a new snapshot").argument("[path...]");
   repoOptions(cmd)
     .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
     .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
@@ -28,16 +29,21 @@ export function backupCommand(): Command {
     .option("--exclude <glob>", "exclude pattern (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--no-cache", "do not use or write the local parent cache (re-reads every file)")
     .addOption(new Option("--json", "progress and summary as JSON lines"))
+    .option("--dump <command>", "back up this command's stdout as one file (e.g. \"pg_dump mydb\"); no snapshot unless it exits 0")
+    .option("--dump-name <name>", "file name of the --dump output in the snapshot (e.g. mydb.sql)")
+    .option("--dump-shell", "run --dump with /bin/sh -c (pipes, globs); default: split into words, no shell")
+    .option("--dump-timeout <seconds>", "kill the --dump command and fail after this long")
     .action(async (paths: string[], o: BackupOpts) => {
+      const dump = dumpSourceFromFlags(o, paths);
       const time = o.time ? new Date(o.time) : undefined;
       if (time && Number.isNaN(time.getTime())) throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
       const repo = await openRepo(o);
       const display = new ProgressDisplay(o.json === true);
       const abort = new AbortController();
       const off = onInterrupt(abort);
-      if (display.wantsTotal) void scanSize(paths, new ExcludeMatcher(o.exclude), abort.signal).then((n) => display.setTotal(n));
+      if (display.wantsTotal && !dump) void scanSize(paths, new ExcludeMatcher(o.exclude), abort.signal).then((n) => display.setTotal(n));
       try {
-        const r = await backupPaths(repo, paths, {
+        const opts: BackupOptions = {
           host: o.host,
           tags: o.tag,
           time,
@@ -46,7 +52,8 @@ export function backupCommand(): Command {
           signal: abort.signal,
           onProgress: (c) => display.update(c),
           onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`)),
-        });
+        };
+        const r = dump ? await dump.backup(repo, opts) : await backupPaths(repo, paths, opts);
         display.done();
         abort.abort(); // stops the size scan if it is still running
         const s = r.summary;

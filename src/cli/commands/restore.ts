@@ -4,8 +4,9 @@ import type { BlobId } from "../../ids.js";
 import { UsageError } from "../../errors.js";
 import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
 import { onInterrupt } from "../signals.js";
+import { restoreDumpToCommand, type RestoreDumpFlags } from "../restore-dump.js";
 
-interface RestoreOpts extends RepoOpts {
+interface RestoreOpts extends RepoOpts, RestoreDumpFlags {
   target?: string;
   include: string[];
 }
@@ -16,8 +17,12 @@ export function restoreCommand(): Command {
     .option("-t, --target <dir>", "directory to restore into (created if missing; should be empty)")
     .option("--include <path>", "restore only this path of the snapshot (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--json", "JSON output")
+    .option("--dump-name <name>", "stream this file of the snapshot (a dump) into --to-command instead of restoring files")
+    .option("--to-command <command>", "command that reads the dump on stdin, e.g. \"psql mydb2\" (no shell unless --to-command-shell)")
+    .option("--to-command-shell", "run --to-command with /bin/sh -c")
     .action(async (ref: string, o: RestoreOpts) => {
-      if (!o.target) throw new UsageError("--target is required");
+      const toCommand = o.dumpName !== undefined || o.toCommand !== undefined;
+      if (!o.target && !toCommand) throw new UsageError("--target is required");
       const repo = await openRepo(o);
       repo.requireIdentity("restore");
       const snap = await repo.findSnapshot(ref);
@@ -26,7 +31,8 @@ export function restoreCommand(): Command {
       const abort = new AbortController();
       const off = onInterrupt(abort);
       try {
-        const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target, {
+        if (toCommand) return await restoreDumpToCommand(repo, snap, o, abort.signal);
+        const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target!, {
           include: o.include.length ? o.include : undefined,
           signal: abort.signal,
           onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`)),

@@ -1,0 +1,126 @@
+import { hostname } from "node:os";
+import { gearTable } from "../chunker/gear-table.js";
+import { inlineCodec } from "../repository/pack-codec.js";
+import type { Repository } from "../repository/repository.js";
+import type { SnapshotSummary } from "../repository/snapshot-record.js";
+import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
+import { ExcludeMatcher } from "../sources/exclude.js";
+import { PROGRAM, type BackupOptions, type BackupResult } from "./backup.js";
+import { FileSaver } from "./file-saver.js";
+import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
+import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";
+import { TreeBuilder, type SavedEntry } from "./tree-builder.js";
+import type { WalkContext } from "./walk.js";
+import { WorkerCodec } from "./worker-codec.js";
+
+/** Ownership and permissions of an entry that has no file on disk. */
+export interface EntryMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * One entry of a composed snapshot's tree:
+ * - `stream`: a regular file whose bytes come from `data` (a command's stdout,
+ *   a buffer). `data` must throw when its producer failed: nothing is recorded then.
+ * - `path`: a file or directory on disk, saved under `name` with everything below it.
+ * - `dir`: a directory made of other entries.
+ */
+export type ComposedEntry =
+  | { kind: "stream"; name: string; data: AsyncIterable<Uint8Array>; meta?: EntryMeta }
+  | { kind: "path"; name: string; abs: string }
+  | { kind: "dir"; name: string; entries: readonly ComposedEntry[] | (() => Promise<ComposedEntry[]>); meta?: EntryMeta };
+
+export interface ComposedOptions extends BackupOptions {
+  /** Recorded as the snapshot's paths: the key that finds the parent and groups retention. */
+  paths: string[];
+  /** Recorded as the snapshot's source (a short, secret-free description). */
+  source?: string;
+  /** Exclude patterns for the `path` entries, matched against their absolute paths on disk. */
+  excludes?: string[];
+}
+
+/**
+ * Back up entries that are not one files tree (a dump stream, a data
+ * directory plus the WAL and backup_label a database hands back) as one
+ * snapshot whose root holds exactly those entries. The snapshot record is
+ * written last, after every entry's data ended well: a stream that throws
+ * leaves no snapshot (FORMAT.md §Write order).
+ */
+export async function backupComposed(repo: Repository, entries: readonly ComposedEntry[], o: ComposedOptions): Promise<BackupResult> {
+  const started = Date.now();
+  const host = o.host ?? hostname();
+  const parent = (await repo.listSnapshots(o.signal)).filter((s) => s.host === host && s.paths.join("\0") === o.paths.join("\0")).at(-1);
+  const counters = newCounters();
+  const warnings: BackupWarning[] = [];
+  const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
+  const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey());
+  const codec = workers ?? inlineCodec;
+  const fileCodec = workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey());
+  try {
+    const { result: root, uploader } = await repo.withUploader(async (up) => {
+      let lastTick = 0;
+      const saver = new FileSaver(repo.agent, gearTable(repo.agent.gearKey), repo.config.chunker, up, (n) => {
+        counters.bytesRead += n;
+        if (!o.onProgress || Date.now() - lastTick < 200) return;
+        lastTick = Date.now();
+        o.onProgress({ ...counters, bytesUploaded: up.stats.bytesUploaded, currentPath: "" });
+      });
+      const walk: WalkContext = { excludes: new ExcludeMatcher(o.excludes ?? []), has: (id) => up.has(id), batcher: new SmallFileBatcher(fileCodec, repo.config.compressionLevel), smallFileLimit: saver.smallFileLimit, signal: o.signal };
+      const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, counters, events, signal: o.signal });
+      const composer = new Composer(builder, saver, counters, repo.clock.now());
+      return builder.saveNodes(await composer.saveAll(entries));
+    }, { codec });
+    const s = uploader.stats;
+    const summary: SnapshotSummary = { ...counters, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
+    const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: o.paths, source: o.source, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
+    const snapshotId = await repo.saveSnapshot(record);
+    return { snapshotId, snapshot: { ...record, id: snapshotId }, summary, warnings };
+  } finally {
+    await codec.close();
+  }
+}
+
+/**
+ * Saves composed entries in the caller's order, so a stream listed later can
+ * depend on the earlier ones being read (PostgreSQL's backup_label exists only
+ * once the data files are copied); trees then list them in raw-byte name order.
+ */
+class Composer {
+  private readonly defaultMeta: EntryMeta = { mode: 0o600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+
+  constructor(
+    private readonly builder: TreeBuilder,
+    private readonly saver: FileSaver,
+    private readonly counters: ReturnType<typeof newCounters>,
+    private readonly now: Date,
+  ) {}
+
+  async saveAll(entries: readonly ComposedEntry[]): Promise<SavedEntry[]> {
+    const out: SavedEntry[] = [];
+    for (const e of entries) {
+      const saved = await this.save(e);
+      if (saved) out.push(saved);
+    }
+    return out.sort((a, b) => Buffer.compare(nodeNameBytes(a.node), nodeNameBytes(b.node)));
+  }
+
+  private async save(e: ComposedEntry): Promise<SavedEntry | undefined> {
+    const name = Buffer.from(e.name);
+    if (e.kind === "path") return this.builder.saveEntry(Buffer.from(e.abs), [name], name);
+    if (e.kind === "dir") {
+      this.counters.dirs++;
+      const d = await this.builder.saveNodes(await this.saveAll(typeof e.entries === "function" ? await e.entries() : e.entries));
+      return { node: { ...this.node(name, "dir", e.meta ?? { ...this.defaultMeta, mode: 0o700 }), subtree: d.tree }, skeleton: d.skeleton };
+    }
+    const saved = await this.saver.saveStream(e.data);
+    this.counters.filesNew++;
+    this.counters.bytesTotal += saved.size;
+    return { node: { ...this.node(name, "file", e.meta ?? this.defaultMeta), size: saved.size, content: saved.content } };
+  }
+
+  private node(name: Buffer, type: "file" | "dir", m: EntryMeta): TreeNode {
+    return { ...encodeName(name), type, mode: m.mode & 0o7777, uid: m.uid, gid: m.gid, mtimeNs: (BigInt(this.now.getTime()) * 1_000_000n).toString() };
+  }
+}
