@@ -109,7 +109,10 @@ async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string,
   const present = (p: { kind: "data" | "meta"; id: string }) => stored.has(packKey(p.kind, p.id));
   for (const b of bodies) addToBlobIndex(repo.index, b, present);
   // A condemned pack already deleted (a prune stopped before removing its mark) is not damage: only present ones are added.
-  for (const m of marks) addToBlobIndex(repo.index, { version: 1, packs: m.body.packs }, present);
+  // Rows with blobs first: a row without (condemned as unindexed) has a placeholder header length.
+  const rows = marks.flatMap((m) => m.body.packs);
+  addToBlobIndex(repo.index, { version: 1, packs: rows.filter((p) => p.blobs.length > 0) }, present);
+  addToBlobIndex(repo.index, { version: 1, packs: rows.filter((p) => p.blobs.length === 0) }, present);
   for (const b of bodies) addToBlobIndex(repo.index, b, (p) => !present(p));
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError, NotFoundError } from "../errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
 import { decompressBlob } from "../compression/zstd.js";
@@ -77,6 +77,8 @@ export async function listMarks(storage: Storage, agent: AgentKey, signal?: Abor
     try {
       out.push({ key: o.key, mtime: o.mtime, body: openMark(agent, await storage.get(o.key, undefined, signal), o.key) });
     } catch (e) {
+      // Listed, then finished and deleted by a prune: its packs are revived or gone, which a backup's pack listing after this shows.
+      if (e instanceof NotFoundError) continue;
       if (!(e instanceof IntegrityError) || !onDamaged) throw e;
       onDamaged(o.key, e);
     }

@@ -74,15 +74,19 @@ export interface PruneResult {
  */
 export async function prune(repo: Repository, o: PruneOptions = {}): Promise<PruneResult> {
   const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
+  // Order (FORMAT.md §Prune): marks, judge expiry, snapshots, then the index. Every snapshot
+  // committed before a mark expired is in the list, and every blob a listed snapshot needs is
+  // in an index file written before it, so in the index loaded after it.
+  const marks = await repo.loadMarks(o.signal);
+  const now = repo.clock.now().getTime();
+  const expired = marks.filter((m) => now - m.mtime.getTime() >= Math.max(m.body.graceMs, graceMs));
+  const snapshots = await repo.listSnapshots(o.signal);
   await repo.loadIndex(o.signal);
   refuseOnDamage(repo);
-  const now = repo.clock.now().getTime();
-  // Judge expiry before listing snapshots: every snapshot committed before a mark expired is then in the list.
-  const expired = repo.marks.filter((m) => now - m.mtime.getTime() >= Math.max(m.body.graceMs, graceMs));
-  const snapshots = await repo.listSnapshots(o.signal);
   const usage = await findUsedBlobs(repo, snapshots, o.signal);
-  const r = emptyResult(o.dryRun === true, snapshots.length, repo.marks.length - expired.length);
-  for (const m of expired) await finishMark(repo, m, usage, r, o.dryRun === true);
+  const r = emptyResult(o.dryRun === true, snapshots.length, marks.length - expired.length);
+  const phase2 = phase2Context(marks, expired, usage, r, o.dryRun === true);
+  for (const m of expired) await finishMark(repo, m, phase2);
   const stored = await listPacks(repo, o.signal);
   const packTimes = new Map([...stored].map(([id, p]) => [id, p.mtime]));
   const plan = await planPrune(repo, usage.used, packTimes, { graceMs, maxUnused: o.maxUnused ?? 0.05, maxRepackBytes: o.maxRepackBytes ?? Infinity, canRepackData: repo.hasIdentity, now });
@@ -116,23 +120,53 @@ function neededFrom(repo: Repository, usage: Usage, p: IndexPack, packIndex: num
   });
 }
 
+interface Phase2Context {
+  usage: Usage;
+  r: PruneResult;
+  dryRun: boolean;
+  /** Packs a mark still in its grace period condemns too: that mark decides, later. */
+  pending: ReadonlySet<string>;
+  /** Each condemned pack's index row with its blobs, from whichever mark has them. */
+  rows: ReadonlyMap<string, IndexPack>;
+  /** Packs already revived or deleted by this run (several expired marks may list one). */
+  handled: Set<string>;
+}
+
+function phase2Context(marks: readonly PruneMark[], expired: readonly PruneMark[], usage: Usage, r: PruneResult, dryRun: boolean): Phase2Context {
+  const pending = new Set(marks.filter((m) => !expired.includes(m)).flatMap((m) => m.body.packs.map((p) => p.id)));
+  const rows = new Map<string, IndexPack>();
+  for (const p of marks.flatMap((m) => m.body.packs)) if (!rows.has(p.id) || p.blobs.length > 0) rows.set(p.id, p);
+  return { usage, r, dryRun, pending, rows, handled: new Set() };
+}
+
 /**
  * Phase 2 for one expired mark. Order: index entries for revived packs, then
  * deletions, then a mark for deletions the store refused, then the mark
  * itself; a crash anywhere leaves the mark, and the next prune repeats the
  * (idempotent) steps.
+ *
+ * A pack that a younger mark condemns as well is left to that mark: a backup
+ * may have committed against the pack within the younger mark's half grace
+ * period, and only a prune after its whole grace period is sure to see that
+ * snapshot. (It happens when a pack first condemned as unindexed is indexed
+ * by its slow backup and then condemned again, with its blobs.) The revive
+ * decision uses the row that lists the pack's blobs, never an empty one.
  */
-async function finishMark(repo: Repository, m: PruneMark, usage: Usage, r: PruneResult, dryRun: boolean): Promise<void> {
+async function finishMark(repo: Repository, m: PruneMark, c: Phase2Context): Promise<void> {
+  const { r } = c;
   const revive: IndexPack[] = [];
   const remove: IndexPack[] = [];
   for (const p of m.body.packs) {
     const packIndex = repo.index.findPack(p.id);
-    if (packIndex < 0) continue; // already deleted
+    if (packIndex < 0 || c.handled.has(p.id)) continue; // already deleted
     if (!repo.condemned.has(packIndex)) continue; // marked unindexed, indexed since by the backup that wrote it: live
-    (neededFrom(repo, usage, p, packIndex) ? revive : remove).push(p);
+    if (c.pending.has(p.id)) continue;
+    c.handled.add(p.id);
+    const row = c.rows.get(p.id) ?? p;
+    (neededFrom(repo, c.usage, row, packIndex) ? revive : remove).push(row);
   }
   r.packsRevived += revive.length;
-  if (dryRun) {
+  if (c.dryRun) {
     r.packsDeleted += remove.length;
     r.bytesFreed += remove.reduce((n, p) => n + p.size, 0);
     return;

@@ -19,6 +19,7 @@ import { Repository } from "../../src/repository/repository.js";
 import { snapshotKey } from "../../src/repository/layout.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { MemoryStorage } from "../fault/memory-storage.js";
+import { writeVersionFiles } from "./version-files.js";
 import { ObjectLockStorage } from "../fault/object-lock-storage.js";
 import type { Storage } from "../../src/storage/storage.js";
 
@@ -34,12 +35,7 @@ let mem: MemoryStorage;
 let agentKey: AgentKey;
 const src = join(dir, "src");
 
-/** Distinct, incompressible-ish content per (file, version). */
-function writeVersion(v: number, files = 4): void {
-  rmSync(src, { recursive: true, force: true });
-  mkdirSync(src, { recursive: true });
-  for (let i = 0; i < files; i++) writeFileSync(join(src, `f${i}`), Buffer.alloc(20_000 + i * 1000).map((_, k) => (k * 7919 + v * 104729 + i * 31) % 251));
-}
+const writeVersion = (v: number, files = 4) => writeVersionFiles(src, v, files);
 
 const open = (withId = false) => Repository.open(store, { agentKey, identities: withId ? [identity] : undefined, clock });
 const backup = async (repo?: Repository) => (await backupPaths(repo ?? (await open()), [src], { workers: 0, time: clock.now() })).snapshotId;
