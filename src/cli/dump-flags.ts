@@ -1,15 +1,23 @@
 import { UsageError } from "../errors.js";
+import { createDbSource } from "../sources/create-db-source.js";
 import { DumpSource } from "../sources/dump/dump-source.js";
+import type { BackupSource } from "../sources/source.js";
+import { parseSourceFlag } from "./source-flag.js";
 
 export interface DumpFlags {
   dump?: string;
   dumpName?: string;
   dumpShell?: boolean;
   dumpTimeout?: string;
+  source?: string;
 }
 
-/** The dump source `cairn backup --dump CMD --dump-name NAME` asks for, or undefined for a files backup. */
-export function dumpSourceFromFlags(o: DumpFlags, paths: readonly string[]): DumpSource | undefined {
+/** The source `cairn backup --dump CMD --dump-name NAME` or `--source YAML` asks for, or undefined for a files backup. */
+export function dumpSourceFromFlags(o: DumpFlags, paths: readonly string[]): BackupSource | undefined {
+  if (o.source !== undefined) {
+    if (paths.length > 0 || o.dump !== undefined) throw new UsageError("--source takes no paths and no --dump");
+    return createDbSource(parseSourceFlag(o.source));
+  }
   if (o.dump === undefined) {
     if (o.dumpName !== undefined) throw new UsageError("--dump-name needs --dump");
     if (paths.length === 0) throw new UsageError("nothing to back up: give at least one path, or --dump");

@@ -39,6 +39,12 @@ export interface ComposedOptions extends BackupOptions {
   source?: string;
   /** Exclude patterns for the `path` entries, matched against their absolute paths on disk. */
   excludes?: string[];
+  /**
+   * Warnings that are expected for this source and not a partial backup (a
+   * database's files changing or vanishing while copied in backup mode, which
+   * its WAL replay repairs): dropped instead of recorded.
+   */
+  expected?: (w: BackupWarning) => boolean;
 }
 
 /**
@@ -54,7 +60,12 @@ export async function backupComposed(repo: Repository, entries: readonly Compose
   const parent = (await repo.listSnapshots(o.signal)).filter((s) => s.host === host && s.paths.join("\0") === o.paths.join("\0")).at(-1);
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
-  const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
+  const onWarning = (w: BackupWarning) => {
+    if (o.expected?.(w)) return;
+    warnings.push(w);
+    o.onWarning?.(w);
+  };
+  const events: BackupEvents = { onWarning, onProgress: o.onProgress };
   const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey());
   const codec = workers ?? inlineCodec;
   const fileCodec = workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey());
@@ -73,7 +84,7 @@ export async function backupComposed(repo: Repository, entries: readonly Compose
       return builder.saveNodes(await composer.saveAll(entries));
     }, { codec });
     const s = uploader.stats;
-    const summary: SnapshotSummary = { ...counters, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
+    const summary: SnapshotSummary = { ...counters, warnings: warnings.length, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
     const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: o.paths, source: o.source, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
     const snapshotId = await repo.saveSnapshot(record);
     return { snapshotId, snapshot: { ...record, id: snapshotId }, summary, warnings };

@@ -33,6 +33,7 @@ export function backupCommand(): Command {
     .option("--dump-name <name>", "file name of the --dump output in the snapshot (e.g. mydb.sql)")
     .option("--dump-shell", "run --dump with /bin/sh -c (pipes, globs); default: split into words, no shell")
     .option("--dump-timeout <seconds>", "kill the --dump command and fail after this long")
+    .option("--source <yaml>", "back up a database or snapshot source given as a config `source:` section, e.g. '{type: postgres, mode: snapshot}' (docs/DATABASES.md)")
     .action(async (paths: string[], o: BackupOpts) => {
       const dump = dumpSourceFromFlags(o, paths);
       const time = o.time ? new Date(o.time) : undefined;

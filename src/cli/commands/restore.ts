@@ -5,8 +5,12 @@ import { UsageError } from "../../errors.js";
 import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
 import { onInterrupt } from "../signals.js";
 import { restoreDumpToCommand, type RestoreDumpFlags } from "../restore-dump.js";
+import { restoreBySource } from "../restore-source.js";
+import { parseSourceFlag } from "../source-flag.js";
 
 interface RestoreOpts extends RepoOpts, RestoreDumpFlags {
+  source?: string;
+  database?: string;
   target?: string;
   include: string[];
 }
@@ -20,9 +24,12 @@ export function restoreCommand(): Command {
     .option("--dump-name <name>", "stream this file of the snapshot (a dump) into --to-command instead of restoring files")
     .option("--to-command <command>", "command that reads the dump on stdin, e.g. \"psql mydb2\" (no shell unless --to-command-shell)")
     .option("--to-command-shell", "run --to-command with /bin/sh -c")
+    .option("--source <yaml>", "restore the way this source (a config `source:` section) says: into the database, or a data directory into --target")
+    .option("--database <name>", "with --source of a logical dump: replay into this (existing, empty) database instead of the one dumped")
     .action(async (ref: string, o: RestoreOpts) => {
       const toCommand = o.dumpName !== undefined || o.toCommand !== undefined;
-      if (!o.target && !toCommand) throw new UsageError("--target is required");
+      const source = o.source === undefined ? undefined : parseSourceFlag(o.source);
+      if (!o.target && !toCommand && !source) throw new UsageError("--target is required");
       const repo = await openRepo(o);
       repo.requireIdentity("restore");
       const snap = await repo.findSnapshot(ref);
@@ -32,6 +39,10 @@ export function restoreCommand(): Command {
       const off = onInterrupt(abort);
       try {
         if (toCommand) return await restoreDumpToCommand(repo, snap, o, abort.signal);
+        if (source) {
+          const done = await restoreBySource(repo, snap, source, { target: o.target, database: o.database, signal: abort.signal, log: (l) => process.stderr.write(`${l}\n`) });
+          return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${done}\n`);
+        }
         const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target!, {
           include: o.include.length ? o.include : undefined,
           signal: abort.signal,

@@ -1,6 +1,5 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { ConfigError } from "../../errors.js";
 
 /** The package that ships each client tool a preset runs, on Debian/Ubuntu and on Alpine. */
 export const TOOL_PACKAGES: Readonly<Record<string, { debian: string; alpine: string }>> = {
@@ -32,11 +31,4 @@ export function findTool(tool: string, path = process.env.PATH ?? ""): string | 
       return false;
     }
   });
-}
-
-/** Config validation: fail when a tool a source needs is missing, naming the package to install. */
-export function requireTools(tools: readonly string[], where: { file?: string; path?: string } = {}): void {
-  for (const t of tools) {
-    if (!findTool(t)) throw new ConfigError(`${t} is not installed (needed by this source)`, where, { hint: installHint(t) });
-  }
 }

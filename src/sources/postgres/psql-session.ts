@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import type { Writable } from "node:stream";
+import { SourceError } from "../../errors.js";
+import { ChildCommand, type CommandLog } from "../dump/child-command.js";
+import { pgArgs, pgEnv, type PgConnection } from "./pg-connection.js";
+
+/**
+ * One open psql session, fed queries on stdin: pg_backup_start() and
+ * pg_backup_stop() must run in the same session (non-exclusive backup), and
+ * the temporary replication slot that holds the WAL lives as long as it does.
+ * Results come back unaligned, tuples only; each query is followed by an
+ * \echo of a random marker that says where its output ends.
+ */
+export class PsqlSession {
+  private readonly cmd: ChildCommand;
+  private readonly marker = `__cairn_${randomBytes(8).toString("hex")}__`;
+  private out = "";
+  private pending?: { resolve(s: string): void; reject(e: unknown): void };
+
+  constructor(c: PgConnection, database: string, log: CommandLog) {
+    const command = ["psql", "--no-psqlrc", "--quiet", "--no-align", "--tuples-only", "--set", "ON_ERROR_STOP=1", ...pgArgs(c), "--dbname", database];
+    this.cmd = new ChildCommand({ command, env: pgEnv(c) }, ["pipe", "pipe", "pipe"], log);
+    this.cmd.child.stdout?.on("data", (b: Buffer) => this.onData(b.toString("utf8")));
+    this.cmd.exited.then(
+      () => this.pending?.reject(new SourceError("psql", "session ended before the query finished")),
+      (e: unknown) => this.pending?.reject(e),
+    );
+  }
+
+  /** Run one statement; resolves with its output (rows, one a line). */
+  query(sql: string): Promise<string> {
+    if (this.pending) throw new Error("PsqlSession: one query at a time");
+    const p = new Promise<string>((resolve, reject) => (this.pending = { resolve, reject }));
+    (this.cmd.child.stdin as Writable).write(`${sql.trim().replace(/;?$/, ";")}\n\\echo ${this.marker}\n`);
+    return p.finally(() => (this.pending = undefined));
+  }
+
+  /** End the session (dropping its temporary slot) and wait for psql to exit. */
+  async close(): Promise<void> {
+    (this.cmd.child.stdin as Writable).end();
+    await this.cmd.exited;
+  }
+
+  /** Kill it (when the backup failed): the server aborts the backup and drops the slot. */
+  abort(): void {
+    (this.cmd.child.stdin as Writable).destroy();
+    this.cmd.kill();
+  }
+
+  private onData(text: string): void {
+    this.out += text;
+    const at = this.out.indexOf(`${this.marker}\n`);
+    if (at < 0) return;
+    const result = this.out.slice(0, at);
+    this.out = this.out.slice(at + this.marker.length + 1);
+    this.pending?.resolve(result);
+  }
+}
