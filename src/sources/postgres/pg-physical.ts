@@ -49,7 +49,7 @@ export class PgPhysicalSource implements BackupSource {
       const startWal = (await session.query("SELECT pg_walfile_name(lsn) FROM pg_backup_start('cairn', true) AS lsn")).trim();
       const stop = once(async () => this.stop(session));
       const entries = await this.entries(startWal, stop);
-      const r = await backupComposed(repo, entries, { ...opts, paths: [this.o.dataDir], source: this.description, excludes: EMPTY_DIRS.map((d) => `${join(this.o.dataDir, d)}/*`), expected: repairedByWal });
+      const r = await backupComposed(repo, entries, { ...opts, paths: [this.o.dataDir], source: this.description, excludes: EMPTY_DIRS.map((d) => `${join(this.o.dataDir, d)}/*`), expected: expectedInBackupMode });
       await session.close();
       return r;
     } catch (e) {
@@ -90,9 +90,13 @@ export class PgPhysicalSource implements BackupSource {
   }
 }
 
-/** In backup mode a file changing or vanishing during the copy is normal: WAL replay from backup_label repairs it. */
-function repairedByWal(w: { message: string }): boolean {
-  return w.message.startsWith("file changed while it was being read") || /^(vanished or unreadable|cannot read file): ENOENT/.test(w.message);
+/**
+ * In backup mode a file changing or vanishing during the copy is normal: WAL
+ * replay from backup_label repairs it. A socket (when unix_socket_directories
+ * is the data directory) is the server's, not data.
+ */
+function expectedInBackupMode(w: { message: string }): boolean {
+  return w.message.startsWith("file changed while it was being read") || w.message.startsWith("socket skipped") || /^(vanished or unreadable|cannot read file): ENOENT/.test(w.message);
 }
 
 async function metaOf(path: string): Promise<EntryMeta> {
