@@ -145,3 +145,54 @@ export class AbortedError extends CairnError {
     super("E_ABORTED", message, 1);
   }
 }
+
+/** One thing wrong in a config file: where (dotted path, line) and what was expected. */
+export interface ConfigProblem {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+/** A config file with one or more problems; the message lists every one (exit 2). */
+export class ConfigInvalidError extends CairnError {
+  readonly file: string;
+  readonly problems: readonly ConfigProblem[];
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => `  ${file}${p.line === undefined ? "" : `:${p.line}`}: ${p.path || "(top level)"}: ${p.message}`);
+    super("E_CONFIG", `${file}: ${problems.length} problem(s) in the config:\n${lines.join("\n")}`, 2, { hint: "fix each listed key (docs/CONFIG.md documents them all) and run `cairn config validate --config FILE`" });
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/**
+ * This host's clock and the storage's disagree by more than a prune's grace
+ * period absorbs (FORMAT.md §Prune, Clocks): prune refuses rather than judge
+ * ages with a wrong clock. Names both clocks and the bound.
+ */
+export class ClockSkewError extends CairnError {
+  constructor(
+    readonly storage: string,
+    readonly hostTime: Date,
+    readonly storeTime: Date,
+    /** store − host, in ms. */
+    readonly skewMs: number,
+    readonly graceMs: number,
+    readonly maxSkewMs: number,
+  ) {
+    const d = ClockSkewError.span;
+    super(
+      "E_CLOCK_SKEW",
+      `refusing to prune: this host's clock reads ${hostTime.toISOString()} but ${storage} dated an object it wrote just now ${storeTime.toISOString()}, ${d(Math.abs(skewMs))} ${skewMs > 0 ? "later" : "earlier"}; a grace period of ${d(graceMs)} absorbs at most ${d(maxSkewMs)}`,
+      1,
+      { hint: `set this host's clock (NTP: chrony, systemd-timesyncd) or the storage's; if the difference cannot be fixed, pass a --grace of at least 4 × ${d(Math.abs(skewMs))}` },
+    );
+  }
+
+  private static span(ms: number): string {
+    if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+    const s = Math.round(ms / 1000);
+    const parts = [[Math.floor(s / 3600), "h"], [Math.floor((s % 3600) / 60), "m"], [s % 60, "s"]] as const;
+    return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join("");
+  }
+}

@@ -11,6 +11,7 @@ import { lsCommand } from "./commands/ls.js";
 import { restoreCommand } from "./commands/restore.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
 import { syncCommand } from "./commands/sync.js";
+import { configCommand } from "./commands/config.js";
 
 export function buildProgram(): Command {
   const program = new Command("cairn")
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand()]) {
+  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand(), configCommand()]) {
     program.addCommand(c);
   }
   for (const c of program.commands) exitOverrideDeep(c);

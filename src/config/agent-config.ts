@@ -1,0 +1,33 @@
+import type { RetentionConfig } from "../retention/policy-config.js";
+import type { AgentSettings, JobConfig, PruneConfig, RepositoryConfig } from "./config-schema.js";
+
+/** A job after validation: its kind decided, durations in milliseconds, retention parsed. */
+export interface JobSpec {
+  name: string;
+  kind: "backup" | "sync";
+  config: JobConfig;
+  retention?: RetentionConfig;
+  jitterMs: number;
+  retryBackoffMs: number;
+  hookTimeoutMs: number;
+  notifyTimeoutMs: number;
+  /** Time zone of the schedule: the job's, else agent.timezone, else the process's. */
+  timezone?: string;
+}
+
+export interface PruneSpec {
+  config: PruneConfig;
+  repositories: string[];
+  graceMs: number;
+  timezone?: string;
+}
+
+/** A validated config, ready for the agent, `cairn run` and `cairn status`. */
+export interface AgentConfig {
+  file: string;
+  agent: AgentSettings;
+  repositories: Record<string, RepositoryConfig>;
+  jobs: Record<string, JobSpec>;
+  prune?: PruneSpec;
+  gracePeriodMs: number;
+}

@@ -1,0 +1,129 @@
+import cron from "node-cron";
+import { z } from "zod";
+import { SourceSchema } from "./source-schema.js";
+
+/**
+ * The agent's YAML config (docs/CONFIG.md documents every key). Every object
+ * is strict: a misspelt key is an error, because a typo that silently drops
+ * `exclude` or `retention` is worse than a failed start.
+ */
+
+const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d))+$/;
+const Duration = z.string().regex(DURATION, "expected a duration such as 30s, 5m, 1h30m");
+const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a name of letters, digits, '.', '_' or '-'");
+const HttpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
+
+export function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const Timezone = z.string().refine(isValidTimezone, "expected an IANA time zone such as Europe/Berlin or UTC");
+const Schedule = z.string().superRefine((s, ctx) => {
+  const v = cron.validateDetailed(s);
+  if (!v.valid) ctx.addIssue({ code: "custom", message: `expected a cron expression (5 fields, or 6 with seconds first): ${v.errors.map((e) => e.message).join("; ") || "cannot parse"}` });
+});
+
+const S3Schema = z.strictObject({
+  endpoint: z.string().optional(),
+  region: z.string().optional(),
+  path_style: z.boolean().optional(),
+  checksum: z.enum(["md5", "sdk", "off"]).optional(),
+  storage_class: z.string().optional(),
+  sse: z.enum(["AES256", "aws:kms", "aws:kms:dsse"]).optional(),
+  sse_kms_key_id: z.string().optional(),
+  conditional_create: z.boolean().optional(),
+  object_lock_mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).optional(),
+});
+
+const AzureSchema = z.strictObject({
+  tier: z.enum(["Hot", "Cool", "Cold"]).optional(),
+  immutability_mode: z.enum(["Unlocked", "Locked"]).optional(),
+});
+
+export const RepositorySchema = z.strictObject({
+  url: z.string().min(1, "expected a repository URL"),
+  agent_key_file: z.string().optional(),
+  /** The key text itself (usually `${VAR}`); a secret, never logged. */
+  agent_key: z.string().optional(),
+  identity_file: z.string().optional(),
+  s3: S3Schema.optional(),
+  azure: AzureSchema.optional(),
+  retain_for: z.string().regex(/^\d+[hdy]$/, "expected a duration with h, d or y, e.g. 30d").optional(),
+  upload_concurrency: z.number().int().positive().optional(),
+  limit_upload_mib: z.number().positive().optional(),
+});
+
+const HooksSchema = z.strictObject({
+  before: z.string().optional(),
+  after: z.string().optional(),
+  on_failure: z.string().optional(),
+  timeout: Duration.default("5m"),
+  /** Extra environment for the hook commands; values may be secrets, never logged. */
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+const NotifySchema = z.strictObject({
+  on_start: HttpUrl.optional(),
+  on_success: HttpUrl.optional(),
+  on_failure: HttpUrl.optional(),
+  timeout: Duration.default("10s"),
+});
+
+const RetrySchema = z.strictObject({
+  attempts: z.number().int().min(0).max(20).default(2),
+  backoff: Duration.default("30s"),
+});
+
+const SyncSchema = z.strictObject({ from: Name, to: Name, concurrency: z.number().int().positive().optional() });
+
+export const JobSchema = z.strictObject({
+  source: SourceSchema.optional(),
+  sync: SyncSchema.optional(),
+  schedule: Schedule.optional(),
+  timezone: Timezone.optional(),
+  repositories: z.array(Name).min(1, "list at least one repository").optional(),
+  /** The `retention:` block in restic's words, checked by retentionFromConfig (src/retention/policy-config.ts). */
+  retention: z.record(z.string(), z.unknown()).optional(),
+  hooks: HooksSchema.optional(),
+  notify: NotifySchema.optional(),
+  run_on_start: z.boolean().default(false),
+  jitter: Duration.optional(),
+  retry: RetrySchema.default({ attempts: 2, backoff: "30s" }),
+  host: z.string().optional(),
+  tags: z.array(z.string()).default([]),
+});
+
+const PruneSchema = z.strictObject({
+  schedule: Schedule,
+  timezone: Timezone.optional(),
+  repositories: z.array(Name).min(1).optional(),
+  max_unused: z.string().regex(/^(\d+(\.\d+)?%|unlimited)$/, "expected a percentage such as 5%, or unlimited").default("5%"),
+  max_repack_size: z.string().regex(/^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$/i, "expected a size such as 1GiB or 500MiB").optional(),
+  grace: Duration.default("24h"),
+});
+
+const AgentSchema = z.strictObject({
+  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:9090").default("0.0.0.0:9090"),
+  cache_dir: z.string().optional(),
+  timezone: Timezone.optional(),
+  grace_period: Duration.default("25s"),
+  log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+  prune: PruneSchema.optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  repositories: z.record(Name, RepositorySchema),
+  jobs: z.record(Name, JobSchema),
+  agent: AgentSchema.default({ listen: "0.0.0.0:9090", grace_period: "25s", log_level: "info" }),
+});
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+export type RepositoryConfig = z.infer<typeof RepositorySchema>;
+export type JobConfig = z.infer<typeof JobSchema>;
+export type PruneConfig = z.infer<typeof PruneSchema>;
+export type AgentSettings = z.infer<typeof AgentSchema>;
