@@ -1,25 +1,53 @@
 /**
- * Runs an async producer ahead of its consumer, in order, within a budget of
- * items and of weight (bytes the items hold), so the walk and small-file reads
- * overlap with the consumer's work while memory stays bounded.
+ * A bounded queue between a producer that runs ahead (the walk) and its
+ * consumer (the tree builder), in order, within a budget of items and of
+ * weight (bytes the items hold), so the walk and small-file reads overlap with
+ * the consumer's work while memory stays bounded. The producer pushes; a push
+ * returns a promise only when the budget is full, so a producer that is
+ * ahead costs no await per item.
  */
 export class Lookahead<T> {
   private queue: { value: T; weight: number }[] = [];
   private head = 0;
   private weight = 0;
   private ended = false;
-  private stopped = false;
+  private halted = false;
   private failure: { error: unknown } | undefined;
   private wakeConsumer: (() => void) | undefined;
   private wakeProducer: (() => void) | undefined;
 
   constructor(
-    private readonly source: AsyncIterator<T>,
     private readonly weigh: (item: T) => number,
     private readonly maxItems: number,
     private readonly maxWeight: number,
-  ) {
-    void this.pump();
+  ) {}
+
+  /** Start `produce` feeding this queue; its end or failure ends the queue. */
+  static run<T>(produce: (out: Lookahead<T>) => Promise<void>, weigh: (item: T) => number, maxItems: number, maxWeight: number): Lookahead<T> {
+    const la = new Lookahead(weigh, maxItems, maxWeight);
+    produce(la).then(
+      () => la.end(),
+      (e: unknown) => la.fail(e),
+    );
+    return la;
+  }
+
+  /** True once the consumer has stopped: the producer should return. */
+  get stopped(): boolean {
+    return this.halted;
+  }
+
+  /** Queue an item; a promise to await when the budget is full (an item heavier than the budget still goes through alone). */
+  push(value: T): Promise<void> | undefined {
+    if (this.halted) return undefined;
+    const weight = this.weigh(value);
+    this.queue.push({ value, weight });
+    this.weight += weight;
+    this.wake("consumer");
+    if (this.queue.length - this.head >= this.maxItems || this.weight >= this.maxWeight) {
+      return new Promise<void>((r) => (this.wakeProducer = r));
+    }
+    return undefined;
   }
 
   /** The next item; throws what the producer threw, or at the end of the items. */
@@ -35,38 +63,24 @@ export class Lookahead<T> {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    this.wake("producer");
+    if (this.queue.length - this.head < this.maxItems && this.weight < this.maxWeight) this.wake("producer");
     return value;
   }
 
   /** Stop producing (after an error or abort in the consumer). */
   stop(): void {
-    this.stopped = true;
+    this.halted = true;
     this.wake("producer");
   }
 
-  private async pump(): Promise<void> {
-    try {
-      while (!this.stopped) {
-        // An item heavier than the budget still goes through when the queue is empty.
-        while (!this.stopped && this.queue.length - this.head > 0 && (this.queue.length - this.head >= this.maxItems || this.weight >= this.maxWeight)) {
-          await new Promise<void>((r) => (this.wakeProducer = r));
-        }
-        if (this.stopped) break;
-        const r = await this.source.next();
-        if (r.done) break;
-        const weight = this.weigh(r.value);
-        this.queue.push({ value: r.value, weight });
-        this.weight += weight;
-        this.wake("consumer");
-      }
-      if (this.stopped) await this.source.return?.();
-    } catch (e) {
-      this.failure = { error: e };
-    } finally {
-      this.ended = true;
-      this.wake("consumer");
-    }
+  private end(): void {
+    this.ended = true;
+    this.wake("consumer");
+  }
+
+  private fail(error: unknown): void {
+    this.failure = { error };
+    this.end();
   }
 
   private wake(who: "consumer" | "producer"): void {

@@ -55,17 +55,17 @@ export class TreeBuilder {
   /** Save the contents of the directory `abs` (its absolute path split into `components`). */
   async saveDir(abs: Buffer, components: Buffer[]): Promise<SavedDir> {
     this.c.counters.dirs++;
-    return this.run(walkDir(this.c.walk, abs, components), (la) => this.consumeDir(la));
+    return this.run((out) => walkDir(this.c.walk, abs, components, out), (la) => this.consumeDir(la));
   }
 
   /** Save one backed-up path (file, directory or other); undefined when excluded or unreadable. */
   async saveEntry(abs: Buffer, components: Buffer[], name: Buffer): Promise<SavedEntry | undefined> {
     const c = this.c.walk;
-    async function* root(): AsyncGenerator<WalkEvent> {
-      yield* walkEntry(c, abs, components, name);
-      yield { t: "end" };
-    }
-    return this.run(root(), async (la) => {
+    const root = async (out: Lookahead<WalkEvent>): Promise<void> => {
+      await walkEntry(c, abs, components, name, out);
+      await out.push({ t: "end" });
+    };
+    return this.run(root, async (la) => {
       let saved: SavedEntry | undefined;
       for (let ev = await la.next(); ev.t !== "end"; ev = await la.next()) saved = (await this.consume(la, ev)) ?? saved;
       return saved;
@@ -86,8 +86,8 @@ export class TreeBuilder {
     return { tree, skeleton };
   }
 
-  private async run<R>(events: AsyncGenerator<WalkEvent>, consume: (la: Lookahead<WalkEvent>) => Promise<R>): Promise<R> {
-    const la = new Lookahead(events, eventWeight, AHEAD_EVENTS, AHEAD_BYTES);
+  private async run<R>(produce: (out: Lookahead<WalkEvent>) => Promise<void>, consume: (la: Lookahead<WalkEvent>) => Promise<R>): Promise<R> {
+    const la = Lookahead.run(produce, eventWeight, AHEAD_EVENTS, AHEAD_BYTES);
     try {
       return await consume(la);
     } finally {

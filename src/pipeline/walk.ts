@@ -1,4 +1,4 @@
-import { lstat, readdir } from "node:fs/promises";
+import { lstatSync, readdirSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
 import type { BlobId } from "../ids.js";
 import { pathKey, type CachedFile, type ParentCacheReader } from "../repository/parent-cache.js";
@@ -38,44 +38,68 @@ export interface WalkContext {
   signal?: AbortSignal;
 }
 
-const SEP = Buffer.from("/");
-/** Parallel lstat calls per directory: hides syscall latency on large directories. */
-const LSTAT_PARALLEL = 32;
+/** Where the walk sends its events: a push returns a promise only when the consumer is far behind. */
+export interface WalkOutput {
+  push(e: WalkEvent): Promise<void> | undefined;
+  /** The consumer gave up (error or abort): stop walking. */
+  readonly stopped: boolean;
+}
 
-/** Entries of the directory `abs`, then "end". */
-export async function* walkDir(c: WalkContext, abs: Buffer, components: Buffer[]): AsyncGenerator<WalkEvent> {
+const SEP = Buffer.from("/");
+const NO_SEP = Buffer.alloc(0);
+/** Longest stretch of synchronous listing before the walk lets uploads and worker replies run. */
+const YIELD_EVERY_MS = 10;
+let lastYield = performance.now();
+
+/**
+ * Entries of the directory `abs`, then "end". Listing and lstat are
+ * synchronous: on a warm cache a sync lstat costs ~3 µs against ~12 µs for a
+ * promise round trip through libuv's thread pool, and a no-change backup is
+ * little else. The walk yields to the event loop every few milliseconds so
+ * uploads and worker replies are not held up by a large tree.
+ */
+export async function walkDir(c: WalkContext, abs: Buffer, components: Buffer[], out: WalkOutput): Promise<void> {
   let names: Buffer[] = [];
   try {
-    names = (await readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
+    names = readdirSync(abs, { encoding: "buffer" }).sort(Buffer.compare);
   } catch (e) {
-    yield { t: "warn", abs, message: `cannot list directory: ${(e as Error).message}; stored as empty` };
+    await emit(out, { t: "warn", abs, message: `cannot list directory: ${(e as Error).message}; stored as empty` });
   }
-  const paths = names.map((n) => Buffer.concat([abs, abs.length > 1 ? SEP : Buffer.alloc(0), n]));
-  const stats = await lstatAll(paths);
-  for (let i = 0; i < names.length; i++) {
-    if (c.signal?.aborted) return;
-    yield* walkEntry(c, paths[i], [...components, names[i]], names[i], stats[i]);
+  const sep = abs.length > 1 ? SEP : NO_SEP;
+  for (const name of names) {
+    if (c.signal?.aborted || out.stopped) return;
+    const path = Buffer.concat([abs, sep, name]);
+    await walkEntry(c, path, [...components, name], name, out, lstatOrError(path));
   }
-  yield { t: "end" };
+  await emit(out, { t: "end" });
+  if (performance.now() - lastYield > YIELD_EVERY_MS) {
+    await new Promise<void>((r) => setImmediate(r));
+    lastYield = performance.now();
+  }
 }
 
 /** One entry (a directory with everything below it); nothing for an excluded one. */
-export async function* walkEntry(c: WalkContext, abs: Buffer, components: Buffer[], name: Buffer, st?: BigIntStats | Error): AsyncGenerator<WalkEvent> {
-  st ??= await lstat(abs, { bigint: true }).catch((e: Error) => e);
-  if (st instanceof Error) {
-    yield { t: "warn", abs, message: `vanished or unreadable: ${st.message}` };
-    return;
-  }
+export async function walkEntry(c: WalkContext, abs: Buffer, components: Buffer[], name: Buffer, out: WalkOutput, st: BigIntStats | Error = lstatOrError(abs)): Promise<void> {
+  if (st instanceof Error) return emit(out, { t: "warn", abs, message: `vanished or unreadable: ${st.message}` });
   if (c.excludes.excluded(abs.toString("utf8"), st.isDirectory())) return;
   if (st.isDirectory()) {
-    yield { t: "dir", abs, name, st };
-    yield* walkDir(c, abs, components);
-  } else if (st.isSocket()) {
-    yield { t: "warn", abs, message: "socket skipped (sockets cannot be backed up)" };
-  } else if (st.isFile()) {
-    yield { t: "file", abs, name, st, file: await planFile(c, abs, components, st) };
-  } else {
-    yield { t: "other", abs, name, st };
+    await emit(out, { t: "dir", abs, name, st });
+    return walkDir(c, abs, components, out);
+  }
+  if (st.isSocket()) return emit(out, { t: "warn", abs, message: "socket skipped (sockets cannot be backed up)" });
+  if (st.isFile()) return emit(out, { t: "file", abs, name, st, file: await planFile(c, abs, components, st) });
+  return emit(out, { t: "other", abs, name, st });
+}
+
+function emit(out: WalkOutput, e: WalkEvent): Promise<void> | undefined {
+  return out.push(e);
+}
+
+function lstatOrError(abs: Buffer): BigIntStats | Error {
+  try {
+    return lstatSync(abs, { bigint: true });
+  } catch (e) {
+    return e as Error;
   }
 }
 
@@ -99,17 +123,4 @@ function sameVersion(c: CachedFile, st: BigIntStats): boolean {
 /** Bytes an event holds in memory while it waits for its consumer. */
 export function eventWeight(e: WalkEvent): number {
   return e.t === "file" && e.file.read ? Number(e.st.size) : 0;
-}
-
-async function lstatAll(paths: Buffer[]): Promise<(BigIntStats | Error)[]> {
-  const out: (BigIntStats | Error)[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      out[i] = await lstat(paths[i], { bigint: true }).catch((e: Error) => e);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LSTAT_PARALLEL, paths.length) }, worker));
-  return out;
 }

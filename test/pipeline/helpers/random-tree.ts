@@ -225,7 +225,8 @@ export function makeRandomTree(root: string, rng: Prng, o: RandomTreeOptions): R
         stats.bytes += first.size;
         stats.hardlinks++;
         order.push({ path, kind: "file", skipMeta: true });
-      } else if (r < 0.53 && fifoLeft > 0 && name.toString("utf8") === name.toString("latin1")) {
+      } else if (r < 0.53 && fifoLeft > 0 && path.toString("utf8") === path.toString("latin1")) {
+        // mkfifo takes the path as a string: only plain-ASCII paths (parents included) survive the trip.
         fifoLeft--;
         execFileSync("mkfifo", [path.toString("utf8")]);
         stats.fifos++;
