@@ -8,6 +8,7 @@ import { planPrune, type PrunePlan } from "./prune-plan.js";
 import { repackPacks } from "./prune-repack.js";
 import { findUsedBlobs, type Usage } from "./prune-usage.js";
 import { canExtendRetention, extendLiveRetention } from "./prune-lock.js";
+import { refuseClockSkew } from "./prune-clock.js";
 import type { Repository } from "./repository.js";
 
 /** Longer than any backup should take (FORMAT.md §Prune): condemned packs wait this long before deletion. */
@@ -60,6 +61,8 @@ export interface PruneResult {
   packsLeft: number;
   bytesLeft: number;
   unusedBytesLeft: number;
+  /** The store's clock minus this host's, beyond measuring error (0: they agree); not measured by a dry run. */
+  clockSkewMs: number;
 }
 
 /**
@@ -74,6 +77,8 @@ export interface PruneResult {
  */
 export async function prune(repo: Repository, o: PruneOptions = {}): Promise<PruneResult> {
   const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
+  // Every age below is a store time judged by this host's clock: refuse when the two disagree too much.
+  const clockSkewMs = o.dryRun ? 0 : (await refuseClockSkew(repo.storage, repo.agent, repo.clock, graceMs)).skewMs;
   // Order (FORMAT.md §Prune): marks, judge expiry, snapshots, then the index. Every snapshot
   // committed before a mark expired is in the list, and every blob a listed snapshot needs is
   // in an index file written before it, so in the index loaded after it.
@@ -85,6 +90,7 @@ export async function prune(repo: Repository, o: PruneOptions = {}): Promise<Pru
   refuseOnDamage(repo);
   const usage = await findUsedBlobs(repo, snapshots, o.signal);
   const r = emptyResult(o.dryRun === true, snapshots.length, marks.length - expired.length);
+  r.clockSkewMs = clockSkewMs;
   const phase2 = phase2Context(marks, expired, usage, r, o.dryRun === true);
   for (const m of expired) await finishMark(repo, m, phase2);
   const stored = await listPacks(repo, o.signal);
@@ -109,7 +115,7 @@ function refuseOnDamage(repo: Repository): void {
 }
 
 function emptyResult(dryRun: boolean, snapshots: number, marksPending: number): PruneResult {
-  return { dryRun, snapshots, packsDeleted: 0, bytesFreed: 0, packsRevived: 0, deletionsDeferred: 0, packsMarked: 0, bytesMarked: 0, packsRepacked: 0, blobsRepacked: 0, bytesRepackWritten: 0, repackSkippedNoIdentity: 0, youngUnusedPacks: 0, marksPending, retentionExtended: 0, packsLeft: 0, bytesLeft: 0, unusedBytesLeft: 0 };
+  return { dryRun, snapshots, packsDeleted: 0, bytesFreed: 0, packsRevived: 0, deletionsDeferred: 0, packsMarked: 0, bytesMarked: 0, packsRepacked: 0, blobsRepacked: 0, bytesRepackWritten: 0, repackSkippedNoIdentity: 0, youngUnusedPacks: 0, marksPending, retentionExtended: 0, packsLeft: 0, bytesLeft: 0, unusedBytesLeft: 0, clockSkewMs: 0 };
 }
 
 /** Whether a snapshot needs a blob whose copy the index serves from this pack. */

@@ -10,7 +10,7 @@ import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
-import { CONFIG_KEY, DATA_PREFIX, idOfKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
+import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
 import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
 import { sha256Hex } from "./sha256.js";
 import { decodeSkeleton, type Skeleton } from "./skeleton.js";
@@ -242,17 +242,28 @@ export class Repository {
    */
   private async verifyNotCondemned(up: Uploader): Promise<void> {
     const referenced = new Set([...up.referencedPacks].map((i) => this.index.pack(i).id));
-    const now = this.clock.now().getTime();
     const race = (pack: string, why: string) => new RepositoryError(`a prune ${why} pack ${pack}, which this backup references; committing now could race its deletion`, { hint: "run the backup again: it stores the data anew" });
-    for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key))) {
-      const hit = m.body.packs.find((p) => referenced.has(p.id));
-      if (hit && now - m.mtime.getTime() >= m.body.graceMs / 2) throw race(hit.id, `condemned at ${m.mtime.toISOString()}`);
-    }
+    const hits: PruneMark[] = [];
+    for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key))) if (m.body.packs.some((p) => referenced.has(p.id))) hits.push(m);
     // Marks first, then packs: a mark created and finished while this backup ran (it took longer than the
     // grace period) is gone from the list above, but then so is its pack from this one.
     const stored = new Set<string>();
     for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix)) stored.add(idOfKey(o.key));
     for (const id of referenced) if (!stored.has(id)) throw race(id, "deleted");
+    if (hits.length === 0) return;
+    // Judged as late as possible (the commit follows), and by the later of this host's clock and the
+    // store's time of this backup's newest index file: mark ages are store times, and a host clock that
+    // lags the store must not let a commit through late (FORMAT.md §Prune, Clocks).
+    const now = Math.max(this.clock.now().getTime(), await this.storeTimeOf(up.indexWriter.written.at(-1)));
+    for (const m of hits) {
+      if (now - m.mtime.getTime() >= m.body.graceMs / 2) throw race(m.body.packs.find((p) => referenced.has(p.id))!.id, `condemned at ${m.mtime.toISOString()}`);
+    }
+  }
+
+  /** The store's time of an object this session wrote (ms), or -Infinity when there is none. */
+  private async storeTimeOf(indexId: string | undefined): Promise<number> {
+    const info = indexId === undefined ? undefined : await this.storage.head(indexKey(indexId));
+    return info ? info.mtime.getTime() : -Infinity;
   }
 
   /** All readable snapshots, oldest first; a damaged snapshot record is skipped with a warning. */

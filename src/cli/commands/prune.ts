@@ -37,7 +37,7 @@ export function pruneCommand(): Command {
     .option("--dry-run", "only say what would be done")
     .option("--max-unused <percent>", "repack packs with more than this share unused", "5%")
     .option("--max-repack-size <size>", "repack at most this many bytes of packs, e.g. 1GiB")
-    .option("--grace <duration>", "condemned packs are deleted by a prune at least this much later; longer than any backup", "24h")
+    .option("--grace <duration>", "condemned packs are deleted by a prune at least this much later; longer than any backup. Prune refuses when this host's clock and the storage's differ by more than a quarter of it", "24h")
     .option("--force", "allow a prune that condemns every pack")
     .option("--extend-lock <duration>", "on Object Lock storage: extend the retention of everything kept snapshots need to now + this, e.g. 30d")
     .option("--json", "JSON output")
