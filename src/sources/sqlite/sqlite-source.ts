@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 // A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
@@ -8,6 +8,7 @@ import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
 // eslint-disable-next-line no-restricted-imports
 import { backupComposed } from "../../pipeline/stream-backup.js";
 import type { Repository } from "../../repository/repository.js";
+import { SourceError } from "../../errors.js";
 import type { BackupSource } from "../source.js";
 import type { CommandLog } from "../dump/child-command.js";
 import type { CommandSpec } from "../dump/command-spec.js";
@@ -46,6 +47,10 @@ export class SqliteSource implements BackupSource {
 
   async backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`sqlite3: ${l}\n`));
+    // sqlite3 would create an empty database at a wrong path and back that up.
+    await stat(this.o.path).catch((e: Error) => {
+      throw new SourceError(this.o.path, `cannot read the database file: ${e.message}`, { hint: "check `path:` names the live database file" });
+    });
     const dir = await mkdtemp(join(this.o.tmpDir ?? tmpdir(), "cairn-sqlite-"));
     try {
       const name = this.o.name ?? basename(this.o.path);
