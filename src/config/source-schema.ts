@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DumpSourceSchema, MysqlSourceSchema, PostgresSourceSchema, SnapshotSourceSchema, SqliteSourceSchema } from "../sources/db-source-schema.js";
 
 /**
  * The `source:` section of a job, one strict object per kind, told apart by
@@ -12,6 +13,6 @@ export const FilesSourceSchema = z.strictObject({
   exclude: z.array(z.string()).default([]),
 });
 
-export const SourceSchema = z.discriminatedUnion("type", [FilesSourceSchema]);
+export const SourceSchema = z.discriminatedUnion("type", [FilesSourceSchema, DumpSourceSchema, SnapshotSourceSchema, PostgresSourceSchema, MysqlSourceSchema, SqliteSourceSchema]);
 
 export type SourceConfig = z.infer<typeof SourceSchema>;

@@ -1,4 +1,5 @@
 import type { SourceConfig } from "../config/source-schema.js";
+import { createDbSource } from "./create-db-source.js";
 import { FilesSource } from "./files-source.js";
 import type { BackupSource } from "./source.js";
 
@@ -7,5 +8,7 @@ export function createSource(c: SourceConfig): BackupSource {
   switch (c.type) {
     case "files":
       return new FilesSource(c.paths, c.exclude);
+    default:
+      return createDbSource(c);
   }
 }

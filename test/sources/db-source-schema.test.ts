@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { parseConfig } from "../../src/config/load-config.js";
+import { ConfigInvalidError } from "../../src/errors.js";
 import { DbSourceSchema } from "../../src/sources/db-source-schema.js";
 
 const messages = (v: unknown) => {
@@ -38,5 +41,35 @@ describe("database source config", () => {
     expect(messages({ type: "mysql", mode: "physical" }).join()).toContain("apt-get install mariadb-backup");
     expect(messages({ type: "sqlite", path: "/d.db" }).join()).toContain("apk add sqlite");
     expect(messages({ type: "postgres", database: "x" }).join()).toContain("pg_dump is not installed");
+  });
+});
+
+describe("config/databases.example.yaml", () => {
+  const path = process.env.PATH;
+  afterEach(() => {
+    process.env.PATH = path;
+  });
+  const example = () => readFileSync(new URL("../../config/databases.example.yaml", import.meta.url), "utf8");
+  const env = { PGPASSWORD_BACKUP: "x", MYSQL_BACKUP_PASSWORD: "y" };
+
+  it("is accepted by the config validator on a machine with the client tools", () => {
+    const c = parseConfig(example(), "databases.example.yaml", env);
+    expect(Object.keys(c.jobs)).toEqual(["orders-db", "orders-db-files", "orders-db-base", "shop-files", "shop", "app-sqlite", "ledger", "anything"]);
+  });
+
+  it("without the tools, every database job is a problem at its line naming the package", () => {
+    process.env.PATH = "/nonexistent";
+    let err: unknown;
+    try {
+      parseConfig(example(), "databases.example.yaml", env);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigInvalidError);
+    const problems = (err as ConfigInvalidError).problems;
+    expect(problems.find((p) => p.path === "jobs.orders-db.source.type")?.message).toContain("apt-get install postgresql-client");
+    expect(problems.find((p) => p.path === "jobs.shop-files.source.type")?.message).toContain("mariadb-backup");
+    expect(problems.every((p) => p.line !== undefined)).toBe(true);
+    expect(problems.some((p) => p.path.startsWith("jobs.ledger") || p.path.startsWith("jobs.anything"))).toBe(false);
   });
 });
