@@ -12,6 +12,9 @@ import { restoreCommand } from "./commands/restore.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
 import { syncCommand } from "./commands/sync.js";
 import { configCommand } from "./commands/config.js";
+import { agentCommand } from "./commands/agent.js";
+import { runCommand } from "./commands/run.js";
+import { statusCommand } from "./commands/status.js";
 
 export function buildProgram(): Command {
   const program = new Command("cairn")
@@ -19,7 +22,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand(), configCommand()]) {
+  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand(), configCommand(), agentCommand(), runCommand(), statusCommand()]) {
     program.addCommand(c);
   }
   for (const c of program.commands) exitOverrideDeep(c);

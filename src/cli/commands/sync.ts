@@ -18,7 +18,7 @@ interface SyncOpts extends StorageFlags {
  * then index, then snapshots, which commit. Copying in this order means an
  * interrupted sync leaves a target whose every snapshot is complete.
  */
-function phaseOf(key: string): number {
+export function phaseOf(key: string): number {
   if (key === CONFIG_KEY || key.startsWith(KEYS_PREFIX)) return 0;
   if (key.startsWith(DATA_PREFIX) || key.startsWith(META_PREFIX)) return 1;
   if (key.startsWith(SNAPSHOTS_PREFIX)) return 3;
@@ -26,7 +26,7 @@ function phaseOf(key: string): number {
 }
 
 /** Every object but `config` is named by the SHA-256 of its stored bytes. */
-function expectedSha256(key: string): string | undefined {
+export function expectedSha256(key: string): string | undefined {
   const id = idOfKey(key);
   return key !== CONFIG_KEY && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
 }

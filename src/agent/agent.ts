@@ -1,0 +1,138 @@
+import type { Server } from "node:http";
+import type { AgentConfig } from "../config/agent-config.js";
+import { loadConfig } from "../config/load-config.js";
+import { ConfigInvalidError } from "../errors.js";
+import { startHttpServer } from "./http-server.js";
+import { runJob } from "./job-runner.js";
+import type { Logger } from "./logger.js";
+import { redactUrl } from "./logger.js";
+import { AgentMetrics } from "./metrics.js";
+import { runPrune } from "./prune-runner.js";
+import { checkReachable, type Reachability } from "./reachability.js";
+import { Scheduler, scheduleConfig } from "./scheduler.js";
+import { cacheRoot, stateFilePath } from "./state-file.js";
+
+const REACHABILITY_INTERVAL_MS = 60_000;
+const REACHABILITY_TIMEOUT_MS = 10_000;
+
+/**
+ * The long-running agent: runs jobs and prune on their schedules, serves
+ * /healthz, /readyz and /metrics, reloads its config on SIGHUP and stops
+ * cleanly on SIGTERM/SIGINT (src/agent/lifecycle.ts wires the signals).
+ */
+export class Agent {
+  readonly metrics = new AgentMetrics();
+  private scheduler: Scheduler;
+  private server?: Server;
+  private readonly abort = new AbortController();
+  private reachability = new Map<string, Reachability>();
+  private reachTimer?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(
+    private config: AgentConfig,
+    private readonly log: Logger,
+  ) {
+    this.scheduler = new Scheduler(log, this.metrics);
+  }
+
+  get current(): AgentConfig {
+    return this.config;
+  }
+
+  async start(): Promise<void> {
+    this.server = await startHttpServer(this.config.agent.listen, this.metrics, () => this.readiness());
+    this.log.info({ event: "agent_started", listen: this.config.agent.listen, config: this.config.file, jobs: Object.keys(this.config.jobs) }, `agent listening on ${this.config.agent.listen}`);
+    this.apply(this.config);
+    void this.checkRepositories();
+    this.reachTimer = setInterval(() => void this.checkRepositories(), REACHABILITY_INTERVAL_MS);
+  }
+
+  private apply(c: AgentConfig): void {
+    for (const job of Object.keys(c.jobs)) this.metrics.declareJob(job);
+    const root = cacheRoot(c.agent.cache_dir);
+    const stateFile = stateFilePath(root);
+    const ctx = { config: c, cacheRoot: root, log: this.log, metrics: this.metrics, signal: this.abort.signal, stateFile };
+    scheduleConfig(
+      this.scheduler,
+      c,
+      async (job, deadline, trigger) => {
+        await runJob(job, { ...ctx, deadline, trigger });
+      },
+      () => runPrune(c, ctx),
+    );
+    for (const job of Object.values(c.jobs)) {
+      const next = this.scheduler.nextRun(job.name);
+      this.log.info({ job: job.name, kind: job.kind, schedule: job.config.schedule, timezone: job.timezone, next_run: next?.toISOString() }, `job ${job.name} scheduled${next ? `; next run ${next.toISOString()}` : " (no schedule)"}`);
+    }
+  }
+
+  /** SIGHUP: load the config again; an invalid one is logged and the running one kept. */
+  async reload(): Promise<boolean> {
+    let next: AgentConfig;
+    try {
+      next = await loadConfig(this.config.file);
+    } catch (e) {
+      const problems = e instanceof ConfigInvalidError ? e.problems : [{ path: "", message: (e as Error).message }];
+      this.log.error({ event: "config_reload_failed", problems }, `config reload failed; keeping the running config: ${(e as Error).message}`);
+      return false;
+    }
+    if (next.agent.listen !== this.config.agent.listen) this.log.warn({ listen: next.agent.listen }, "agent.listen changed: takes effect at the next restart");
+    await this.scheduler.stop();
+    const carried = this.scheduler.runningNow();
+    this.scheduler = new Scheduler(this.log, this.metrics);
+    this.config = next;
+    this.apply(next);
+    for (const [name, run] of carried) this.scheduler.adopt(name, run);
+    this.log.info({ event: "config_reloaded", jobs: Object.keys(next.jobs) }, "config reloaded");
+    void this.checkRepositories();
+    return true;
+  }
+
+  private async checkRepositories(): Promise<void> {
+    const c = this.config;
+    const results = await Promise.all(Object.entries(c.repositories).map(async ([name, r]) => [name, await checkReachable(r, REACHABILITY_TIMEOUT_MS)] as const));
+    const next = new Map<string, Reachability>();
+    for (const [name, r] of results) {
+      const was = this.reachability.get(name);
+      this.metrics.reachable.set({ repository: name }, r.reachable ? 1 : 0);
+      if (!r.reachable && was?.reachable !== false) this.log.warn({ repository: name, url: redactUrl(c.repositories[name].url), error: r.error }, `repository ${name} is not reachable: ${r.error}`);
+      if (r.reachable && was?.reachable === false) this.log.info({ repository: name }, `repository ${name} is reachable again`);
+      next.set(name, r);
+    }
+    this.reachability = next;
+  }
+
+  private readiness(): { ready: boolean; detail: Record<string, unknown> } {
+    const repos = Object.fromEntries(Object.keys(this.config.repositories).map((n) => [n, this.reachability.get(n) ?? { reachable: false, error: "not checked yet" }]));
+    const ready = !this.stopping && Object.values(repos).every((r) => r.reachable);
+    return { ready, detail: { stopping: this.stopping, repositories: repos } };
+  }
+
+  /**
+   * Stop: no new runs; a running job may finish until 80% of the grace period,
+   * then it is aborted (a backup aborted before its snapshot record is written
+   * leaves no snapshot) and given the rest of the period to unwind.
+   */
+  async shutdown(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const grace = this.config.gracePeriodMs;
+    const running = await this.scheduler.stop();
+    clearInterval(this.reachTimer);
+    this.log.info({ event: "agent_stopping", reason, running: running.length, grace_period_s: grace / 1000 }, `${reason}: stopping; ${running.length} run(s) in progress`);
+    const all = Promise.allSettled(running).then(() => "done" as const);
+    const wait = (ms: number) => new Promise<"timeout">((done) => setTimeout(() => done("timeout"), ms).unref());
+    if ((await Promise.race([all, wait(grace * 0.8)])) === "timeout") {
+      this.log.warn({ event: "abandoning_runs" }, "grace period nearly over: abandoning the running job(s); no snapshot is recorded for them");
+      this.abort.abort(new Error(`stopped by ${reason}`));
+      await Promise.race([all, wait(grace * 0.2)]);
+    }
+    await new Promise<void>((done) => {
+      if (!this.server) return done();
+      this.server.close(() => done());
+      this.server.closeAllConnections();
+    });
+    this.log.info({ event: "agent_stopped" }, "agent stopped");
+  }
+}

@@ -1,0 +1,96 @@
+import { hostname } from "node:os";
+import type { AgentConfig, JobSpec } from "../config/agent-config.js";
+import { cacheDirFor } from "../cli/common.js";
+import { expectedSha256, phaseOf } from "../cli/commands/sync.js";
+import { IntegrityError, UsageError } from "../errors.js";
+import { CONFIG_KEY } from "../repository/layout.js";
+import { forgetSnapshots } from "../retention/forget.js";
+import { createSource } from "../sources/create-source.js";
+import { syncStorage } from "../storage/sync.js";
+import type { Logger } from "./logger.js";
+import type { AgentMetrics } from "./metrics.js";
+import { openConfiguredRepository, openRepositoryStorage } from "./open-repository.js";
+
+/** What one attempt of a job did, summed over its repositories. */
+export interface StepOutcome {
+  snapshots: Record<string, string>;
+  filesTotal: number;
+  bytesRead: number;
+  bytesAdded: number;
+  warnings: number;
+  /** Retention failed after the snapshot was written: the run fails, but retrying would only add snapshots. */
+  retentionError?: string;
+  syncCopied?: number;
+  syncBytes?: number;
+}
+
+export interface StepContext {
+  config: AgentConfig;
+  cacheRoot: string;
+  log: Logger;
+  metrics?: AgentMetrics;
+  signal: AbortSignal;
+}
+
+/** One backup of the job's source into each of its repositories, then the job's retention there. */
+export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
+  if (!job.config.source) throw new UsageError(`job ${job.name} has no source`);
+  const source = createSource(job.config.source);
+  const host = job.config.host ?? hostname();
+  const out: StepOutcome = { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0 };
+  for (const name of job.config.repositories ?? []) {
+    const repo = await openConfiguredRepository(name, ctx.config.repositories[name]);
+    try {
+      const r = await source.backup(repo, {
+        host,
+        tags: job.config.tags,
+        cacheDir: cacheDirFor({ cacheDir: ctx.cacheRoot }, repo.config.id),
+        signal: ctx.signal,
+        onWarning: (w) => ctx.log.warn({ job: job.name, repository: name, path: w.path }, `could not back up ${w.path}: ${w.message}`),
+      });
+      const s = r.summary;
+      out.snapshots[name] = r.snapshotId;
+      out.filesTotal += s.filesNew + s.filesChanged + s.filesUnchanged;
+      out.bytesRead += s.bytesRead;
+      out.bytesAdded += s.bytesAdded;
+      out.warnings += r.warnings.length;
+      ctx.metrics?.bytesRead.inc({ job: job.name }, s.bytesRead);
+      ctx.metrics?.bytesAdded.inc({ job: job.name }, s.bytesAdded);
+      ctx.metrics?.files.inc({ job: job.name }, s.filesNew + s.filesChanged + s.filesUnchanged);
+      if (job.retention) {
+        const ret = job.retention;
+        await forgetSnapshots(repo, ret.policy, { groupBy: ret.groupBy, hosts: [host], signal: ctx.signal }).then(
+          (f) => {
+            ctx.metrics?.snapshotsKept.set({ job: job.name, repository: name }, f.kept);
+            ctx.metrics?.snapshotsRemoved.inc({ job: job.name, repository: name }, f.removed);
+            ctx.log.info({ job: job.name, repository: name, kept: f.kept, removed: f.removed, locked: f.locked.length }, `retention on ${name}: kept ${f.kept}, removed ${f.removed}`);
+          },
+          (e: Error) => {
+            out.retentionError = `retention on ${name}: ${e.message}`;
+          },
+        );
+      }
+    } finally {
+      await repo.storage.close?.();
+    }
+  }
+  return out;
+}
+
+/** Copy every object of sync.from that sync.to lacks, in the repository's write order (as `cairn sync`). */
+export async function syncStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
+  const s = job.config.sync;
+  if (!s) throw new UsageError(`job ${job.name} has no sync section`);
+  const [from, to] = await Promise.all([openRepositoryStorage(ctx.config.repositories[s.from]), openRepositoryStorage(ctx.config.repositories[s.to])]);
+  try {
+    if (!(await from.head(CONFIG_KEY))) throw new UsageError(`repository ${s.from} (${from.name}) holds no repository (no config object)`, { hint: "run `cairn init` there or fix its url" });
+    const report = await syncStorage(from, to, { phase: phaseOf, expectedSha256, concurrency: s.concurrency, signal: ctx.signal });
+    ctx.metrics?.syncBytes.inc({ job: job.name }, report.bytesCopied);
+    if (report.problems.length > 0) {
+      throw new IntegrityError("object", report.problems[0].key, `${report.problems.length} damaged source object(s) not copied`, { hint: `run \`cairn check\` on ${s.from}` });
+    }
+    return { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0, syncCopied: report.copied, syncBytes: report.bytesCopied };
+  } finally {
+    await Promise.all([from.close?.(), to.close?.()]);
+  }
+}

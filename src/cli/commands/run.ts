@@ -1,0 +1,35 @@
+import { Command } from "commander";
+import { runJob } from "../../agent/job-runner.js";
+import { createLogger } from "../../agent/logger.js";
+import { cacheRoot, stateFilePath } from "../../agent/state-file.js";
+import { loadConfig } from "../../config/load-config.js";
+import { UsageError } from "../../errors.js";
+import { onInterrupt } from "../signals.js";
+import { EXIT_PARTIAL } from "./backup.js";
+
+interface RunOpts {
+  config: string;
+}
+
+/** `cairn run JOB`: one job, now, once (for cron or a Kubernetes CronJob); exit codes as `cairn backup`. */
+export function runCommand(): Command {
+  return new Command("run")
+    .description("run one job of a config file now, once: hooks, backup or sync, retention, notifications; exit 0, 1 failed, 3 some files unreadable")
+    .argument("<job>", "job name from the config's jobs:")
+    .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
+    .action(async (name: string, o: RunOpts) => {
+      const config = await loadConfig(o.config);
+      const job = config.jobs[name];
+      if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} in ${config.file}`, { hint: `jobs there: ${Object.keys(config.jobs).join(", ")}` });
+      const log = createLogger(config.agent.log_level);
+      const abort = new AbortController();
+      const off = onInterrupt(abort);
+      try {
+        const root = cacheRoot(config.agent.cache_dir);
+        const outcome = await runJob(job, { config, cacheRoot: root, log, signal: abort.signal, stateFile: stateFilePath(root), trigger: "manual" });
+        process.exitCode = outcome.result === "failure" ? 1 : outcome.result === "partial" ? EXIT_PARTIAL : 0;
+      } finally {
+        off();
+      }
+    });
+}
