@@ -4,6 +4,8 @@
  * every table. A dump of a database that does not exist records nothing.
  */
 import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/run-cli.js";
 import { initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
@@ -38,6 +40,17 @@ describe("postgres logical (pg_dump / psql)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await checksums(SYSTEM_PG, db)).toEqual(before);
     expect(before["shop.blobs"]).toMatch(/^1:/);
+  }, 60_000);
+
+  it("cairn restore --config F JOB replays the job's latest snapshot into the database", async () => {
+    const config = join(ws.dir, "cairn.yaml");
+    await writeFile(config, `repositories:\n  main: { url: ${ws.repo}, agent_key_file: ${ws.agentKey} }\njobs:\n  orders-db:\n    source: ${source}\n    repositories: [main]\n`);
+    await psql(SYSTEM_PG, "postgres", `DROP DATABASE ${db}`);
+    await psql(SYSTEM_PG, "postgres", `CREATE DATABASE ${db}`);
+    const r = await runCli(["restore", "--config", config, "orders-db", "--identity", ws.identity]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`replayed into database ${db}`);
+    expect(await checksums(SYSTEM_PG, db)).toEqual(before);
   }, 60_000);
 
   it("a dump of a missing database exits 1 with pg_dump's message and records no snapshot", async () => {

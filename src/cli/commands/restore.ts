@@ -2,21 +2,21 @@ import { Command } from "commander";
 import { restoreSnapshot } from "../../restore/restore-tree.js";
 import type { BlobId } from "../../ids.js";
 import { UsageError } from "../../errors.js";
-import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { humanBytes, printJson, repoOptions } from "../common.js";
 import { onInterrupt } from "../signals.js";
 import { restoreDumpToCommand, type RestoreDumpFlags } from "../restore-dump.js";
 import { restoreBySource } from "../restore-source.js";
-import { parseSourceFlag } from "../source-flag.js";
+import { openRestoreTarget, type ConfigRestoreFlags } from "../config-restore.js";
 
-interface RestoreOpts extends RepoOpts, RestoreDumpFlags {
-  source?: string;
+interface RestoreOpts extends ConfigRestoreFlags, RestoreDumpFlags {
   database?: string;
   target?: string;
   include: string[];
 }
 
 export function restoreCommand(): Command {
-  const cmd = new Command("restore").description("restore a snapshot into a directory (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest");
+  const cmd = new Command("restore").description("restore a snapshot into a directory (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest; with --config: the job")
+    .argument("[job-snapshot]", "with --config: the job's snapshot (default: its latest)");
   return repoOptions(cmd)
     .option("-t, --target <dir>", "directory to restore into (created if missing; should be empty)")
     .option("--include <path>", "restore only this path of the snapshot (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
@@ -26,13 +26,12 @@ export function restoreCommand(): Command {
     .option("--to-command-shell", "run --to-command with /bin/sh -c")
     .option("--source <yaml>", "restore the way this source (a config `source:` section) says: into the database, or a data directory into --target")
     .option("--database <name>", "with --source of a logical dump: replay into this (existing, empty) database instead of the one dumped")
-    .action(async (ref: string, o: RestoreOpts) => {
+    .option("-c, --config <file>", "restore JOB of this agent config the way its source says (into the database, or a data directory into --target)")
+    .option("--repository <name>", "with --config: which of the job's repositories to restore from (default: its first)")
+    .action(async (ref: string, jobSnapshot: string | undefined, o: RestoreOpts) => {
       const toCommand = o.dumpName !== undefined || o.toCommand !== undefined;
-      const source = o.source === undefined ? undefined : parseSourceFlag(o.source);
-      if (!o.target && !toCommand && !source) throw new UsageError("--target is required");
-      const repo = await openRepo(o);
-      repo.requireIdentity("restore");
-      const snap = await repo.findSnapshot(ref);
+      if (!o.target && !toCommand && !o.source && !o.config) throw new UsageError("--target is required");
+      const { repo, snap, source } = await openRestoreTarget(o, ref, jobSnapshot);
       // Fail on a wrong identity (or a damaged root tree) before the target is created: nothing written (S16).
       await repo.loadTree(snap.tree as BlobId);
       const abort = new AbortController();

@@ -1,0 +1,60 @@
+import { resolve } from "node:path";
+import { loadConfig } from "../config/load-config.js";
+import type { SourceConfig } from "../config/source-schema.js";
+import { openConfiguredRepository } from "../agent/open-repository.js";
+import { UsageError } from "../errors.js";
+import { openRepo, type RepoOpts } from "./common.js";
+import { parseSourceFlag } from "./source-flag.js";
+import type { Repository } from "../repository/repository.js";
+import type { Snapshot } from "../repository/snapshot-record.js";
+import { createSource } from "../sources/create-source.js";
+import type { DbSourceConfig } from "../sources/db-source-schema.js";
+
+export interface ConfigRestoreFlags extends RepoOpts {
+  config?: string;
+  repository?: string;
+  source?: string;
+}
+
+/**
+ * What `cairn restore` restores: with --config, JOB [SNAPSHOT] of that
+ * config; otherwise SNAPSHOT of --repo, restored as --source says when given.
+ */
+export async function openRestoreTarget(o: ConfigRestoreFlags, first: string, second: string | undefined): Promise<{ repo: Repository; snap: Snapshot; source?: DbSourceConfig }> {
+  if (o.config) return configRestoreTarget(o, first, second);
+  if (second !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(second)}`, { hint: "JOB SNAPSHOT needs --config FILE" });
+  const source = o.source === undefined ? undefined : parseSourceFlag(o.source);
+  const repo = await openRepo(o);
+  repo.requireIdentity("restore");
+  return { repo, snap: await repo.findSnapshot(first), source };
+}
+
+/**
+ * `cairn restore --config F JOB [SNAPSHOT]`: the job's source section, its
+ * repository opened as the config says (identity from --identity or the
+ * repository's identity_file), and the snapshot: the one given, else the
+ * job's latest (the latest whose recorded source is this job's).
+ */
+export async function configRestoreTarget(o: ConfigRestoreFlags, job: string, ref: string | undefined): Promise<{ repo: Repository; snap: Snapshot; source: DbSourceConfig }> {
+  const config = await loadConfig(o.config!);
+  const spec = config.jobs[job];
+  if (!spec) throw new UsageError(`${o.config} has no job ${JSON.stringify(job)}`, { hint: `jobs: ${Object.keys(config.jobs).join(", ")}` });
+  const source = spec.config.source;
+  if (!source) throw new UsageError(`job ${job} is a sync job: it has no source to restore`);
+  if (!isDbSource(source)) throw new UsageError(`job ${job} backs up files`, { hint: "restore files with: cairn restore SNAPSHOT --target DIR" });
+  const name = o.repository ?? spec.config.repositories?.[0] ?? "";
+  const r = config.repositories[name];
+  if (!r) throw new UsageError(`no repository named ${JSON.stringify(name)} in ${o.config}`);
+  const repo = await openConfiguredRepository(name, { ...r, identity_file: o.identity ?? r.identity_file });
+  repo.requireIdentity("restore");
+  const description = createSource(source).description;
+  // A snapshot source records its paths (it is a files backup of the prepared copy); the others record their description.
+  const paths = source.type === "snapshot" ? [...new Set(source.paths.map((p) => resolve(p)))].sort().join("\0") : undefined;
+  const ofJob = (s: Snapshot) => s.source === description || (paths !== undefined && s.paths.join("\0") === paths);
+  const snap = await repo.findSnapshot(ref ?? "latest", ref ? undefined : ofJob);
+  return { repo, snap, source };
+}
+
+function isDbSource(s: SourceConfig): s is DbSourceConfig {
+  return s.type !== "files";
+}
