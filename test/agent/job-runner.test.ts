@@ -1,0 +1,121 @@
+import { createServer, type Server } from "node:http";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runJob, type RunContext } from "../../src/agent/job-runner.js";
+import { createLogger } from "../../src/agent/logger.js";
+import { AgentMetrics } from "../../src/agent/metrics.js";
+import { readState } from "../../src/agent/state-file.js";
+import type { AgentConfig } from "../../src/config/agent-config.js";
+import { parseConfig } from "../../src/config/load-config.js";
+import { makeRepo, useWorkDir, type TestRepo } from "../pipeline/helpers/repo.js";
+
+const work = useWorkDir("agent-run");
+
+/** A local HTTP endpoint that records notification pings. */
+interface PingServer {
+  url: string;
+  pings: { path: string; body: Record<string, unknown> }[];
+  server: Server;
+}
+
+function startPingServer(): Promise<PingServer> {
+  const pings: PingServer["pings"] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      pings.push({ path: req.url ?? "", body: JSON.parse(body) as Record<string, unknown> });
+      res.writeHead(req.url?.includes("broken") ? 500 : 200).end("ok");
+    });
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, pings, server })));
+}
+
+describe("runJob", () => {
+  let dir: string;
+  let t: TestRepo;
+  let ping: PingServer;
+  let keyText: string;
+  beforeAll(async () => {
+    dir = work();
+    await mkdir(join(dir, "data"), { recursive: true });
+    await writeFile(join(dir, "data", "a.txt"), "first");
+    t = await makeRepo(dir);
+    keyText = t.agentKey.toFileContents();
+    ping = await startPingServer();
+  });
+  afterAll(() => new Promise<void>((done) => ping.server.close(() => done())));
+
+  function setup(jobBody: string): { config: AgentConfig; ctx: RunContext; logs: () => string; metrics: AgentMetrics } {
+    const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key: \${KEY}\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n${jobBody}agent:\n  cache_dir: ${join(dir, "cache")}\n`;
+    const config = parseConfig(yaml, "test.yaml", { KEY: keyText });
+    let text = "";
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
+    const metrics = new AgentMetrics();
+    const ctx: RunContext = { config, cacheRoot: join(dir, "cache"), log: createLogger("debug", sink), metrics, signal: new AbortController().signal, stateFile: join(dir, "cache", "state.json"), trigger: "manual" };
+    return { config, ctx, logs: () => text, metrics };
+  }
+
+  it("backs up, applies retention, records state and metrics, pings on success, logs one summary line and no secret", async () => {
+    const { config, ctx, logs, metrics } = setup(`    retention: { keep_last: 1 }\n    notify: { on_success: "${ping.url}/ok/token123", on_failure: "${ping.url}/fail" }\n    hooks: { after: "echo after \\"$CAIRN_JOB\\" $CAIRN_RESULT" }\n`);
+    const first = await runJob(config.jobs.app, ctx);
+    await writeFile(join(dir, "data", "a.txt"), "second");
+    const second = await runJob(config.jobs.app, ctx);
+    expect([first.result, second.result]).toEqual(["success", "success"]);
+    const repo = await t.writer();
+    const snaps = await repo.listSnapshots();
+    expect(snaps.map((s) => s.id)).toEqual([second.snapshots?.local]); // keep_last 1 removed the first
+    const state = await readState(ctx.stateFile);
+    expect(state.jobs.app.lastRun?.snapshots?.local).toBe(second.snapshots?.local);
+    expect(await metrics.registry.getSingleMetricAsString("cairn_job_runs_total")).toContain('cairn_job_runs_total{job="app",result="success"} 2');
+    expect(await metrics.registry.getSingleMetricAsString("cairn_retention_snapshots_removed_total")).toContain("} 1");
+    expect(ping.pings.filter((p) => p.path === "/ok/token123").map((p) => p.body.result)).toEqual(["success", "success"]);
+    const summaries = logs().split("\n").filter((l) => l.includes('"event":"job_run"'));
+    expect(summaries).toHaveLength(2);
+    expect(logs()).toContain('"output":"after app success"');
+    expect(logs()).not.toContain("AGE-SECRET-KEY");
+    expect(logs()).not.toContain("token123"); // ping URLs are logged without their path tokens
+  });
+
+  it("a failing before hook fails the run with no snapshot; it is retried, then on_failure runs and the failure URL is pinged", async () => {
+    const { config, ctx, logs } = setup(`    hooks: { before: "echo not today >&2; exit 3", on_failure: "echo failed: $CAIRN_ERROR" }\n    retry: { attempts: 1, backoff: 10ms }\n    notify: { on_success: "${ping.url}/ok", on_failure: "${ping.url}/fail" }\n`);
+    const before = (await (await t.writer()).listSnapshots()).length;
+    const out = await runJob(config.jobs.app, ctx);
+    expect(out.result).toBe("failure");
+    expect(out.attempts).toBe(2);
+    expect(out.error).toContain("before hook failed");
+    expect((await (await t.writer()).listSnapshots()).length).toBe(before);
+    expect(logs()).toContain('"output":"not today"');
+    expect(logs()).toContain("failed: the before hook failed");
+    expect(ping.pings.at(-1)).toMatchObject({ path: "/fail", body: { job: "app", result: "failure" } });
+    expect((await readState(ctx.stateFile)).jobs.app.lastRun?.result).toBe("failure");
+  });
+
+  it("no retry is made that would start after the next slot", async () => {
+    const { config, ctx } = setup(`    hooks: { before: "exit 1" }\n    retry: { attempts: 5, backoff: 1h }\n`);
+    const out = await runJob(config.jobs.app, { ...ctx, deadline: Date.now() + 60_000 });
+    expect(out.attempts).toBe(1);
+  });
+
+  it("a hook that outlives its timeout is killed and fails the run; a notification that fails does not", async () => {
+    const { config, ctx, logs } = setup(`    hooks: { before: "sleep 30", timeout: 200ms }\n    retry: { attempts: 0 }\n`);
+    const out = await runJob(config.jobs.app, ctx);
+    expect(out.result).toBe("failure");
+    expect(logs()).toContain("timed out after 0.2 s");
+    const ok = setup(`    notify: { on_success: "${ping.url}/broken", timeout: 2s }\n`);
+    const okOut = await runJob(ok.config.jobs.app, ok.ctx);
+    expect(okOut.result).toBe("success");
+    expect(ok.logs()).toContain("answered HTTP 500");
+  });
+
+  it("a missing agent key file fails the run naming the config key", async () => {
+    const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key_file: ${join(dir, "no-such-key")}\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n    retry: { attempts: 0 }\n`;
+    const { ctx } = setup("");
+    const config = parseConfig(yaml, "t.yaml", {});
+    const out = await runJob(config.jobs.app, { ...ctx, config });
+    expect(out.error).toContain("repositories.local.agent_key_file: cannot read");
+    expect(JSON.parse(await readFile(ctx.stateFile, "utf8")).jobs.app.lastRun.result).toBe("failure");
+  });
+});

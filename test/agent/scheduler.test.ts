@@ -1,0 +1,66 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/agent/logger.js";
+import { AgentMetrics } from "../../src/agent/metrics.js";
+import { Scheduler } from "../../src/agent/scheduler.js";
+import { nextRunOf } from "../../src/agent/next-run.js";
+
+function until(cond: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  return new Promise((ok, fail) => {
+    const poll = async () => {
+      if (await cond()) return ok();
+      if (Date.now() > end) return fail(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 50);
+    };
+    void poll();
+  });
+}
+
+describe("Scheduler", () => {
+  it("never runs a job twice at once: a slot during a run is skipped, counted and logged", async () => {
+    let text = "";
+    const log = createLogger("info", new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) }));
+    const metrics = new AgentMetrics();
+    const s = new Scheduler(log, metrics);
+    let started = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let deadlineSeen: number | undefined;
+    s.add("slow", "* * * * * *", "UTC", 0, false, async (deadline) => {
+      started++;
+      deadlineSeen = deadline;
+      await gate;
+    });
+    const missed = async () => (await metrics.missed.get()).values.find((v) => v.labels.job === "slow")?.value ?? 0;
+    await until(async () => (await missed()) >= 1, "a missed run");
+    expect(started).toBe(1);
+    expect(s.isRunning("slow")).toBe(true);
+    expect(deadlineSeen).toBeGreaterThan(Date.now() - 2000); // the next slot bounds retries
+    expect(text).toContain('"event":"missed_run"');
+    release();
+    const running = await s.stop();
+    await Promise.all(running);
+    expect(s.isRunning("slow")).toBe(false);
+  });
+
+  it("run_on_start runs once at start even without a schedule", async () => {
+    const s = new Scheduler(createLogger("silent"), new AgentMetrics());
+    const triggers: string[] = [];
+    s.add("once", undefined, undefined, 0, true, async (_d, trigger) => {
+      triggers.push(trigger);
+    });
+    await until(() => triggers.length === 1, "the start run");
+    expect(triggers).toEqual(["start"]);
+    expect(s.nextRun("once")).toBeNull();
+    await s.stop();
+  });
+
+  it("computes the next run in the job's time zone", () => {
+    const next = nextRunOf("0 3 * * *", "Asia/Tokyo");
+    expect(next).not.toBeNull();
+    const hour = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", hourCycle: "h23" }).format(next!);
+    expect(hour).toBe("03");
+    expect(next!.getUTCHours()).toBe(18);
+  });
+});
