@@ -4,12 +4,29 @@
  * every table. A dump of a database that does not exist records nothing.
  */
 import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/run-cli.js";
 import { initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
-import { checksums, loadContent, psql, SYSTEM_PG } from "./helpers/pg.js";
+import { checksums, loadContent, pgFlags, psql, SYSTEM_PG, waitFor } from "./helpers/pg.js";
+
+/** The pg_dump process dumping `db` (its name is unique to this test run). */
+function pgDumpPid(db: string): number {
+  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    const argv = (() => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      } catch {
+        return [];
+      }
+    })();
+    if (argv[0]?.endsWith("pg_dump") && argv.includes(db)) return Number(p);
+  }
+  throw new Error(`no pg_dump process for ${db}`);
+}
 
 describe("postgres logical (pg_dump / psql)", () => {
   let ws: Workspace & { recipient: string };
@@ -52,6 +69,25 @@ describe("postgres logical (pg_dump / psql)", () => {
     expect(r.stdout).toContain(`replayed into database ${db}`);
     expect(await checksums(SYSTEM_PG, db)).toEqual(before);
   }, 60_000);
+
+  it("pg_dump killed while it runs records no snapshot and exits 1 naming the signal", async () => {
+    const n = (await listObjects(ws.repo, "snapshots")).length;
+    // A transaction holding a lock pg_dump needs keeps it running until it is killed.
+    const locker = spawn("psql", [...pgFlags(SYSTEM_PG), "-X", "-q", "-d", db], { stdio: ["pipe", "ignore", "ignore"] });
+    locker.stdin.write("BEGIN; LOCK TABLE shop.orders IN ACCESS EXCLUSIVE MODE;\n");
+    try {
+      await waitFor(async () => (await psql(SYSTEM_PG, db, "SELECT count(*) FROM pg_locks WHERE relation = 'shop.orders'::regclass AND mode = 'AccessExclusiveLock' AND granted")) === "1", "the lock");
+      const backup = runCli(["backup", ...repoFlags(ws), "--dump", `pg_dump --format=plain -h 127.0.0.1 -U postgres ${db}`, "--dump-name", "killed.sql"]);
+      await waitFor(async () => (await psql(SYSTEM_PG, "postgres", `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'pg_dump' AND wait_event_type = 'Lock'`)) === "1", "pg_dump to wait on the lock");
+      process.kill(pgDumpPid(db), "SIGKILL");
+      const r = await backup;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("pg_dump: was killed by SIGKILL");
+      expect((await listObjects(ws.repo, "snapshots")).length).toBe(n);
+    } finally {
+      locker.stdin.end("ROLLBACK;\n");
+    }
+  }, 30_000);
 
   it("a dump of a missing database exits 1 with pg_dump's message and records no snapshot", async () => {
     const n = (await listObjects(ws.repo, "snapshots")).length;
