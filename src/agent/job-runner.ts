@@ -51,6 +51,7 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
   const started = Date.now();
   const log = ctx.log.child({ job: job.name });
   const notify = job.config.notify;
+  log.info({ event: "job_started", kind: job.kind, trigger: ctx.trigger }, `job ${job.name} started (${ctx.trigger})`);
   if (notify?.on_start) await ping(notify.on_start, { job: job.name, event: "start" }, { timeoutMs: job.notifyTimeoutMs, log });
   let step: StepOutcome | undefined;
   let error: string | undefined;
