@@ -59,10 +59,13 @@ export async function loadContent(t: MyTarget, db: string): Promise<void> {
   await run("mariadb", [`--host=${t.host}`, `--port=${t.port}`, "--user=root", "--delimiter=//", db, "-e", CHURN_SQL]);
 }
 
-/** Row count and an order-independent digest of every row of the static tables, plus the routines, triggers, events (read from mysql.event: a server under --skip-grant-tables hides them from information_schema), indexes and view. */
-export async function checksums(t: MyTarget, db: string): Promise<Record<string, string>> {
+/** Row count and an order-independent digest of every row of `tables` (default: those the writer leaves alone), plus the routines, triggers, events (read from mysql.event: a server under --skip-grant-tables hides them from information_schema), indexes and view. */
+export const STATIC_TABLES = ["customers", "orders", "blobs"];
+export const ALL_TABLES = [...STATIC_TABLES, "accounts", "ledger", "stop_flag"];
+
+export async function checksums(t: MyTarget, db: string, tables = STATIC_TABLES): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const table of ["customers", "orders", "blobs"]) {
+  for (const table of tables) {
     const cols = await sql(t, `SELECT GROUP_CONCAT(CONCAT('\`', column_name, '\`') ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '${db}' AND table_name = '${table}'`);
     out[table] = await sql(t, `SET SESSION group_concat_max_len = 1073741824; SELECT CONCAT(COUNT(*), ':', COALESCE(MD5(GROUP_CONCAT(MD5(CONCAT_WS(0x1f, ${cols})) ORDER BY MD5(CONCAT_WS(0x1f, ${cols})) SEPARATOR '')), '')) FROM \`${table}\``, db);
   }
