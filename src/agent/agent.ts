@@ -123,16 +123,19 @@ export class Agent {
     this.log.info({ event: "agent_stopping", reason, running: running.length, grace_period_s: grace / 1000 }, `${reason}: stopping; ${running.length} run(s) in progress`);
     const all = Promise.allSettled(running).then(() => "done" as const);
     const wait = (ms: number) => new Promise<"timeout">((done) => setTimeout(() => done("timeout"), ms).unref());
+    let abandoned: string[] = [];
     if ((await Promise.race([all, wait(grace * 0.8)])) === "timeout") {
-      this.log.warn({ event: "abandoning_runs" }, "grace period nearly over: abandoning the running job(s); no snapshot is recorded for them");
+      this.log.warn({ event: "abandoning_runs", jobs: [...this.scheduler.runningNow().keys()] }, "grace period nearly over: abandoning the running job(s); no snapshot is recorded for them");
       this.abort.abort(new Error(`stopped by ${reason}`));
       await Promise.race([all, wait(grace * 0.2)]);
+      // Still going (e.g. mid-upload of a pack): the process exit ends them; a snapshot record is never half-written.
+      abandoned = [...this.scheduler.runningNow().keys()];
     }
     await new Promise<void>((done) => {
       if (!this.server) return done();
       this.server.close(() => done());
       this.server.closeAllConnections();
     });
-    this.log.info({ event: "agent_stopped" }, "agent stopped");
+    this.log.info({ event: "agent_stopped", abandoned }, `agent stopped${abandoned.length ? `; abandoned ${abandoned.join(", ")} mid-run` : ""}`);
   }
 }

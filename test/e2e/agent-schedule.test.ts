@@ -5,30 +5,20 @@
  * (exit 0), and kill -9 in the middle of a backup (repository checks clean,
  * the next run succeeds).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCloudTarget, type CloudTarget } from "../helpers/cloud-targets.js";
-import { assertBuilt, CLI, cliOk, runCli } from "./helpers/run-cli.js";
+import { cliOk, runCli } from "./helpers/run-cli.js";
+import { freePort, metric, startAgent, until } from "./helpers/agent-process.js";
 
 const dir = mkdtempSync(join(process.env.CAIRN_TEST_TMP ?? tmpdir(), "cairn-agent-e2e-"));
 const data = join(dir, "data");
 let s3: CloudTarget;
 let env: Record<string, string>;
 let repoArgs: string[];
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 function writeConfig(file: string, port: number, extraRepo = ""): string {
   writeFileSync(
@@ -52,43 +42,6 @@ agent:
 `,
   );
   return file;
-}
-
-/** The agent as a child process; `lines` collects its JSON log lines. */
-function startAgent(config: string): { child: ChildProcess; lines: Record<string, unknown>[]; exited: Promise<number | null> } {
-  assertBuilt();
-  const child = spawn(process.execPath, [CLI, "agent", "--config", config], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  let buf = "";
-  child.stdout!.on("data", (b: Buffer) => {
-    buf += b.toString();
-    const parts = buf.split("\n");
-    buf = parts.pop()!;
-    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>);
-  });
-  let stderr = "";
-  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<number | null>((ok) => child.on("exit", (code) => {
-    if (code !== 0 && stderr) console.error(stderr);
-    ok(code);
-  }));
-  return { child, lines, exited };
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function metric(port: number, line: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = line.exec(text);
-  return m ? Number(m[1]) : 0;
 }
 
 async function snapshotIds(): Promise<string[]> {
@@ -116,8 +69,8 @@ afterAll(async () => {
 describe("cairn agent (e2e, s3rver)", () => {
   it("backs up on schedule, a changed file lands in a later snapshot, /metrics moves, SIGTERM exits 0", async () => {
     const port = await freePort();
-    const agent = startAgent(writeConfig(join(dir, "agent.yaml"), port));
-    const successes = () => metric(port, /^cairn_job_runs_total\{job="files",result="success"\} (\d+)$/m).catch(() => 0);
+    const agent = startAgent(writeConfig(join(dir, "agent.yaml"), port), env);
+    const successes = () => metric(port, /^cairn_job_runs_total\{job="files",result="success"\} (\d+)$/m);
     await until(async () => (await successes()) >= 1 || undefined, "the first scheduled run");
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
@@ -155,7 +108,7 @@ describe("cairn agent (e2e, s3rver)", () => {
     const text = readFileSync(config, "utf8").replace('    s3: { endpoint: "${AWS_ENDPOINT_URL}" }\n', '    s3: { endpoint: "${AWS_ENDPOINT_URL}" }\n    limit_upload_mib: 1\n');
     writeFileSync(config, text);
     const before = await snapshotIds();
-    const agent = startAgent(config);
+    const agent = startAgent(config, env);
     await until(() => agent.lines.find((l) => l.event === "job_started"), "a run to start");
     await new Promise((r) => setTimeout(r, 800));
     agent.child.kill("SIGKILL");

@@ -19,20 +19,22 @@ export function agentCommand(): Command {
       const config = await loadConfig(o.config);
       const log = createLogger(config.agent.log_level);
       const agent = new Agent(config, log);
-      await agent.start();
-      await new Promise<void>((stopped) => {
+      // Handlers go in before the agent starts: a signal must never meet the default action (SIGHUP would kill it).
+      const stopped = new Promise<void>((done) => {
         let signals = 0;
         const stop = (sig: NodeJS.Signals) => {
           if (++signals > 1) {
             log.warn({ event: "agent_killed", signal: sig }, `second ${sig}: exiting at once`);
             process.exit(130);
           }
-          void agent.shutdown(sig).then(stopped);
+          void agent.shutdown(sig).then(done);
         };
         process.on("SIGTERM", stop);
         process.on("SIGINT", stop);
         process.on("SIGHUP", () => void agent.reload());
       });
+      await agent.start();
+      await stopped;
       // A run abandoned at shutdown may still hold handles (sockets, worker threads); nothing it holds must outlive the agent.
       process.exit(0);
     });
