@@ -7,11 +7,12 @@
  * directory is started as a second server and must hold the same static
  * tables and a transaction-consistent pgbench state.
  */
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/run-cli.js";
-import { initWorkspace, repoFlags, type Workspace } from "./helpers/workspace.js";
+import { initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
 import { checksums, loadContent, PgCluster, pgbenchSums, postgresScratch, psql, startWriter, waitFor } from "./helpers/pg.js";
 
 const DB = "shopdb";
@@ -67,6 +68,17 @@ describe("postgres physical and snapshot", () => {
   it("physical: data files between pg_backup_start and pg_backup_stop, backup_label and WAL, start as a second server", async () => {
     await roundTrip("physical", "restored-physical");
   }, 120_000);
+
+  it("physical: a data_dir of another cluster than the server's is refused, recording nothing", async () => {
+    const other = join(ws.dir, "other-cluster");
+    await mkdir(join(other, "global"), { recursive: true });
+    await writeFile(join(other, "global", "pg_control"), Buffer.alloc(8192, 7));
+    const n = (await listObjects(ws.repo, "snapshots")).length;
+    const r = await runCli(["backup", ...repoFlags(ws), "--source", `{type: postgres, mode: physical, data_dir: ${other}, host: 127.0.0.1, port: ${src.target.port}, user: postgres}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("belongs to another cluster");
+    expect((await listObjects(ws.repo, "snapshots")).length).toBe(n);
+  });
 
   it("snapshot: pg_basebackup's tar with WAL unpacks into a data directory that starts", async () => {
     await roundTrip("snapshot", "restored-snapshot");

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 // A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
@@ -45,6 +45,7 @@ export class PgPhysicalSource implements BackupSource {
     const session = new PsqlSession(this.o, "postgres", log);
     try {
       await this.refuseTablespaces(session);
+      await this.checkSameCluster(session);
       await session.query(`SELECT 1 FROM pg_create_physical_replication_slot('cairn_${randomBytes(6).toString("hex")}', true, true)`);
       const startWal = (await session.query("SELECT pg_walfile_name(lsn) FROM pg_backup_start('cairn', true) AS lsn")).trim();
       const stop = once(async () => this.stop(session));
@@ -61,6 +62,19 @@ export class PgPhysicalSource implements BackupSource {
   private async refuseTablespaces(s: PsqlSession): Promise<void> {
     const n = Number((await s.query("SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')")).trim());
     if (n > 0) throw new SourceError(this.o.dataDir, `the cluster has ${n} tablespace(s) outside the data directory, which physical mode does not copy`, { hint: "use mode: snapshot (pg_basebackup) or back the tablespace directories up too" });
+  }
+
+  /** data_dir must be the data directory of the server we put in backup mode, or the copy is of something else. */
+  private async checkSameCluster(s: PsqlSession): Promise<void> {
+    const control = join(this.o.dataDir, "global", "pg_control");
+    const onDisk = await readFile(control).then(
+      (b) => b.readBigUInt64LE(0).toString(),
+      (e: Error) => {
+        throw new SourceError(this.o.dataDir, `not a PostgreSQL data directory cairn can read (${e.message})`, { hint: "set data_dir to the cluster's data directory (SHOW data_directory) and run cairn as root or the postgres user" });
+      },
+    );
+    const server = (await s.query("SELECT system_identifier FROM pg_control_system()")).trim();
+    if (server !== onDisk) throw new SourceError(this.o.dataDir, `belongs to another cluster (system identifier ${onDisk}) than the server at ${pgWhere(this.o)} (${server})`, { hint: "point data_dir and host/port at the same cluster" });
   }
 
   /** backup_label and the stop segment's name; pg_backup_stop switches to a new segment so the last one is complete. */
