@@ -35,7 +35,8 @@ export interface StepContext {
 /** One backup of the job's source into each of its repositories, then the job's retention there. */
 export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
   if (!job.config.source) throw new UsageError(`job ${job.name} has no source`);
-  const source = createSource(job.config.source);
+  // A dump or database tool's stderr goes to the log, tagged with its job, not to the agent's bare stderr.
+  const source = createSource(job.config.source, (line) => ctx.log.info({ job: job.name, event: "source_output" }, line));
   const host = job.config.host ?? hostname();
   const out: StepOutcome = { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0 };
   for (const name of job.config.repositories ?? []) {

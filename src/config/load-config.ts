@@ -112,7 +112,7 @@ function checkBackupJob(name: string, j: RawConfig["jobs"][string], c: RawConfig
   for (const [i, r] of (j.repositories ?? []).entries()) {
     known(r, `${path}.repositories.${i}`);
     const repo = c.repositories[r];
-    if (repo && repo.agent_key === undefined && repo.agent_key_file === undefined) problems.push({ path: `repositories.${r}`, message: `job ${name} backs up to it, so it needs agent_key_file or agent_key` });
+    if (repo && !repo.agent_key && repo.agent_key_file === undefined) problems.push({ path: `repositories.${r}`, message: `job ${name} backs up to it, so it needs agent_key_file or a non-empty agent_key` });
   }
 }
 

@@ -110,6 +110,17 @@ describe("runJob", () => {
     expect(ok.logs()).toContain("answered HTTP 500");
   });
 
+  it("runs a non-files source through createSource; the command's stderr is logged with the job", async () => {
+    const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key: \${KEY}\njobs:\n  db:\n    source: { type: dump, command: "echo dumped; echo progress-note >&2", shell: true, name: db.sql }\n    repositories: [local]\n`;
+    const { ctx, logs } = setup("");
+    const config = parseConfig(yaml, "t.yaml", { KEY: keyText });
+    const out = await runJob(config.jobs.db, { ...ctx, config });
+    expect(out.result, out.error).toBe("success");
+    expect(logs()).toMatch(/"job":"db","event":"source_output".*progress-note/);
+    const snap = (await (await t.writer()).listSnapshots()).find((s) => s.id === out.snapshots?.local);
+    expect(snap).toBeDefined();
+  });
+
   it("a missing agent key file fails the run naming the config key", async () => {
     const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key_file: ${join(dir, "no-such-key")}\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n    retry: { attempts: 0 }\n`;
     const { ctx } = setup("");

@@ -40,7 +40,8 @@ const CASES: [string, string, string[]][] = [
   ["bad duration", job(`    jitter: 5 minutes\n`), ["c.yaml:9: jobs.app.jitter: expected a duration such as 30s"]],
   ["both source and sync", `${REPOS}jobs:\n  app:\n    source: { type: files, paths: [/d] }\n    sync: { from: primary, to: primary }\n`, ["c.yaml:6: jobs.app: a job has exactly one of source:"]],
   ["backup job without repositories", `${REPOS}jobs:\n  app:\n    source: { type: files, paths: [/d] }\n`, ["jobs.app.repositories: missing: a backup job lists the repositories"]],
-  ["repository without a key for a backup", `repositories:\n  p:\n    url: /r\njobs:\n  a:\n    source: { type: files, paths: [/d] }\n    repositories: [p]\n`, ["c.yaml:2: repositories.p: job a backs up to it, so it needs agent_key_file or agent_key"]],
+  ["repository without a key for a backup", `repositories:\n  p:\n    url: /r\njobs:\n  a:\n    source: { type: files, paths: [/d] }\n    repositories: [p]\n`, ["c.yaml:2: repositories.p: job a backs up to it, so it needs agent_key_file or a non-empty agent_key"]],
+  ["empty agent key from an unset variable with an empty default", `repositories:\n  p:\n    url: /r\n    agent_key: \${KEY:-}\njobs:\n  a:\n    source: { type: files, paths: [/d] }\n    repositories: [p]\n`, ["c.yaml:2: repositories.p: job a backs up to it, so it needs agent_key_file or a non-empty agent_key"]],
   ["unknown retention key", job(`    retention: { keep_dayly: 7 }\n`), ["c.yaml:9: jobs.app.retention.keep_dayly: unknown retention key; expected one of keep-last"]],
   ["same retention key twice", job(`    retention: { keep_daily: 7, keep-daily: 3 }\n`), ["jobs.app.retention.keep-daily: keep-daily is given twice"]],
   ["retention count not a number", job(`    retention:\n      keep_daily: seven\n`), ["c.yaml:10: jobs.app.retention.keep_daily:", "expected number"]],
@@ -94,7 +95,9 @@ describe("config: substitution and defaults", () => {
   it("every shipped example in config/ is valid", async () => {
     const files = readdirSync(new URL("../../config/", import.meta.url)).filter((f) => f.endsWith(".yaml"));
     expect(files).toContain("cairn.yaml");
-    for (const f of files) await loadConfig(new URL(`../../config/${f}`, import.meta.url).pathname, {});
+    // Examples read secrets from the environment: every variable is "set" here, as a deployment would set it.
+    const env = new Proxy({}, { get: (_t, k) => (typeof k === "string" ? `example-${k}` : undefined) }) as NodeJS.ProcessEnv;
+    for (const f of files) await loadConfig(new URL(`../../config/${f}`, import.meta.url).pathname, env);
   });
 
   it("a missing file is a config error naming it", async () => {
