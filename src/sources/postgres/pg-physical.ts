@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 // A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
@@ -113,8 +113,9 @@ function expectedInBackupMode(w: { message: string }): boolean {
   return w.message.startsWith("file changed while it was being read") || w.message.startsWith("socket skipped") || /^(vanished or unreadable|cannot read file): ENOENT/.test(w.message);
 }
 
+/** Ownership and mode, following a symlinked pg_wal to the directory it names. */
 async function metaOf(path: string): Promise<EntryMeta> {
-  const st = await lstat(path);
+  const st = await stat(path);
   return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 

@@ -6,6 +6,7 @@
  * refuses root) on free ports.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { chmod, chown, mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -99,6 +100,15 @@ export function freePort(): Promise<number> {
 
 const asPostgres = (argv: string[]) => run("runuser", ["-u", "postgres", "--", ...argv]);
 
+/** initdb and pg_ctl: on PATH here (/usr/local/bin), else in Debian's versioned directory. */
+function serverBin(name: string): string {
+  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)) : [];
+  const found = versions.map((v) => `/usr/lib/postgresql/${v}/bin/${name}`).find((p) => existsSync(p));
+  if (!found) throw new Error(`${name} not found on PATH or in /usr/lib/postgresql/*/bin (Debian package postgresql)`);
+  return found;
+}
+
 /** A cluster owned by the postgres user under `base` (a directory it can enter). */
 export class PgCluster {
   readonly target: PgTarget;
@@ -111,7 +121,7 @@ export class PgCluster {
 
   static async create(base: string, name: string): Promise<PgCluster> {
     const c = new PgCluster(join(base, name), await freePort());
-    await asPostgres(["initdb", "-D", c.dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--no-locale"]);
+    await asPostgres([serverBin("initdb"), "-D", c.dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--no-locale"]);
     return c;
   }
 
@@ -124,11 +134,11 @@ export class PgCluster {
 
   async start(): Promise<void> {
     const opts = `-p ${this.target.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dataDir} -c fsync=off`;
-    await asPostgres(["pg_ctl", "-D", this.dataDir, "-o", opts, "-l", `${this.dataDir}/server.log`, "-w", "-t", "60", "start"]);
+    await asPostgres([serverBin("pg_ctl"), "-D", this.dataDir, "-o", opts, "-l", `${this.dataDir}/server.log`, "-w", "-t", "60", "start"]);
   }
 
   async stop(): Promise<void> {
-    await asPostgres(["pg_ctl", "-D", this.dataDir, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
+    await asPostgres([serverBin("pg_ctl"), "-D", this.dataDir, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
   }
 }
 
