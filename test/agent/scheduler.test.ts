@@ -44,6 +44,21 @@ describe("Scheduler", () => {
     expect(s.isRunning("slow")).toBe(false);
   });
 
+  it("a jittered run waits before it starts, and a slot during the wait is a missed run too", async () => {
+    const metrics = new AgentMetrics();
+    const s = new Scheduler(createLogger("silent"), metrics);
+    let started = 0;
+    // Jitter of a day: the first slot's run is (almost surely) still waiting when the next slot comes.
+    s.add("jittery", "* * * * * *", "UTC", 86_400_000, false, async () => {
+      started++;
+    });
+    const missed = async () => (await metrics.missed.get()).values.find((v) => v.labels.job === "jittery")?.value ?? 0;
+    await until(async () => (await missed()) >= 1, "a slot during the jitter wait");
+    expect(started).toBe(0);
+    await s.stop(); // clears the pending jitter timer: no run starts after stop
+    expect(started).toBe(0);
+  });
+
   it("run_on_start runs once at start even without a schedule", async () => {
     const s = new Scheduler(createLogger("silent"), new AgentMetrics());
     const triggers: string[] = [];
