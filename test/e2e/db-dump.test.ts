@@ -55,6 +55,15 @@ describe("dump source (generic)", () => {
     expect(await snapshotCount()).toBe(before);
   });
 
+  it("a command that exits 0 having written only to stderr records no snapshot", async () => {
+    const before = await snapshotCount();
+    const r = await dump(`sh -c 'echo "exporter: nothing to export, check the token" >&2'`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("wrote nothing to stdout");
+    expect(r.stderr).toContain("check the token");
+    expect(await snapshotCount()).toBe(before);
+  });
+
   it("a command over its timeout is killed and records no snapshot", async () => {
     const before = await snapshotCount();
     const r = await dump("sleep 20", "--dump-timeout", "1");

@@ -43,6 +43,11 @@ export class ChildCommand {
     this.exited.catch(() => undefined); // observed by the caller; not unhandled when the caller failed first
   }
 
+  /** The end of what the command wrote to stderr so far. */
+  get stderrTail(): string {
+    return this.tail.trim();
+  }
+
   /** SIGTERM now, SIGKILL if it is still there after the grace period. */
   kill(): void {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
