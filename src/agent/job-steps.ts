@@ -58,6 +58,9 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
       ctx.metrics?.bytesRead.inc({ job: job.name }, s.bytesRead);
       ctx.metrics?.bytesAdded.inc({ job: job.name }, s.bytesAdded);
       ctx.metrics?.files.inc({ job: job.name }, s.filesNew + s.filesChanged + s.filesUnchanged);
+      ctx.metrics?.bytesStored.inc({ job: job.name }, s.bytesStored);
+      ctx.metrics?.chunksNew.inc({ job: job.name }, s.blobsNew);
+      ctx.metrics?.chunksDeduplicated.inc({ job: job.name }, s.blobsDeduplicated);
       if (job.retention) {
         const ret = job.retention;
         await forgetSnapshots(repo, ret.policy, { groupBy: ret.groupBy, hosts: [host], signal: ctx.signal }).then(

@@ -12,6 +12,9 @@ export class AgentMetrics {
   readonly bytesRead: Counter<"job">;
   readonly bytesAdded: Counter<"job">;
   readonly files: Counter<"job">;
+  readonly bytesStored: Counter<"job">;
+  readonly chunksNew: Counter<"job">;
+  readonly chunksDeduplicated: Counter<"job">;
   readonly reachable: Gauge<"repository">;
   readonly pruneBytesFreed: Counter<"repository">;
   readonly pruneRuns: Counter<"repository" | "result">;
@@ -28,6 +31,9 @@ export class AgentMetrics {
     this.bytesRead = new Counter({ name: "cairn_backup_bytes_read_total", help: "Bytes read from sources by backups", labelNames: ["job"], registers: r });
     this.bytesAdded = new Counter({ name: "cairn_backup_bytes_added_total", help: "New bytes (before compression) added to repositories by backups", labelNames: ["job"], registers: r });
     this.files = new Counter({ name: "cairn_backup_files_total", help: "Files processed by backups (new, changed and unchanged)", labelNames: ["job"], registers: r });
+    this.bytesStored = new Counter({ name: "cairn_backup_bytes_uploaded_total", help: "Bytes uploaded by backups (compressed and encrypted packs)", labelNames: ["job"], registers: r });
+    this.chunksNew = new Counter({ name: "cairn_backup_chunks_new_total", help: "Chunks (blobs) stored for the first time", labelNames: ["job"], registers: r });
+    this.chunksDeduplicated = new Counter({ name: "cairn_backup_chunks_deduplicated_total", help: "Chunks (blobs) already in the repository, not stored again", labelNames: ["job"], registers: r });
     this.reachable = new Gauge({ name: "cairn_repository_reachable", help: "1 when the repository's storage answered the last check", labelNames: ["repository"], registers: r });
     this.pruneBytesFreed = new Counter({ name: "cairn_prune_bytes_freed_total", help: "Bytes deleted by prune", labelNames: ["repository"], registers: r });
     this.pruneRuns = new Counter({ name: "cairn_prune_runs_total", help: "Prune runs by result", labelNames: ["repository", "result"], registers: r });

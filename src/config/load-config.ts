@@ -25,7 +25,13 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const at = (path: string, atKey = false) => lineOf(doc, lc, path === "" ? [] : path.split("."), atKey);
   const problems: ConfigProblem[] = [];
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    // yaml caps alias expansion (maxAliasCount), so a "billion laughs" file is refused, not expanded.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigInvalidError(file, [{ path: "", line: 1, message: `YAML: ${(e as Error).message}; use fewer aliases (*name)` }]);
+  }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigInvalidError(file, [{ path: "", line: 1, message: "expected a mapping with repositories:, jobs: and optionally agent:" }]);
   }
@@ -45,6 +51,10 @@ function schemaProblems(error: z.ZodError, doc: Document, lc: LineCounter): Conf
     const path = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
       for (const k of issue.keys) out.push({ path: joinPath(path, k), line: lineOf(doc, lc, [...issue.path.map(String), k], true), message: "unknown key (misspelt? docs/CONFIG.md lists every key)" });
+      continue;
+    }
+    if (issue.code === "invalid_key") {
+      out.push({ path, line: lineOf(doc, lc, issue.path.map(String), true), message: `invalid name: ${issue.issues[0]?.message ?? issue.message}` });
       continue;
     }
     const message = issue.message.replace(/^Invalid input: expected (\w+), received undefined$/, "missing: expected $1").replace(/^Invalid input: /, "");

@@ -71,6 +71,7 @@ describe("runJob", () => {
     expect(state.jobs.app.lastRun?.snapshots?.local).toBe(second.snapshots?.local);
     expect(await metrics.registry.getSingleMetricAsString("cairn_job_runs_total")).toContain('cairn_job_runs_total{job="app",result="success"} 2');
     expect(await metrics.registry.getSingleMetricAsString("cairn_retention_snapshots_removed_total")).toContain("} 1");
+    expect(await metrics.registry.getSingleMetricAsString("cairn_backup_chunks_new_total")).toMatch(/\{job="app"\} [1-9]/);
     expect(ping.pings.filter((p) => p.path === "/ok/token123").map((p) => p.body.result)).toEqual(["success", "success"]);
     const summaries = logs().split("\n").filter((l) => l.includes('"event":"job_run"'));
     expect(summaries).toHaveLength(2);

@@ -52,6 +52,18 @@ const CASES: [string, string, string[]][] = [
   ["retention on a sync job", `${REPOS}jobs:\n  m:\n    sync: { from: primary, to: other }\n    retention: { keep_last: 1 }\n`, ["jobs.m.retention: not allowed on a sync job", "jobs.m.sync.to: no repository named \"other\""]],
   ["duplicate YAML key", `${REPOS}${REPOS.replace("repositories:\n", "")}jobs: {}\n`, ["YAML syntax", "Map keys must be unique"]],
   ["no jobs", `${REPOS}jobs: {}\n`, ["jobs: expected at least one job"]],
+  ["alias bomb", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", ["c.yaml:1:", "resource exhaustion", "use fewer aliases"]],
+  ["tab indentation", `${REPOS}jobs:\n\tapp: {}\n`, ["c.yaml:6:", "YAML syntax: Tabs are not allowed"]],
+  ["unterminated variable", `repositories:\n  p: { url: "\${X", agent_key_file: /k }\njobs:\n  a: { sync: { from: p, to: p } }\n`, ["c.yaml:2: repositories.p.url: malformed variable reference"]],
+  ["jobs as a list", `${REPOS}jobs: [a, b]\n`, ["c.yaml:5: jobs: expected record, received array"]],
+  ["job name with a space", `${REPOS}jobs:\n  "my job":\n    sync: { from: primary, to: primary }\n`, ["c.yaml:6: jobs.my job: invalid name: expected a name of letters, digits"]],
+  ["misspelt hook", job(`    hooks: { befor: "echo" }\n`), ["c.yaml:9: jobs.app.hooks.befor: unknown key"]],
+  ["retry attempts out of range", job(`    retry: { attempts: 50 }\n`), ["c.yaml:9: jobs.app.retry.attempts: Too big: expected number to be <=20"]],
+  ["bad S3 checksum mode", `repositories:\n  p:\n    url: s3://b/p\n    agent_key_file: /k\n    s3: { checksum: crc }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`, ["c.yaml:5: repositories.p.s3.checksum:", "expected one of \"md5\"|\"sdk\"|\"off\""]],
+  ["bad prune max_unused", job(`agent:\n  prune: { schedule: "0 4 * * 0", max_unused: "5" }\n`), ["c.yaml:10: agent.prune.max_unused: expected a percentage such as 5%"]],
+  ["unknown log level", job(`agent:\n  log_level: verbose\n`), ["c.yaml:10: agent.log_level:", "expected one of"]],
+  ["empty repository url", `repositories:\n  p: { url: "", agent_key_file: /k }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`, ["c.yaml:2: repositories.p.url: expected a repository URL"]],
+  ["source missing type", `${REPOS}jobs:\n  app:\n    source: { paths: [/d] }\n    repositories: [primary]\n`, ["c.yaml:7: jobs.app.source.type:"]],
 ];
 
 describe("config validation: malformed configs", () => {
