@@ -93,6 +93,19 @@ describe("sqlite and the generic snapshot source", () => {
       expect(existsSync(join(target, "restore-hook-ran"))).toBe(true);
     });
 
+    it("cairn restore --config F JOB finds the job's latest snapshot by its paths and runs its restore command", async () => {
+      const src = source("true", snap);
+      const config = join(ws.dir, "cairn.yaml");
+      await writeFile(config, `repositories:\n  main: { url: ${ws.repo}, agent_key_file: ${ws.agentKey}, identity_file: ${ws.identity} }\njobs:\n  ledger:\n    source: ${src}\n    repositories: [main]\n`);
+      // Another source's snapshot is the newest in the repository: the job's own must still be picked.
+      expect((await runCli(["backup", ...repoFlags(ws), "--dump", "echo other", "--dump-name", "other.txt"])).code).toBe(0);
+      const target = join(ws.dir, "restored-by-config");
+      const r = await runCli(["restore", "--config", config, "ledger", "--target", target]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await readFile(join(target, snap, "export.bin"), "utf8")).toBe("consistent copy ✓");
+      expect(existsSync(join(target, "restore-hook-ran"))).toBe(true);
+    });
+
     it("a failing prepare fails the run, records nothing, and cleanup still runs", async () => {
       const n = (await listObjects(ws.repo, "snapshots")).length;
       await run("rm", ["-f", cleaned]);
