@@ -3,7 +3,7 @@ import type { BlobId } from "../ids.js";
 import type { IndexPack } from "./index-file.js";
 import { DATA_PREFIX, idOfKey, META_PREFIX, packKey } from "./layout.js";
 import { emptyMark, writeMark, type PruneMark } from "./prune-mark.js";
-import { deleteUnlessLocked, rewriteIndex, writeIndexFile } from "./prune-index.js";
+import { deleteAllUnlessLocked, deleteUnlessLocked, rewriteIndex, writeIndexFile } from "./prune-index.js";
 import { planPrune, type PrunePlan } from "./prune-plan.js";
 import { repackPacks } from "./prune-repack.js";
 import { findUsedBlobs, type Usage } from "./prune-usage.js";
@@ -178,16 +178,16 @@ async function finishMark(repo: Repository, m: PruneMark, c: Phase2Context): Pro
     return;
   }
   if (revive.length > 0) await writeIndexFile(repo.storage, repo.agent, revive);
-  const left = { packs: [] as IndexPack[], objects: [] as string[] };
+  const lockedPacks = await deleteAllUnlessLocked(repo.storage, remove.map((p) => packKey(p.kind, p.id)));
+  const left = { packs: remove.filter((p) => lockedPacks.has(packKey(p.kind, p.id))), objects: [] as string[] };
   for (const p of remove) {
-    if (!(await deleteUnlessLocked(repo.storage, packKey(p.kind, p.id)))) {
-      left.packs.push(p);
-      continue;
-    }
+    if (lockedPacks.has(packKey(p.kind, p.id))) continue;
     r.packsDeleted++;
     r.bytesFreed += p.size;
   }
-  for (const key of m.body.objects) if (!(await deleteUnlessLocked(repo.storage, key))) left.objects.push(key);
+  // Packs first, then the superseded index files, then the mark: a crash in between repeats the rest.
+  const lockedObjects = await deleteAllUnlessLocked(repo.storage, m.body.objects);
+  left.objects = m.body.objects.filter((key) => lockedObjects.has(key));
   r.deletionsDeferred += left.packs.length + left.objects.length;
   if (left.packs.length + left.objects.length > 0) await writeMark(repo.storage, repo.agent, emptyMark(repo.clock.now(), m.body.graceMs, left.packs, left.objects));
   if (!(await deleteUnlessLocked(repo.storage, m.key))) r.deletionsDeferred++;
@@ -250,7 +250,7 @@ async function markPhase(repo: Repository, plan: PrunePlan, unindexed: IndexPack
   const drop = new Set([...condemn.map((p) => p.id), ...[...repo.condemned].map((i) => repo.index.pack(i).id)]);
   await rewriteIndex(repo.storage, repo.agent, repo.loadedIndexFiles, drop);
   await writeMark(repo.storage, repo.agent, emptyMark(new Date(c.now), c.graceMs, condemn, [...repo.loadedIndexFiles]));
-  for (const key of repo.loadedIndexFiles) await deleteUnlessLocked(repo.storage, key);
+  await deleteAllUnlessLocked(repo.storage, repo.loadedIndexFiles);
 }
 
 function summarise(r: PruneResult, plan: PrunePlan, unindexed: IndexPack[], repo: Repository): void {

@@ -63,11 +63,46 @@ async function settle(snapshots: Map<string, string>): Promise<void> {
   }
 }
 
-beforeEach(async () => {
+async function freshRepository(): Promise<void> {
   t = Date.parse("2026-01-01T00:00:00Z");
   mem = new MemoryStorage(clock);
   ({ agentKey } = await Repository.init(mem, { recipients: [identity.recipient], packSize: 32 * 1024, chunker: { min: 1024, avg: 4096, max: 16384 }, clock }));
-});
+}
+beforeEach(freshRepository);
+
+/**
+ * A repository with a forgotten snapshot's packs condemned by a mark that has
+ * just expired, and the next version (half reused) in `src`: a prune now
+ * deletes or revives, and a backup now deduplicates against condemned data.
+ */
+async function expiredMarkAndNextVersion(): Promise<void> {
+  await freshRepository();
+  writeVersion(1);
+  await forget(await backup());
+  t += 2 * G;
+  await runPrune();
+  t += G + 1;
+  writeVersion(2, 2);
+}
+
+/**
+ * Run `paused` on a PausingStorage stopped before its k-th storage call (after
+ * opening the repository) and `other` to completion during the stop. Returns
+ * whether `paused` reached that call, and how it ended.
+ */
+async function interleave<T>(k: number, paused: (repo: Repository) => Promise<T>, other: () => Promise<unknown>): Promise<{ reached: boolean; result: T | unknown }> {
+  const gate = new PausingStorage(mem);
+  const repo = await open(gate, true);
+  const opened = gate.calls;
+  const pause = gate.pauseAt((_op, _key, call) => call === opened + k);
+  const run = paused(repo).catch((e: unknown) => e);
+  const reached = await Promise.race([pause.reached.then(() => true), run.then(() => false)]);
+  if (reached) {
+    await other();
+    pause.release();
+  }
+  return { reached, result: await run };
+}
 
 describe("prune racing a backup on another host", () => {
   // Each listing and the first index read of a prune: a backup commits in between.
@@ -140,5 +175,31 @@ describe("prune racing a backup on another host", () => {
     await pruning; // finishing mark 1 must leave the packs to mark 2, which the late snapshot's prune will see
     await expectClean(kept);
     await settle(kept);
+  });
+
+  // Sweeps: stop one party before each of its storage calls in turn, run the other whole.
+  it("at every storage call of a prune that deletes and marks, a backup commits and survives", async () => {
+    for (let k = 1; ; k++) {
+      await expiredMarkAndNextVersion();
+      const kept = new Map<string, string>();
+      const { reached, result } = await interleave(k, (repo) => prune(repo, { graceMs: G, maxUnused: 0.3, force: true }), async () => kept.set(await backup(), contents()));
+      if (result instanceof Error) throw result;
+      await expectClean(kept);
+      await settle(kept);
+      if (!reached) break;
+    }
+  });
+
+  it("at every storage call of a backup, a prune that deletes and marks runs whole; the backup commits safely or stops", async () => {
+    for (let k = 1; ; k++) {
+      await expiredMarkAndNextVersion();
+      const want = contents();
+      const { reached, result } = await interleave(k, (repo) => backupPaths(repo, [src], { workers: 0, time: clock.now() }), () => runPrune());
+      if (result instanceof Error && !(result instanceof RepositoryError && /could race its deletion/.test(result.message))) throw result;
+      const kept = new Map(result instanceof Error ? [] : [[(result as { snapshotId: string }).snapshotId, want]]);
+      await expectClean(kept);
+      await settle(kept);
+      if (!reached) break;
+    }
   });
 });
