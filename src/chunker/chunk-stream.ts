@@ -37,7 +37,7 @@ export async function* chunkStream(source: AsyncIterable<Uint8Array>, chunker: F
 }
 
 /** The pieces of the chunk being read, by reference into the source's buffers. */
-class PendingChunk {
+export class PendingChunk {
   private pieces: Uint8Array[] = [];
   length = 0;
 

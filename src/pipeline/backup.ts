@@ -63,13 +63,14 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
   const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
-  const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey());
+  const gear = gearTable(repo.agent.gearKey);
+  const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey(), { gear, params: repo.config.chunker });
   const codec = workers ?? inlineCodec;
   const fileCodec = workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey());
   try {
     const { result: root, uploader } = await repo.withUploader(async (up) => {
       let lastTick = 0;
-      const saver = new FileSaver(repo.agent, gearTable(repo.agent.gearKey), repo.config.chunker, up, (n) => {
+      const saver = new FileSaver(repo.agent, gear, repo.config.chunker, up, (n) => {
         counters.bytesRead += n;
         const now = Date.now();
         if (o.onProgress && now - lastTick > 200) {
@@ -83,6 +84,9 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
         has: (id) => up.has(id),
         batcher: new SmallFileBatcher(fileCodec, repo.config.compressionLevel),
         smallFileLimit: saver.smallFileLimit,
+        // A new file's chunks are nearly all new: the worker compresses them too. A changed
+        // file's come back raw, so only the few the repository lacks cost a compression.
+        startLargeFile: workers ? (abs, isNew) => workers.chunkLargeFile(abs, isNew, repo.config.compressionLevel) : undefined,
         signal: o.signal,
       };
       const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, cacheWriter, counters, events, signal: o.signal });

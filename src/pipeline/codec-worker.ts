@@ -10,9 +10,11 @@ import { parentPort, workerData } from "node:worker_threads";
 import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, sealVerified } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
+import { LargeFileReader, type LargeFileBatch } from "./large-file-job.js";
 import { readSmallFiles } from "./small-file-job.js";
 
-const { blobIdKey } = (workerData ?? {}) as CodecWorkerData;
+const { blobIdKey, chunking } = (workerData ?? {}) as CodecWorkerData;
+const largeFiles = new Map<number, LargeFileReader>();
 
 const recipientCache = new Map<string, AgeRecipient>();
 
@@ -50,11 +52,35 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
     const results = readSmallFiles(req.files, req.level, blobIdKey);
     return { res: { seq: req.seq, ok: true, results }, transfer: results.flatMap((r) => (r.ok && r.blob ? [r.blob.bytes.buffer as ArrayBuffer] : [])) };
   }
+  if (req.op === "largeOpen" || req.op === "largeNext" || req.op === "largeClose") return largeFile(req);
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);
   req.parts.length = 0;
   const file = new Uint8Array(s.file.buffer, s.file.byteOffset, s.file.byteLength);
   const whole = file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
   return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: whole ? [file.buffer as ArrayBuffer] : [] };
+}
+
+function largeFile(req: Extract<CodecRequest, { op: "largeOpen" | "largeNext" | "largeClose" }>): { res: CodecResponse; transfer: ArrayBuffer[] } {
+  if (req.op === "largeClose") {
+    largeFiles.get(req.session)?.close();
+    largeFiles.delete(req.session);
+    return { res: { seq: req.seq, ok: true, batch: { ok: true, blobs: [] } }, transfer: [] };
+  }
+  let reader = largeFiles.get(req.session);
+  if (req.op === "largeOpen") {
+    if (!blobIdKey || !chunking) throw new Error("codec worker started without chunking keys cannot read large files");
+    try {
+      reader = new LargeFileReader(req.file, chunking.gear, chunking.params, blobIdKey);
+    } catch (e) {
+      return { res: { seq: req.seq, ok: true, batch: { ok: false, message: (e as Error).message } }, transfer: [] };
+    }
+    largeFiles.set(req.session, reader);
+  }
+  if (!reader) throw new Error(`no open large file ${req.session} on this worker`);
+  const batch: LargeFileBatch = reader.next(req.rawBytes);
+  if (!batch.ok || batch.end) largeFiles.delete(req.session);
+  collect?.(); // a batch's read buffers are dead now; see `collect`
+  return { res: { seq: req.seq, ok: true, batch }, transfer: batch.blobs?.map((b) => b.bytes.buffer as ArrayBuffer) ?? [] };
 }
 
 parentPort?.on("message", (req: CodecRequest) => {

@@ -6,6 +6,7 @@ import { FastCdc } from "../chunker/fastcdc.js";
 import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { changedWhileRead, type SmallFileBlob } from "./small-file-job.js";
+import type { LargeFileChunks } from "./walk.js";
 
 /** Read buffer size for large files: amortises syscalls, small against the 8 MiB max chunk. */
 const READ_BUFFER = 1024 * 1024;
@@ -49,7 +50,13 @@ export class FileSaver {
     return blob.id;
   }
 
-  async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
+  /**
+   * Store a file larger than one chunk: from the batches of a worker already
+   * chunking it (`started`, see WalkContext.startLargeFile), else streamed
+   * through the chunker here.
+   */
+  async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal, started?: LargeFileChunks): Promise<SavedFile> {
+    if (started) return this.saveChunked(started, before, signal);
     const fh = await open(path, "r");
     try {
       const content: BlobId[] = [];
@@ -62,6 +69,25 @@ export class FileSaver {
     } finally {
       await fh.close();
     }
+  }
+
+  private async saveChunked(batches: LargeFileChunks, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
+    const content: BlobId[] = [];
+    let size = 0;
+    for await (const batch of batches) {
+      for (const b of batch.blobs) {
+        this.onBytes(b.rawLength);
+        content.push(b.id);
+        if (b.encoded) await this.up.addCompressed(BlobType.Data, b.id, b.rawLength, { bytes: b.bytes, compressed: b.compressed });
+        else await this.up.add(BlobType.Data, b.id, b.bytes);
+      }
+      if (batch.end) {
+        size = batch.end.size;
+        return { content, size, changedWhileReading: changedWhileRead(before, batch.end.after, size) };
+      }
+      if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+    }
+    throw new Error("large-file chunking ended without the end of the file");
   }
 
   /** Chunk and store a byte stream of unknown length (a dump command's stdout): no temporary copy. */

@@ -1,6 +1,6 @@
 import { readlink } from "node:fs/promises";
 import { BlobType, type BlobId } from "../ids.js";
-import { AbortedError } from "../errors.js";
+import { AbortedError, IntegrityError } from "../errors.js";
 import type { TreeNode } from "../repository/tree.js";
 import { encodeName } from "../repository/tree.js";
 import { encodeTree } from "../repository/tree-codec.js";
@@ -152,6 +152,7 @@ export class TreeBuilder {
         if (saved.changedWhileReading) this.warn(ev.abs, `file changed while it was being read; stored the ${saved.size} bytes read`);
       } catch (e) {
         if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
+        if (e instanceof IntegrityError) throw e; // the codec failed its own check: not this file's fault
         this.warn(ev.abs, `cannot read file: ${(e as Error).message}`);
         return undefined;
       }
@@ -165,7 +166,7 @@ export class TreeBuilder {
   }
 
   private async readFile(ev: FileEvent, plan: PlannedFile): Promise<SavedFile> {
-    if (!plan.read) return this.c.saver.saveLarge(ev.abs, ev.st, this.c.signal);
+    if (!plan.read) return this.c.saver.saveLarge(ev.abs, ev.st, this.c.signal, plan.large);
     const r: SmallFileResult = await plan.read;
     if (!r.ok) throw new Error(r.message);
     const content: BlobId[] = [];

@@ -6,6 +6,13 @@ import { pathKey, type CachedFile, type ParentCacheReader } from "../repository/
 import type { ExcludeMatcher } from "../sources/exclude.js";
 import type { SmallFileBatcher } from "./small-file-batcher.js";
 import type { SmallFileResult } from "./small-file-job.js";
+import type { LargeFileBatch } from "./large-file-job.js";
+
+/** The batches of one large file being chunked on a worker. */
+export type LargeFileChunks = AsyncGenerator<LargeFileBatch & { ok: true }>;
+
+/** Raw bytes a large file started ahead holds at most (two batches: see WorkerCodec). */
+const LARGE_AHEAD_WEIGHT = 16 * 1024 * 1024;
 
 /**
  * What the walk produces, depth-first with children in raw-byte order (the
@@ -26,6 +33,8 @@ export interface PlannedFile {
   unchanged: boolean;
   /** Small changed files are read, hashed and compressed ahead, in batches. */
   read?: Promise<SmallFileResult>;
+  /** Large changed files are chunked ahead on a worker, a batch at a time. */
+  large?: LargeFileChunks;
 }
 
 export interface WalkContext {
@@ -36,6 +45,8 @@ export interface WalkContext {
   batcher: SmallFileBatcher;
   /** Files up to this size are one chunk and read whole by the batcher. */
   smallFileLimit: number;
+  /** Starts chunking a larger file on a worker (absent with --workers 0: the tree builder reads it). */
+  startLargeFile?(abs: Buffer, isNew: boolean): LargeFileChunks;
   signal?: AbortSignal;
 }
 
@@ -114,6 +125,8 @@ async function planFile(c: WalkContext, abs: Buffer, components: Buffer[], st: B
   if (!unchanged && st.size <= BigInt(c.smallFileLimit)) {
     plan.read = c.batcher.submit(abs, Number(st.size));
     plan.read.catch(() => undefined); // observed by the consumer; not unhandled if the walk stops first
+  } else if (!unchanged && c.startLargeFile) {
+    plan.large = c.startLargeFile(abs, cached === undefined);
   }
   return plan;
 }
@@ -125,5 +138,7 @@ function sameVersion(c: CachedFile, st: BigIntStats): boolean {
 
 /** Bytes an event holds in memory while it waits for its consumer. */
 export function eventWeight(e: WalkEvent): number {
-  return e.t === "file" && e.file.read ? Number(e.st.size) : 0;
+  if (e.t !== "file") return 0;
+  if (e.file.read) return Number(e.st.size);
+  return e.file.large ? Math.min(Number(e.st.size), LARGE_AHEAD_WEIGHT) : 0;
 }

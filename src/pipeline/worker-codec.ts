@@ -8,6 +8,13 @@ import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack 
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
 import type { SmallFileCodec } from "./small-file-batcher.js";
 import type { SmallFileRequest, SmallFileResult } from "./small-file-job.js";
+import type { ChunkerParams } from "../chunker/fastcdc.js";
+import type { LargeFileBatch, LargeFileRequest } from "./large-file-job.js";
+
+/** Raw bytes per large-file batch: one batch is packed while the worker reads the next. */
+const LARGE_FILE_BATCH = 8 * 1024 * 1024;
+
+type Slot = { w: Worker; pending: Map<number, Pending> };
 
 /** Blobs smaller than this are compressed on the calling thread. */
 const INLINE_BELOW = 16 * 1024;
@@ -21,13 +28,19 @@ type Pending = { resolve(r: CodecResponse & { ok: true }): void; reject(e: unkno
  * transferred back without a copy.
  */
 export class WorkerCodec implements PackCodec, SmallFileCodec {
-  private readonly workers: { w: Worker; pending: Map<number, Pending> }[] = [];
+  private readonly workers: Slot[] = [];
   private seq = 0;
+  private sessions = 0;
+  private readonly openFiles = new Map<number, Slot>();
 
-  /** `blobIdKey` (AgentKey.exportBlobIdKey) lets the workers hash small files they read (readSmallFiles). */
-  constructor(count = Math.max(1, availableParallelism()), blobIdKey?: Uint8Array) {
+  /**
+   * `blobIdKey` (AgentKey.exportBlobIdKey) lets the workers hash files they
+   * read (readSmallFiles); with `chunking` too they can chunk large files
+   * (chunkLargeFile).
+   */
+  constructor(count = Math.max(1, availableParallelism()), blobIdKey?: Uint8Array, chunking?: { gear: Uint32Array; params: ChunkerParams }) {
     const { url, execArgv } = workerEntry();
-    const workerData: CodecWorkerData = { blobIdKey };
+    const workerData: CodecWorkerData = { blobIdKey, chunking };
     for (let i = 0; i < count; i++) {
       const w = new Worker(url, { execArgv, workerData });
       const slot = { w, pending: new Map<number, Pending>() };
@@ -61,12 +74,73 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     return r.results;
   }
 
+  /**
+   * Start reading, chunking and hashing (and compressing when `encode`) one
+   * large file on one worker; the returned iterator yields its chunks a batch
+   * at a time, and the next batch is already being read while the caller
+   * stores one. Starting early (the walk does, for files ahead of the tree
+   * builder) lets both workers chunk files at once. Ending the iteration early
+   * closes the file; close() closes any never iterated.
+   */
+  chunkLargeFile(path: Buffer, encode: boolean, level: number): AsyncGenerator<LargeFileBatch & { ok: true }> {
+    const slot = this.leastBusy();
+    const session = ++this.sessions;
+    const file: LargeFileRequest = { path: new Uint8Array(path), encode, level };
+    const first = this.batch(slot, { seq: 0, op: "largeOpen", session, file, rawBytes: LARGE_FILE_BATCH });
+    first.catch(() => undefined); // observed when iterated
+    this.openFiles.set(session, slot);
+    return this.batches(slot, session, first);
+  }
+
+  private async *batches(slot: Slot, session: number, first: Promise<LargeFileBatch>): AsyncGenerator<LargeFileBatch & { ok: true }> {
+    let next = first;
+    let finished = false;
+    try {
+      for (;;) {
+        const b = await next;
+        if (!b.ok) {
+          finished = true;
+          throw new CairnError("E_READ", b.message);
+        }
+        if (b.end) {
+          finished = true;
+          yield b;
+          return;
+        }
+        next = this.batch(slot, { seq: 0, op: "largeNext", session, rawBytes: LARGE_FILE_BATCH });
+        yield b;
+      }
+    } finally {
+      this.openFiles.delete(session);
+      if (!finished) {
+        // The prefetched batch may still be on its way: let it settle, then close the file.
+        await next.catch(() => undefined);
+        await this.batch(slot, { seq: 0, op: "largeClose", session }).catch(() => undefined);
+      }
+    }
+  }
+
   async close(): Promise<void> {
+    // Files opened ahead but never iterated (an aborted backup): close them before the workers go.
+    await Promise.all([...this.openFiles].map(([session, slot]) => this.batch(slot, { seq: 0, op: "largeClose", session }).catch(() => undefined)));
     await Promise.all(this.workers.map((s) => s.w.terminate()));
   }
 
+  private async batch(slot: Slot, req: CodecRequest): Promise<LargeFileBatch> {
+    const r = await this.callOn(slot, req);
+    if (!("batch" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a large-file request with something else");
+    return r.batch;
+  }
+
+  private leastBusy(): Slot {
+    return this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  }
+
   private call(req: CodecRequest, transfer: ArrayBuffer[] = []): Promise<CodecResponse & { ok: true }> {
-    const slot = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    return this.callOn(this.leastBusy(), req, transfer);
+  }
+
+  private callOn(slot: Slot, req: CodecRequest, transfer: ArrayBuffer[] = []): Promise<CodecResponse & { ok: true }> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       slot.pending.set(seq, { resolve, reject });
