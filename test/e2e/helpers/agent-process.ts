@@ -35,7 +35,7 @@ export function startAgent(config: string, env: Record<string, string>): AgentPr
   child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((ok) =>
     child.on("exit", (code) => {
-      if (code !== 0 && stderr) console.error(stderr);
+      if (code !== 0 && code !== null && stderr) console.error(stderr); // null: killed by the test itself
       ok(code);
     }),
   );
