@@ -27,7 +27,11 @@ export function runHook(name: string, command: string, o: { timeoutMs: number; e
     const timer = setTimeout(() => {
       timedOut = true;
       // The hook's whole process group: a shell pipeline must not outlive its timeout.
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone (exited between the timer firing and the kill).
+      }
     }, o.timeoutMs);
     const finish = (exitCode: number | null, error?: string) => {
       clearTimeout(timer);
