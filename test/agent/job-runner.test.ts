@@ -122,6 +122,17 @@ describe("runJob", () => {
     expect(snap).toBeDefined();
   });
 
+  it("backs up into each of the job's repositories (3-2-1), each with its own key", async () => {
+    const other = await makeRepo(join(dir, "second"));
+    const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key: \${KEY}\n  second:\n    url: ${join(dir, "second", "repo")}\n    agent_key: \${KEY2}\njobs:\n  both:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local, second]\n`;
+    const { ctx } = setup("");
+    const config = parseConfig(yaml, "t.yaml", { KEY: keyText, KEY2: other.agentKey.toFileContents() });
+    const out = await runJob(config.jobs.both, { ...ctx, config });
+    expect(out.result, out.error).toBe("success");
+    expect(Object.keys(out.snapshots ?? {})).toEqual(["local", "second"]);
+    expect((await (await other.writer()).listSnapshots()).map((s) => s.id)).toEqual([out.snapshots?.second]);
+  });
+
   it("a missing agent key file fails the run naming the config key", async () => {
     const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key_file: ${join(dir, "no-such-key")}\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n    retry: { attempts: 0 }\n`;
     const { ctx } = setup("");

@@ -59,6 +59,23 @@ describe("Scheduler", () => {
     expect(started).toBe(0);
   });
 
+  it("after a reload, a run started by the old scheduler still blocks the job in the new one", async () => {
+    const metrics = new AgentMetrics();
+    const s = new Scheduler(createLogger("silent"), metrics);
+    let started = 0;
+    s.add("carried", "* * * * * *", "UTC", 0, false, async () => {
+      started++;
+    });
+    let release!: () => void;
+    s.adopt("carried", new Promise<void>((r) => (release = r)));
+    const missed = async () => (await metrics.missed.get()).values.find((v) => v.labels.job === "carried")?.value ?? 0;
+    await until(async () => (await missed()) >= 1, "a slot while the carried run goes on");
+    expect(started).toBe(0);
+    release();
+    await until(() => started >= 1, "the first run after the carried one ended");
+    await Promise.all(await s.stop());
+  });
+
   it("run_on_start runs once at start even without a schedule", async () => {
     const s = new Scheduler(createLogger("silent"), new AgentMetrics());
     const triggers: string[] = [];
