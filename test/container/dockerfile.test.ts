@@ -1,10 +1,12 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { validate, ValidationSeverity } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execForm, readDockerfile, stage, type Instruction } from "./dockerfile-model.js";
+import { freePort, until } from "../e2e/helpers/agent-process.js";
 
 /**
  * No Docker engine runs here, so the image is checked by replaying its steps:
@@ -95,8 +97,11 @@ describe("image steps replayed on a clean copy", () => {
     }
   });
 
+  /** The image's Node, from the npm registry's `node` package (downloaded once, then cached by npx). */
+  const imageNode = () => execFileSync("npx", ["-y", "-p", `node@${nodeMajor}`, "node", "-p", "process.execPath"], { encoding: "utf8" }).trim();
+
   it(`runs a backup/restore round trip under Node ${nodeMajor} from the production install`, () => {
-    const out = execFileSync("npx", ["-y", "-p", `node@${nodeMajor}`, "node", join(app, "scripts", "demo.mjs")], {
+    const out = execFileSync(imageNode(), [join(app, "scripts", "demo.mjs")], {
       cwd: app,
       encoding: "utf8",
       env: { ...process.env, NODE_ENV: "production" },
@@ -104,4 +109,34 @@ describe("image steps replayed on a clean copy", () => {
     });
     expect(out).toContain(`demo OK`);
   }, 180_000);
+
+  it(`starts the image's default command (the agent) under Node ${nodeMajor}: /healthz answers, SIGTERM exits 0`, async () => {
+    const node = imageNode();
+    const cli = join(app, "bin", "cairn.js");
+    const env = { ...process.env, NODE_ENV: "production", XDG_CACHE_HOME: join(app, "cache") };
+    const recipient = execFileSync(node, [cli, "key", "generate", "--output", join(app, "id.txt")], { encoding: "utf8", env }).trim();
+    execFileSync(node, [cli, "init", "--repo", join(app, "repo"), "--recipient", recipient, "--agent-key-file", join(app, "agent.key")], { env, stdio: "ignore" });
+    const port = await freePort();
+    const config = join(app, "cairn.yaml");
+    writeFileSync(
+      config,
+      `repositories:\n  local: { url: ${join(app, "repo")}, agent_key_file: ${join(app, "agent.key")} }\n` +
+        `jobs:\n  app: { source: { type: files, paths: [${join(app, "dist")}] }, schedule: "0 3 * * *", repositories: [local] }\n` +
+        `agent: { listen: 127.0.0.1:${port}, cache_dir: ${join(app, "cache")} }\n`,
+    );
+    const cmd = execForm(stage(model, undefined).instructions.filter((i) => i.keyword === "CMD").at(-1)!.args);
+    const agent = spawn(node, [cli, ...cmd.map((a) => (a === "/etc/cairn/cairn.yaml" ? config : a))], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    agent.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    try {
+      await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, "/healthz", 30_000).catch((e: Error) => {
+        throw new Error(`${e.message}; agent stderr: ${stderr}`);
+      });
+      agent.kill("SIGTERM");
+      const [code] = (await once(agent, "exit")) as [number | null];
+      expect(code, stderr).toBe(0);
+    } finally {
+      agent.kill("SIGKILL");
+    }
+  }, 120_000);
 });
