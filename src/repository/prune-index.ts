@@ -34,7 +34,7 @@ export async function rewriteIndex(storage: Storage, agent: AgentKey, oldFiles: 
   };
   for (const key of oldFiles) {
     for (const p of openIndex(agent, await storage.get(key), key).packs) {
-      // A pack that looked missing is kept too: it may be a running backup's, uploaded after the store was listed.
+      // A pack that looked missing is kept too: check goes on reporting it (prune acts on evidence, never on absence).
       if (drop.has(p.id) || done.has(p.id)) continue;
       done.add(p.id);
       batch.push(p);

@@ -218,7 +218,7 @@ function unindexedPacks(repo: Repository, stored: ReadonlyMap<string, StoredPack
   const out: IndexPack[] = [];
   for (const [id, p] of stored) {
     // size must be positive in the index row schema; an empty file is damage anyway.
-    // An index file listing it (read before the pack showed up in the store listing) is evidence enough: not unindexed.
+    // An index file listing it, even one whose packs looked missing when the index was loaded, is evidence enough: not unindexed.
     if (repo.index.findPack(id) < 0 && !repo.indexedButMissing.has(id) && now - p.mtime >= graceMs) out.push({ id, kind: p.kind, size: Math.max(1, p.size), headerLength: 1, blobs: [] });
   }
   return out;

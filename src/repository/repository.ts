@@ -59,7 +59,7 @@ export class Repository {
   /** Prune marks (loadMarks) and index files (loadIndex) read: prune supersedes exactly these. */
   marks: PruneMark[] = [];
   readonly loadedIndexFiles: string[] = [];
-  /** Packs an index file lists but the store did not have when listed (damage, or a backup's pack uploaded mid-listing). */
+  /** Packs an index file lists but the store no longer had when listed (deleted or lost: packs are listed after index files). */
   readonly indexedButMissing = new Set<string>();
   private indexLoaded = false;
   private marksLoaded = false;
