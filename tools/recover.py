@@ -356,7 +356,11 @@ class Repo:
     # -- objects
 
     def note_damage(self, key: str, reason: str) -> None:
-        self.damaged.setdefault(key, reason)
+        known = self.damaged.get(key)
+        if known is None:
+            self.damaged[key] = reason
+        elif reason not in known:
+            self.damaged[key] = f"{known}; {reason}"
 
     def list_objects(self, prefix: str) -> list[str]:
         """Object keys under `prefix` (`snapshots`, `data`, ...): files, at any depth, sorted."""

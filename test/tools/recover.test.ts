@@ -20,8 +20,11 @@ import { generateIdentity, type AgeIdentity } from "../../src/crypto/age-keys.js
 import { Repository } from "../../src/repository/repository.js";
 import { listTree } from "../../src/restore/list-tree.js";
 import { LocalStorage } from "../../src/storage/local-storage.js";
-import type { BlobId } from "../../src/ids.js";
-import { cliOk, PROJECT_ROOT } from "../e2e/helpers/run-cli.js";
+import { BlobType, type BlobId } from "../../src/ids.js";
+import { encodeTree } from "../../src/repository/tree-codec.js";
+import { encodeSkeleton } from "../../src/repository/skeleton.js";
+import type { TreeNode } from "../../src/repository/tree.js";
+import { cliOk, PROJECT_ROOT, runCli } from "../e2e/helpers/run-cli.js";
 
 const RECOVER = join(PROJECT_ROOT, "tools", "recover.py");
 const B = (s: string): Buffer => Buffer.from(s, "utf8");
@@ -176,6 +179,7 @@ describe("tools/recover.py", () => {
   let src: string;
   let snapshotId: string;
   let cairnTree: Map<string, Desc>;
+  let agentKey: AgentKey;
   const flags = (): string[] => ["--repo", repoDir, "--cache-dir", join(dir, "cache")];
 
   beforeAll(async () => {
@@ -186,7 +190,7 @@ describe("tools/recover.py", () => {
     identity = generateIdentity();
     identityFile = join(dir, "id.txt");
     writeFileSync(identityFile, `# test identity\n${identity.toString()}\n`, { mode: 0o600 });
-    const agentKey = AgentKey.generate();
+    agentKey = AgentKey.generate();
     writeFileSync(join(dir, "agent.key"), agentKey.toFileContents(), { mode: 0o600 });
     await Repository.init(new LocalStorage(repoDir), { recipients: [identity.recipient], agentKey, chunker: { min: 2048, avg: 8192, max: 32768 }, packSize: 64 * 1024 });
     writeTrickyTree(src);
@@ -239,8 +243,8 @@ describe("tools/recover.py", () => {
 
   it("restores only the --include paths and their parent directories, like cairn", async () => {
     const include = `${src}/docs`;
-    await cliOk(["restore", ...flags(), "--identity", identityFile, "latest", "--target", join(dir, "inc-cairn"), "--include", include]);
-    const r = recover(["--repo", repoDir, "--identity", identityFile, "restore", "latest", join(dir, "inc-recover"), "--include", include]);
+    await cliOk(["restore", ...flags(), "--identity", identityFile, snapshotId, "--target", join(dir, "inc-cairn"), "--include", include]);
+    const r = recover(["--repo", repoDir, "--identity", identityFile, "restore", snapshotId, join(dir, "inc-recover"), "--include", include]);
     expect(r.code, r.stderr).toBe(0);
     const ours = comparable(describeTree(B(join(dir, "inc-recover"))), 1000n);
     expect(ours).toEqual(comparable(describeTree(B(join(dir, "inc-cairn"))), 1000n));
@@ -248,39 +252,44 @@ describe("tools/recover.py", () => {
     expect(Object.keys(ours).some((p) => p.endsWith(B("words.txt").toString("hex")))).toBe(true);
   });
 
-  it("names a damaged pack, restores every file not stored after the damage, and exits 1", async () => {
+  it("names a damaged pack, salvages the files stored before the damage, restores the rest, and exits 1", async () => {
     const damaged = join(dir, "repo-damaged");
     cpSync(repoDir, damaged, { recursive: true });
-    // Find a data pack holding a chunk of random.bin, and the files with a blob in it (through cairn's own index).
+    // Where every file's blobs are, through cairn's own index.
     const repo = await Repository.open(new LocalStorage(repoDir), { identities: [identity] });
-    const snap = await repo.findSnapshot("latest");
+    const snap = await repo.findSnapshot(snapshotId);
     await repo.loadIndex();
-    const files: { path: string; content: BlobId[] }[] = [];
-    for await (const e of listTree(repo, snap.tree as BlobId)) if (e.node.type === "file") files.push({ path: e.path, content: e.node.content ?? [] });
-    const random = files.find((f) => f.path.endsWith("/random.bin"))!;
-    const victim = repo.index.get(random.content[Math.floor(random.content.length / 2)])!;
-    const pack = repo.index.pack(victim.packIndex);
-    // Flip a byte inside the age STREAM chunk (64 KiB of plaintext, 65552 bytes sealed) that holds the victim blob.
-    const chunk = Math.floor(victim.offset / 65536);
-    const at = pack.headerLength + 16 + chunk * 65552 + 100;
+    const files: { path: string; locs: { pack: number; end: number }[] }[] = [];
+    for await (const e of listTree(repo, snap.tree as BlobId)) {
+      if (e.node.type !== "file") continue;
+      const locs = (e.node.content ?? []).map((id) => repo.index.get(id)!).map((l) => ({ pack: l.packIndex, end: l.offset + l.length }));
+      files.push({ path: e.path, locs });
+    }
+    // Damage one age STREAM chunk (64 KiB of plaintext, 65552 bytes sealed) of a data pack, chosen so that some
+    // file is lost (a blob at or after the chunk) and some other file of that pack lies wholly before it (salvaged).
+    const inPack = (pack: number) => files.filter((f) => f.locs.some((l) => l.pack === pack));
+    const lostAt = (pack: number, chunk: number) => new Set(inPack(pack).filter((f) => f.locs.some((l) => l.pack === pack && l.end > chunk * 65536)).map((f) => f.path));
+    let choice: { pack: number; chunk: number; lost: Set<string> } | undefined;
+    for (const pack of new Set(files.flatMap((f) => f.locs.map((l) => l.pack)))) {
+      const chunks = Math.ceil(Math.max(...inPack(pack).flatMap((f) => f.locs.filter((l) => l.pack === pack).map((l) => l.end))) / 65536);
+      for (let chunk = chunks - 1; chunk >= 1 && !choice; chunk--) {
+        const lost = lostAt(pack, chunk);
+        if (lost.size > 0 && lost.size < inPack(pack).length) choice = { pack, chunk, lost };
+      }
+    }
+    if (!choice) throw new Error("no data pack holds blobs of two files in different STREAM chunks; the tree or pack size changed");
+    const { lost } = choice;
+    const salvaged = inPack(choice.pack).map((f) => f.path).filter((p) => !lost.has(p));
+    const pack = repo.index.pack(choice.pack);
     const key = `data/${pack.id.slice(0, 2)}/${pack.id}`;
     const bytes = readFileSync(join(damaged, key));
-    bytes[at] ^= 0x01;
+    bytes[pack.headerLength + 16 + choice.chunk * 65552 + 10] ^= 0x01;
     writeFileSync(join(damaged, key), bytes);
-    // A file is lost when one of its blobs lies in that pack at or after the damaged chunk; everything else must come back.
-    const lost = new Set(
-      files
-        .filter((f) => f.content.some((id) => {
-          const loc = repo.index.get(id)!;
-          return loc.packIndex === victim.packIndex && loc.offset + loc.length > chunk * 65536;
-        }))
-        .map((f) => f.path),
-    );
     await repo.close();
-    expect(lost.has(random.path)).toBe(true);
+    expect(salvaged.length).toBeGreaterThan(0);
 
     const target = join(dir, "from-damaged");
-    const r = recover(["--repo", damaged, "--identity", identityFile, "restore", "latest", target]);
+    const r = recover(["--repo", damaged, "--identity", identityFile, "restore", snapshotId, target]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`damaged: ${key}: `);
     const errorPaths = r.stderr.split("\n").filter((l) => l.startsWith("error: ")).map((l) => l.slice("error: ".length).split(": ")[0]);
@@ -293,6 +302,66 @@ describe("tools/recover.py", () => {
       if (lostHex.has(p)) expect(ours[p], p).toBeUndefined();
       else expect(ours[p], p).toEqual(e);
     }
+  });
+
+  it("restores a crafted snapshot with hostile names exactly as cairn does, and writes nothing outside the target", async () => {
+    // A snapshot written with the agent key (anyone holding it, or a buggy writer) whose root tree tries every escape.
+    const repo = await Repository.open(new LocalStorage(repoDir), { agentKey });
+    const payload = B("payload\n");
+    const other = B("second copy\n");
+    const outside = join(dir, "outside");
+    mkdirSync(outside);
+    const file = (name: Record<string, string>, content: Buffer, size = content.length): TreeNode => ({ ...name, type: "file", mode: 0o644, uid: 0, gid: 0, mtimeNs: "1700000000123456789", size, content: [repo.blobId(BlobType.Data, content)] } as TreeNode);
+    const { result } = await repo.withUploader(async (up) => {
+      for (const c of [payload, other]) await up.add(BlobType.Data, repo.blobId(BlobType.Data, c), c);
+      const inner = encodeTree({ nodes: [file({ name: "through-symlink" }, payload)] });
+      const innerId = repo.blobId(BlobType.Tree, inner);
+      await up.add(BlobType.Tree, innerId, inner);
+      const rootPlaceholder = "0".repeat(64) as BlobId;
+      const nodes: TreeNode[] = [
+        file({ name: ".." }, payload),
+        file({ name: "." }, payload),
+        file({ name: "" }, payload),
+        file({ name: "a/b" }, payload),
+        file({ name: "/abs" }, payload),
+        file({ nameB64: B("../evil").toString("base64") }, payload),
+        file({ name: "nul\u0000byte" }, payload),
+        file({ name: "x".repeat(256) }, payload),
+        file({ name: "dup" }, payload),
+        file({ name: "dup" }, other),
+        file({ name: "short" }, payload, 100),
+        file({ name: "ok.txt" }, payload),
+        { name: "sl", type: "symlink", mode: 0o777, uid: 0, gid: 0, mtimeNs: "1700000000000000000", target: outside } as TreeNode,
+        { name: "sl", type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeNs: "1700000000000000000", subtree: innerId } as TreeNode,
+        { name: "loop", type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeNs: "1700000000000000000", subtree: rootPlaceholder } as TreeNode,
+      ];
+      // The cycle needs the root's own id inside the root: impossible with content addressing, so the loop points at a tree that is not stored.
+      const root = encodeTree({ nodes });
+      const rootId = repo.blobId(BlobType.Tree, root);
+      await up.add(BlobType.Tree, rootId, root);
+      const skeleton = encodeSkeleton({ tree: rootId, children: [], data: [] });
+      const skeletonId = repo.blobId(BlobType.Skeleton, skeleton);
+      await up.add(BlobType.Skeleton, skeletonId, skeleton);
+      return { rootId, skeletonId };
+    });
+    const crafted = await repo.saveSnapshot({ version: 1, time: "2099-01-01T00:00:00.000Z", host: "mallory", paths: ["/"], tags: [], tree: result.rootId, skeleton: result.skeletonId, program: "crafted" });
+    await repo.close();
+
+    const byCairn = join(dir, "crafted-cairn");
+    const cairn = await runCli(["restore", ...flags(), "--identity", identityFile, crafted, "--target", byCairn]);
+    const byRecover = join(dir, "crafted-recover");
+    const r = recover(["--repo", repoDir, "--identity", identityFile, "restore", crafted.slice(0, 16), byRecover]);
+    expect(cairn.code).toBe(1);
+    expect(r.code).toBe(1);
+    const errors = (text: string): string[] => text.split("\n").filter((l) => l.startsWith("error: ")).map((l) => l.slice(7).split(": ")[0]).sort();
+    // Same entries refused by both: each escape attempt, the duplicate, the short file, the unreadable subtree.
+    expect(errors(r.stderr)).toEqual(errors(cairn.stderr));
+    expect(errors(r.stderr)).toEqual(["/", "/..", "/.", "/\\x2fabs", "/a\\x2fb", "/nul\\x00byte", "/dup", "/short", "/loop", "/sl", `/${"x".repeat(256)}`, "/..\\x2fevil"].sort());
+    expect(comparable(describeTree(B(byRecover)), 1000n)).toEqual(comparable(describeTree(B(byCairn)), 1000n));
+    expect(readdirSync(byRecover).sort()).toEqual(["dup", "loop", "ok.txt", "sl"]);
+    expect(readFileSync(join(byRecover, "dup"), "utf8")).toBe("payload\n");
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.includes("evil") || n === "abs" || n === "b")).toEqual([]);
   });
 
   it("refuses an identity the repository was not made for, and a bad command line, with exit codes 1 and 2", () => {
