@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -769,12 +770,13 @@ class Restorer:
 
     def run(self, root_tree: str, include: list[str]) -> None:
         flt = IncludeFilter.build(include)
+        # A damaged root tree is fatal, and found before the target is created: nothing written.
+        root_nodes = load_tree(self.repo, root_tree)
         os.makedirs(self.target, exist_ok=True)
         if os.listdir(self.target):
             self.warnings.append((os.fsdecode(self.target), "target is not empty; existing entries are kept, clashes reported"))
         stack: list[tuple[DirJob, Iterator[dict[str, Any]], set[bytes]]] = []
-        first = DirJob(root_tree, self.target, "", flt, frozenset())
-        stack.append((first, iter(load_tree(self.repo, root_tree)), set()))  # a damaged root tree is fatal
+        stack.append((DirJob(root_tree, self.target, "", flt, frozenset()), iter(root_nodes), set()))
         while stack:
             job, nodes, seen = stack[-1]
             node = next(nodes, None)
@@ -905,8 +907,10 @@ class Restorer:
         try:
             if self.ownership:
                 os.chown(e.path, e.node["uid"], e.node["gid"], follow_symlinks=False)
-            if e.node["type"] != "symlink":
-                os.chmod(e.path, self.mode_bits(e), follow_symlinks=False)
+            # Only directories and fifos this run created get here; lstat guards against a swap for a symlink
+            # (fchmodat's no-follow flag is not supported everywhere).
+            if e.node["type"] != "symlink" and not stat.S_ISLNK(os.lstat(e.path).st_mode):
+                os.chmod(e.path, self.mode_bits(e))
             t = int(e.node["mtimeNs"])
             os.utime(e.path, ns=(t, t), follow_symlinks=False)
         except (OSError, NotImplementedError) as err:

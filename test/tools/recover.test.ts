@@ -304,6 +304,16 @@ describe("tools/recover.py", () => {
     }
   });
 
+  it("restores everything from the pack trailers when every index file is lost", () => {
+    const noIndex = join(dir, "repo-no-index");
+    cpSync(repoDir, noIndex, { recursive: true });
+    rmSync(join(noIndex, "index"), { recursive: true });
+    const target = join(dir, "from-trailers");
+    const r = recover(["--repo", noIndex, "--identity", identityFile, "restore", snapshotId, target]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(comparable(describeTree(B(target)), 1000n)).toEqual(comparable(cairnTree, 1000n));
+  });
+
   it("restores a crafted snapshot with hostile names exactly as cairn does, and writes nothing outside the target", async () => {
     // A snapshot written with the agent key (anyone holding it, or a buggy writer) whose root tree tries every escape.
     const repo = await Repository.open(new LocalStorage(repoDir), { agentKey });
