@@ -1002,6 +1002,9 @@ def main(argv: list[str]) -> int:
         if shutil.which(tool) is None:
             print(f"recover.py: `{tool}` is not installed (or not on PATH); install it (Debian: apt-get install {tool})", file=sys.stderr)
             return EXIT_FAILED
+    if not Path(args.repo).is_dir():
+        print(f"recover.py: repository directory {args.repo} not found", file=sys.stderr)
+        return EXIT_USAGE
     if not Path(args.identity).is_file():
         print(f"recover.py: identity file {args.identity} not found", file=sys.stderr)
         return EXIT_USAGE
