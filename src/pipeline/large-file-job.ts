@@ -5,6 +5,7 @@ import { keyedBlobId } from "../crypto/agent-key.js";
 import { BlobType, type BlobId } from "../ids.js";
 import { compressVerified } from "../repository/pack-codec.js";
 import type { FileVersion } from "./small-file-job.js";
+import { isAllZero } from "../restore/write-sparse.js";
 
 /** Read size: fresh buffers, so a chunk's pieces are referenced, not copied, until the chunk ends. */
 const READ_SIZE = 1024 * 1024;
@@ -105,13 +106,23 @@ export class LargeFileReader {
   }
 
   private blob(raw: Uint8Array): ChunkedBlob {
+    const zero = zeroChunks.get(raw.byteLength);
+    if (zero && isAllZero(raw)) return { ...zero, bytes: new Uint8Array(zero.bytes) };
     const id = keyedBlobId(this.idKey, BlobType.Data, raw);
     if (!this.req.encode) return { id, rawLength: raw.byteLength, compressed: false, encoded: false, bytes: raw };
     const c = compressVerified(raw, this.req.level, id);
     const own = c.bytes.byteOffset === 0 && c.bytes.byteLength === c.bytes.buffer.byteLength;
-    return { id, rawLength: raw.byteLength, compressed: c.compressed, encoded: true, bytes: own ? c.bytes : new Uint8Array(c.bytes) };
+    const blob = { id, rawLength: raw.byteLength, compressed: c.compressed, encoded: true, bytes: own ? c.bytes : new Uint8Array(c.bytes) };
+    // Sparse files and zeroed images repeat all-zero chunks of a few lengths: hash and compress each length once.
+    if (raw.byteLength >= 4096 && raw[0] === 0 && raw[raw.byteLength - 1] === 0 && isAllZero(raw) && zeroChunks.size < 64) {
+      zeroChunks.set(raw.byteLength, { ...blob, bytes: new Uint8Array(blob.bytes) });
+    }
+    return blob;
   }
 }
+
+/** Encoded all-zero chunks by length; per worker, and a worker serves one repository (its blob-ID key is fixed at start). */
+const zeroChunks = new Map<number, ChunkedBlob>();
 
 /** A read error: the file is skipped with a warning, unlike a failure of the codec. */
 class ReadFailure extends Error {}
