@@ -45,7 +45,11 @@ export async function configRestoreTarget(o: ConfigRestoreFlags, job: string, re
   const name = o.repository ?? spec.config.repositories?.[0] ?? "";
   const r = config.repositories[name];
   if (!r) throw new UsageError(`no repository named ${JSON.stringify(name)} in ${o.config}`);
-  const repo = await openConfiguredRepository(name, { ...r, identity_file: o.identity ?? r.identity_file });
+  const identityFile = o.identity ?? r.identity_file;
+  // A restore needs the identity, and the identity unwraps the agent key from the repository's key file: on a
+  // recovery machine the config's agent_key_file need not exist (docs/DISASTER-RECOVERY.md).
+  const keys = identityFile === undefined ? r : { ...r, agent_key_file: undefined, agent_key: undefined };
+  const repo = await openConfiguredRepository(name, { ...keys, identity_file: identityFile });
   repo.requireIdentity("restore");
   const description = createSource(source).description;
   // A snapshot source records its paths (it is a files backup of the prepared copy); the others record their description.
