@@ -956,22 +956,25 @@ def cmd_restore(repo: Repo, ref: str, target: str, include: list[str], ownership
     c = restorer.counts
     print(f"restored snapshot {snap['id'][:8]} to {target}: {c['files']} files, {c['dirs']} dirs, "
           f"{c['symlinks']} symlinks, {c['hardlinks']} hardlinks, {c['bytes']} bytes")
-    code = report_damage(repo)
+    # Damage this snapshot did not need (another snapshot's record, a salvaged pack) is named but does not fail the restore.
+    report_damage(repo, affected=bool(restorer.errors))
     if restorer.errors:
         print(f"{len(restorer.errors)} entries not restored", file=sys.stderr)
         return EXIT_FAILED
-    return code
+    return EXIT_OK
 
 
-def report_damage(repo: Repo) -> int:
+def report_damage(repo: Repo, affected: bool = True) -> int:
+    """Prints warnings and every damaged object by name; EXIT_FAILED when there is any damage."""
     for w in repo.warnings:
         print(f"warning: {w}", file=sys.stderr)
     for key, reason in repo.damaged.items():
         print(f"damaged: {key}: {reason}", file=sys.stderr)
-    if repo.damaged:
-        print("restore what is damaged from another copy of the repository if you have one, then run again", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    if repo.damaged and affected:
+        print("fetch the damaged objects again from another copy of the repository if you have one, then run again", file=sys.stderr)
+    elif repo.damaged:
+        print("(nothing this command needed was lost to that damage)", file=sys.stderr)
+    return EXIT_FAILED if repo.damaged else EXIT_OK
 
 
 class Parser(argparse.ArgumentParser):

@@ -314,6 +314,24 @@ describe("tools/recover.py", () => {
     expect(comparable(describeTree(B(target)), 1000n)).toEqual(comparable(cairnTree, 1000n));
   });
 
+  it("names a damaged snapshot record, still lists and restores the others, and fails only the listing", () => {
+    const copy = join(dir, "repo-bad-record");
+    cpSync(repoDir, copy, { recursive: true });
+    const record = join(copy, "snapshots", snapshotId);
+    const bogus = "ab".repeat(32);
+    const bytes = readFileSync(record);
+    bytes[bytes.length - 5] ^= 0x40;
+    writeFileSync(join(copy, "snapshots", bogus), bytes);
+    const list = recover(["--repo", copy, "--identity", identityFile, "snapshots", "--json"]);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain(`damaged: snapshots/${bogus}: SHA-256`);
+    expect((JSON.parse(list.stdout) as { id: string }[]).map((s) => s.id)).toEqual([snapshotId]);
+    const r = recover(["--repo", copy, "--identity", identityFile, "restore", "latest", join(dir, "despite-bad-record"), "--include", `${src}/docs/readme.txt`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`damaged: snapshots/${bogus}: `);
+    expect(readFileSync(join(dir, "despite-bad-record", src, "docs", "readme.txt"))).toEqual(readFileSync(join(src, "docs", "readme.txt")));
+  });
+
   it("restores a crafted snapshot with hostile names exactly as cairn does, and writes nothing outside the target", async () => {
     // A snapshot written with the agent key (anyone holding it, or a buggy writer) whose root tree tries every escape.
     const repo = await Repository.open(new LocalStorage(repoDir), { agentKey });
