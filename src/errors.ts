@@ -196,3 +196,16 @@ export class ClockSkewError extends CairnError {
     return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join("");
   }
 }
+
+/**
+ * A restore drill failed: the snapshot could not be restored whole, replayed,
+ * or its check query failed. Names the drilled job, the snapshot and, when
+ * damage was the cause, the damaged object (`objectKey`, e.g. `data/ab/ab…`).
+ */
+export class DrillFailedError extends CairnError {
+  readonly objectKey?: string;
+  constructor(message: string, opts: CairnErrorOptions & { objectKey?: string } = {}) {
+    super("E_DRILL", message, 1, { hint: opts.hint ?? (opts.objectKey ? `run \`cairn check --read-data\` on that repository; ${opts.objectKey} is damaged` : undefined), cause: opts.cause });
+    this.objectKey = opts.objectKey;
+  }
+}

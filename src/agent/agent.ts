@@ -10,10 +10,13 @@ import { AgentMetrics } from "./metrics.js";
 import { runPrune } from "./prune-runner.js";
 import { checkReachable, type Reachability } from "./reachability.js";
 import { Scheduler, scheduleConfig } from "./scheduler.js";
+import { SnapshotAgeWatch } from "./snapshot-age-watch.js";
 import { cacheRoot, stateFilePath } from "./state-file.js";
 
 const REACHABILITY_INTERVAL_MS = 60_000;
 const REACHABILITY_TIMEOUT_MS = 10_000;
+/** Snapshot listings (one GET per snapshot) are refreshed this often besides after each run; ages are checked every probe. */
+const SNAPSHOT_REFRESH_MS = 15 * 60_000;
 
 /**
  * The long-running agent: runs jobs and prune on their schedules, serves
@@ -28,12 +31,15 @@ export class Agent {
   private reachability = new Map<string, Reachability>();
   private reachTimer?: NodeJS.Timeout;
   private stopping = false;
+  private readonly ages: SnapshotAgeWatch;
+  private agesListedAt = 0;
 
   constructor(
     private config: AgentConfig,
     private readonly log: Logger,
   ) {
     this.scheduler = new Scheduler(log, this.metrics);
+    this.ages = new SnapshotAgeWatch(this.metrics, log);
   }
 
   get current(): AgentConfig {
@@ -58,6 +64,7 @@ export class Agent {
       c,
       async (job, deadline, trigger) => {
         await runJob(job, { ...ctx, deadline, trigger });
+        if (job.kind === "backup") await this.watchAges(c, [job.name]);
       },
       () => runPrune(c, ctx),
     );
@@ -85,6 +92,7 @@ export class Agent {
     this.apply(next);
     for (const [name, run] of carried) this.scheduler.adopt(name, run);
     this.log.info({ event: "config_reloaded", jobs: Object.keys(next.jobs) }, "config reloaded");
+    this.agesListedAt = 0; // jobs and repositories may have changed: list them again now
     void this.checkRepositories();
     return true;
   }
@@ -101,6 +109,19 @@ export class Agent {
       next.set(name, r);
     }
     this.reachability = next;
+    const due = Date.now() - this.agesListedAt >= SNAPSHOT_REFRESH_MS;
+    await this.watchAges(c, due ? undefined : []);
+  }
+
+  /** Refresh the newest snapshot times of `only` (all backup jobs when undefined, none when empty), then publish ages and alert on max_age. Never throws. */
+  private async watchAges(c: AgentConfig, only?: readonly string[]): Promise<void> {
+    try {
+      if (only === undefined) this.agesListedAt = Date.now();
+      if (only === undefined || only.length > 0) await this.ages.refresh(c, only);
+      await this.ages.check(this.config);
+    } catch (e) {
+      this.log.warn({ error: (e as Error).message }, `snapshot age check failed: ${(e as Error).message}`);
+    }
   }
 
   private readiness(): { ready: boolean; detail: Record<string, unknown> } {

@@ -1,9 +1,10 @@
 import type { JobSpec } from "../config/agent-config.js";
 import { runHook } from "./hooks.js";
-import { backupStep, syncStep, type StepContext, type StepOutcome } from "./job-steps.js";
+import { DrillFailedError } from "../errors.js";
+import { backupStep, drillStep, syncStep, type StepContext, type StepOutcome } from "./job-steps.js";
 import type { RunResult } from "./metrics.js";
 import { ping } from "./notify.js";
-import { recordRun, type JobRunRecord } from "./state-file.js";
+import { recordRun, type DrillRecord, type JobRunRecord } from "./state-file.js";
 
 export interface RunContext extends StepContext {
   stateFile: string;
@@ -36,7 +37,7 @@ async function attempt(job: JobSpec, ctx: RunContext): Promise<StepOutcome> {
   const hooks = job.config.hooks;
   const hookOpts = { timeoutMs: job.hookTimeoutMs, env: hooks?.env ?? {}, jobEnv: { CAIRN_JOB: job.name }, log: ctx.log.child({ job: job.name }) };
   if (hooks?.before && !(await runHook("before", hooks.before, hookOpts)).ok) throw new HookFailed("the before hook failed; no backup was made");
-  const out = job.kind === "backup" ? await backupStep(job, ctx) : await syncStep(job, ctx);
+  const out = job.kind === "backup" ? await backupStep(job, ctx) : job.kind === "sync" ? await syncStep(job, ctx) : await drillStep(job, ctx);
   if (hooks?.after) await runHook("after", hooks.after, { ...hookOpts, jobEnv: { ...hookOpts.jobEnv, CAIRN_RESULT: out.warnings > 0 ? "partial" : "success" } });
   return out;
 }
@@ -55,8 +56,10 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
   if (notify?.on_start) await ping(notify.on_start, { job: job.name, event: "start" }, { timeoutMs: job.notifyTimeoutMs, log });
   let step: StepOutcome | undefined;
   let error: string | undefined;
+  let failure: unknown;
   let attempts = 0;
-  const maxAttempts = 1 + job.config.retry.attempts;
+  // A drill runs once: it measures the restore as it is, and a damaged pack stays damaged however often it is read.
+  const maxAttempts = job.kind === "drill" ? 1 : 1 + job.config.retry.attempts;
   for (;;) {
     attempts++;
     try {
@@ -64,6 +67,7 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
       error = step.retentionError;
       break;
     } catch (e) {
+      failure = e;
       error = (e as Error).message;
       const wait = job.retryBackoffMs * 2 ** (attempts - 1);
       const fits = ctx.deadline === undefined || Date.now() + wait < ctx.deadline;
@@ -76,9 +80,16 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
   if (ctx.signal.aborted && error !== undefined) error = `abandoned at shutdown: ${error}`;
   const result: RunResult = error !== undefined ? "failure" : step && step.warnings > 0 ? "partial" : "success";
   const finished = Date.now();
-  const outcome: JobOutcome = { result, startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationSeconds: (finished - started) / 1000, attempts, snapshots: step?.snapshots, error, step };
+  const outcome: JobOutcome = { result, startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationSeconds: (finished - started) / 1000, attempts, snapshots: step?.snapshots, error, drill: drillRecord(job, step, failure), step };
   await report(job, ctx, outcome);
   return outcome;
+}
+
+function drillRecord(job: JobSpec, step: StepOutcome | undefined, failure: unknown): DrillRecord | undefined {
+  const d = job.config.drill;
+  if (!d) return undefined;
+  if (step?.drill) return step.drill;
+  return { job: d.job, damagedObject: failure instanceof DrillFailedError ? failure.objectKey : undefined };
 }
 
 async function report(job: JobSpec, ctx: RunContext, o: JobOutcome): Promise<void> {
@@ -95,7 +106,8 @@ async function report(job: JobSpec, ctx: RunContext, o: JobOutcome): Promise<voi
     await runHook("on_failure", hooks.on_failure, { timeoutMs: job.hookTimeoutMs, env: hooks.env, jobEnv: { CAIRN_JOB: job.name, CAIRN_RESULT: "failure", CAIRN_ERROR: o.error ?? "" }, log });
   }
   const url = o.result === "failure" ? job.config.notify?.on_failure : job.config.notify?.on_success;
-  if (url) await ping(url, { job: job.name, result: o.result, duration_s: o.durationSeconds, snapshots: o.snapshots, error: o.error }, { timeoutMs: job.notifyTimeoutMs, log });
+  const drill = o.drill && { drilled_job: o.drill.job, damaged_object: o.drill.damagedObject, restored_bytes: o.drill.restoredBytes, restore_s: o.drill.restoreSeconds };
+  if (url) await ping(url, { job: job.name, result: o.result, duration_s: o.durationSeconds, snapshots: o.snapshots, error: o.error, ...drill }, { timeoutMs: job.notifyTimeoutMs, log });
 }
 
 /** The fields of the one log line per run. */
@@ -103,6 +115,7 @@ function summaryFields(job: JobSpec, ctx: RunContext, o: JobOutcome): Record<str
   const step = o.step;
   return {
     event: "job_run", kind: job.kind, trigger: ctx.trigger, result: o.result, duration_s: o.durationSeconds, attempts: o.attempts, snapshots: o.snapshots,
+    drilled_job: o.drill?.job, restored_bytes: o.drill?.restoredBytes, restore_s: o.drill?.restoreSeconds, query_result: o.drill?.queryResult, scratch_database: o.drill?.scratchDatabase, damaged_object: o.drill?.damagedObject,
     files: step?.filesTotal, bytes_read: step?.bytesRead, bytes_added: step?.bytesAdded, unreadable: step?.warnings, objects_copied: step?.syncCopied, bytes_copied: step?.syncBytes, error: o.error,
   };
 }

@@ -3,6 +3,8 @@ import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import { cacheDirFor } from "../cli/common.js";
 import { expectedSha256, phaseOf } from "../cli/commands/sync.js";
 import { IntegrityError, UsageError } from "../errors.js";
+import type { DrillReport } from "../drill/drill-report.js";
+import { runDrill } from "../drill/run-drill.js";
 import { CONFIG_KEY } from "../repository/layout.js";
 import { forgetSnapshots } from "../retention/forget.js";
 import { createSource } from "../sources/create-source.js";
@@ -22,6 +24,7 @@ export interface StepOutcome {
   retentionError?: string;
   syncCopied?: number;
   syncBytes?: number;
+  drill?: DrillReport;
 }
 
 export interface StepContext {
@@ -97,4 +100,13 @@ export async function syncStep(job: JobSpec, ctx: StepContext): Promise<StepOutc
   } finally {
     await Promise.all([from.close?.(), to.close?.()]);
   }
+}
+
+/** A restore drill (src/drill/run-drill.ts); its metrics describe the last successful drill, so a failed one leaves them as they were. */
+export async function drillStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
+  const report = await runDrill(ctx.config, job, { signal: ctx.signal, log: (line) => ctx.log.info({ job: job.name, event: "drill_output" }, line) });
+  ctx.metrics?.drillLastSuccess.set({ job: job.name }, Date.now() / 1000);
+  ctx.metrics?.drillDuration.set({ job: job.name }, report.restoreSeconds);
+  ctx.metrics?.drillRestoredBytes.set({ job: job.name }, report.restoredBytes);
+  return { snapshots: { [report.repository]: report.snapshot }, filesTotal: report.files, bytesRead: 0, bytesAdded: 0, warnings: 0, drill: report };
 }

@@ -21,6 +21,10 @@ export class AgentMetrics {
   readonly snapshotsKept: Gauge<"job" | "repository">;
   readonly snapshotsRemoved: Counter<"job" | "repository">;
   readonly syncBytes: Counter<"job">;
+  readonly drillLastSuccess: Gauge<"job">;
+  readonly drillDuration: Gauge<"job">;
+  readonly drillRestoredBytes: Gauge<"job">;
+  readonly snapshotAge: Gauge<"job" | "repository">;
 
   constructor() {
     const r = [this.registry];
@@ -40,6 +44,10 @@ export class AgentMetrics {
     this.snapshotsKept = new Gauge({ name: "cairn_retention_snapshots_kept", help: "Snapshots the job's retention policy kept at its last run", labelNames: ["job", "repository"], registers: r });
     this.snapshotsRemoved = new Counter({ name: "cairn_retention_snapshots_removed_total", help: "Snapshots removed by the job's retention policy", labelNames: ["job", "repository"], registers: r });
     this.syncBytes = new Counter({ name: "cairn_sync_bytes_copied_total", help: "Bytes copied by sync jobs", labelNames: ["job"], registers: r });
+    this.drillLastSuccess = new Gauge({ name: "cairn_drill_last_success_timestamp_seconds", help: "Unix time of the drill job's last successful restore drill", labelNames: ["job"], registers: r });
+    this.drillDuration = new Gauge({ name: "cairn_drill_duration_seconds", help: "Restore time measured by the drill job's last successful drill (the RTO for that data)", labelNames: ["job"], registers: r });
+    this.drillRestoredBytes = new Gauge({ name: "cairn_drill_restored_bytes", help: "Bytes restored and verified by the drill job's last successful drill", labelNames: ["job"], registers: r });
+    this.snapshotAge = new Gauge({ name: "cairn_snapshot_age_seconds", help: "Age of the job's newest snapshot in the repository (the data at risk: RPO)", labelNames: ["job", "repository"], registers: r });
     collectDefaultMetrics({ register: this.registry, prefix: "cairn_process_" });
   }
 

@@ -14,6 +14,23 @@ export interface JobRunRecord {
   snapshots?: Record<string, string>;
   /** The error's message (never a secret: messages name config keys, not values). */
   error?: string;
+  /** A drill job's run: what was restored, how long it took; on failure the damaged object, when one was named. */
+  drill?: DrillRecord;
+}
+
+export interface DrillRecord {
+  job: string;
+  repository?: string;
+  snapshot?: string;
+  snapshotTime?: string;
+  mode?: "files" | "database";
+  files?: number;
+  restoredBytes?: number;
+  restoreSeconds?: number;
+  queryResult?: string;
+  /** The scratch database the dump was replayed into (dropped by then). */
+  scratchDatabase?: string;
+  damagedObject?: string;
 }
 
 export interface AgentState {

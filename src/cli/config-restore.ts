@@ -1,13 +1,12 @@
-import { resolve } from "node:path";
 import { loadConfig } from "../config/load-config.js";
 import type { SourceConfig } from "../config/source-schema.js";
+import { snapshotOfJob } from "../agent/job-snapshots.js";
 import { openConfiguredRepository } from "../agent/open-repository.js";
 import { UsageError } from "../errors.js";
 import { openRepo, type RepoOpts } from "./common.js";
 import { parseSourceFlag } from "./source-flag.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
-import { createSource } from "../sources/create-source.js";
 import type { DbSourceConfig } from "../sources/db-source-schema.js";
 
 export interface ConfigRestoreFlags extends RepoOpts {
@@ -51,11 +50,7 @@ export async function configRestoreTarget(o: ConfigRestoreFlags, job: string, re
   const keys = identityFile === undefined ? r : { ...r, agent_key_file: undefined, agent_key: undefined };
   const repo = await openConfiguredRepository(name, { ...keys, identity_file: identityFile });
   repo.requireIdentity("restore");
-  const description = createSource(source).description;
-  // A snapshot source records its paths (it is a files backup of the prepared copy); the others record their description.
-  const paths = source.type === "snapshot" ? [...new Set(source.paths.map((p) => resolve(p)))].sort().join("\0") : undefined;
-  const ofJob = (s: Snapshot) => s.source === description || (paths !== undefined && s.paths.join("\0") === paths);
-  const snap = await repo.findSnapshot(ref ?? "latest", ref ? undefined : ofJob);
+  const snap = await repo.findSnapshot(ref ?? "latest", ref ? undefined : snapshotOfJob(source));
   return { repo, snap, source };
 }
 

@@ -15,6 +15,7 @@ import { configCommand } from "./commands/config.js";
 import { agentCommand } from "./commands/agent.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
+import { drillCommand } from "./commands/drill.js";
 
 export function buildProgram(): Command {
   const program = new Command("cairn")
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand(), configCommand(), agentCommand(), runCommand(), statusCommand()]) {
+  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand(), configCommand(), agentCommand(), runCommand(), statusCommand(), drillCommand()]) {
     program.addCommand(c);
   }
   for (const c of program.commands) exitOverrideDeep(c);

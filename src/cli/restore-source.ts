@@ -9,6 +9,7 @@ import { restoreSnapshot } from "../restore/restore-tree.js";
 import type { DbSourceConfig } from "../sources/db-source-schema.js";
 import { mysqlConnection, pgConnection } from "../sources/create-db-source.js";
 import type { CommandLog } from "../sources/dump/child-command.js";
+import type { CommandSpec } from "../sources/dump/command-spec.js";
 import { runCommand } from "../sources/dump/run-command.js";
 import { mysqlRestoreCommand } from "../sources/mysql/mysql-logical.js";
 import { mariadbRestoreSteps } from "../sources/mysql/mysql-physical.js";
@@ -47,10 +48,19 @@ export async function restoreBySource(repo: Repository, snap: Snapshot, c: DbSou
     case "mysql":
       if (c.mode === "logical") {
         const db = o.database ?? c.database ?? "";
-        return `replayed into database ${db}: ${await pipe(c.name ?? `${c.database}.sql`, mysqlRestoreCommand(mysqlConnection(c), db))} bytes`;
+        const r = logicalReplay(c, db);
+        return `replayed into database ${db}: ${await pipe(r.name, r.spec)} bytes`;
       }
       return restoreMariadbPhysical(c.name ?? "backup.xbstream", await emptyTarget(o), o, pipe);
   }
+}
+
+export type LogicalDbSource = Extract<DbSourceConfig, { type: "postgres" | "mysql" }>;
+
+/** A logical postgres/mysql source's dump file in the snapshot and the client command that replays it into `database`. */
+export function logicalReplay(c: LogicalDbSource, database: string): { name: string; spec: CommandSpec } {
+  const name = c.name ?? `${c.database}.sql`;
+  return { name, spec: c.type === "postgres" ? pgRestoreCommand(pgConnection(c), database) : mysqlRestoreCommand(mysqlConnection(c), database) };
 }
 
 type Pipe = (name: string, spec: Parameters<typeof dumpToCommand>[3]) => Promise<number>;
@@ -58,7 +68,8 @@ type Pipe = (name: string, spec: Parameters<typeof dumpToCommand>[3]) => Promise
 async function restorePostgres(repo: Repository, tree: BlobId, c: Extract<DbSourceConfig, { type: "postgres" }>, o: SourceRestoreOptions, pipe: Pipe): Promise<string> {
   if (c.mode === "logical") {
     const db = o.database ?? c.database ?? "";
-    return `replayed into database ${db}: ${await pipe(c.name ?? `${c.database}.sql`, pgRestoreCommand(pgConnection(c), db))} bytes`;
+    const r = logicalReplay(c, db);
+    return `replayed into database ${db}: ${await pipe(r.name, r.spec)} bytes`;
   }
   const target = await emptyTarget(o);
   if (c.mode === "snapshot") await pipe(c.name ?? "base.tar", pgSnapshotRestoreCommand(target));

@@ -4,13 +4,15 @@ import type { AgentSettings, JobConfig, PruneConfig, RepositoryConfig } from "./
 /** A job after validation: its kind decided, durations in milliseconds, retention parsed. */
 export interface JobSpec {
   name: string;
-  kind: "backup" | "sync";
+  kind: "backup" | "sync" | "drill";
   config: JobConfig;
   retention?: RetentionConfig;
   jitterMs: number;
   retryBackoffMs: number;
   hookTimeoutMs: number;
   notifyTimeoutMs: number;
+  /** max_age in milliseconds: older newest snapshots alert. */
+  maxAgeMs?: number;
   /** Time zone of the schedule: the job's, else agent.timezone, else the process's. */
   timezone?: string;
 }

@@ -71,6 +71,8 @@ const NotifySchema = z.strictObject({
   on_start: HttpUrl.optional(),
   on_success: HttpUrl.optional(),
   on_failure: HttpUrl.optional(),
+  /** The newest snapshot is older than the job's max_age (default: on_failure). */
+  on_stale: HttpUrl.optional(),
   timeout: Duration.default("10s"),
 });
 
@@ -81,9 +83,25 @@ const RetrySchema = z.strictObject({
 
 const SyncSchema = z.strictObject({ from: Name, to: Name, concurrency: z.number().int().positive().optional() });
 
+/** A restore drill of another job's latest snapshot (docs/CONFIG.md §Restore drills). */
+const DrillSchema = z.strictObject({
+  job: Name,
+  /** Which of that job's repositories to restore from (default: its first). */
+  repository: Name.optional(),
+  /** Restore only this many files, picked at random (files-like jobs); default: every file. */
+  sample: z.number().int().positive().optional(),
+  /** Database jobs (postgres/mysql logical): run in the scratch database after the replay. */
+  query: z.string().min(1).optional(),
+  /** The query's output (trimmed) must equal this. */
+  expect: z.union([z.string(), z.number()]).transform(String).optional(),
+  /** Where the drill's temporary directory goes (default: the system's temp directory). */
+  scratch_dir: z.string().min(1).optional(),
+});
+
 export const JobSchema = z.strictObject({
   source: SourceSchema.optional(),
   sync: SyncSchema.optional(),
+  drill: DrillSchema.optional(),
   schedule: Schedule.optional(),
   timezone: Timezone.optional(),
   repositories: z.array(Name).min(1, "list at least one repository").optional(),
@@ -96,6 +114,8 @@ export const JobSchema = z.strictObject({
   retry: RetrySchema.default({ attempts: 2, backoff: "30s" }),
   host: z.string().optional(),
   tags: z.array(z.string()).default([]),
+  /** Alert (notify.on_stale, else on_failure) when the job's newest snapshot in a repository is older than this. */
+  max_age: Duration.optional(),
 });
 
 const PruneSchema = z.strictObject({
@@ -125,5 +145,6 @@ export const ConfigSchema = z.strictObject({
 export type RawConfig = z.infer<typeof ConfigSchema>;
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;
 export type JobConfig = z.infer<typeof JobSchema>;
+export type DrillConfig = z.infer<typeof DrillSchema>;
 export type PruneConfig = z.infer<typeof PruneSchema>;
 export type AgentSettings = z.infer<typeof AgentSchema>;

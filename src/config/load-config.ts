@@ -4,9 +4,10 @@ import type { z } from "zod";
 import { ConfigInvalidError, type ConfigProblem } from "../errors.js";
 import { parseExactDuration } from "../retention/duration.js";
 import type { AgentConfig, JobSpec, PruneSpec } from "./agent-config.js";
-import { ConfigSchema, type RawConfig } from "./config-schema.js";
+import { ConfigSchema, type DrillConfig, type RawConfig } from "./config-schema.js";
 import { joinPath, substituteTree } from "./env-substitute.js";
 import { readRetention } from "./retention-block.js";
+import type { SourceConfig } from "./source-schema.js";
 import { lineOf } from "./yaml-lines.js";
 
 /** Read and validate a config file; throws ConfigInvalidError listing every problem found. */
@@ -95,13 +96,15 @@ type Known = (name: string, path: string) => void;
 
 function resolveJob(name: string, j: RawConfig["jobs"][string], c: RawConfig, problems: ConfigProblem[], known: Known): JobSpec | undefined {
   const path = `jobs.${name}`;
-  if ((j.source === undefined) === (j.sync === undefined)) {
-    problems.push({ path, message: "a job has exactly one of source: (a backup) or sync: (a copy between repositories)" });
+  if ([j.source, j.sync, j.drill].filter((x) => x !== undefined).length !== 1) {
+    problems.push({ path, message: "a job has exactly one of source: (a backup), sync: (a copy between repositories) or drill: (a restore drill)" });
     return undefined;
   }
-  const kind = j.source ? "backup" : "sync";
+  const kind = j.source ? "backup" : j.sync ? "sync" : "drill";
   if (kind === "backup") checkBackupJob(name, j, c, problems, known);
-  else checkSyncJob(name, j, problems, known);
+  else if (kind === "sync") checkSyncJob(name, j, problems, known);
+  else checkDrillJob(name, j, c, problems);
+  if (j.max_age !== undefined && kind !== "backup") problems.push({ path: `${path}.max_age`, message: "only a backup job has snapshots whose age to watch" });
   const retention = j.retention && readRetention(j.retention, `${path}.retention`, problems);
   return {
     name,
@@ -112,6 +115,7 @@ function resolveJob(name: string, j: RawConfig["jobs"][string], c: RawConfig, pr
     retryBackoffMs: duration(j.retry.backoff, `${path}.retry.backoff`, problems),
     hookTimeoutMs: duration(j.hooks?.timeout ?? "5m", `${path}.hooks.timeout`, problems),
     notifyTimeoutMs: duration(j.notify?.timeout ?? "10s", `${path}.notify.timeout`, problems),
+    maxAgeMs: j.max_age === undefined ? undefined : duration(j.max_age, `${path}.max_age`, problems),
     timezone: j.timezone ?? c.agent.timezone,
   };
 }
@@ -133,6 +137,31 @@ function checkSyncJob(name: string, j: RawConfig["jobs"][string], problems: Conf
   known(j.sync.from, `${path}.sync.from`);
   known(j.sync.to, `${path}.sync.to`);
   if (j.sync.from === j.sync.to) problems.push({ path: `${path}.sync.to`, message: "expected a repository other than sync.from" });
+}
+
+/** A drill restores another backup job's snapshots, so it needs that job, one of its repositories, and the identity there. */
+function checkDrillJob(name: string, j: RawConfig["jobs"][string], c: RawConfig, problems: ConfigProblem[]): void {
+  const path = `jobs.${name}`;
+  for (const key of ["repositories", "retention"] as const) if (j[key] !== undefined) problems.push({ path: `${path}.${key}`, message: "not allowed on a drill job (it restores drill.job's snapshots from drill.repository)" });
+  const d = j.drill;
+  if (!d) return;
+  const target = c.jobs[d.job];
+  if (!target?.source) {
+    problems.push({ path: `${path}.drill.job`, message: `expected the name of a backup job (one with source:); backup jobs: ${Object.keys(c.jobs).filter((k) => c.jobs[k].source).join(", ") || "none"}` });
+    return;
+  }
+  const repo = d.repository ?? target.repositories?.[0];
+  if (repo !== undefined && !(target.repositories ?? []).includes(repo)) problems.push({ path: `${path}.drill.repository`, message: `job ${d.job} does not back up to ${JSON.stringify(repo)}; its repositories: ${(target.repositories ?? []).join(", ")}` });
+  else if (repo !== undefined && c.repositories[repo] && c.repositories[repo].identity_file === undefined) problems.push({ path: `repositories.${repo}.identity_file`, message: `drill ${name} restores from it, so it needs identity_file (the restore identity)` });
+  checkDrillOptions(`${path}.drill`, d, target.source, problems);
+}
+
+/** query/expect only where there is a scratch database to ask (logical dumps); sample only where there are files to pick. */
+function checkDrillOptions(path: string, d: DrillConfig, source: SourceConfig, problems: ConfigProblem[]): void {
+  const logicalDb = (source.type === "postgres" || source.type === "mysql") && source.mode === "logical";
+  for (const key of ["query", "expect"] as const) if (d[key] !== undefined && !logicalDb) problems.push({ path: `${path}.${key}`, message: `only for a drill of a postgres or mysql logical job (job ${d.job} is ${source.type})` });
+  if (d.expect !== undefined && d.query === undefined) problems.push({ path: `${path}.expect`, message: "expect needs a query whose output to compare" });
+  if (d.sample !== undefined && logicalDb) problems.push({ path: `${path}.sample`, message: "a database dump is replayed whole; sample is for file jobs" });
 }
 
 function resolvePrune(c: RawConfig, problems: ConfigProblem[], known: Known): PruneSpec | undefined {

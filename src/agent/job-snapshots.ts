@@ -1,0 +1,27 @@
+import { resolve } from "node:path";
+import type { SourceConfig } from "../config/source-schema.js";
+import type { Snapshot } from "../repository/snapshot-record.js";
+import { createSource } from "../sources/create-source.js";
+
+/**
+ * Whether a snapshot was made by a job with this source: a dump or database
+ * source records its description (secret-free: no password), a files or
+ * snapshot source records its paths (resolved, sorted, as backupPaths keeps
+ * them). Several jobs may share a repository; this tells their snapshots apart.
+ */
+export function snapshotOfJob(source: SourceConfig): (s: Snapshot) => boolean {
+  if (source.type === "files" || source.type === "snapshot") {
+    const paths = [...new Set(source.paths.map((p) => resolve(p)))].sort();
+    const covered = paths.filter((p) => !paths.some((q) => q !== p && (q === "/" || p.startsWith(q + "/"))));
+    const key = covered.join("\0");
+    return (s) => [...s.paths].sort().join("\0") === key;
+  }
+  const description = createSource(source).description;
+  return (s) => s.source === description;
+}
+
+/** The newest of a job's snapshots in a listing (oldest first, as Repository.listSnapshots returns them). */
+export function newestOfJob(snapshots: readonly Snapshot[], source: SourceConfig): Snapshot | undefined {
+  const ofJob = snapshotOfJob(source);
+  return snapshots.filter(ofJob).at(-1);
+}

@@ -1,0 +1,41 @@
+import { Command } from "commander";
+import { runJob } from "../../agent/job-runner.js";
+import { createLogger } from "../../agent/logger.js";
+import { cacheRoot, stateFilePath } from "../../agent/state-file.js";
+import { loadConfig } from "../../config/load-config.js";
+import { UsageError } from "../../errors.js";
+import { onInterrupt } from "../signals.js";
+
+interface DrillOpts {
+  config: string;
+}
+
+/**
+ * `cairn drill --config F JOB`: run one restore drill now, as the agent would
+ * (state file, notifications, one summary log line); exit 0 when the snapshot
+ * restored and verified, 1 when it did not.
+ */
+export function drillCommand(): Command {
+  return new Command("drill")
+    .description("run a restore drill job of a config now: restore the latest snapshot into a temporary directory or scratch database, verify it, clean up; exit 0 ok, 1 failed")
+    .argument("<job>", "a job with a drill: section")
+    .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
+    .action(async (name: string, o: DrillOpts) => {
+      const config = await loadConfig(o.config);
+      const job = config.jobs[name];
+      const drills = Object.values(config.jobs).filter((j) => j.kind === "drill").map((j) => j.name);
+      if (!job || job.kind !== "drill") {
+        throw new UsageError(`${config.file} has no drill job named ${JSON.stringify(name)}`, { hint: drills.length ? `drill jobs there: ${drills.join(", ")}` : "add a job with a drill: section (docs/CONFIG.md §Restore drills)" });
+      }
+      const log = createLogger(config.agent.log_level);
+      const abort = new AbortController();
+      const off = onInterrupt(abort);
+      try {
+        const root = cacheRoot(config.agent.cache_dir);
+        const outcome = await runJob(job, { config, cacheRoot: root, log, signal: abort.signal, stateFile: stateFilePath(root), trigger: "manual" });
+        process.exitCode = outcome.result === "failure" ? 1 : 0;
+      } finally {
+        off();
+      }
+    });
+}
