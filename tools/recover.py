@@ -508,8 +508,9 @@ class Repo:
                 body = self.index_body(key, "prune")
             except Damaged:
                 continue
-            superseded.update(str(o) for o in body.get("objects", []))
-            mark_rows.extend(p for p in body.get("packs", []) if p.get("blobs"))
+            objects, packs = body.get("objects", []), body.get("packs", [])
+            superseded.update(str(o) for o in (objects if isinstance(objects, list) else []))
+            mark_rows.extend(p for p in packs if isinstance(p, dict) and p.get("blobs"))
         keys = self.list_objects("index")
         for key in [k for k in keys if k not in superseded] + ["<marks>"] + [k for k in keys if k in superseded]:
             if key == "<marks>":
