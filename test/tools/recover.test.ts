@@ -314,6 +314,25 @@ describe("tools/recover.py", () => {
     expect(comparable(describeTree(B(target)), 1000n)).toEqual(comparable(cairnTree, 1000n));
   });
 
+  it("restores from packs a prune condemned but has not deleted yet (listed only in the prune mark)", async () => {
+    // A backup that committed during a prune's grace period: its record appears after the prune condemned every pack.
+    const pruned = join(dir, "repo-pruned");
+    cpSync(repoDir, pruned, { recursive: true });
+    // Store times an hour back, so every pack is past the grace period whenever this runs.
+    const anHourAgo = Date.now() / 1000 - 3600;
+    for (const f of readdirSync(pruned, { recursive: true, encoding: "utf8" })) utimesSync(join(pruned, f), anHourAgo, anHourAgo);
+    const record = readFileSync(join(pruned, "snapshots", snapshotId));
+    rmSync(join(pruned, "snapshots", snapshotId));
+    await cliOk(["prune", "--repo", pruned, "--cache-dir", join(dir, "cache"), "--agent-key-file", join(dir, "agent.key"), "--grace", "1s", "--force"]);
+    expect(readdirSync(join(pruned, "prune"))).toHaveLength(1);
+    expect(readdirSync(join(pruned, "index"))).toEqual([]);
+    writeFileSync(join(pruned, "snapshots", snapshotId), record);
+    const target = join(dir, "from-condemned");
+    const r = recover(["--repo", pruned, "--identity", identityFile, "restore", snapshotId, target]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(comparable(describeTree(B(target)), 1000n)).toEqual(comparable(cairnTree, 1000n));
+  });
+
   it("names a damaged snapshot record, still lists and restores the others, and fails only the listing", () => {
     const copy = join(dir, "repo-bad-record");
     cpSync(repoDir, copy, { recursive: true });
