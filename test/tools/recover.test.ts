@@ -3,7 +3,11 @@
  * with the built CLI is restored by cairn and by recover.py (Python, `age`,
  * `zstd`, nothing of cairn), and the two trees must be identical byte for
  * byte: content, type, mode, mtime, symlink targets, hardlink identity, names
- * that are not UTF-8. A damaged pack is named and the rest still restored.
+ * that are not UTF-8. Then the ways a repository can be damaged or hostile: a
+ * flipped byte in a pack (named; files before it salvaged, the rest
+ * restored), every index file lost (pack trailers), packs only a prune mark
+ * lists, a damaged snapshot record, and a crafted snapshot whose names try to
+ * escape the target (refused exactly as cairn refuses them).
  *
  * The repository is created through the library with tiny chunker and pack
  * sizes (the CLI's `init` has no such options), so a few hundred KiB give
