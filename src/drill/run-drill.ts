@@ -15,8 +15,6 @@ import type { DrillReport } from "./drill-report.js";
 export interface DrillOptions {
   signal: AbortSignal;
   log: CommandLog;
-  /** Identity file to use instead of the repository's identity_file (`cairn drill --identity`). */
-  identityFile?: string;
 }
 
 /**
@@ -32,8 +30,7 @@ export async function runDrill(config: AgentConfig, drill: JobSpec, o: DrillOpti
   const source = target?.config.source;
   if (!d || !target || !source) throw new UsageError(`job ${drill.name} is not a drill of a backup job`);
   const repoName = d.repository ?? target.config.repositories?.[0] ?? "";
-  const r = config.repositories[repoName];
-  const repo = await openConfiguredRepository(repoName, { ...r, identity_file: o.identityFile ?? r.identity_file });
+  const repo = await openConfiguredRepository(repoName, config.repositories[repoName]);
   try {
     repo.requireIdentity("a restore drill");
     const snap = newestOfJob(await repo.listSnapshots(o.signal), source);

@@ -64,6 +64,16 @@ const CASES: [string, string, string[]][] = [
   ["unknown log level", job(`agent:\n  log_level: verbose\n`), ["c.yaml:10: agent.log_level:", "expected one of"]],
   ["empty repository url", `repositories:\n  p: { url: "", agent_key_file: /k }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`, ["c.yaml:2: repositories.p.url: expected a repository URL"]],
   ["source missing type", `${REPOS}jobs:\n  app:\n    source: { paths: [/d] }\n    repositories: [primary]\n`, ["c.yaml:7: jobs.app.source.type:"]],
+  ["drill of a job that does not exist", job(`  d:\n    drill: { job: ap }\n`), ["c.yaml:10: jobs.d.drill.job: expected the name of a backup job (one with source:); backup jobs: app"]],
+  ["drill of a sync job", `${REPOS}jobs:\n  m:\n    sync: { from: primary, to: primary }\n  d:\n    drill: { job: m }\n`, ["jobs.d.drill.job: expected the name of a backup job"]],
+  ["drill from a repository without the identity", job(`  d:\n    drill: { job: app }\n`), ["repositories.primary.identity_file: drill d restores from it, so it needs identity_file"]],
+  ["drill from a repository the job does not use", job(`  d:\n    drill: { job: app, repository: other }\n`), ["jobs.d.drill.repository: job app does not back up to \"other\"; its repositories: primary"]],
+  ["drill query on a files job", job(`  d:\n    drill: { job: app, query: "select 1", expect: 1 }\n`), ["jobs.d.drill.query: only for a drill of a postgres or mysql logical job (job app is files)", "jobs.d.drill.expect: only for"]],
+  ["drill with repositories", job(`  d:\n    drill: { job: app }\n    repositories: [primary]\n`), ["jobs.d.repositories: not allowed on a drill job"]],
+  ["drill sample not positive", job(`  d:\n    drill: { job: app, sample: 0 }\n`), ["c.yaml:10: jobs.d.drill.sample: Too small: expected number to be >0"]],
+  ["max_age on a drill job", job(`  d:\n    drill: { job: app }\n    max_age: 1d\n`), ["jobs.d.max_age: only a backup job has snapshots whose age to watch"]],
+  ["bad max_age", job(`    max_age: a day\n`), ["c.yaml:9: jobs.app.max_age: expected a duration such as 30s"]],
+  ["source and drill", job(`    drill: { job: app }\n`), ["jobs.app: a job has exactly one of source: (a backup), sync: (a copy between repositories) or drill: (a restore drill)"]],
 ];
 
 describe("config validation: malformed configs", () => {
