@@ -3,6 +3,7 @@
  * only the agent key backs up, deduplicates, lists and checks; reading file
  * names or contents needs the restore identity, which alone is enough.
  */
+import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,12 +13,22 @@ import { ancestorStamp, backupJson, initWorkspace, listObjects, repoFlags, type 
 
 const SAMPLE_FILES = 5; // regular files written by writeSampleTree
 
+/** A directory whose ancestors nothing else touches during the run (CAIRN_TEST_TMP wins when set). */
+function stableBase(): string {
+  if (process.env.CAIRN_TEST_TMP) return process.env.CAIRN_TEST_TMP;
+  const base = "/var/tmp/cairn-tests";
+  mkdirSync(base, { recursive: true });
+  return base;
+}
+
 describe("recipients-only agent", () => {
   let ws: Workspace & { recipient: string };
   let firstSnapshot: string;
 
   beforeAll(async () => {
-    ws = await initWorkspace("two-keys");
+    // Not under /tmp: the root tree records the source's ancestors, and the other test
+    // files running in parallel change /tmp's mtime all the time (see the retry below).
+    ws = await initWorkspace("two-keys", stableBase());
     await writeSampleTree(ws.src);
     const { result, summary } = await backupJson(ws);
     expect(result.code, result.stderr).toBe(0);

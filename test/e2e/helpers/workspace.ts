@@ -7,6 +7,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { cliOk, runCli, type CliResult, type RunOptions } from "./run-cli.js";
+import { TEMP_PREFIX } from "../../../src/storage/storage-key.js";
 
 export interface Workspace {
   dir: string;
@@ -19,8 +20,9 @@ export interface Workspace {
   cleanup(): Promise<void>;
 }
 
-export async function newWorkspace(label: string): Promise<Workspace> {
-  const dir = await mkdtemp(join(tmpdir(), `cairn-e2e-${label}-`));
+/** `base`: where the workspace goes (default: the temp dir, whose mtime other tests keep changing). */
+export async function newWorkspace(label: string, base = tmpdir()): Promise<Workspace> {
+  const dir = await mkdtemp(join(base, `cairn-e2e-${label}-`));
   const ws: Workspace = {
     dir,
     repo: join(dir, "repo"),
@@ -43,8 +45,8 @@ export async function generateIdentity(file: string): Promise<string> {
 }
 
 /** Generate the default identity and init the repository for it (recipients only: the agent gets no identity). */
-export async function initWorkspace(label: string): Promise<Workspace & { recipient: string }> {
-  const ws = await newWorkspace(label);
+export async function initWorkspace(label: string, base?: string): Promise<Workspace & { recipient: string }> {
+  const ws = await newWorkspace(label, base);
   const recipient = await generateIdentity(ws.identity);
   await cliOk(["init", "--repo", ws.repo, "--recipient", recipient, "--agent-key-file", ws.agentKey]);
   return { ...ws, recipient };
@@ -81,7 +83,8 @@ export async function listObjects(repoDir: string, under = ""): Promise<string[]
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else out.push(relative(repoDir, p).split(sep).join("/"));
+      // A write killed midway leaves its temp file (cleaned up later by age): not an object.
+      else if (!e.name.startsWith(TEMP_PREFIX)) out.push(relative(repoDir, p).split(sep).join("/"));
     }
   }
   await walk(join(repoDir, under));
