@@ -9,7 +9,7 @@ import { runCommand } from "../sources/dump/run-command.js";
 import { logicalReplay, type LogicalDbSource } from "../cli/restore-source.js";
 import { captureOutput } from "./capture-output.js";
 import { damagedObject } from "./damaged-object.js";
-import { scratchDatabase } from "./scratch-database.js";
+import { scratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 
 export interface DatabaseDrillResult {
   restoredBytes: number;
@@ -18,7 +18,7 @@ export interface DatabaseDrillResult {
   queryResult?: string;
 }
 
-/** A dropped scratch database must not wait on a shutdown: cleanup gets its own time limit instead of the run's signal. */
+/** Dropping the scratch database must not wait on a shutdown: cleanup gets its own time limit instead of the run's signal. */
 const DROP_TIMEOUT_S = 120;
 
 /**
@@ -34,21 +34,36 @@ export async function drillDatabase(repo: Repository, snap: Snapshot, c: Logical
   await runCommand(scratch.create, o.log, o.signal).catch((e: unknown) => {
     throw new DrillFailedError(`cannot create the scratch database ${scratch.name}: ${(e as Error).message}`, { hint: "the drill's database user needs the right to create databases (PostgreSQL: CREATEDB; MariaDB: CREATE on *.*)", cause: e });
   });
+  let result: DatabaseDrillResult | undefined;
+  let failure: unknown;
   try {
-    const replay = logicalReplay(c, scratch.name);
-    const started = performance.now();
-    const restoredBytes = await dumpToCommand(repo, snap.tree as BlobId, replay.name, replay.spec, o.log, o.signal).catch((e: unknown) => {
-      const objectKey = damagedObject(e);
-      throw new DrillFailedError(`replaying ${replay.name} into the scratch database ${scratch.name} failed${objectKey ? `; damaged object ${objectKey}` : ""}: ${(e as Error).message}`, { objectKey, cause: e });
-    });
-    const restoreSeconds = (performance.now() - started) / 1000;
-    const queryResult = d.query === undefined ? undefined : await checkQuery(scratch.query(d.query), scratch.name, d, o);
-    return { restoredBytes, restoreSeconds, scratchDatabase: scratch.name, queryResult };
-  } finally {
-    await runCommand({ ...scratch.drop, timeoutSeconds: DROP_TIMEOUT_S }, o.log).catch((e: unknown) => {
-      o.log(`could not drop the scratch database ${scratch.name}; drop it by hand: ${(e as Error).message}`);
-    });
+    result = await replayAndCheck(repo, snap, c, d, scratch, o);
+  } catch (e) {
+    failure = e;
   }
+  const dropError = await runCommand({ ...scratch.drop, timeoutSeconds: DROP_TIMEOUT_S }, o.log).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  if (failure !== undefined) {
+    if (dropError) o.log(`could not drop the scratch database ${scratch.name}; drop it by hand: ${dropError.message}`);
+    throw failure;
+  }
+  // A verified restore that leaves a database behind still needs someone's attention: the drill fails and says which.
+  if (dropError) throw new DrillFailedError(`the snapshot replayed and verified, but the scratch database ${scratch.name} could not be dropError: ${dropError.message}`, { hint: `drop it by hand: DROP DATABASE ${scratch.name}` });
+  return result!;
+}
+
+async function replayAndCheck(repo: Repository, snap: Snapshot, c: LogicalDbSource, d: DrillConfig, scratch: ScratchDatabase, o: { signal: AbortSignal; log: CommandLog }): Promise<DatabaseDrillResult> {
+  const replay = logicalReplay(c, scratch.name);
+  const started = performance.now();
+  const restoredBytes = await dumpToCommand(repo, snap.tree as BlobId, replay.name, replay.spec, o.log, o.signal).catch((e: unknown) => {
+    const objectKey = damagedObject(e);
+    throw new DrillFailedError(`replaying ${replay.name} into the scratch database ${scratch.name} failed${objectKey ? `; damaged object ${objectKey}` : ""}: ${(e as Error).message}`, { objectKey, cause: e });
+  });
+  const restoreSeconds = (performance.now() - started) / 1000;
+  const queryResult = d.query === undefined ? undefined : await checkQuery(scratch.query(d.query), scratch.name, d, o);
+  return { restoredBytes, restoreSeconds, scratchDatabase: scratch.name, queryResult };
 }
 
 async function checkQuery(spec: Parameters<typeof captureOutput>[0], scratch: string, d: DrillConfig, o: { signal: AbortSignal; log: CommandLog }): Promise<string> {
