@@ -44,6 +44,15 @@ describe("cairn restore --config without the agent key file", () => {
     expect(await readFile(out, "utf8")).toBe("INSERT INTO orders VALUES (42);\n");
   });
 
+  it("an agent_key: ${VAR} config loads with a placeholder value, which restore with an identity never uses", async () => {
+    const byVar = join(ws.dir, "by-var.yaml");
+    await writeFile(byVar, (await readFile(config, "utf8")).replace(`agent_key_file: ${JSON.stringify(ws.agentKey)}`, 'agent_key: "${OFFSITE_AGENT_KEY}"'));
+    await rm(out, { force: true });
+    const r = await runCli(["restore", "--config", byVar, "orders", "--identity", ws.identity], { env: { OFFSITE_AGENT_KEY: "unused" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(out, "utf8")).toBe("INSERT INTO orders VALUES (42);\n");
+  });
+
   it("without an identity the missing agent key file is still the error; by URL the identity alone opens it", async () => {
     const r = await runCli(["restore", "--config", config, "orders"]);
     expect(r.code).toBe(2);
