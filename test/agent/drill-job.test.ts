@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "../../src/agent/agent.js";
 import { runJob, type RunContext } from "../../src/agent/job-runner.js";
 import { createLogger } from "../../src/agent/logger.js";
 import { AgentMetrics } from "../../src/agent/metrics.js";
@@ -118,6 +119,27 @@ jobs:
     const out = await runJob(config.jobs["drill-sample"], ctx);
     expect(out.result, out.error).toBe("success");
     expect(out.drill?.files).toBe(3);
+    expect(await scratch()).toEqual([]);
+  });
+
+  it("the agent runs a drill job on its schedule (here: run_on_start) and its metrics are on /metrics", async () => {
+    const yaml = `repositories:\n  local: { url: ${join(dir, "repo")}, agent_key: "\${KEY}", identity_file: ${join(dir, "id.txt")} }\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n  nightly-drill:\n    drill: { job: app, sample: 2, scratch_dir: ${join(dir, "scratch")} }\n    run_on_start: true\nagent:\n  listen: 127.0.0.1:0\n  cache_dir: ${join(dir, "agent-cache")}\n`;
+    const agentConfig = parseConfig(yaml, join(dir, "agent.yaml"), { KEY: t.agentKey.toFileContents() });
+    const agent = new Agent(agentConfig, createLogger("warn", new Writable({ write: (_c, _e, cb) => cb() })));
+    await agent.start();
+    try {
+      let text = "";
+      for (let i = 0; i < 200 && !text.includes('cairn_drill_restored_bytes{job="nightly-drill"}'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = await agent.metrics.registry.metrics(); // what /metrics serves
+      }
+      expect(text).toMatch(/cairn_drill_last_success_timestamp_seconds\{job="nightly-drill"\} \d{10}/);
+      expect(text).toMatch(/cairn_drill_duration_seconds\{job="nightly-drill"\} \d/);
+      expect(text).toMatch(/cairn_drill_restored_bytes\{job="nightly-drill"\} [1-9]\d*/);
+      expect(text).toContain('cairn_job_runs_total{job="nightly-drill",result="success"} 1');
+    } finally {
+      await agent.shutdown("test");
+    }
     expect(await scratch()).toEqual([]);
   });
 
