@@ -36,7 +36,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 async function attempt(job: JobSpec, ctx: RunContext): Promise<StepOutcome> {
   const hooks = job.config.hooks;
   const hookOpts = { timeoutMs: job.hookTimeoutMs, env: hooks?.env ?? {}, jobEnv: { CAIRN_JOB: job.name }, log: ctx.log.child({ job: job.name }) };
-  if (hooks?.before && !(await runHook("before", hooks.before, hookOpts)).ok) throw new HookFailed("the before hook failed; no backup was made");
+  if (hooks?.before && !(await runHook("before", hooks.before, hookOpts)).ok) throw new HookFailed(`the before hook failed; ${job.kind === "drill" ? "no drill was run" : "no backup was made"}`);
   const out = job.kind === "backup" ? await backupStep(job, ctx) : job.kind === "sync" ? await syncStep(job, ctx) : await drillStep(job, ctx);
   if (hooks?.after) await runHook("after", hooks.after, { ...hookOpts, jobEnv: { ...hookOpts.jobEnv, CAIRN_RESULT: out.warnings > 0 ? "partial" : "success" } });
   return out;
