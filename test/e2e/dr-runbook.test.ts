@@ -5,9 +5,11 @@
  * on a fresh machine would: cairn installed from the `npm pack` tarball with
  * `npm install --global` into a fresh prefix, a fresh HOME and cache, no agent
  * key anywhere, only the identity file, the repository URL and the cloud
- * credentials. The repository (a tricky tree, a SQLite database and a binary
- * dump) is backed up beforehand with the normal CLI, on s3rver and on azurite,
- * and what the runbook restores is compared byte for byte with the source.
+ * credentials. The repository (a tricky tree, a pg_dump of a database on the
+ * machine's PostgreSQL, a SQLite database and a binary dump) is backed up
+ * beforehand with the normal CLI, on s3rver and on azurite, and what the
+ * runbook restores is compared with the source: files byte for byte, the
+ * databases by their content.
  *
  * The install runs once per file (the slow part) and serves both clouds.
  * zstd-napi's install script runs as it would for an operator, but by default
@@ -22,12 +24,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLOUD_KINDS, startCloudTarget, type CloudTarget } from "../helpers/cloud-targets.js";
 import { assertBuilt, cliOk, PROJECT_ROOT } from "./helpers/run-cli.js";
+import { psql, SYSTEM_PG } from "./helpers/pg.js";
 import { describeTree, writeSampleTree } from "./helpers/tree.js";
 import { generateIdentity, newWorkspace, type Workspace } from "./helpers/workspace.js";
 
 const RUNBOOK = join(PROJECT_ROOT, "docs", "DISASTER-RECOVERY.md");
 /** The steps the runbook must keep; removing or renaming one fails the test (update this list with the doc). */
-const STEPS = ["install", "snapshots", "ls", "restore-files", "restore-sqlite", "restore-dump", "verify"] as const;
+const STEPS = ["install", "snapshots", "ls", "restore-files", "restore-postgres-logical", "restore-sqlite", "restore-dump", "verify"] as const;
 type Step = (typeof STEPS)[number];
 
 /** `<!-- runbook-step: NAME -->`, optional blank lines, then a ```sh block: NAME -> the block's text. */
@@ -82,6 +85,16 @@ function localPrebuilds(dir: string): Record<string, string> {
   return { npm_config_zstd_napi_local_prebuilds: dir };
 }
 
+/** A table with non-ASCII text, a view and a function: what a dump must carry. */
+const PG_CONTENT = `
+CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL, amount numeric(10, 2));
+INSERT INTO orders SELECT g, 'Zoë Ångström ' || g || ' 東京', g * 1.25 FROM generate_series(1, 300) g;
+CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100;
+CREATE FUNCTION order_total() RETURNS numeric LANGUAGE sql STABLE AS $$ SELECT sum(amount) FROM orders $$;
+`;
+/** Row count, an order-independent digest of the rows, the view's count and the function's value. */
+const PG_CHECK = "SELECT count(*) || '|' || md5(string_agg(o::text, ',' ORDER BY id)) || '|' || (SELECT count(*) FROM big_orders) || '|' || order_total() FROM orders o";
+
 /** Names that break careless shell quoting or path handling, on top of the sample tree. */
 function writeTrickyTree(root: string): Promise<unknown> {
   for (const name of ["with space.txt", "-leading-dash", "new\nline", "ünïcødé 名前 🎉.txt", "it's $(not) a `command`.txt", "*glob?[x]"]) writeFileSync(join(root, name), `${name}\n`);
@@ -96,6 +109,7 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
   let ws: Workspace;
   let db: string;
   let dumpBytes: Buffer;
+  const pgDatabases: string[] = [];
 
   const step = (name: Step): string => steps.get(name)!;
   async function runStep(name: Step, env: NodeJS.ProcessEnv, cwd: string): Promise<StepResult> {
@@ -143,12 +157,13 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
   }, 300_000);
 
   afterAll(async () => {
+    for (const name of pgDatabases) await psql(SYSTEM_PG, "postgres", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
     await Promise.all([...clouds.values()].map((c) => c.emulator.stop()));
     await ws?.cleanup();
     if (clean) rmSync(clean, { recursive: true, force: true });
   });
 
-  it.each(CLOUD_KINDS)("restores files, a SQLite database and a dump from %s with only the identity", async (kind) => {
+  it.each(CLOUD_KINDS)("restores files, a PostgreSQL dump, a SQLite database and a dump from %s with only the identity", async (kind) => {
     const cloud = clouds.get(kind)!;
     const url = cloud.url("dr");
     // Yesterday, at the old site: the agent's usual backups, with its agent key and cache (the project's own CLI).
@@ -162,6 +177,12 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
       return (JSON.parse(out.trim().split("\n").at(-1)!) as { snapshot: string }).snapshot.slice(0, 8);
     };
     const files = await snapshotOf([ws.src]);
+    const pgSource = `dr_src_${kind}_${process.pid}`;
+    const pgRestored = `dr_restored_${kind}_${process.pid}`;
+    pgDatabases.push(pgSource, pgRestored);
+    await psql(SYSTEM_PG, "postgres", `CREATE DATABASE ${pgSource}`);
+    await psql(SYSTEM_PG, pgSource, PG_CONTENT);
+    const pgSnap = await snapshotOf(["--source", `{type: postgres, mode: logical, database: ${pgSource}, host: ${SYSTEM_PG.host}, port: ${SYSTEM_PG.port}, user: postgres}`]);
     const sqliteSnap = await snapshotOf(["--source", `{type: sqlite, path: '${db}'}`]);
     const dumpSnap = await snapshotOf(["--dump", `cat ${join(ws.dir, "ledger.dump")}`, "--dump-name", "ledger.dump"]);
 
@@ -180,6 +201,12 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
       CAIRN_IDENTITY_FILE: join(here, "dr", "id.txt"),
       RESTORE_DIR: restoreDir,
       SNAPSHOT: files,
+      PG_SNAPSHOT: pgSnap,
+      PG_DUMPED_DATABASE: pgSource,
+      PG_DATABASE: pgRestored,
+      PGHOST: SYSTEM_PG.host,
+      PGPORT: String(SYSTEM_PG.port),
+      PGUSER: "postgres",
       SQLITE_SNAPSHOT: sqliteSnap,
       SQLITE_PATH: db,
       DUMP_SNAPSHOT: dumpSnap,
@@ -188,12 +215,17 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
     });
 
     const listed = await runStep("snapshots", env, here);
-    for (const id of [files, sqliteSnap, dumpSnap]) expect(listed.stdout).toContain(id);
-    expect(listed.stdout).toMatch(/^3 snapshot\(s\)$/m);
+    for (const id of [files, pgSnap, sqliteSnap, dumpSnap]) expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toMatch(/^4 snapshot\(s\)$/m);
     expect((await runStep("ls", env, here)).stdout).toContain("ünïcødé 名前 🎉.txt");
 
     await runStep("restore-files", env, here);
     expect(await describeTree(join(restoreDir, "files", ws.src))).toEqual(await describeTree(ws.src));
+
+    await runStep("restore-postgres-logical", env, here);
+    const pgContent = (name: string) => psql(SYSTEM_PG, name, PG_CHECK);
+    expect(await pgContent(pgRestored)).toBe(await pgContent(pgSource));
+    expect(await pgContent(pgRestored)).toMatch(/^300\|/);
 
     const sqlite = await runStep("restore-sqlite", env, here);
     expect(sqlite.stdout.trim().split("\n").at(-1)).toBe("ok");
