@@ -95,6 +95,18 @@ CREATE FUNCTION order_total() RETURNS numeric LANGUAGE sql STABLE AS $$ SELECT s
 /** Row count, an order-independent digest of the rows, the view's count and the function's value. */
 const PG_CHECK = "SELECT count(*) || '|' || md5(string_agg(o::text, ',' ORDER BY id)) || '|' || (SELECT count(*) FROM big_orders) || '|' || order_total() FROM orders o";
 
+/** What the old site left in one cloud repository: its URL, the identity, and the 8-character ids of its snapshots. */
+interface Yesterday {
+  url: string;
+  identity: string;
+  pgSource: string;
+  pgRestored: string;
+  files: string;
+  pg: string;
+  sqlite: string;
+  dump: string;
+}
+
 /** Names that break careless shell quoting or path handling, on top of the sample tree. */
 function writeTrickyTree(root: string): Promise<unknown> {
   for (const name of ["with space.txt", "-leading-dash", "new\nline", "ünïcødé 名前 🎉.txt", "it's $(not) a `command`.txt", "*glob?[x]"]) writeFileSync(join(root, name), `${name}\n`);
@@ -110,6 +122,7 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
   let db: string;
   let dumpBytes: Buffer;
   const pgDatabases: string[] = [];
+  const yesterday = new Map<string, Yesterday>();
 
   const step = (name: Step): string => steps.get(name)!;
   async function runStep(name: Step, env: NodeJS.ProcessEnv, cwd: string): Promise<StepResult> {
@@ -147,11 +160,18 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
     const sqlite = spawnSync("sqlite3", ["-bail", db, "CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT); WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) INSERT INTO orders (item) SELECT 'Zoë ' || n FROM s;"]);
     if (sqlite.status !== 0) throw new Error(`sqlite3: ${sqlite.stderr.toString()}`);
 
-    const [install] = await Promise.all([
-      runStep("install", installEnv, clean),
-      ...CLOUD_KINDS.map(async (kind) => clouds.set(kind, await startCloudTarget(kind))),
-      writeTrickyTree(ws.src),
-    ]);
+    // The install is mostly waiting on npm; the backups run meanwhile.
+    const backups = async () => {
+      await writeTrickyTree(ws.src);
+      await Promise.all(
+        CLOUD_KINDS.map(async (kind) => {
+          const cloud = await startCloudTarget(kind);
+          clouds.set(kind, cloud);
+          yesterday.set(kind, await backUpYesterday(kind, cloud));
+        }),
+      );
+    };
+    const [install] = await Promise.all([runStep("install", installEnv, clean), backups()]);
     expect(install.stdout).toContain(join(clean, "prefix", "bin", "cairn"));
     expect(install.stdout).toMatch(/^0\.1\.0$/m);
   }, 300_000);
@@ -163,10 +183,9 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
     if (clean) rmSync(clean, { recursive: true, force: true });
   });
 
-  it.each(CLOUD_KINDS)("restores files, a PostgreSQL dump, a SQLite database and a dump from %s with only the identity", async (kind) => {
-    const cloud = clouds.get(kind)!;
+  /** Yesterday, at the old site: the agent's usual backups, with its agent key and cache (the project's own CLI). */
+  async function backUpYesterday(kind: string, cloud: CloudTarget): Promise<Yesterday> {
     const url = cloud.url("dr");
-    // Yesterday, at the old site: the agent's usual backups, with its agent key and cache (the project's own CLI).
     const identity = join(ws.dir, `id-${kind}.txt`);
     const recipient = await generateIdentity(identity);
     const agentKey = join(ws.dir, `agent-${kind}.key`);
@@ -176,15 +195,26 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
       const out = (await cliOk(["backup", ...agent, ...args], { env: cloud.env })).stdout;
       return (JSON.parse(out.trim().split("\n").at(-1)!) as { snapshot: string }).snapshot.slice(0, 8);
     };
-    const files = await snapshotOf([ws.src]);
     const pgSource = `dr_src_${kind}_${process.pid}`;
     const pgRestored = `dr_restored_${kind}_${process.pid}`;
     pgDatabases.push(pgSource, pgRestored);
     await psql(SYSTEM_PG, "postgres", `CREATE DATABASE ${pgSource}`);
     await psql(SYSTEM_PG, pgSource, PG_CONTENT);
-    const pgSnap = await snapshotOf(["--source", `{type: postgres, mode: logical, database: ${pgSource}, host: ${SYSTEM_PG.host}, port: ${SYSTEM_PG.port}, user: postgres}`]);
-    const sqliteSnap = await snapshotOf(["--source", `{type: sqlite, path: '${db}'}`]);
-    const dumpSnap = await snapshotOf(["--dump", `cat ${join(ws.dir, "ledger.dump")}`, "--dump-name", "ledger.dump"]);
+    return {
+      url,
+      identity,
+      pgSource,
+      pgRestored,
+      files: await snapshotOf([ws.src]),
+      pg: await snapshotOf(["--source", `{type: postgres, mode: logical, database: ${pgSource}, host: ${SYSTEM_PG.host}, port: ${SYSTEM_PG.port}, user: postgres}`]),
+      sqlite: await snapshotOf(["--source", `{type: sqlite, path: '${db}'}`]),
+      dump: await snapshotOf(["--dump", `cat ${join(ws.dir, "ledger.dump")}`, "--dump-name", "ledger.dump"]),
+    };
+  }
+
+  it.concurrent.each(CLOUD_KINDS)("restores files, a PostgreSQL dump, a SQLite database and a dump from %s with only the identity", async (kind) => {
+    const cloud = clouds.get(kind)!;
+    const { url, identity, pgSource, pgRestored, files, pg: pgSnap, sqlite: sqliteSnap, dump: dumpSnap } = yesterday.get(kind)!;
 
     // Today, on the fresh machine: the identity file, the URL and the credentials; nothing else.
     const here = join(clean, kind);
