@@ -1,6 +1,5 @@
 import type { ChunkerParams } from "../chunker/fastcdc.js";
 import type { LargeFileBatch, LargeFileRequest } from "./large-file-job.js";
-import type { DecodedPack, DecodeEntry } from "../repository/pack-decode.js";
 import type { SmallFileRequest, SmallFileResult } from "./small-file-job.js";
 
 /** Messages between WorkerCodec and codec-worker (structured-clone friendly). */
@@ -10,8 +9,7 @@ export type CodecRequest =
   | { seq: number; op: "files"; files: SmallFileRequest[]; level: number }
   | { seq: number; op: "largeOpen"; session: number; file: LargeFileRequest; rawBytes: number }
   | { seq: number; op: "largeNext"; session: number; rawBytes: number }
-  | { seq: number; op: "largeClose"; session: number }
-  | { seq: number; op: "decodePack"; file: Uint8Array; identities: string[]; entries: DecodeEntry[]; what: string };
+  | { seq: number; op: "largeClose"; session: number };
 
 /** Passed to each worker at start: the blob-ID subkey for hashing small files (never leaves the process). */
 export interface CodecWorkerData {
@@ -24,6 +22,5 @@ export type CodecResponse =
   | { seq: number; ok: true; compressed: boolean; bytes: Uint8Array }
   | { seq: number; ok: true; results: SmallFileResult[] }
   | { seq: number; ok: true; batch: LargeFileBatch }
-  | { seq: number; ok: true; decoded: DecodedPack }
   | { seq: number; ok: true; file: Uint8Array; headerLength: number; id: string }
   | { seq: number; ok: false; message: string; kind?: string; objectKey?: string };

@@ -7,8 +7,7 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
-import { parseIdentity, parseRecipient, type AgeIdentity, type AgeRecipient } from "../crypto/age-keys.js";
-import { decodePack } from "../repository/pack-decode.js";
+import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, sealVerified } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
 import { LargeFileReader, type LargeFileBatch } from "./large-file-job.js";
@@ -34,16 +33,6 @@ const collect: (() => void) | undefined = (() => {
   }
 })();
 
-const identityCache = new Map<string, AgeIdentity>();
-
-function identities(list: readonly string[]): AgeIdentity[] {
-  return list.map((s) => {
-    let id = identityCache.get(s);
-    if (!id) identityCache.set(s, (id = parseIdentity(s)));
-    return id;
-  });
-}
-
 function recipients(list: readonly string[]): AgeRecipient[] {
   return list.map((r) => {
     let p = recipientCache.get(r);
@@ -64,11 +53,6 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
     return { res: { seq: req.seq, ok: true, results }, transfer: results.flatMap((r) => (r.ok && r.blob ? [r.blob.bytes.buffer as ArrayBuffer] : [])) };
   }
   if (req.op === "largeOpen" || req.op === "largeNext" || req.op === "largeClose") return largeFile(req);
-  if (req.op === "decodePack") {
-    if (!blobIdKey) throw new Error("codec worker started without a blob-ID key cannot verify blobs");
-    const decoded = decodePack(req.file, identities(req.identities), req.entries, blobIdKey, req.what);
-    return { res: { seq: req.seq, ok: true, decoded }, transfer: [decoded.bytes.buffer as ArrayBuffer] };
-  }
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);
   req.parts.length = 0;
   const file = new Uint8Array(s.file.buffer, s.file.byteOffset, s.file.byteLength);
@@ -103,7 +87,7 @@ parentPort?.on("message", (req: CodecRequest) => {
   try {
     const { res, transfer } = handle(req);
     parentPort!.postMessage(res, transfer);
-    if (req.op === "seal" || req.op === "decodePack") collect?.();
+    if (req.op === "seal") collect?.();
   } catch (e) {
     const err = e as Error & { kind?: string; objectKey?: string };
     parentPort!.postMessage({ seq: req.seq, ok: false, message: err.message, kind: err.kind, objectKey: err.objectKey } satisfies CodecResponse);

@@ -10,9 +10,6 @@ import type { SmallFileCodec } from "./small-file-batcher.js";
 import type { SmallFileRequest, SmallFileResult } from "./small-file-job.js";
 import type { ChunkerParams } from "../chunker/fastcdc.js";
 import type { LargeFileBatch, LargeFileRequest } from "./large-file-job.js";
-import type { AgeIdentity } from "../crypto/age-keys.js";
-import type { DecodedPack, DecodeEntry } from "../repository/pack-decode.js";
-import type { PackDecoder } from "../repository/blob-reader.js";
 
 /** Raw bytes per large-file batch: one batch is packed while the worker reads the next. */
 const LARGE_FILE_BATCH = 8 * 1024 * 1024;
@@ -30,7 +27,7 @@ type Pending = { resolve(r: CodecResponse & { ok: true }): void; reject(e: unkno
  * the fewest outstanding jobs. Raw blobs are copied to the worker; results are
  * transferred back without a copy.
  */
-export class WorkerCodec implements PackCodec, SmallFileCodec, PackDecoder {
+export class WorkerCodec implements PackCodec, SmallFileCodec {
   private readonly workers: Slot[] = [];
   private seq = 0;
   private sessions = 0;
@@ -41,7 +38,7 @@ export class WorkerCodec implements PackCodec, SmallFileCodec, PackDecoder {
    * read (readSmallFiles); with `chunking` too they can chunk large files
    * (chunkLargeFile).
    */
-  constructor(count = Math.max(1, availableParallelism()), private readonly blobIdKey?: Uint8Array, chunking?: { gear: Uint32Array; params: ChunkerParams }) {
+  constructor(count = Math.max(1, availableParallelism()), blobIdKey?: Uint8Array, chunking?: { gear: Uint32Array; params: ChunkerParams }) {
     const { url, execArgv } = workerEntry();
     const workerData: CodecWorkerData = { blobIdKey, chunking };
     for (let i = 0; i < count; i++) {
@@ -121,16 +118,6 @@ export class WorkerCodec implements PackCodec, SmallFileCodec, PackDecoder {
         await this.batch(slot, { seq: 0, op: "largeClose", session }).catch(() => undefined);
       }
     }
-  }
-
-  /** Decrypt a pack and decode and verify its blobs on a worker (needs the blob-ID key). */
-  async decodePack(file: Uint8Array, identities: readonly AgeIdentity[], entries: DecodeEntry[], what: string): Promise<DecodedPack> {
-    if (!this.blobIdKey) throw new CairnError("E_INTERNAL", "a WorkerCodec started without the blob-ID key cannot verify decoded blobs");
-    const whole = file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
-    const owned = whole ? file : new Uint8Array(file);
-    const r = await this.call({ seq: 0, op: "decodePack", file: owned, identities: identities.map(String), entries, what }, [owned.buffer as ArrayBuffer]);
-    if (!("decoded" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a pack decode with something else");
-    return r.decoded;
   }
 
   async close(): Promise<void> {

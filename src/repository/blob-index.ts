@@ -256,11 +256,6 @@ export class BlobIndex {
     return this.location(e);
   }
 
-  /** The id of entry number `e` (see entryOf). */
-  idAt(e: number): BlobId {
-    return this.blobs.keyHex(e) as BlobId;
-  }
-
   /** Every blob, in insertion order. */
   *entries(): Generator<[BlobId, BlobLocation]> {
     for (let e = 0; e < this.blobs.count; e++) {

@@ -7,7 +7,7 @@ import { generateIdentity, type AgeIdentity, type AgeRecipient } from "../crypto
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
-import { BlobReader, type PackDecoder } from "./blob-reader.js";
+import { BlobReader } from "./blob-reader.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
 import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
@@ -331,11 +331,6 @@ export class Repository {
     const id = sha256Hex(file);
     await this.storage.put(snapshotKey(id), file);
     return id;
-  }
-
-  /** Decode whole packs with `decoder` (e.g. worker threads) during a restore; undefined stops. */
-  useDecoder(decoder: PackDecoder | undefined): void {
-    this.reader.useDecoder(decoder);
   }
 
   async readBlob(id: BlobId, signal?: AbortSignal): Promise<Buffer> {

@@ -7,7 +7,6 @@ import { onInterrupt } from "../signals.js";
 import { restoreDumpToCommand, type RestoreDumpFlags } from "../restore-dump.js";
 import { restoreBySource } from "../restore-source.js";
 import { openRestoreTarget, type ConfigRestoreFlags } from "../config-restore.js";
-import { withRestoreWorkers } from "../restore-workers.js";
 
 interface RestoreOpts extends ConfigRestoreFlags, RestoreDumpFlags {
   database?: string;
@@ -43,13 +42,11 @@ export function restoreCommand(): Command {
           const done = await restoreBySource(repo, snap, source, { target: o.target, database: o.database, signal: abort.signal, log: (l) => process.stderr.write(`${l}\n`) });
           return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${done}\n`);
         }
-        const r = await withRestoreWorkers(repo, () =>
-          restoreSnapshot(repo, snap.tree as BlobId, o.target!, {
-            include: o.include.length ? o.include : undefined,
-            signal: abort.signal,
-            onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`)),
-          }),
-        );
+        const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target!, {
+          include: o.include.length ? o.include : undefined,
+          signal: abort.signal,
+          onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`)),
+        });
         if (o.json) printJson({ type: "summary", snapshot: snap.id, ...r });
         else {
           process.stdout.write(`restored snapshot ${snap.id.slice(0, 8)} to ${o.target}: ${r.files} files, ${r.dirs} dirs, ${humanBytes(r.bytes)}\n`);
