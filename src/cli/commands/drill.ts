@@ -1,10 +1,7 @@
 import { Command } from "commander";
-import { runJob } from "../../agent/job-runner.js";
-import { createLogger } from "../../agent/logger.js";
-import { cacheRoot, stateFilePath } from "../../agent/state-file.js";
 import { loadConfig } from "../../config/load-config.js";
 import { UsageError } from "../../errors.js";
-import { onInterrupt } from "../signals.js";
+import { runJobNow } from "../run-job-now.js";
 
 interface DrillOpts {
   config: string;
@@ -27,15 +24,7 @@ export function drillCommand(): Command {
       if (!job || job.kind !== "drill") {
         throw new UsageError(`${config.file} has no drill job named ${JSON.stringify(name)}`, { hint: drills.length ? `drill jobs there: ${drills.join(", ")}` : "add a job with a drill: section (docs/CONFIG.md §Restore drills)" });
       }
-      const log = createLogger(config.agent.log_level);
-      const abort = new AbortController();
-      const off = onInterrupt(abort);
-      try {
-        const root = cacheRoot(config.agent.cache_dir);
-        const outcome = await runJob(job, { config, cacheRoot: root, log, signal: abort.signal, stateFile: stateFilePath(root), trigger: "manual" });
-        process.exitCode = outcome.result === "failure" ? 1 : 0;
-      } finally {
-        off();
-      }
+      const outcome = await runJobNow(config, job);
+      process.exitCode = outcome.result === "failure" ? 1 : 0;
     });
 }

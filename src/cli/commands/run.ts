@@ -1,10 +1,7 @@
 import { Command } from "commander";
-import { runJob } from "../../agent/job-runner.js";
-import { createLogger } from "../../agent/logger.js";
-import { cacheRoot, stateFilePath } from "../../agent/state-file.js";
 import { loadConfig } from "../../config/load-config.js";
 import { UsageError } from "../../errors.js";
-import { onInterrupt } from "../signals.js";
+import { runJobNow } from "../run-job-now.js";
 import { EXIT_PARTIAL } from "./backup.js";
 
 interface RunOpts {
@@ -21,15 +18,7 @@ export function runCommand(): Command {
       const config = await loadConfig(o.config);
       const job = config.jobs[name];
       if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} in ${config.file}`, { hint: `jobs there: ${Object.keys(config.jobs).join(", ")}` });
-      const log = createLogger(config.agent.log_level);
-      const abort = new AbortController();
-      const off = onInterrupt(abort);
-      try {
-        const root = cacheRoot(config.agent.cache_dir);
-        const outcome = await runJob(job, { config, cacheRoot: root, log, signal: abort.signal, stateFile: stateFilePath(root), trigger: "manual" });
-        process.exitCode = outcome.result === "failure" ? 1 : outcome.result === "partial" ? EXIT_PARTIAL : 0;
-      } finally {
-        off();
-      }
+      const outcome = await runJobNow(config, job);
+      process.exitCode = outcome.result === "failure" ? 1 : outcome.result === "partial" ? EXIT_PARTIAL : 0;
     });
 }
