@@ -59,7 +59,8 @@ export class BlobReader {
       const opened = await this.openPack(key, identities, pack.headerLength, signal);
       stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
     }
-    const raw = loc.compressed ? Buffer.from(decompressBlob(stored, loc.rawLength, `${id} in ${key}`)) : stored;
+    // A view, not a copy: decompressBlob returns a buffer of its own (profiled: the copy was ~3% of a restore).
+    const raw = loc.compressed ? asBuffer(decompressBlob(stored, loc.rawLength, `${id} in ${key}`)) : stored;
     if (raw.byteLength !== loc.rawLength || this.agent.blobId(loc.type, raw) !== id) {
       throw new IntegrityError("blob", `${id} in ${key}`, "content does not match its id");
     }
@@ -108,4 +109,8 @@ export class BlobReader {
     this.fileKeys.set(key, opened);
     return opened;
   }
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
