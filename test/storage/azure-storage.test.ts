@@ -61,7 +61,9 @@ describe("AzureStorage requests", () => {
     expect(commit.headers["if-none-match"]).toBe("*");
     expect(commit.headers["x-ms-access-tier"]).toBe("Cold");
     const ids = [...commit.body.toString().matchAll(/<Latest>([^<]+)<\/Latest>/g)].map((m) => m[1]);
-    expect(ids).toEqual(blocks.map((b) => b.url.searchParams.get("blockid")));
+    // Blocks are staged concurrently, so their requests may arrive in any order; the
+    // commit must list every staged block once, in the order of their content (ids end in the index).
+    expect(ids).toEqual(blocks.map((b) => b.url.searchParams.get("blockid")!).sort((a, b) => Buffer.from(a, "base64").toString().localeCompare(Buffer.from(b, "base64").toString())));
   });
 
   it("re-sends only a block that failed transiently", async () => {
