@@ -73,7 +73,6 @@ export class FileSaver {
 
   private async saveChunked(batches: LargeFileChunks, before: BigIntStats, signal?: AbortSignal): Promise<SavedFile> {
     const content: BlobId[] = [];
-    let size = 0;
     for await (const batch of batches) {
       for (const b of batch.blobs) {
         this.onBytes(b.rawLength);
@@ -81,10 +80,8 @@ export class FileSaver {
         if (b.encoded) await this.up.addCompressed(BlobType.Data, b.id, b.rawLength, { bytes: b.bytes, compressed: b.compressed });
         else await this.up.add(BlobType.Data, b.id, b.bytes);
       }
-      if (batch.end) {
-        size = batch.end.size;
-        return { content, size, changedWhileReading: changedWhileRead(before, batch.end.after, size) };
-      }
+      const { end } = batch;
+      if (end) return { content, size: end.size, changedWhileReading: changedWhileRead(before, end.after, end.size) };
       if (signal?.aborted) throw signal.reason ?? new Error("aborted");
     }
     throw new Error("large-file chunking ended without the end of the file");
