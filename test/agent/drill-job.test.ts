@@ -5,7 +5,6 @@
  * a drill of a snapshot whose data pack is damaged fails, names the pack in
  * the log, the state file and the failure notification, and still cleans up.
  */
-import { createServer, type Server } from "node:http";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -19,6 +18,7 @@ import type { AgentConfig } from "../../src/config/agent-config.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { flipBit, objectsOfKind } from "../e2e/helpers/damage-repo.js";
 import { makeRepo, useWorkDir, type TestRepo } from "../pipeline/helpers/repo.js";
+import { startPingServer, type PingServer } from "../helpers/ping-server.js";
 import { listTree } from "../../src/restore/list-tree.js";
 import type { Repository } from "../../src/repository/repository.js";
 import type { BlobId } from "../../src/ids.js";
@@ -31,28 +31,9 @@ async function listTreeFiles(r: Repository, tree: BlobId) {
 
 const work = useWorkDir("agent-drill");
 
-interface Pings {
-  url: string;
-  got: { path: string; body: Record<string, unknown> }[];
-  server: Server;
-}
-
-function pingServer(): Promise<Pings> {
-  const got: Pings["got"] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      got.push({ path: req.url ?? "", body: JSON.parse(body) as Record<string, unknown> });
-      res.end("ok");
-    });
-  });
-  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, got, server })));
-}
-
 describe("drill jobs in the agent", () => {
   let dir: string;
-  let pings: Pings;
+  let pings: PingServer;
   let config: AgentConfig;
   let ctx: RunContext;
   let logs = "";
@@ -69,7 +50,7 @@ describe("drill jobs in the agent", () => {
     await mkdir(join(dir, "scratch"));
     t = await makeRepo(dir);
     await writeFile(join(dir, "id.txt"), `${t.identity.toString()}\n`);
-    pings = await pingServer();
+    pings = await startPingServer();
     const yaml = `repositories:
   local: { url: ${join(dir, "repo")}, agent_key: "\${KEY}", identity_file: ${join(dir, "id.txt")} }
 jobs:
@@ -95,7 +76,7 @@ jobs:
     // A later snapshot of another job in the same repository: the drill must still pick app's.
     expect((await runJob(config.jobs.other, ctx)).result).toBe("success");
   });
-  afterAll(() => new Promise<void>((done) => pings.server.close(() => done())));
+  afterAll(() => pings.close());
 
   it("restores the job's newest snapshot, verifies it, reports metrics and state, and leaves no temporary directory", async () => {
     const out = await runJob(config.jobs["drill-app"], ctx);
@@ -112,7 +93,7 @@ jobs:
     const state = await readState(ctx.stateFile);
     expect(state.jobs["drill-app"].lastRun).toMatchObject({ result: "success", drill: { job: "app", restoredBytes: bytes } });
     expect(logs).toMatch(/"event":"job_run".*"drilled_job":"app".*"restored_bytes":\d+/);
-    expect(pings.got.at(-1)).toMatchObject({ path: "/ok", body: { job: "drill-app", result: "success", drilled_job: "app" } });
+    expect(pings.pings.at(-1)).toMatchObject({ path: "/ok", body: { job: "drill-app", result: "success", drilled_job: "app" } });
   });
 
   it("a sample drill restores only that many files", async () => {
@@ -161,7 +142,7 @@ jobs:
     const damaged = out.drill?.damagedObject;
     expect(damaged).toBe(damagedKey);
     expect(out.error).toContain(`damaged object ${damaged}`);
-    const fail = pings.got.at(-1);
+    const fail = pings.pings.at(-1);
     expect(fail).toMatchObject({ path: "/fail", body: { job: "drill-app", result: "failure", drilled_job: "app", damaged_object: damaged } });
     expect(String(fail?.body.error)).toContain(damaged);
     expect((await readState(ctx.stateFile)).jobs["drill-app"].lastRun?.drill?.damagedObject).toBe(damaged);

@@ -1,4 +1,3 @@
-import { createServer, type Server } from "node:http";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -10,28 +9,9 @@ import { readState } from "../../src/agent/state-file.js";
 import type { AgentConfig } from "../../src/config/agent-config.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { makeRepo, useWorkDir, type TestRepo } from "../pipeline/helpers/repo.js";
+import { startPingServer, type PingServer } from "../helpers/ping-server.js";
 
 const work = useWorkDir("agent-run");
-
-/** A local HTTP endpoint that records notification pings. */
-interface PingServer {
-  url: string;
-  pings: { path: string; body: Record<string, unknown> }[];
-  server: Server;
-}
-
-function startPingServer(): Promise<PingServer> {
-  const pings: PingServer["pings"] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      pings.push({ path: req.url ?? "", body: JSON.parse(body) as Record<string, unknown> });
-      res.writeHead(req.url?.includes("broken") ? 500 : 200).end("ok");
-    });
-  });
-  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, pings, server })));
-}
 
 describe("runJob", () => {
   let dir: string;
@@ -44,9 +24,9 @@ describe("runJob", () => {
     await writeFile(join(dir, "data", "a.txt"), "first");
     t = await makeRepo(dir);
     keyText = t.agentKey.toFileContents();
-    ping = await startPingServer();
+    ping = await startPingServer((path) => (path.includes("broken") ? 500 : 200));
   });
-  afterAll(() => new Promise<void>((done) => ping.server.close(() => done())));
+  afterAll(() => ping.close());
 
   function setup(jobBody: string): { config: AgentConfig; ctx: RunContext; logs: () => string; metrics: AgentMetrics } {
     const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key: \${KEY}\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n${jobBody}agent:\n  cache_dir: ${join(dir, "cache")}\n`;

@@ -4,7 +4,6 @@
  * when it passes the job's max_age, with a fake clock and listing; then the
  * real listing on a local repository and the agent publishing the age.
  */
-import { createServer, type Server } from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -17,27 +16,20 @@ import { SnapshotAgeWatch } from "../../src/agent/snapshot-age-watch.js";
 import { listNewestSnapshots, type NewestSnapshot } from "../../src/agent/snapshot-ages.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { makeRepo, useWorkDir } from "../pipeline/helpers/repo.js";
+import { startPingServer, type Ping, type PingServer } from "../helpers/ping-server.js";
 
 const work = useWorkDir("snapshot-age");
 const HOUR = 3_600_000;
 
-let server: Server;
+let server: PingServer;
 let url: string;
-const pings: { path: string; body: Record<string, unknown> }[] = [];
+let pings: Ping[];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      pings.push({ path: req.url ?? "", body: JSON.parse(body) as Record<string, unknown> });
-      res.end("ok");
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await startPingServer();
+  ({ url, pings } = server);
 });
-afterAll(() => new Promise<void>((done) => server.close(() => done())));
+afterAll(() => server.close());
 
 function capture(): { log: ReturnType<typeof createLogger>; text: () => string } {
   let text = "";

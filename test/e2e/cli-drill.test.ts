@@ -5,18 +5,17 @@
  * damaged the same drill exits 1, the failure notification names the pack,
  * and no temporary directory is left. (Database drills: test/drill/.)
  */
-import { createServer, type Server } from "node:http";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flipBit, objectsOfKind } from "./helpers/damage-repo.js";
 import { cliOk, runCli } from "./helpers/run-cli.js";
 import { initWorkspace, type Workspace } from "./helpers/workspace.js";
+import { startPingServer, type PingServer } from "../helpers/ping-server.js";
 
 let ws: Workspace & { recipient: string };
 let config: string;
-let server: Server;
-const pings: { path: string; body: Record<string, unknown> }[] = [];
+let server: PingServer | undefined;
 
 function runLine(stdout: string): Record<string, unknown> {
   const line = stdout.split("\n").filter((l) => l.includes('"event":"job_run"')).map((l) => JSON.parse(l) as Record<string, unknown>)[0];
@@ -28,16 +27,8 @@ beforeAll(async () => {
   ws = await initWorkspace("drill");
   for (let i = 0; i < 6; i++) await writeFile(join(ws.src, `f${i}.txt`), `content ${i}\n`.repeat(500 * (i + 1)));
   await mkdir(join(ws.dir, "scratch"));
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      pings.push({ path: req.url ?? "", body: JSON.parse(body) as Record<string, unknown> });
-      res.end("ok");
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await startPingServer();
+  const url = server.url;
   config = join(ws.dir, "cairn.yaml");
   await writeFile(
     config,
@@ -59,7 +50,7 @@ agent:
 }, 30_000);
 
 afterAll(async () => {
-  await new Promise<void>((done) => server?.close(() => done()));
+  await server?.close();
   await ws?.cleanup();
 });
 
@@ -88,7 +79,7 @@ describe("cairn drill", () => {
     for (const p of packs) flipBit(ws.repo, p);
     const r = await runCli(["drill", "--config", config, "drill-files"]);
     expect(r.code).toBe(1);
-    const fail = pings.at(-1);
+    const fail = server!.pings.at(-1);
     expect(fail).toMatchObject({ path: "/fail", body: { job: "drill-files", result: "failure", drilled_job: "files" } });
     expect(packs).toContain(fail?.body.damaged_object);
     expect(String(fail?.body.error)).toContain(String(fail?.body.damaged_object));
