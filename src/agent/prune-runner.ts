@@ -1,5 +1,4 @@
 import type { AgentConfig } from "../config/agent-config.js";
-import { parsePercent, parseSize } from "../cli/commands/prune.js";
 import { prune } from "../repository/prune.js";
 import type { Logger } from "./logger.js";
 import type { AgentMetrics } from "./metrics.js";
@@ -20,8 +19,8 @@ export async function runPrune(c: AgentConfig, o: { log: Logger; metrics?: Agent
       const repo = await openConfiguredRepository(name, c.repositories[name]);
       try {
         const r = await prune(repo, {
-          maxUnused: parsePercent(p.config.max_unused, "agent.prune.max_unused"),
-          maxRepackBytes: p.config.max_repack_size === undefined ? undefined : parseSize(p.config.max_repack_size, "agent.prune.max_repack_size"),
+          maxUnused: p.maxUnused,
+          maxRepackBytes: p.maxRepackBytes,
           graceMs: p.graceMs,
           signal: o.signal,
         });

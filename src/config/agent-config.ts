@@ -21,6 +21,9 @@ export interface PruneSpec {
   config: PruneConfig;
   repositories: string[];
   graceMs: number;
+  /** max_unused and max_repack_size, parsed (config/units.ts). */
+  maxUnused: number;
+  maxRepackBytes?: number;
   timezone?: string;
 }
 

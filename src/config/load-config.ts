@@ -8,6 +8,7 @@ import { ConfigSchema, type DrillConfig, type RawConfig } from "./config-schema.
 import { joinPath, substituteTree } from "./env-substitute.js";
 import { readRetention } from "./retention-block.js";
 import type { SourceConfig } from "./source-schema.js";
+import { parsePercent, parseSize } from "./units.js";
 import { lineOf } from "./yaml-lines.js";
 
 /** Read and validate a config file; throws ConfigInvalidError listing every problem found. */
@@ -70,6 +71,16 @@ function duration(text: string, path: string, problems: ConfigProblem[]): number
   } catch {
     problems.push({ path, message: `expected a duration such as 30s, 5m, 1h30m` });
     return 0;
+  }
+}
+
+/** A percentage or size, parsed as `cairn prune` parses its flags (config/units.ts); a bad one becomes a problem at `path`. */
+function unit(parse: () => number, path: string, expected: string, problems: ConfigProblem[]): number | undefined {
+  try {
+    return parse();
+  } catch {
+    problems.push({ path, message: expected });
+    return undefined;
   }
 }
 
@@ -169,7 +180,14 @@ function resolvePrune(c: RawConfig, problems: ConfigProblem[], known: Known): Pr
   if (!p) return undefined;
   const repositories = p.repositories ?? backedUpRepositories(c);
   if (p.repositories) p.repositories.forEach((r, i) => known(r, `agent.prune.repositories.${i}`));
-  return { config: p, repositories, graceMs: duration(p.grace, "agent.prune.grace", problems), timezone: p.timezone ?? c.agent.timezone };
+  return {
+    config: p,
+    repositories,
+    graceMs: duration(p.grace, "agent.prune.grace", problems),
+    maxUnused: unit(() => parsePercent(p.max_unused, "agent.prune.max_unused"), "agent.prune.max_unused", "expected a percentage such as 5%, 0% or unlimited", problems) ?? 0,
+    maxRepackBytes: p.max_repack_size === undefined ? undefined : unit(() => parseSize(p.max_repack_size!, "agent.prune.max_repack_size"), "agent.prune.max_repack_size", "expected a size such as 1GiB, 500MiB or 2G", problems),
+    timezone: p.timezone ?? c.agent.timezone,
+  };
 }
 
 /** Prune by default covers every repository a backup job writes to (sync targets are pruned at their source). */

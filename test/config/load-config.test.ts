@@ -61,6 +61,8 @@ const CASES: [string, string, string[]][] = [
   ["retry attempts out of range", job(`    retry: { attempts: 50 }\n`), ["c.yaml:9: jobs.app.retry.attempts: Too big: expected number to be <=20"]],
   ["bad S3 checksum mode", `repositories:\n  p:\n    url: s3://b/p\n    agent_key_file: /k\n    s3: { checksum: crc }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`, ["c.yaml:5: repositories.p.s3.checksum:", "expected one of \"md5\"|\"sdk\"|\"off\""]],
   ["bad prune max_unused", job(`agent:\n  prune: { schedule: "0 4 * * 0", max_unused: "5" }\n`), ["c.yaml:10: agent.prune.max_unused: expected a percentage such as 5%"]],
+  // Checked by the same parser `cairn prune` uses: "1GB" and "150%" once passed validation and failed every prune.
+  ["prune sizes cairn prune refuses", job(`agent:\n  prune: { schedule: "0 4 * * 0", max_unused: 150%, max_repack_size: 1GB }\n`), ["agent.prune.max_unused: expected a percentage", "agent.prune.max_repack_size: expected a size such as 1GiB"]],
   ["unknown log level", job(`agent:\n  log_level: verbose\n`), ["c.yaml:10: agent.log_level:", "expected one of"]],
   ["empty repository url", `repositories:\n  p: { url: "", agent_key_file: /k }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`, ["c.yaml:2: repositories.p.url: expected a repository URL"]],
   ["source missing type", `${REPOS}jobs:\n  app:\n    source: { paths: [/d] }\n    repositories: [primary]\n`, ["c.yaml:7: jobs.app.source.type:"]],
