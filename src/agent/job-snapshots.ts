@@ -1,5 +1,5 @@
-import { resolve } from "node:path";
 import type { SourceConfig } from "../config/source-schema.js";
+import { normaliseRoots } from "../pipeline/backup.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { createSource } from "../sources/create-source.js";
 
@@ -11,9 +11,7 @@ import { createSource } from "../sources/create-source.js";
  */
 export function snapshotOfJob(source: SourceConfig): (s: Snapshot) => boolean {
   if (source.type === "files" || source.type === "snapshot") {
-    const paths = [...new Set(source.paths.map((p) => resolve(p)))].sort();
-    const covered = paths.filter((p) => !paths.some((q) => q !== p && (q === "/" || p.startsWith(q + "/"))));
-    const key = covered.join("\0");
+    const key = [...normaliseRoots(source.paths)].sort().join("\0");
     return (s) => [...s.paths].sort().join("\0") === key;
   }
   const description = createSource(source).description;

@@ -3,20 +3,14 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import type { BlobId } from "../ids.js";
-import { gearTable } from "../chunker/gear-table.js";
 import type { Repository } from "../repository/repository.js";
 import { ParentCacheReader, ParentCacheWriter } from "../repository/parent-cache.js";
 import type { Snapshot, SnapshotSummary } from "../repository/snapshot-record.js";
 import type { TreeNode } from "../repository/tree.js";
-import { ExcludeMatcher } from "../sources/exclude.js";
 import { baseNode } from "../sources/fs-node.js";
-import { FileSaver } from "./file-saver.js";
-import { inlineCodec } from "../repository/pack-codec.js";
-import { WorkerCodec } from "./worker-codec.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedDir } from "./tree-builder.js";
-import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";
-import type { WalkContext } from "./walk.js";
+import { BackupSession } from "./backup-session.js";
 
 export const PROGRAM = "cairn 0.1.0";
 
@@ -63,35 +57,13 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
   const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
-  const gear = gearTable(repo.agent.gearKey);
-  const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey(), { gear, params: repo.config.chunker });
-  const codec = workers ?? inlineCodec;
-  const fileCodec = workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey());
+  const session = new BackupSession(repo, o.workers);
   try {
     const { result: root, uploader } = await repo.withUploader(async (up) => {
-      let lastTick = 0;
-      const saver = new FileSaver(repo.agent, gear, repo.config.chunker, up, (n) => {
-        counters.bytesRead += n;
-        const now = Date.now();
-        if (o.onProgress && now - lastTick > 200) {
-          lastTick = now;
-          o.onProgress({ ...counters, bytesUploaded: up.stats.bytesUploaded, currentPath: "" });
-        }
-      });
-      const walk: WalkContext = {
-        excludes: new ExcludeMatcher(o.excludes ?? []),
-        parentCache,
-        has: (id) => up.has(id),
-        batcher: new SmallFileBatcher(fileCodec, repo.config.compressionLevel),
-        smallFileLimit: saver.smallFileLimit,
-        // A new file's chunks are nearly all new: the worker compresses them too. A changed
-        // file's come back raw, so only the few the repository lacks cost a compression.
-        startLargeFile: workers ? (abs, isNew) => workers.chunkLargeFile(abs, isNew, repo.config.compressionLevel) : undefined,
-        signal: o.signal,
-      };
+      const { saver, walk } = session.tools(up, counters, { excludes: o.excludes, parentCache, signal: o.signal, onProgress: o.onProgress });
       const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, cacheWriter, counters, events, signal: o.signal });
       return saveVirtual(builder, buildVirtualRoot(roots), []);
-    }, { codec });
+    }, { codec: session.codec });
     const s = uploader.stats;
     const summary: SnapshotSummary = { ...counters, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
     const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: roots, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
@@ -103,11 +75,12 @@ export async function backupPaths(repo: Repository, paths: readonly string[], o:
     throw e;
   } finally {
     parentCache?.close();
-    await codec.close();
+    await session.close();
   }
 }
 
-function normaliseRoots(paths: readonly string[]): string[] {
+/** Absolute, deduplicated, without paths inside other given paths; in tree order. */
+export function normaliseRoots(paths: readonly string[]): string[] {
   const abs = [...new Set(paths.map((p) => resolve(p)))].sort((a, b) => Buffer.compare(key(a), key(b)));
   // A path inside another given path is already covered by it.
   return abs.filter((p) => !abs.some((q) => q !== p && (q === "/" || p.startsWith(q + "/"))));

@@ -1,17 +1,12 @@
 import { hostname } from "node:os";
-import { gearTable } from "../chunker/gear-table.js";
-import { inlineCodec } from "../repository/pack-codec.js";
 import type { Repository } from "../repository/repository.js";
 import type { SnapshotSummary } from "../repository/snapshot-record.js";
 import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { ExcludeMatcher } from "../sources/exclude.js";
 import { PROGRAM, type BackupOptions, type BackupResult } from "./backup.js";
 import { FileSaver } from "./file-saver.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
-import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";
 import { TreeBuilder, type SavedEntry } from "./tree-builder.js";
-import type { WalkContext } from "./walk.js";
-import { WorkerCodec } from "./worker-codec.js";
+import { BackupSession } from "./backup-session.js";
 
 /** Ownership and permissions of an entry that has no file on disk. */
 export interface EntryMeta {
@@ -66,30 +61,21 @@ export async function backupComposed(repo: Repository, entries: readonly Compose
     o.onWarning?.(w);
   };
   const events: BackupEvents = { onWarning, onProgress: o.onProgress };
-  const workers = o.workers === 0 ? undefined : new WorkerCodec(o.workers, repo.agent.exportBlobIdKey());
-  const codec = workers ?? inlineCodec;
-  const fileCodec = workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey());
+  const session = new BackupSession(repo, o.workers);
   try {
     const { result: root, uploader } = await repo.withUploader(async (up) => {
-      let lastTick = 0;
-      const saver = new FileSaver(repo.agent, gearTable(repo.agent.gearKey), repo.config.chunker, up, (n) => {
-        counters.bytesRead += n;
-        if (!o.onProgress || Date.now() - lastTick < 200) return;
-        lastTick = Date.now();
-        o.onProgress({ ...counters, bytesUploaded: up.stats.bytesUploaded, currentPath: "" });
-      });
-      const walk: WalkContext = { excludes: new ExcludeMatcher(o.excludes ?? []), has: (id) => up.has(id), batcher: new SmallFileBatcher(fileCodec, repo.config.compressionLevel), smallFileLimit: saver.smallFileLimit, signal: o.signal };
+      const { saver, walk } = session.tools(up, counters, { excludes: o.excludes, signal: o.signal, onProgress: o.onProgress });
       const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, counters, events, signal: o.signal });
       const composer = new Composer(builder, saver, counters, repo.clock.now());
       return builder.saveNodes(await composer.saveAll(entries));
-    }, { codec });
+    }, { codec: session.codec });
     const s = uploader.stats;
     const summary: SnapshotSummary = { ...counters, warnings: warnings.length, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
     const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: o.paths, source: o.source, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
     const snapshotId = await repo.saveSnapshot(record);
     return { snapshotId, snapshot: { ...record, id: snapshotId }, summary, warnings };
   } finally {
-    await codec.close();
+    await session.close();
   }
 }
 

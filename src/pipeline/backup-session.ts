@@ -1,0 +1,59 @@
+import { gearTable } from "../chunker/gear-table.js";
+import { inlineCodec, type PackCodec } from "../repository/pack-codec.js";
+import type { ParentCacheReader } from "../repository/parent-cache.js";
+import type { Repository } from "../repository/repository.js";
+import type { Uploader } from "../repository/uploader.js";
+import { ExcludeMatcher } from "../sources/exclude.js";
+import { FileSaver } from "./file-saver.js";
+import type { BackupCounters, BackupEvents } from "./progress.js";
+import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";
+import type { WalkContext } from "./walk.js";
+import { WorkerCodec } from "./worker-codec.js";
+
+/**
+ * What every kind of backup (a files tree, a composed snapshot of streams and
+ * paths) reads and encodes with: the codec workers (or this thread with
+ * `workers: 0`), the file saver, and the walk's context, so that both get the
+ * same pipeline: small files batched and large files chunked on the workers.
+ */
+export class BackupSession {
+  readonly codec: PackCodec;
+  private readonly workers: WorkerCodec | undefined;
+  private readonly gear: Uint32Array;
+
+  constructor(private readonly repo: Repository, workers?: number) {
+    this.gear = gearTable(repo.agent.gearKey);
+    this.workers = workers === 0 ? undefined : new WorkerCodec(workers, repo.agent.exportBlobIdKey(), { gear: this.gear, params: repo.config.chunker });
+    this.codec = this.workers ?? inlineCodec;
+  }
+
+  /** The saver and walk context for one uploader session; progress is reported at most every 200 ms. */
+  tools(up: Uploader, counters: BackupCounters, o: { excludes?: string[]; parentCache?: ParentCacheReader; signal?: AbortSignal; onProgress?: BackupEvents["onProgress"] }): { saver: FileSaver; walk: WalkContext } {
+    const { repo, workers } = this;
+    let lastTick = 0;
+    const saver = new FileSaver(repo.agent, this.gear, repo.config.chunker, up, (n) => {
+      counters.bytesRead += n;
+      const now = Date.now();
+      if (o.onProgress && now - lastTick > 200) {
+        lastTick = now;
+        o.onProgress({ ...counters, bytesUploaded: up.stats.bytesUploaded, currentPath: "" });
+      }
+    });
+    const walk: WalkContext = {
+      excludes: new ExcludeMatcher(o.excludes ?? []),
+      parentCache: o.parentCache,
+      has: (id) => up.has(id),
+      batcher: new SmallFileBatcher(workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey()), repo.config.compressionLevel),
+      smallFileLimit: saver.smallFileLimit,
+      // A new file's chunks are nearly all new: the worker compresses them too. A changed
+      // file's come back raw, so only the few the repository lacks cost a compression.
+      startLargeFile: workers ? (abs, isNew) => workers.chunkLargeFile(abs, isNew, repo.config.compressionLevel) : undefined,
+      signal: o.signal,
+    };
+    return { saver, walk };
+  }
+
+  close(): Promise<void> {
+    return this.codec.close();
+  }
+}
