@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -10,6 +9,7 @@ import { backupComposed, type ComposedEntry, type EntryMeta } from "../../pipeli
 import type { Repository } from "../../repository/repository.js";
 import { SourceError } from "../../errors.js";
 import type { BackupSource } from "../source.js";
+import { readLater } from "../read-later.js";
 import type { CommandLog } from "../dump/child-command.js";
 import { pgWhere, type PgConnection } from "./pg-connection.js";
 import { PsqlSession } from "./psql-session.js";
@@ -97,7 +97,7 @@ export class PgPhysicalSource implements BackupSource {
       const { stopWal } = await stop();
       const segs = (await readdir(join(dir, "pg_wal"))).filter((n) => WAL_FILE.test(n) && n >= startWal && n <= stopWal).sort();
       const out: ComposedEntry[] = [{ kind: "dir", name: "archive_status", entries: [], meta: await metaOf(join(dir, "pg_wal")) }];
-      for (const n of segs) out.push({ kind: "stream", name: n, data: createReadStream(join(dir, "pg_wal", n)), meta: await metaOf(join(dir, "pg_wal", n)) });
+      for (const n of segs) out.push({ kind: "stream", name: n, data: readLater(join(dir, "pg_wal", n)), meta: await metaOf(join(dir, "pg_wal", n)) });
       return out;
     };
     return [...files, { kind: "stream", name: "backup_label", data: label(), meta: labelMeta }, { kind: "dir", name: "pg_wal", entries: wal, meta: await metaOf(join(dir, "pg_wal")) }];

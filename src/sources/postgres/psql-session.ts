@@ -16,20 +16,31 @@ export class PsqlSession {
   private readonly marker = `__cairn_${randomBytes(8).toString("hex")}__`;
   private out = "";
   private pending?: { resolve(s: string): void; reject(e: unknown): void };
+  private ended?: { reason: unknown };
 
   constructor(c: PgConnection, database: string, log: CommandLog) {
     const command = ["psql", "--no-psqlrc", "--quiet", "--no-align", "--tuples-only", "--set", "ON_ERROR_STOP=1", ...pgArgs(c), "--dbname", database];
     this.cmd = new ChildCommand({ command, env: pgEnv(c) }, ["pipe", "pipe", "pipe"], log);
     this.cmd.child.stdout?.on("data", (b: Buffer) => this.onData(b.toString("utf8")));
+    // Remember how the session ended: a query sent after psql is gone (the server
+    // restarted during a long copy) must fail at once, not wait for an answer.
     this.cmd.exited.then(
-      () => this.pending?.reject(new SourceError("psql", "session ended before the query finished")),
-      (e: unknown) => this.pending?.reject(e),
+      () => this.end(new SourceError("psql", "session ended before the query finished")),
+      (e: unknown) => this.end(e),
     );
+    // Writing to a psql that has exited raises EPIPE here; `exited` carries the reason.
+    this.cmd.child.stdin?.on("error", () => undefined);
+  }
+
+  private end(reason: unknown): void {
+    this.ended = { reason };
+    this.pending?.reject(reason);
   }
 
   /** Run one statement; resolves with its output (rows, one a line). */
   query(sql: string): Promise<string> {
     if (this.pending) throw new Error("PsqlSession: one query at a time");
+    if (this.ended) return Promise.reject(this.ended.reason);
     const p = new Promise<string>((resolve, reject) => (this.pending = { resolve, reject }));
     (this.cmd.child.stdin as Writable).write(`${sql.trim().replace(/;?$/, ";")}\n\\echo ${this.marker}\n`);
     return p.finally(() => (this.pending = undefined));

@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -10,6 +9,7 @@ import { backupComposed } from "../../pipeline/stream-backup.js";
 import type { Repository } from "../../repository/repository.js";
 import { SourceError } from "../../errors.js";
 import type { BackupSource } from "../source.js";
+import { readLater } from "../read-later.js";
 import type { CommandLog } from "../dump/child-command.js";
 import type { CommandSpec } from "../dump/command-spec.js";
 import { runCommand } from "../dump/run-command.js";
@@ -56,7 +56,7 @@ export class SqliteSource implements BackupSource {
       const name = this.o.name ?? basename(this.o.path);
       const copy = join(dir, name);
       await runCommand(sqliteCopyCommand(this.o, copy), log, opts.signal);
-      return await backupComposed(repo, [{ kind: "stream", name, data: createReadStream(copy) }], { ...opts, paths: [this.o.path], source: this.description });
+      return await backupComposed(repo, [{ kind: "stream", name, data: readLater(copy) }], { ...opts, paths: [this.o.path], source: this.description });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
