@@ -42,10 +42,6 @@ export class Agent {
     this.ages = new SnapshotAgeWatch(this.metrics, log);
   }
 
-  get current(): AgentConfig {
-    return this.config;
-  }
-
   async start(): Promise<void> {
     this.server = await startHttpServer(this.config.agent.listen, this.metrics, () => this.readiness());
     this.log.info({ event: "agent_started", listen: this.config.agent.listen, config: this.config.file, jobs: Object.keys(this.config.jobs) }, `agent listening on ${this.config.agent.listen}`);

@@ -48,6 +48,12 @@ async function agentKeyOf(name: string, r: RepositoryConfig): Promise<AgentKey |
 export async function openConfiguredRepository(name: string, r: RepositoryConfig): Promise<Repository> {
   const storage = await openRepositoryStorage(r);
   const agentKey = await agentKeyOf(name, r);
-  const identities = r.identity_file === undefined ? undefined : parseIdentityFile(await readFile(r.identity_file, "utf8"), r.identity_file);
+  const identities = r.identity_file === undefined ? undefined : parseIdentityFile(await readIdentityFile(name, r.identity_file), r.identity_file);
   return Repository.open(storage, { agentKey, identities });
+}
+
+function readIdentityFile(name: string, file: string): Promise<string> {
+  return readFile(file, "utf8").catch((e: Error) => {
+    throw new ConfigError(`repositories.${name}.identity_file: cannot read ${file}: ${e.message}`, { path: `repositories.${name}.identity_file` }, { hint: "mount the restore identity there (drills and restores need it) or fix the path" });
+  });
 }

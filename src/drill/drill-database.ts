@@ -50,7 +50,7 @@ export async function drillDatabase(repo: Repository, snap: Snapshot, c: Logical
     throw failure;
   }
   // A verified restore that leaves a database behind still needs someone's attention: the drill fails and says which.
-  if (dropError) throw new DrillFailedError(`the snapshot replayed and verified, but the scratch database ${scratch.name} could not be dropError: ${dropError.message}`, { hint: `drop it by hand: DROP DATABASE ${scratch.name}` });
+  if (dropError) throw new DrillFailedError(`the snapshot replayed and verified, but the scratch database ${scratch.name} could not be dropped: ${dropError.message}`, { hint: `drop it by hand: DROP DATABASE ${scratch.name}` });
   return result!;
 }
 
