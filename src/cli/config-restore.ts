@@ -39,11 +39,12 @@ export async function configRestoreTarget(o: ConfigRestoreFlags, job: string, re
   const spec = config.jobs[job];
   if (!spec) throw new UsageError(`${o.config} has no job ${JSON.stringify(job)}`, { hint: `jobs: ${Object.keys(config.jobs).join(", ")}` });
   const source = spec.config.source;
-  if (!source) throw new UsageError(`job ${job} is a sync job: it has no source to restore`);
+  if (!source) throw new UsageError(`job ${job} is a ${spec.kind} job: it has no source to restore`, { hint: "name a backup job of the config" });
   if (!isDbSource(source)) throw new UsageError(`job ${job} backs up files`, { hint: "restore files with: cairn restore SNAPSHOT --target DIR" });
-  const name = o.repository ?? spec.config.repositories?.[0] ?? "";
+  const jobRepos = spec.config.repositories ?? [];
+  const name = o.repository ?? jobRepos[0] ?? "";
   const r = config.repositories[name];
-  if (!r) throw new UsageError(`no repository named ${JSON.stringify(name)} in ${o.config}`);
+  if (!r || !jobRepos.includes(name)) throw new UsageError(`job ${job} does not back up to a repository named ${JSON.stringify(name)}`, { hint: `its repositories: ${jobRepos.join(", ") || "none"}` });
   const identityFile = o.identity ?? r.identity_file;
   // A restore needs the identity, and the identity unwraps the agent key from the repository's key file: on a
   // recovery machine the config's agent_key_file need not exist (docs/DISASTER-RECOVERY.md).
