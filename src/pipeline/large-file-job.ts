@@ -5,7 +5,7 @@ import { keyedBlobId } from "../crypto/agent-key.js";
 import { BlobType, type BlobId } from "../ids.js";
 import { compressVerified } from "../repository/pack-codec.js";
 import type { FileVersion } from "./small-file-job.js";
-import { isAllZero } from "../restore/write-sparse.js";
+import { isAllZero } from "../restore/file-write-job.js";
 
 /** Read size: fresh buffers, so a chunk's pieces are referenced, not copied, until the chunk ends. */
 const READ_SIZE = 1024 * 1024;

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { IntegrityError, CairnError } from "../errors.js";
+import { workerEntry } from "../workers/worker-entry.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
@@ -39,7 +38,7 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
    * (chunkLargeFile).
    */
   constructor(count = Math.max(1, availableParallelism()), blobIdKey?: Uint8Array, chunking?: { gear: Uint32Array; params: ChunkerParams }) {
-    const { url, execArgv } = workerEntry();
+    const { url, execArgv } = workerEntry("pipeline/codec-worker");
     const workerData: CodecWorkerData = { blobIdKey, chunking };
     for (let i = 0; i < count; i++) {
       const w = new Worker(url, { execArgv, workerData });
@@ -160,17 +159,4 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   }
-}
-
-/**
- * The compiled worker next to this module. When this module runs from src/
- * (a TypeScript test runner), workers cannot load .ts, so use the build in
- * dist/ (`npm test` builds first), else try the tsx loader.
- */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const js = new URL("./codec-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
-  const built = new URL("../../dist/src/pipeline/codec-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(built))) return { url: built, execArgv: [] };
-  return { url: new URL("./codec-worker.ts", import.meta.url), execArgv: ["--import", "tsx"] };
 }

@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { CairnError } from "../errors.js";
 import type { BlobId } from "../ids.js";
-import { ageDecrypt } from "../crypto/age-file.js";
-import { decompressBlob } from "../compression/zstd.js";
 import { BlobReader } from "./blob-reader.js";
 import { addToBlobIndex, openIndex } from "./index-file.js";
 import { DATA_PREFIX, idOfKey, INDEX_PREFIX, KEYS_PREFIX, META_PREFIX, PRUNE_PREFIX, SNAPSHOTS_PREFIX, packKey } from "./layout.js";
 import { listMarks } from "./prune-mark.js";
-import { decodeTrailer } from "./pack-format.js";
+import { PackVerifierPool } from "./pack-verifier-pool.js";
 import type { Repository } from "./repository.js";
 import { decodeSkeleton } from "./skeleton.js";
 import { openSnapshot, type Snapshot } from "./snapshot-record.js";
@@ -172,30 +171,42 @@ async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<
   r.problems.push(...missing.values());
 }
 
+/** Packs fetched or being verified at once: two per worker keeps both busy while the next ones load. */
+const PACKS_IN_FLIGHT_PER_WORKER = 2;
+
 async function readAllPacks(repo: Repository, stored: Map<string, number>, badPacks: Set<number>, r: CheckReport, o: CheckOptions): Promise<void> {
   const total = repo.index.packCount;
+  const todo: number[] = [];
   for (let i = 0; i < total; i++) {
-    o.onProgress?.(i, total);
     const p = repo.index.pack(i);
-    const key = packKey(p.kind, p.id);
-    if (badPacks.has(i) || !stored.has(key)) continue;
-    const identities = p.kind === "meta" ? [repo.agent.identity] : repo.identities;
-    if (!identities) {
-      r.dataPacksSkipped++;
-      continue;
-    }
-    try {
-      const plain = ageDecrypt(await repo.storage.get(key), identities, key);
-      for (const e of decodeTrailer(plain, key)) {
-        const blob = plain.subarray(e.offset, e.offset + e.length);
-        const raw = e.compressed ? decompressBlob(blob, e.rawLength, key) : blob;
-        const id = e.id.toString("hex");
-        if (repo.agent.blobId(e.type, raw) !== id) r.problems.push({ kind: "blob", key: `${id} in ${key}`, message: "content does not match its id" });
-        else r.blobsVerified++;
+    if (badPacks.has(i) || !stored.has(packKey(p.kind, p.id))) continue;
+    if (p.kind === "data" && !repo.identities) r.dataPacksSkipped++;
+    else todo.push(i);
+  }
+  if (todo.length === 0) return;
+  const workers = Math.max(1, Math.min(availableParallelism(), todo.length));
+  const pool = new PackVerifierPool(workers, repo.agent.exportBlobIdKey(), { data: repo.identities ?? [], meta: [repo.agent.identity] });
+  let next = 0;
+  let done = 0;
+  const run = async (): Promise<void> => {
+    while (next < todo.length) {
+      const p = repo.index.pack(todo[next++]!);
+      const key = packKey(p.kind, p.id);
+      try {
+        const v = await pool.verify(p.kind, key, await repo.storage.get(key, undefined, o.signal));
+        r.blobsVerified += v.blobsVerified;
+        for (const id of v.badBlobs) r.problems.push({ kind: "blob", key: `${id} in ${key}`, message: "content does not match its id" });
+      } catch (e) {
+        if (o.signal?.aborted) throw e;
+        r.problems.push({ kind: `${p.kind} pack`, key, message: errorText(e) });
       }
-    } catch (e) {
-      r.problems.push({ kind: `${p.kind} pack`, key, message: errorText(e) });
+      o.onProgress?.(++done, todo.length);
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: workers * PACKS_IN_FLIGHT_PER_WORKER }, run));
+  } finally {
+    await pool.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { AbortedError, CairnError } from "../errors.js";
 import type { TreeNode } from "../repository/tree.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
+import type { FileWriterPool } from "./file-writer-pool.js";
 
 export interface RestoreOptions {
   /** Snapshot paths ("/home/x" or "home/x"): restore only these subtrees and their parent directories. */
@@ -21,7 +22,7 @@ export interface RestoreSummary {
   hardlinks: number;
   /** Logical bytes of regular files restored (holes included, hardlinks counted once). */
   bytes: number;
-  /** One per entry that was not restored: unsafe names, duplicates, damaged data, existing paths. */
+  /** One per entry that was not restored: unsafe names, duplicates, damaged data, existing paths. Files are written several at once, so their errors come in completion order. */
   errors: { path: string; message: string }[];
 }
 
@@ -49,6 +50,11 @@ export interface RestoreContext {
   jobs: Set<Promise<void>>;
   /** First error a background job threw (an abort); rethrown when jobs are drained. */
   failure?: unknown;
+  /** Large files being written, and jobs waiting for a slot (restore-file.ts). */
+  largeFiles: number;
+  largeFileWaiters: (() => void)[];
+  /** Worker threads writing small files, started on the first one (restore-file.ts). */
+  writers?: FileWriterPool;
   /** Scratch directory for fifos, created on first use (see restore-special.ts). */
   scratch?: Buffer;
 }

@@ -1,16 +1,14 @@
-import { closeSync, constants, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
 import { IntegrityError } from "../errors.js";
-import { applyFdMetadataSync, applyHandleMetadata } from "./restore-metadata.js";
-import type { Entry, RestoreContext } from "./restore-context.js";
-import { isAllZero, writeSparse } from "./write-sparse.js";
+import { CREATE_NEW, errnoError } from "./file-write-job.js";
+import { FileWriterPool } from "./file-writer-pool.js";
+import { applyHandleMetadata, mtimeSeconds, permissionBits } from "./restore-metadata.js";
+import { describeError, warn, type Entry, type RestoreContext } from "./restore-context.js";
+import { writeSparse } from "./write-sparse.js";
+import { LARGE_FILES } from "./restore-jobs.js";
 
-/**
- * Create-only and never through a symlink: O_EXCL fails on any existing entry
- * (a symlink included), O_NOFOLLOW is belt and braces. This is what keeps a
- * restore from overwriting anything already in the target.
- */
-const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Worker threads creating small files: the main thread decodes blobs meanwhile (measured in docs/PERFORMANCE.md). */
+const FILE_WRITERS = 2;
 
 /**
  * Restores one regular file, or a hardlink to an inode restored earlier in
@@ -42,6 +40,17 @@ const SMALL_FILE = 1024 * 1024;
 
 async function writeNewFile(ctx: RestoreContext, e: Entry): Promise<void> {
   if ((e.node.size ?? 0) <= SMALL_FILE) return writeSmallFile(ctx, e);
+  while (ctx.largeFiles >= LARGE_FILES) await new Promise<void>((resolve) => ctx.largeFileWaiters.push(resolve));
+  ctx.largeFiles++;
+  try {
+    await writeLargeFile(ctx, e);
+  } finally {
+    ctx.largeFiles--;
+    ctx.largeFileWaiters.shift()?.();
+  }
+}
+
+async function writeLargeFile(ctx: RestoreContext, e: Entry): Promise<void> {
   // 0o600 until the data is complete: a half-written file is never readable by others.
   const fh = await open(e.path, CREATE_NEW, 0o600);
   try {
@@ -66,38 +75,40 @@ async function fillFile(ctx: RestoreContext, fh: FileHandle, e: Entry): Promise<
 }
 
 /**
- * Small files, which are most files: read the blobs (async, usually from a
- * cached pack), then create, write and stamp the file with synchronous calls.
- * Seven thread-pool round trips per file cost far more than the syscalls
- * themselves (measured: futex contention dominated restoring 30k tiny files).
+ * Small files, which are most files: read the blobs here (usually from a
+ * cached pack), then a file-writer worker creates, writes and stamps the file
+ * (file-writer-pool.ts). Thread-pool round trips per file cost far more than
+ * the syscalls themselves, and the syscalls themselves are most of a restore
+ * of many small files: on the workers they overlap with decoding.
  */
 async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
   const blobs: Uint8Array[] = [];
   for (const id of e.node.content ?? []) blobs.push(await ctx.reader.readBlob(id));
   const size = e.node.size ?? 0;
-  const fd = openSync(e.path, CREATE_NEW, 0o600);
-  try {
-    let position = 0;
-    for (const b of blobs) {
-      if (!isAllZero(b)) writeAllSync(fd, b, position);
-      position += b.length;
-    }
-    if (position !== size) throw new IntegrityError("file", e.display, `content is ${position} bytes but the tree records ${size}; file not restored`);
-    if (position < size || blobs.some((b) => isAllZero(b))) ftruncateSync(fd, size);
-    applyFdMetadataSync(ctx, fd, e);
-  } catch (err) {
-    closeSync(fd);
-    try {
-      unlinkSync(e.path);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
-  closeSync(fd);
+  const length = blobs.reduce((n, b) => n + b.length, 0);
+  if (length !== size) throw new IntegrityError("file", e.display, `content is ${length} bytes but the tree records ${size}; file not restored`);
+  const r = await fileWriters(ctx).write({
+    path: ownBuffer(e.path),
+    blobs: blobs.map(ownBuffer),
+    size,
+    mode: permissionBits(ctx, e),
+    owner: ctx.ownership ? { uid: e.node.uid, gid: e.node.gid } : undefined,
+    mtime: mtimeSeconds(e.node.mtimeNs),
+  });
+  if (!r.ok) throw errnoError(r.error);
+  if (r.metadataError) warn(ctx, e.display, `metadata not restored: ${describeError(errnoError(r.metadataError))}`);
 }
 
-function writeAllSync(fd: number, blob: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < blob.length) done += writeSync(fd, blob, done, blob.length - done, position + done);
+/**
+ * Posting a view to another thread clones its whole backing buffer: an
+ * uncompressed blob is a view into a decrypted 16 MiB pack, a path one into
+ * Node's 8 KiB pool. Copy those out first.
+ */
+function ownBuffer(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
+}
+
+/** Started on the first small file: a restore of a few large files needs no workers. */
+function fileWriters(ctx: RestoreContext): FileWriterPool {
+  return (ctx.writers ??= new FileWriterPool(FILE_WRITERS));
 }

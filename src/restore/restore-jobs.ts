@@ -1,7 +1,14 @@
 import type { RestoreContext } from "./restore-context.js";
 
-/** Files restored at once: overlaps file-system latency (open, write, close, chmod, utimes) with reading blobs. */
-export const PARALLEL_FILES = 8;
+/**
+ * Files restored at once: enough small files in flight to fill the writer
+ * workers' batches (file-writer-pool.ts) while the next blobs are decoded.
+ * Each holds at most its blobs (small files are <= 1 MiB); large files are
+ * limited separately (LARGE_FILES).
+ */
+export const PARALLEL_FILES = 64;
+/** Large files restored at once: each holds one blob (<= 8 MiB) at a time and writes through the thread pool. */
+export const LARGE_FILES = 4;
 
 /**
  * Run `fn` in the background once fewer than PARALLEL_FILES jobs are running.

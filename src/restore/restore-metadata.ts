@@ -1,4 +1,3 @@
-import { fchmodSync, fchownSync, futimesSync } from "node:fs";
 import { lchown, lutimes, chmod, type FileHandle } from "node:fs/promises";
 import { warn, describeError, type Entry, type RestoreContext } from "./restore-context.js";
 
@@ -27,20 +26,8 @@ export async function applyHandleMetadata(ctx: RestoreContext, fh: FileHandle, e
   });
 }
 
-/** applyHandleMetadata for a raw descriptor, synchronously (the small-file path in restore-file.ts). */
-export function applyFdMetadataSync(ctx: RestoreContext, fd: number, e: Entry): void {
-  try {
-    if (ctx.ownership) fchownSync(fd, e.node.uid, e.node.gid);
-    fchmodSync(fd, permissionBits(ctx, e));
-    const t = mtimeSeconds(e.node.mtimeNs);
-    futimesSync(fd, t, t);
-  } catch (err) {
-    warn(ctx, e.display, `metadata not restored: ${describeError(err)}`);
-  }
-}
-
 /** setuid/setgid only make sense (and are only safe) when the owner is restored too. */
-function permissionBits(ctx: RestoreContext, e: Entry): number {
+export function permissionBits(ctx: RestoreContext, e: Entry): number {
   return e.node.mode & (ctx.ownership ? 0o7777 : 0o1777);
 }
 

@@ -46,6 +46,7 @@ export async function restoreSnapshot(
     await createSymlinks(ctx);
     await finishDirs(ctx);
   } finally {
+    await ctx.writers?.close();
     await removeScratch(ctx);
   }
   if (filter !== "all") for (const p of filter.unmatched()) warn(ctx, p, "include path matched nothing in the snapshot");
@@ -68,6 +69,8 @@ async function createContext(reader: SnapshotReader, target: string, opts: Resto
     symlinks: [],
     dirs: [],
     jobs: new Set(),
+    largeFiles: 0,
+    largeFileWaiters: [],
   };
 }
 

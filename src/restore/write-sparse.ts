@@ -1,10 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
 import type { BlobId } from "../ids.js";
 import { checkAborted } from "./restore-context.js";
+import { isAllZero } from "./file-write-job.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
-
-/** Blobs are at most 8 MiB, so one shared zero buffer covers a whole blob in one memcmp. */
-const ZEROS = Buffer.alloc(8 * 1024 * 1024);
 
 /**
  * Writes the blobs in order at their offsets, skipping all-zero blobs so they
@@ -21,15 +19,6 @@ export async function writeSparse(reader: SnapshotReader, fh: FileHandle, conten
     position += blob.length;
   }
   return position;
-}
-
-export function isAllZero(bytes: Uint8Array): boolean {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let off = 0; off < buf.length; off += ZEROS.length) {
-    const piece = buf.subarray(off, off + ZEROS.length);
-    if (!piece.equals(ZEROS.subarray(0, piece.length))) return false;
-  }
-  return true;
 }
 
 /** A positional write may be short; loop until the whole blob is down. */

@@ -1,0 +1,29 @@
+import { ageDecrypt } from "../crypto/age-file.js";
+import { keyedBlobId } from "../crypto/agent-key.js";
+import type { AgeIdentity } from "../crypto/age-keys.js";
+import { decompressBlob } from "../compression/zstd.js";
+import { decodeTrailer } from "./pack-format.js";
+
+export interface PackVerifyResult {
+  blobsVerified: number;
+  /** Blob IDs (hex) whose content does not match. */
+  badBlobs: string[];
+}
+
+/**
+ * Decrypts a whole pack, decompresses every blob and checks it against its
+ * keyed ID (check --read-data). Throws IntegrityError when the pack itself is
+ * damaged (decryption, trailer, zstd frame).
+ */
+export function verifyPack(file: Uint8Array, identities: readonly AgeIdentity[], idKey: Uint8Array, key: string): PackVerifyResult {
+  const plain = ageDecrypt(file, identities, key);
+  const r: PackVerifyResult = { blobsVerified: 0, badBlobs: [] };
+  for (const e of decodeTrailer(plain, key)) {
+    const blob = plain.subarray(e.offset, e.offset + e.length);
+    const raw = e.compressed ? decompressBlob(blob, e.rawLength, key) : blob;
+    const id = e.id.toString("hex");
+    if (keyedBlobId(idKey, e.type, raw) !== id) r.badBlobs.push(id);
+    else r.blobsVerified++;
+  }
+  return r;
+}

@@ -1,0 +1,106 @@
+import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
+
+/**
+ * Create-only and never through a symlink: O_EXCL fails on any existing entry
+ * (a symlink included), O_NOFOLLOW is belt and braces. This is what keeps a
+ * restore from overwriting anything already in the target.
+ */
+export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** One small file to create and fill, with everything decided on the main thread (structured-clone friendly). */
+export interface FileWriteRequest {
+  path: Uint8Array;
+  /** The file's verified blobs in order; their lengths add up to `size` (checked by the caller). */
+  blobs: Uint8Array[];
+  size: number;
+  /** Permission bits to set (already masked for ownership). */
+  mode: number;
+  /** Set only when ownership is restored. */
+  owner?: { uid: number; gid: number };
+  /** mtime as mtimeSeconds() gives it. */
+  mtime: string;
+}
+
+export type FileWriteResult =
+  | { ok: true; metadataError?: ErrnoFields }
+  | { ok: false; error: ErrnoFields };
+
+export interface ErrnoFields {
+  message: string;
+  code?: string;
+  syscall?: string;
+}
+
+/**
+ * Creates, writes and stamps one file with synchronous calls: on a worker
+ * (file-writer-pool.ts) several files are created at once while the main
+ * thread decodes blobs. All-zero blobs are not written, so they become holes;
+ * ftruncate sets the final size. A failure deletes the partial file. Metadata
+ * failures leave the data and are reported beside it.
+ */
+export function writeFileSync(req: FileWriteRequest): FileWriteResult {
+  // A Buffer arrives from another thread as a plain Uint8Array; fs wants a Buffer for a byte path.
+  const path = Buffer.from(req.path.buffer, req.path.byteOffset, req.path.byteLength);
+  let fd: number;
+  try {
+    fd = openSync(path, CREATE_NEW, 0o600);
+  } catch (e) {
+    return { ok: false, error: errnoFields(e) };
+  }
+  try {
+    let position = 0;
+    let holes = false;
+    for (const b of req.blobs) {
+      if (isAllZero(b)) holes = true;
+      else writeAllSync(fd, b, position);
+      position += b.length;
+    }
+    if (holes || position < req.size) ftruncateSync(fd, req.size);
+  } catch (e) {
+    closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+    return { ok: false, error: errnoFields(e) };
+  }
+  let metadataError: ErrnoFields | undefined;
+  try {
+    // chown clears setuid/setgid, so it comes before chmod.
+    if (req.owner) fchownSync(fd, req.owner.uid, req.owner.gid);
+    fchmodSync(fd, req.mode);
+    futimesSync(fd, req.mtime, req.mtime);
+  } catch (e) {
+    metadataError = errnoFields(e);
+  }
+  closeSync(fd);
+  return metadataError ? { ok: true, metadataError } : { ok: true };
+}
+
+/** Blobs are at most 8 MiB, so one shared zero buffer covers a whole blob in one memcmp. */
+const ZEROS = Buffer.alloc(8 * 1024 * 1024);
+
+export function isAllZero(bytes: Uint8Array): boolean {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let off = 0; off < buf.length; off += ZEROS.length) {
+    const piece = buf.subarray(off, off + ZEROS.length);
+    if (!piece.equals(ZEROS.subarray(0, piece.length))) return false;
+  }
+  return true;
+}
+
+function writeAllSync(fd: number, blob: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < blob.length) done += writeSync(fd, blob, done, blob.length - done, position + done);
+}
+
+function errnoFields(e: unknown): ErrnoFields {
+  const err = e as NodeJS.ErrnoException;
+  return { message: err instanceof Error ? err.message : String(e), code: err?.code, syscall: err?.syscall };
+}
+
+/** Back to an Error describeError() names by errno, as if the call had failed on this thread. */
+export function errnoError(f: ErrnoFields): Error {
+  return Object.assign(new Error(f.message), { code: f.code, syscall: f.syscall });
+}

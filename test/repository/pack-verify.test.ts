@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { ageEncrypt } from "../../src/crypto/age-file.js";
+import { generateIdentity } from "../../src/crypto/age-keys.js";
+import { keyedBlobId } from "../../src/crypto/agent-key.js";
+import { compressBlob } from "../../src/compression/zstd.js";
+import { BlobType } from "../../src/ids.js";
+import { encodeTrailer, type PackEntry } from "../../src/repository/pack-format.js";
+import { verifyPack } from "../../src/repository/pack-verify.js";
+import { PackVerifierPool } from "../../src/repository/pack-verifier-pool.js";
+
+const idKey = Buffer.alloc(32, 7);
+const identity = generateIdentity();
+
+/** A pack as the writer lays it out: blobs, then the trailer, encrypted to `identity`. */
+function pack(blobs: Buffer[], tamper?: (id: Buffer) => Buffer): Buffer {
+  const parts: Uint8Array[] = [];
+  const entries: PackEntry[] = [];
+  let offset = 0;
+  for (const raw of blobs) {
+    const c = compressBlob(raw);
+    const id = Buffer.from(keyedBlobId(idKey, BlobType.Data, raw), "hex");
+    entries.push({ type: BlobType.Data, id: tamper ? tamper(id) : id, offset, length: c.bytes.length, rawLength: raw.length, compressed: c.compressed });
+    parts.push(c.bytes);
+    offset += c.bytes.length;
+  }
+  return ageEncrypt([...parts, encodeTrailer(entries)], [identity.recipient]);
+}
+
+const blobs = [Buffer.from("a".repeat(5000)), Buffer.from("random-ish 0123456789"), Buffer.alloc(70000, 1)];
+
+describe("verifyPack", () => {
+  it("verifies every blob of a sound pack", () => {
+    expect(verifyPack(pack(blobs), [identity], idKey, "p")).toEqual({ blobsVerified: 3, badBlobs: [] });
+  });
+
+  it("names the blobs whose content does not match their id", () => {
+    const r = verifyPack(pack(blobs, (id) => (id[0] === 0 ? Buffer.concat([Buffer.of(1), id.subarray(1)]) : Buffer.concat([Buffer.of(0), id.subarray(1)]))), [identity], idKey, "p");
+    expect(r.blobsVerified).toBe(0);
+    expect(r.badBlobs).toHaveLength(3);
+  });
+
+  it("fails a pack that does not decrypt, naming it", () => {
+    const file = pack(blobs);
+    file[file.length - 100] ^= 1;
+    expect(() => verifyPack(file, [identity], idKey, "data/ab/abc")).toThrow(/data\/ab\/abc/);
+  });
+});
+
+describe("PackVerifierPool", () => {
+  it("verifies packs on worker threads and reports a damaged one by rejecting with the reason", async () => {
+    const pool = new PackVerifierPool(2, idKey, { data: [identity], meta: [] });
+    try {
+      const bad = pack(blobs);
+      bad[bad.length - 100] ^= 1;
+      const results = await Promise.allSettled([pool.verify("data", "good1", pack(blobs)), pool.verify("data", "bad", bad), pool.verify("data", "good2", pack(blobs.slice(1)))]);
+      expect(results[0]).toEqual({ status: "fulfilled", value: { blobsVerified: 3, badBlobs: [] } });
+      expect(results[1]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/bad/) } });
+      expect(results[2]).toEqual({ status: "fulfilled", value: { blobsVerified: 2, badBlobs: [] } });
+    } finally {
+      await pool.close();
+    }
+  });
+});

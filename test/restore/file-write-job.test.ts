@@ -1,0 +1,68 @@
+import { lstatSync, readFileSync, symlinkSync, writeFileSync as fsWrite } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeFileSync } from "../../src/restore/file-write-job.js";
+import { FileWriterPool } from "../../src/restore/file-writer-pool.js";
+import { useTempDirs } from "./helpers.js";
+
+const tempDir = useTempDirs();
+const MiB = 1024 * 1024;
+
+describe("writeFileSync (one small file, as the writer workers do it)", () => {
+  it("writes the blobs in order, leaves all-zero blobs as holes, and sets mode and mtime", () => {
+    const path = join(tempDir(), "f");
+    const head = Buffer.from("head");
+    const r = writeFileSync({ path: Buffer.from(path), blobs: [head, Buffer.alloc(MiB), Buffer.from("tail")], size: 4 + MiB + 4, mode: 0o640, mtime: "1600000000.5" });
+    expect(r).toEqual({ ok: true });
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(MiB + 8);
+    expect(bytes.subarray(0, 4).toString()).toBe("head");
+    expect(bytes.subarray(4, 4 + MiB).every((b) => b === 0)).toBe(true);
+    expect(bytes.subarray(MiB + 4).toString()).toBe("tail");
+    const st = lstatSync(path);
+    expect(st.blocks * 512).toBeLessThan(MiB); // the zero blob is a hole
+    expect(st.mode & 0o7777).toBe(0o640);
+    expect(st.mtimeMs).toBe(1600000000500);
+  });
+
+  it("extends a file whose last blob is all zeros to its full size", () => {
+    const path = join(tempDir(), "z");
+    expect(writeFileSync({ path: Buffer.from(path), blobs: [Buffer.from("x"), Buffer.alloc(4096)], size: 4097, mode: 0o600, mtime: "0" }).ok).toBe(true);
+    expect(lstatSync(path).size).toBe(4097);
+  });
+
+  it("never overwrites an existing file or writes through a symlink, and says why", () => {
+    const dir = tempDir();
+    fsWrite(join(dir, "keep"), "keep me");
+    const outside = join(tempDir(), "outside");
+    symlinkSync(outside, join(dir, "trap"));
+    for (const name of ["keep", "trap"]) {
+      const r = writeFileSync({ path: Buffer.from(join(dir, name)), blobs: [Buffer.from("new")], size: 3, mode: 0o644, mtime: "0" });
+      expect(r).toMatchObject({ ok: false, error: { code: "EEXIST", syscall: "open" } });
+    }
+    expect(readFileSync(join(dir, "keep"), "utf8")).toBe("keep me");
+    expect(() => lstatSync(outside)).toThrow();
+  });
+});
+
+describe("FileWriterPool", () => {
+  it("writes many files from worker threads, each with its own content, and reports failures per file", async () => {
+    const dir = tempDir();
+    fsWrite(join(dir, "taken-7"), "old");
+    const pool = new FileWriterPool(2);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => {
+          const name = i === 7 ? "taken-7" : `f-${i}`;
+          const body = Buffer.from(`file ${i} `.repeat(i + 1));
+          return pool.write({ path: Buffer.from(join(dir, name)), blobs: [body], size: body.length, mode: 0o600, mtime: "1000" });
+        }),
+      );
+      expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, error: expect.objectContaining({ code: "EEXIST" }) }]);
+      for (let i = 0; i < 200; i++) if (i !== 7) expect(readFileSync(join(dir, `f-${i}`), "utf8")).toBe(`file ${i} `.repeat(i + 1));
+      expect(readFileSync(join(dir, "taken-7"), "utf8")).toBe("old");
+    } finally {
+      await pool.close();
+    }
+  });
+});
