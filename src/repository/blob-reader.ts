@@ -1,12 +1,23 @@
 import { IdentityRequiredError, IntegrityError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import type { BlobId, BlobType } from "../ids.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
-import { ageDecrypt, ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
+import { ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
+import { PackDecrypter } from "./pack-decrypter.js";
 import { decompressBlob } from "../compression/zstd.js";
 import type { Storage } from "../storage/storage.js";
 import type { BlobIndex } from "./blob-index.js";
 import { packKey, type PackKind } from "./layout.js";
+
+/** A blob's stored bytes and what is needed to decode and verify them (BlobReader.readStored). */
+export interface StoredBlob {
+  stored: Buffer;
+  compressed: boolean;
+  rawLength: number;
+  type: BlobType;
+  /** "<id> in <pack key>", for errors. */
+  what: string;
+}
 
 /** File keys of recently used packs: one X25519 unwrap per pack, not per blob. */
 const FILE_KEY_CACHE = 256;
@@ -36,6 +47,7 @@ export class BlobReader {
   private readonly packs = new Map<string, Promise<Buffer>>();
   /** Ranged reads so far per pack: [blobs, bytes]. */
   private readonly touched = new Map<string, [number, number]>();
+  private readonly decrypter = new PackDecrypter();
 
   constructor(
     private readonly storage: Storage,
@@ -45,6 +57,22 @@ export class BlobReader {
   ) {}
 
   async read(id: BlobId, signal?: AbortSignal): Promise<Buffer> {
+    const s = await this.readStored(id, signal);
+    // A view, not a copy: decompressBlob returns a buffer of its own (profiled: the copy was ~3% of a restore).
+    const raw = s.compressed ? asBuffer(decompressBlob(s.stored, s.rawLength, s.what)) : s.stored;
+    if (raw.byteLength !== s.rawLength || this.agent.blobId(s.type, raw) !== id) {
+      throw new IntegrityError("blob", s.what, "content does not match its id");
+    }
+    return raw;
+  }
+
+  /**
+   * A blob as stored in its pack (decrypted and authenticated as part of the
+   * pack, still compressed), NOT yet checked against its ID: the caller must
+   * decompress it to `rawLength` bytes and verify the keyed ID, as read() does
+   * (restore does it on its writer threads). `what` names the blob in errors.
+   */
+  async readStored(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
     const loc = this.index.get(id);
     if (!loc) throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
     const pack = this.index.pack(loc.packIndex);
@@ -59,12 +87,7 @@ export class BlobReader {
       const opened = await this.openPack(key, identities, pack.headerLength, signal);
       stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
     }
-    // A view, not a copy: decompressBlob returns a buffer of its own (profiled: the copy was ~3% of a restore).
-    const raw = loc.compressed ? asBuffer(decompressBlob(stored, loc.rawLength, `${id} in ${key}`)) : stored;
-    if (raw.byteLength !== loc.rawLength || this.agent.blobId(loc.type, raw) !== id) {
-      throw new IntegrityError("blob", `${id} in ${key}`, "content does not match its id");
-    }
-    return raw;
+    return { stored, compressed: loc.compressed, rawLength: loc.rawLength, type: loc.type, what: `${id} in ${key}` };
   }
 
   private identitiesFor(kind: PackKind): readonly AgeIdentity[] {
@@ -93,7 +116,7 @@ export class BlobReader {
       this.packs.set(key, p);
       return p;
     }
-    p = this.storage.get(key, undefined, signal).then((file) => ageDecrypt(file, identities, key));
+    p = this.storage.get(key, undefined, signal).then((file) => this.decrypter.decrypt(file, identities, key));
     p.catch(() => this.packs.delete(key));
     if (this.packs.size >= PACK_CACHE) this.packs.delete(this.packs.keys().next().value as string);
     this.packs.set(key, p);

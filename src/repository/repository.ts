@@ -7,7 +7,7 @@ import { generateIdentity, type AgeIdentity, type AgeRecipient } from "../crypto
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
-import { BlobReader } from "./blob-reader.js";
+import { BlobReader, type StoredBlob } from "./blob-reader.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
 import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
@@ -336,6 +336,17 @@ export class Repository {
   async readBlob(id: BlobId, signal?: AbortSignal): Promise<Buffer> {
     await this.loadIndex(signal);
     return this.reader.read(id, signal);
+  }
+
+  /** A data blob's stored bytes, not yet verified (SnapshotReader.readStoredBlob). */
+  async readStoredBlob(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
+    await this.loadIndex(signal);
+    return this.reader.readStored(id, signal);
+  }
+
+  /** See AgentKey.exportBlobIdKey: for this process's restore threads, which verify blobs they decode. */
+  exportBlobIdKey(): Buffer {
+    return this.agent.exportBlobIdKey();
   }
 
   async loadTree(id: BlobId): Promise<Tree> {

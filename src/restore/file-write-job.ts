@@ -1,3 +1,7 @@
+import { decompressBlob } from "../compression/zstd.js";
+import { keyedBlobId } from "../crypto/agent-key.js";
+import { IntegrityError } from "../errors.js";
+import { BlobType } from "../ids.js";
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
 
 /**
@@ -7,11 +11,21 @@ import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSyn
  */
 export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+/** A blob as stored (possibly compressed), decoded and verified against its keyed id on the writer thread. */
+export interface EncodedBlob {
+  stored: Uint8Array;
+  compressed: boolean;
+  rawLength: number;
+  id: string;
+  /** "<id> in <pack key>", for errors. */
+  what: string;
+}
+
 /** One small file to create and fill, with everything decided on the main thread (structured-clone friendly). */
 export interface FileWriteRequest {
   path: Uint8Array;
-  /** The file's verified blobs in order; their lengths add up to `size` (checked by the caller). */
-  blobs: Uint8Array[];
+  /** The file's blobs in order, verified or to be verified here; their lengths add up to `size` (checked by the caller). */
+  blobs: (Uint8Array | EncodedBlob)[];
   size: number;
   /** Permission bits to set (already masked for ownership). */
   mode: number;
@@ -23,7 +37,9 @@ export interface FileWriteRequest {
 
 export type FileWriteResult =
   | { ok: true; metadataError?: ErrnoFields }
-  | { ok: false; error: ErrnoFields };
+  | { ok: false; error: ErrnoFields }
+  /** A blob did not decode or verify: no file was created. */
+  | { ok: false; damaged: { kind: string; what: string; message: string } };
 
 export interface ErrnoFields {
   message: string;
@@ -38,7 +54,14 @@ export interface ErrnoFields {
  * ftruncate sets the final size. A failure deletes the partial file. Metadata
  * failures leave the data and are reported beside it.
  */
-export function writeFileSync(req: FileWriteRequest): FileWriteResult {
+export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWriteResult {
+  let blobs: Uint8Array[];
+  try {
+    blobs = req.blobs.map((b) => (b instanceof Uint8Array ? b : decodeBlob(b, idKey)));
+  } catch (e) {
+    if (e instanceof IntegrityError) return { ok: false, damaged: { kind: e.kind, what: e.objectKey, message: e.message.replace(`${e.kind} ${e.objectKey}: `, "") } };
+    throw e;
+  }
   // A Buffer arrives from another thread as a plain Uint8Array; fs wants a Buffer for a byte path.
   const path = Buffer.from(req.path.buffer, req.path.byteOffset, req.path.byteLength);
   let fd: number;
@@ -50,7 +73,7 @@ export function writeFileSync(req: FileWriteRequest): FileWriteResult {
   try {
     let position = 0;
     let holes = false;
-    for (const b of req.blobs) {
+    for (const b of blobs) {
       if (isAllZero(b)) holes = true;
       else writeAllSync(fd, b, position);
       position += b.length;
@@ -76,6 +99,16 @@ export function writeFileSync(req: FileWriteRequest): FileWriteResult {
   }
   closeSync(fd);
   return metadataError ? { ok: true, metadataError } : { ok: true };
+}
+
+/** Decompress and check the keyed id, as BlobReader.read does on the main thread. */
+function decodeBlob(b: EncodedBlob, idKey: Uint8Array | undefined): Uint8Array {
+  if (!idKey) throw new Error("writer thread started without the blob-ID key cannot verify blobs");
+  const raw = b.compressed ? decompressBlob(b.stored, b.rawLength, b.what) : b.stored;
+  if (raw.byteLength !== b.rawLength || keyedBlobId(idKey, BlobType.Data, raw) !== b.id) {
+    throw new IntegrityError("blob", b.what, "content does not match its id");
+  }
+  return raw;
 }
 
 /** Blobs are at most 8 MiB, so one shared zero buffer covers a whole blob in one memcmp. */

@@ -25,10 +25,11 @@ export class FileWriterPool {
   private seq = 0;
   private failure: Error | undefined;
 
-  constructor(count: number) {
+  /** With `idKey` (the blob-ID subkey) the workers can decode and verify EncodedBlobs themselves. */
+  constructor(count: number, idKey?: Uint8Array) {
     const { url, execArgv } = workerEntry("restore/file-writer-worker");
     for (let i = 0; i < count; i++) {
-      const w = new Worker(url, { execArgv });
+      const w = new Worker(url, { execArgv, workerData: { idKey } });
       const slot: Slot = { w, pending: new Map(), files: 0 };
       w.on("message", (m: FileWriterResponse) => this.settle(slot, m));
       w.on("error", (e) => this.fail(slot, e));

@@ -1,6 +1,6 @@
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
 import { IntegrityError } from "../errors.js";
-import { CREATE_NEW, errnoError } from "./file-write-job.js";
+import { CREATE_NEW, errnoError, type EncodedBlob } from "./file-write-job.js";
 import { FileWriterPool } from "./file-writer-pool.js";
 import { applyHandleMetadata, mtimeSeconds, permissionBits } from "./restore-metadata.js";
 import { describeError, warn, type Entry, type RestoreContext } from "./restore-context.js";
@@ -82,20 +82,34 @@ async function fillFile(ctx: RestoreContext, fh: FileHandle, e: Entry): Promise<
  * of many small files: on the workers they overlap with decoding.
  */
 async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
-  const blobs: Uint8Array[] = [];
-  for (const id of e.node.content ?? []) blobs.push(await ctx.reader.readBlob(id));
+  const content = e.node.content ?? [];
   const size = e.node.size ?? 0;
-  const length = blobs.reduce((n, b) => n + b.length, 0);
+  const reader = ctx.reader;
+  // With a reader that hands out stored blobs, decompressing and verifying move to the writer thread too.
+  const encoded = reader.readStoredBlob && reader.exportBlobIdKey;
+  const blobs: (Uint8Array | EncodedBlob)[] = [];
+  let length = 0;
+  for (const id of content) {
+    if (encoded) {
+      const s = await reader.readStoredBlob!(id);
+      blobs.push({ stored: ownBuffer(s.stored), compressed: s.compressed, rawLength: s.rawLength, id, what: s.what });
+      length += s.rawLength;
+    } else {
+      const b = ownBuffer(await reader.readBlob(id));
+      blobs.push(b);
+      length += b.length;
+    }
+  }
   if (length !== size) throw new IntegrityError("file", e.display, `content is ${length} bytes but the tree records ${size}; file not restored`);
   const r = await fileWriters(ctx).write({
     path: ownBuffer(e.path),
-    blobs: blobs.map(ownBuffer),
+    blobs,
     size,
     mode: permissionBits(ctx, e),
     owner: ctx.ownership ? { uid: e.node.uid, gid: e.node.gid } : undefined,
     mtime: mtimeSeconds(e.node.mtimeNs),
   });
-  if (!r.ok) throw errnoError(r.error);
+  if (!r.ok) throw "damaged" in r ? new IntegrityError(r.damaged.kind, r.damaged.what, r.damaged.message) : errnoError(r.error);
   if (r.metadataError) warn(ctx, e.display, `metadata not restored: ${describeError(errnoError(r.metadataError))}`);
 }
 
@@ -110,5 +124,5 @@ function ownBuffer(b: Uint8Array): Uint8Array {
 
 /** Started on the first small file: a restore of a few large files needs no workers. */
 function fileWriters(ctx: RestoreContext): FileWriterPool {
-  return (ctx.writers ??= new FileWriterPool(FILE_WRITERS));
+  return (ctx.writers ??= new FileWriterPool(FILE_WRITERS, ctx.reader.exportBlobIdKey?.()));
 }

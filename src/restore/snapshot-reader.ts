@@ -1,5 +1,6 @@
 import type { BlobId } from "../ids.js";
 import type { Tree } from "../repository/tree.js";
+import type { StoredBlob } from "../repository/blob-reader.js";
 
 /**
  * What restore, ls and dump need from a repository: trees and data blobs by id.
@@ -16,4 +17,12 @@ import type { Tree } from "../repository/tree.js";
 export interface SnapshotReader {
   loadTree(id: BlobId): Promise<Tree>;
   readBlob(id: BlobId): Promise<Uint8Array>;
+  /**
+   * Optional, together with exportBlobIdKey: a data blob as stored (still
+   * compressed, not yet verified against its id), so restore can decompress
+   * and verify it on the thread that writes the file. Readers without them
+   * are read through readBlob.
+   */
+  readStoredBlob?(id: BlobId): Promise<StoredBlob>;
+  exportBlobIdKey?(): Uint8Array;
 }

@@ -1,6 +1,9 @@
 import { lstatSync, readFileSync, symlinkSync, writeFileSync as fsWrite } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compressBlob } from "../../src/compression/zstd.js";
+import { keyedBlobId } from "../../src/crypto/agent-key.js";
+import { BlobType } from "../../src/ids.js";
 import { writeFileSync } from "../../src/restore/file-write-job.js";
 import { FileWriterPool } from "../../src/restore/file-writer-pool.js";
 import { useTempDirs } from "./helpers.js";
@@ -42,6 +45,31 @@ describe("writeFileSync (one small file, as the writer workers do it)", () => {
     }
     expect(readFileSync(join(dir, "keep"), "utf8")).toBe("keep me");
     expect(() => lstatSync(outside)).toThrow();
+  });
+});
+
+describe("writeFileSync with blobs decoded on the writer thread", () => {
+  const idKey = Buffer.alloc(32, 3);
+  const raw = Buffer.from("compressible ".repeat(400));
+  const encoded = () => {
+    const c = compressBlob(raw);
+    return { stored: c.bytes, compressed: c.compressed, rawLength: raw.length, id: keyedBlobId(idKey, BlobType.Data, raw), what: "b1 in data/00/00" };
+  };
+
+  it("decompresses and verifies each blob against its keyed id before writing", () => {
+    const path = join(tempDir(), "f");
+    expect(writeFileSync({ path: Buffer.from(path), blobs: [encoded(), Buffer.from("!")], size: raw.length + 1, mode: 0o600, mtime: "0" }, idKey)).toEqual({ ok: true });
+    expect(readFileSync(path, "utf8")).toBe(raw.toString() + "!");
+  });
+
+  it("creates no file when a blob does not match its id, and names the blob", () => {
+    const path = join(tempDir(), "f");
+    const b = { ...encoded(), id: keyedBlobId(idKey, BlobType.Data, Buffer.from("other")) };
+    expect(writeFileSync({ path: Buffer.from(path), blobs: [b], size: raw.length, mode: 0o600, mtime: "0" }, idKey)).toEqual({
+      ok: false,
+      damaged: { kind: "blob", what: "b1 in data/00/00", message: "content does not match its id" },
+    });
+    expect(() => lstatSync(path)).toThrow();
   });
 });
 
