@@ -90,6 +90,11 @@ export class BlobReader {
     return { stored, compressed: loc.compressed, rawLength: loc.rawLength, type: loc.type, what: `${id} in ${key}` };
   }
 
+  /** Stops the pack-decryption thread, if one was started (it never keeps the process alive either way). */
+  async close(): Promise<void> {
+    await this.decrypter.close();
+  }
+
   private identitiesFor(kind: PackKind): readonly AgeIdentity[] {
     const identities = kind === "meta" ? [this.agent.identity] : this.identities;
     if (!identities || identities.length === 0) throw new IdentityRequiredError("reading file contents and names");

@@ -151,6 +151,20 @@ async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<
   // reported and skipped), not through Repository.readBlob: that would load
   // the index again and fail every read on the first damaged index file.
   const reader = new BlobReader(repo.storage, repo.index, repo.agent, repo.identities);
+  try {
+    await walkSkeletons(reader, snaps, usable, report);
+  } finally {
+    await reader.close();
+  }
+  r.problems.push(...missing.values());
+}
+
+async function walkSkeletons(
+  reader: BlobReader,
+  snaps: Snapshot[],
+  usable: (id: string, snapshot: string) => boolean,
+  report: (id: string, snapshot: string, message: string) => void,
+): Promise<void> {
   for (const s of snaps) {
     const seen = new Set<string>();
     const stack = [s.skeleton];
@@ -168,7 +182,6 @@ async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<
       }
     }
   }
-  r.problems.push(...missing.values());
 }
 
 /** Packs fetched or being verified at once: two per worker keeps both busy while the next ones load. */

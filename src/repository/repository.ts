@@ -363,6 +363,7 @@ export class Repository {
   }
 
   async close(): Promise<void> {
+    await this.reader.close();
     await this.storage.close?.();
   }
 }
