@@ -15,7 +15,7 @@ const ConfigSchema = z.object({
   version: z.number().int(),
   id: z.string().regex(/^[0-9a-f]{32}$/),
   created: z.string(),
-  chunker: z.object({ min: z.number().int(), avg: z.number().int(), max: z.number().int() }),
+  chunker: z.object({ min: z.number().int(), avg: z.number().int(), max: z.number().int(), normalization: z.number().int().min(0).max(3).optional() }),
   packSize: z.number().int().positive(),
   compressionLevel: z.number().int().min(1).max(19),
   pruneProtocol: z.string(),
@@ -24,7 +24,7 @@ const ConfigSchema = z.object({
 export type RepoConfig = z.infer<typeof ConfigSchema>;
 
 export interface NewConfigOptions {
-  chunker: { min: number; avg: number; max: number };
+  chunker: { min: number; avg: number; max: number; normalization?: number };
   packSize: number;
   compressionLevel: number;
   now: Date;

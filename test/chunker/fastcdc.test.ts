@@ -138,6 +138,29 @@ describe("FastCdc", () => {
   });
 });
 
+describe("FastCdc normalization level", () => {
+  const data = seededBytes("levels", 400_000);
+  const cuts = (p: ChunkerParams) => chunkLengths(new FastCdc(gearTable(KEY), p), [data]);
+
+  it("defaults to level 2 when the params (a repository made before the field) do not say", () => {
+    expect(cuts(SMALL)).toEqual(cuts({ ...SMALL, normalization: 2 }));
+  });
+
+  it("new repositories use level 1, which cuts elsewhere and still keeps chunks within [min, max]", () => {
+    expect(DEFAULT_CHUNKER_PARAMS.normalization).toBe(1);
+    const level1 = cuts({ ...SMALL, normalization: 1 });
+    expect(level1).not.toEqual(cuts(SMALL));
+    expect(level1.reduce((a, b) => a + b, 0)).toBe(data.length);
+    for (const n of level1.slice(0, -1)) expect(n >= SMALL.min && n <= SMALL.max).toBe(true);
+  });
+
+  it("refuses a level outside 0-3, or one the average size cannot take", () => {
+    expect(() => validateChunkerParams({ ...SMALL, normalization: 4 })).toThrow(/normalization must be 0, 1, 2 or 3/);
+    expect(() => validateChunkerParams({ ...SMALL, normalization: 1.5 })).toThrow(/normalization/);
+    expect(() => validateChunkerParams({ min: 64, avg: 128, max: 1024, normalization: 3 })).not.toThrow();
+  });
+});
+
 describe("FastCdc shift resistance (default params)", () => {
   it("changes at most 3 chunks when 10 bytes are inserted in the middle of 64 MiB", async () => {
     const seed = testSeed("fastcdc shift");
