@@ -45,6 +45,8 @@ export class ConfigError extends CairnError {
 export class IntegrityError extends CairnError {
   readonly objectKey: string;
   readonly kind: string;
+  /** The message without the "<kind> <objectKey>: " prefix (to rebuild the error on another thread). */
+  readonly detail: string;
   constructor(kind: string, objectKey: string, message: string, opts: CairnErrorOptions = {}) {
     super("E_INTEGRITY", `${kind} ${objectKey}: ${message}`, 1, {
       hint: opts.hint ?? "run `cairn check --read-data` to see every damaged object",
@@ -52,6 +54,7 @@ export class IntegrityError extends CairnError {
     });
     this.objectKey = objectKey;
     this.kind = kind;
+    this.detail = message;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ChunkerParams } from "../chunker/fastcdc.js";
+import type { WireError } from "../workers/wire-error.js";
 import type { LargeFileBatch, LargeFileRequest } from "./large-file-job.js";
 import type { SmallFileRequest, SmallFileResult } from "./small-file-job.js";
 
@@ -23,4 +24,4 @@ export type CodecResponse =
   | { seq: number; ok: true; results: SmallFileResult[] }
   | { seq: number; ok: true; batch: LargeFileBatch }
   | { seq: number; ok: true; file: Uint8Array; headerLength: number; id: string }
-  | { seq: number; ok: false; message: string; kind?: string; objectKey?: string };
+  | { seq: number; ok: false; error: WireError };

@@ -7,6 +7,7 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
+import { toWireError } from "../workers/wire-error.js";
 import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, sealVerified } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
@@ -89,7 +90,6 @@ parentPort?.on("message", (req: CodecRequest) => {
     parentPort!.postMessage(res, transfer);
     if (req.op === "seal") collect?.();
   } catch (e) {
-    const err = e as Error & { kind?: string; objectKey?: string };
-    parentPort!.postMessage({ seq: req.seq, ok: false, message: err.message, kind: err.kind, objectKey: err.objectKey } satisfies CodecResponse);
+    parentPort!.postMessage({ seq: req.seq, ok: false, error: toWireError(e) } satisfies CodecResponse);
   }
 });

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { IntegrityError, CairnError } from "../errors.js";
+import { CairnError } from "../errors.js";
+import { fromWireError } from "../workers/wire-error.js";
 import { workerEntry } from "../workers/worker-entry.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
@@ -152,7 +153,8 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     if (!p) return;
     pending.delete(m.seq);
     if (m.ok) p.resolve(m);
-    else p.reject(m.kind ? new IntegrityError(m.kind, m.objectKey ?? "", m.message.replace(`${m.kind} ${m.objectKey}: `, "")) : new CairnError("E_CODEC", m.message));
+    // An IntegrityError keeps its class and the object it names; anything else is a codec failure.
+    else p.reject(m.error.integrity ? fromWireError(m.error) : new CairnError("E_CODEC", m.error.message));
   }
 
   private failAll(pending: Map<number, Pending>, e: unknown): void {

@@ -1,23 +1,13 @@
 import { IdentityRequiredError, IntegrityError } from "../errors.js";
-import type { BlobId, BlobType } from "../ids.js";
+import type { BlobId } from "../ids.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
 import { ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
 import { PackDecrypter } from "./pack-decrypter.js";
-import { decompressBlob } from "../compression/zstd.js";
+import { decodeStoredBlob, type StoredBlob } from "./blob-decode.js";
 import type { Storage } from "../storage/storage.js";
 import type { BlobIndex } from "./blob-index.js";
 import { packKey, type PackKind } from "./layout.js";
-
-/** A blob's stored bytes and what is needed to decode and verify them (BlobReader.readStored). */
-export interface StoredBlob {
-  stored: Buffer;
-  compressed: boolean;
-  rawLength: number;
-  type: BlobType;
-  /** "<id> in <pack key>", for errors. */
-  what: string;
-}
 
 /** File keys of recently used packs: one X25519 unwrap per pack, not per blob. */
 const FILE_KEY_CACHE = 256;
@@ -57,20 +47,15 @@ export class BlobReader {
   ) {}
 
   async read(id: BlobId, signal?: AbortSignal): Promise<Buffer> {
-    const s = await this.readStored(id, signal);
     // A view, not a copy: decompressBlob returns a buffer of its own (profiled: the copy was ~3% of a restore).
-    const raw = s.compressed ? asBuffer(decompressBlob(s.stored, s.rawLength, s.what)) : s.stored;
-    if (raw.byteLength !== s.rawLength || this.agent.blobId(s.type, raw) !== id) {
-      throw new IntegrityError("blob", s.what, "content does not match its id");
-    }
-    return raw;
+    return decodeStoredBlob(await this.readStored(id, signal), id, (type, raw) => this.agent.blobId(type, raw));
   }
 
   /**
    * A blob as stored in its pack (decrypted and authenticated as part of the
    * pack, still compressed), NOT yet checked against its ID: the caller must
-   * decompress it to `rawLength` bytes and verify the keyed ID, as read() does
-   * (restore does it on its writer threads). `what` names the blob in errors.
+   * decode it with decodeStoredBlob, as read() does (restore does it on its
+   * writer threads). `what` names the blob in errors.
    */
   async readStored(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
     const loc = this.index.get(id);
@@ -137,8 +122,4 @@ export class BlobReader {
     this.fileKeys.set(key, opened);
     return opened;
   }
-}
-
-function asBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }

@@ -2,6 +2,7 @@
 import { parentPort } from "node:worker_threads";
 import { ageDecrypt } from "../crypto/age-file.js";
 import { parseIdentity, type AgeIdentity } from "../crypto/age-keys.js";
+import { serveRequests, transferable } from "../workers/worker-pool.js";
 
 export interface PackDecryptRequest {
   seq: number;
@@ -11,25 +12,15 @@ export interface PackDecryptRequest {
   what: string;
 }
 
-export type PackDecryptResponse =
-  | { seq: number; ok: true; plain: Uint8Array }
-  | { seq: number; ok: false; message: string; kind?: string; objectKey?: string };
-
 const parsed = new Map<string, AgeIdentity>();
 
-parentPort?.on("message", (req: PackDecryptRequest) => {
-  try {
-    const ids = req.identities.map((s) => {
-      let id = parsed.get(s);
-      if (!id) parsed.set(s, (id = parseIdentity(s)));
-      return id;
-    });
-    const plain = ageDecrypt(req.file, ids, req.what);
-    const whole = plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength;
-    const out = whole ? plain : new Uint8Array(plain);
-    parentPort!.postMessage({ seq: req.seq, ok: true, plain: out } satisfies PackDecryptResponse, [out.buffer as ArrayBuffer]);
-  } catch (e) {
-    const err = e as Error & { kind?: string; objectKey?: string };
-    parentPort!.postMessage({ seq: req.seq, ok: false, message: err.message, kind: err.kind, objectKey: err.objectKey } satisfies PackDecryptResponse);
-  }
+serveRequests<PackDecryptRequest, Uint8Array>(parentPort, (req) => {
+  const ids = req.identities.map((s) => {
+    let id = parsed.get(s);
+    if (!id) parsed.set(s, (id = parseIdentity(s)));
+    return id;
+  });
+  const plain = ageDecrypt(req.file, ids, req.what);
+  const out = transferable(plain).length > 0 ? plain : new Uint8Array(plain);
+  return { result: out, transfer: transferable(out) };
 });

@@ -1,72 +1,38 @@
-import { Worker } from "node:worker_threads";
 import { ageDecrypt } from "../crypto/age-file.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
-import { IntegrityError } from "../errors.js";
-import { workerEntry } from "../workers/worker-entry.js";
-import type { PackDecryptRequest, PackDecryptResponse } from "./pack-decrypt-worker.js";
-
-type Pending = { resolve(b: Buffer): void; reject(e: unknown): void };
+import { transferable, WorkerPool } from "../workers/worker-pool.js";
 
 /**
  * Decrypts whole packs on one worker thread, so a restore's main thread keeps
  * reading trees and blobs while a 16 MiB pack is decrypted (profiled: the
  * cipher, its copies and the garbage of its output were ~2.5 s of a 10 s
- * restore's main thread). Started on first use; unref'd, so it never keeps
- * the process alive; if the worker cannot start or dies, packs are
- * decrypted inline.
+ * restore's main thread). Started on first use; idle, it never keeps the
+ * process alive; if the worker cannot be started, packs are decrypted inline.
  */
 export class PackDecrypter {
-  private worker: Worker | undefined;
-  private broken = false;
-  private seq = 0;
-  private readonly pending = new Map<number, Pending>();
+  private pool: WorkerPool | undefined;
+  private inline = false;
 
   async decrypt(file: Uint8Array, identities: readonly AgeIdentity[], what: string): Promise<Buffer> {
-    const w = this.start();
-    if (!w) return ageDecrypt(file, identities, what);
-    const seq = ++this.seq;
-    const whole = file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
-    const body = whole ? file : new Uint8Array(file);
-    const done = new Promise<Buffer>((resolve, reject) => this.pending.set(seq, { resolve, reject }));
-    if (this.pending.size === 1) w.ref(); // an outstanding job keeps the process alive, an idle worker does not
-    w.postMessage({ seq, file: body, identities: identities.map(String), what } satisfies PackDecryptRequest, [body.buffer as ArrayBuffer]);
-    return done;
+    const pool = this.start();
+    if (!pool) return ageDecrypt(file, identities, what);
+    const body = transferable(file).length > 0 ? file : new Uint8Array(file);
+    const plain = await pool.call<Uint8Array>({ file: body, identities: identities.map(String), what }, transferable(body));
+    return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
   }
 
   async close(): Promise<void> {
-    await this.worker?.terminate();
-    this.worker = undefined;
+    await this.pool?.close();
+    this.pool = undefined;
   }
 
-  private start(): Worker | undefined {
-    if (this.worker || this.broken) return this.worker;
+  private start(): WorkerPool | undefined {
+    if (this.pool || this.inline) return this.pool;
     try {
-      const { url, execArgv } = workerEntry("repository/pack-decrypt-worker");
-      const w = new Worker(url, { execArgv });
-      w.unref();
-      w.on("message", (m: PackDecryptResponse) => this.settle(m));
-      w.on("error", (e) => this.fail(e));
-      w.on("exit", () => this.fail(new Error("pack decryption worker exited")));
-      this.worker = w;
+      this.pool = new WorkerPool("repository/pack-decrypt-worker", 1, undefined, true);
     } catch {
-      this.broken = true;
+      this.inline = true;
     }
-    return this.worker;
-  }
-
-  private settle(m: PackDecryptResponse): void {
-    const p = this.pending.get(m.seq);
-    if (!p) return;
-    this.pending.delete(m.seq);
-    if (this.pending.size === 0) this.worker?.unref();
-    if (m.ok) p.resolve(Buffer.from(m.plain.buffer, m.plain.byteOffset, m.plain.byteLength));
-    else p.reject(m.kind && m.objectKey !== undefined ? new IntegrityError(m.kind, m.objectKey, m.message.replace(`${m.kind} ${m.objectKey}: `, "")) : new Error(m.message));
-  }
-
-  private fail(e: unknown): void {
-    this.broken = true;
-    this.worker = undefined;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+    return this.pool;
   }
 }

@@ -1,6 +1,7 @@
 /** Worker-thread entry for PackVerifierPool: verifies whole packs (pack-verify.ts). */
 import { parentPort, workerData } from "node:worker_threads";
 import { parseIdentity } from "../crypto/age-keys.js";
+import { serveRequests } from "../workers/worker-pool.js";
 import { verifyPack, type PackVerifyResult } from "./pack-verify.js";
 
 /** Identities as AGE-SECRET-KEY strings and the blob-ID subkey: they never leave the process. */
@@ -17,16 +18,7 @@ export interface PackVerifyRequest {
   file: Uint8Array;
 }
 
-export type PackVerifyResponse = { seq: number; ok: true; result: PackVerifyResult } | { seq: number; ok: false; message: string };
-
 const wd = workerData as PackVerifyWorkerData;
 const identities = { data: wd.data.map(parseIdentity), meta: wd.meta.map(parseIdentity) };
 
-parentPort?.on("message", (req: PackVerifyRequest) => {
-  try {
-    const result = verifyPack(req.file, identities[req.kind], wd.idKey, req.key);
-    parentPort!.postMessage({ seq: req.seq, ok: true, result } satisfies PackVerifyResponse);
-  } catch (e) {
-    parentPort!.postMessage({ seq: req.seq, ok: false, message: (e as Error).message } satisfies PackVerifyResponse);
-  }
-});
+serveRequests<PackVerifyRequest, PackVerifyResult>(parentPort, (req) => ({ result: verifyPack(req.file, identities[req.kind], wd.idKey, req.key) }));

@@ -7,7 +7,8 @@ import { generateIdentity, type AgeIdentity, type AgeRecipient } from "../crypto
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
-import { BlobReader, type StoredBlob } from "./blob-reader.js";
+import { BlobReader } from "./blob-reader.js";
+import type { StoredBlob } from "./blob-decode.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
 import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";

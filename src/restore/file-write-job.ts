@@ -1,7 +1,6 @@
-import { decompressBlob } from "../compression/zstd.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
-import { IntegrityError } from "../errors.js";
-import { BlobType } from "../ids.js";
+import { decodeStoredBlob, type StoredBlob } from "../repository/blob-decode.js";
+import { toWireError, type WireError } from "../workers/wire-error.js";
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
 
 /**
@@ -12,13 +11,8 @@ import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSyn
 export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** A blob as stored (possibly compressed), decoded and verified against its keyed id on the writer thread. */
-export interface EncodedBlob {
-  stored: Uint8Array;
-  compressed: boolean;
-  rawLength: number;
+export interface EncodedBlob extends StoredBlob {
   id: string;
-  /** "<id> in <pack key>", for errors. */
-  what: string;
 }
 
 /** One small file to create and fill, with everything decided on the main thread (structured-clone friendly). */
@@ -35,17 +29,8 @@ export interface FileWriteRequest {
   mtime: string;
 }
 
-export type FileWriteResult =
-  | { ok: true; metadataError?: ErrnoFields }
-  | { ok: false; error: ErrnoFields }
-  /** A blob did not decode or verify: no file was created. */
-  | { ok: false; damaged: { kind: string; what: string; message: string } };
-
-export interface ErrnoFields {
-  message: string;
-  code?: string;
-  syscall?: string;
-}
+/** A blob that does not decode or verify fails with an IntegrityError (on the wire) and creates no file. */
+export type FileWriteResult = { ok: true; metadataError?: WireError } | { ok: false; error: WireError };
 
 /**
  * Creates, writes and stamps one file with synchronous calls: on a worker
@@ -59,8 +44,7 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
   try {
     blobs = req.blobs.map((b) => (b instanceof Uint8Array ? b : decodeBlob(b, idKey)));
   } catch (e) {
-    if (e instanceof IntegrityError) return { ok: false, damaged: { kind: e.kind, what: e.objectKey, message: e.message.replace(`${e.kind} ${e.objectKey}: `, "") } };
-    throw e;
+    return { ok: false, error: toWireError(e) };
   }
   // A Buffer arrives from another thread as a plain Uint8Array; fs wants a Buffer for a byte path.
   const path = Buffer.from(req.path.buffer, req.path.byteOffset, req.path.byteLength);
@@ -68,7 +52,7 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
   try {
     fd = openSync(path, CREATE_NEW, 0o600);
   } catch (e) {
-    return { ok: false, error: errnoFields(e) };
+    return { ok: false, error: toWireError(e) };
   }
   try {
     let position = 0;
@@ -86,16 +70,16 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
     } catch {
       // already gone
     }
-    return { ok: false, error: errnoFields(e) };
+    return { ok: false, error: toWireError(e) };
   }
-  let metadataError: ErrnoFields | undefined;
+  let metadataError: WireError | undefined;
   try {
     // chown clears setuid/setgid, so it comes before chmod.
     if (req.owner) fchownSync(fd, req.owner.uid, req.owner.gid);
     fchmodSync(fd, req.mode);
     futimesSync(fd, req.mtime, req.mtime);
   } catch (e) {
-    metadataError = errnoFields(e);
+    metadataError = toWireError(e);
   }
   closeSync(fd);
   return metadataError ? { ok: true, metadataError } : { ok: true };
@@ -104,11 +88,7 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
 /** Decompress and check the keyed id, as BlobReader.read does on the main thread. */
 function decodeBlob(b: EncodedBlob, idKey: Uint8Array | undefined): Uint8Array {
   if (!idKey) throw new Error("writer thread started without the blob-ID key cannot verify blobs");
-  const raw = b.compressed ? decompressBlob(b.stored, b.rawLength, b.what) : b.stored;
-  if (raw.byteLength !== b.rawLength || keyedBlobId(idKey, BlobType.Data, raw) !== b.id) {
-    throw new IntegrityError("blob", b.what, "content does not match its id");
-  }
-  return raw;
+  return decodeStoredBlob(b, b.id, (type, raw) => keyedBlobId(idKey, type, raw));
 }
 
 /** Blobs are at most 8 MiB, so one shared zero buffer covers a whole blob in one memcmp. */
@@ -126,14 +106,4 @@ export function isAllZero(bytes: Uint8Array): boolean {
 function writeAllSync(fd: number, blob: Uint8Array, position: number): void {
   let done = 0;
   while (done < blob.length) done += writeSync(fd, blob, done, blob.length - done, position + done);
-}
-
-function errnoFields(e: unknown): ErrnoFields {
-  const err = e as NodeJS.ErrnoException;
-  return { message: err instanceof Error ? err.message : String(e), code: err?.code, syscall: err?.syscall };
-}
-
-/** Back to an Error describeError() names by errno, as if the call had failed on this thread. */
-export function errnoError(f: ErrnoFields): Error {
-  return Object.assign(new Error(f.message), { code: f.code, syscall: f.syscall });
 }

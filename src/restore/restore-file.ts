@@ -1,6 +1,7 @@
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
 import { IntegrityError } from "../errors.js";
-import { CREATE_NEW, errnoError, type EncodedBlob } from "./file-write-job.js";
+import { fromWireError } from "../workers/wire-error.js";
+import { CREATE_NEW, type EncodedBlob } from "./file-write-job.js";
 import { FileWriterPool } from "./file-writer-pool.js";
 import { applyHandleMetadata, mtimeSeconds, permissionBits } from "./restore-metadata.js";
 import { describeError, warn, type Entry, type RestoreContext } from "./restore-context.js";
@@ -92,7 +93,7 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
   for (const id of content) {
     if (encoded) {
       const s = await reader.readStoredBlob!(id);
-      blobs.push({ stored: ownBuffer(s.stored), compressed: s.compressed, rawLength: s.rawLength, id, what: s.what });
+      blobs.push({ ...s, stored: ownBuffer(s.stored), id });
       length += s.rawLength;
     } else {
       const b = ownBuffer(await reader.readBlob(id));
@@ -109,8 +110,8 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
     owner: ctx.ownership ? { uid: e.node.uid, gid: e.node.gid } : undefined,
     mtime: mtimeSeconds(e.node.mtimeNs),
   });
-  if (!r.ok) throw "damaged" in r ? new IntegrityError(r.damaged.kind, r.damaged.what, r.damaged.message) : errnoError(r.error);
-  if (r.metadataError) warn(ctx, e.display, `metadata not restored: ${describeError(errnoError(r.metadataError))}`);
+  if (!r.ok) throw fromWireError(r.error);
+  if (r.metadataError) warn(ctx, e.display, `metadata not restored: ${describeError(fromWireError(r.metadataError))}`);
 }
 
 /**

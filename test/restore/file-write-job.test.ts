@@ -53,7 +53,7 @@ describe("writeFileSync with blobs decoded on the writer thread", () => {
   const raw = Buffer.from("compressible ".repeat(400));
   const encoded = () => {
     const c = compressBlob(raw);
-    return { stored: c.bytes, compressed: c.compressed, rawLength: raw.length, id: keyedBlobId(idKey, BlobType.Data, raw), what: "b1 in data/00/00" };
+    return { stored: c.bytes, compressed: c.compressed, rawLength: raw.length, type: BlobType.Data, id: keyedBlobId(idKey, BlobType.Data, raw), what: "b1 in data/00/00" };
   };
 
   it("decompresses and verifies each blob against its keyed id before writing", () => {
@@ -65,9 +65,9 @@ describe("writeFileSync with blobs decoded on the writer thread", () => {
   it("creates no file when a blob does not match its id, and names the blob", () => {
     const path = join(tempDir(), "f");
     const b = { ...encoded(), id: keyedBlobId(idKey, BlobType.Data, Buffer.from("other")) };
-    expect(writeFileSync({ path: Buffer.from(path), blobs: [b], size: raw.length, mode: 0o600, mtime: "0" }, idKey)).toEqual({
+    expect(writeFileSync({ path: Buffer.from(path), blobs: [b], size: raw.length, mode: 0o600, mtime: "0" }, idKey)).toMatchObject({
       ok: false,
-      damaged: { kind: "blob", what: "b1 in data/00/00", message: "content does not match its id" },
+      error: { integrity: { kind: "blob", objectKey: "b1 in data/00/00", detail: "content does not match its id" } },
     });
     expect(() => lstatSync(path)).toThrow();
   });
