@@ -45,28 +45,42 @@ const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, PRUNE_PREFIX
  */
 export async function checkRepository(repo: Repository, o: CheckOptions = {}): Promise<CheckReport> {
   const r: CheckReport = { problems: [], objects: 0, bytesHashed: 0, snapshots: 0, packs: 0, blobsVerified: 0, dataPacksSkipped: 0 };
-  const stored = await hashEverything(repo, r, o);
+  // With --read-data every indexed pack is read whole anyway: hash it then, not in a first pass as well.
+  const deferred = new Set<string>();
+  const stored = await hashEverything(repo, r, o, o.readData ? (key) => key.startsWith(DATA_PREFIX) || key.startsWith(META_PREFIX) : () => false, deferred);
   const snapshots = await loadSnapshots(repo, r);
   await loadIndexes(repo, r, stored);
   const badPacks = checkIndexedPacks(repo, stored, r);
   await walkSnapshots(repo, snapshots, badPacks, r);
-  if (o.readData) await readAllPacks(repo, stored, badPacks, r, o);
+  if (o.readData) await readAllPacks(repo, stored, badPacks, r, o, deferred);
+  // Packs --read-data did not read (unindexed, damaged, or data packs without the identity).
+  for (const key of deferred) await hashObject(repo, key, stored.get(key) ?? 0, r, o);
   return r;
 }
 
-async function hashEverything(repo: Repository, r: CheckReport, o: CheckOptions): Promise<Map<string, number>> {
+/** Hash every content-named object, except those `defer` picks: their keys go to `deferred` (their sizes are recorded). */
+async function hashEverything(repo: Repository, r: CheckReport, o: CheckOptions, defer: (key: string) => boolean, deferred: Set<string>): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   for (const prefix of CONTENT_NAMED) {
     for await (const obj of repo.storage.list(prefix, o.signal)) {
       r.objects++;
       sizes.set(obj.key, obj.size);
-      const h = createHash("sha256");
-      for await (const part of await repo.storage.getStream(obj.key, o.signal)) h.update(part);
-      r.bytesHashed += obj.size;
-      if (h.digest("hex") !== idOfKey(obj.key)) r.problems.push({ kind: kindOf(obj.key), key: obj.key, message: "stored bytes do not hash to the object's name (bit rot or tampering)" });
+      if (defer(obj.key)) deferred.add(obj.key);
+      else await hashObject(repo, obj.key, obj.size, r, o);
     }
   }
   return sizes;
+}
+
+async function hashObject(repo: Repository, key: string, size: number, r: CheckReport, o: CheckOptions): Promise<void> {
+  const h = createHash("sha256");
+  for await (const part of await repo.storage.getStream(key, o.signal)) h.update(part);
+  hashed(r, key, size, h.digest("hex"));
+}
+
+function hashed(r: CheckReport, key: string, size: number, sha256: string): void {
+  r.bytesHashed += size;
+  if (sha256 !== idOfKey(key)) r.problems.push({ kind: kindOf(key), key, message: "stored bytes do not hash to the object's name (bit rot or tampering)" });
 }
 
 function kindOf(key: string): string {
@@ -187,7 +201,8 @@ async function walkSkeletons(
 /** Packs fetched or being verified at once: two per worker keeps both busy while the next ones load. */
 const PACKS_IN_FLIGHT_PER_WORKER = 2;
 
-async function readAllPacks(repo: Repository, stored: Map<string, number>, badPacks: Set<number>, r: CheckReport, o: CheckOptions): Promise<void> {
+/** Verify every indexed pack on the workers; each pack read is also hashed there and taken out of `deferred`. */
+async function readAllPacks(repo: Repository, stored: Map<string, number>, badPacks: Set<number>, r: CheckReport, o: CheckOptions, deferred: Set<string>): Promise<void> {
   const total = repo.index.packCount;
   const todo: number[] = [];
   for (let i = 0; i < total; i++) {
@@ -206,7 +221,11 @@ async function readAllPacks(repo: Repository, stored: Map<string, number>, badPa
       const p = repo.index.pack(todo[next++]!);
       const key = packKey(p.kind, p.id);
       try {
-        const v = await pool.verify(p.kind, key, await repo.storage.get(key, undefined, o.signal));
+        const file = await repo.storage.get(key, undefined, o.signal);
+        const size = file.byteLength;
+        const v = await pool.verify(p.kind, key, file);
+        // A damaged pack stays deferred and is hashed again below: rare, and its hash result matters.
+        if (deferred.delete(key)) hashed(r, key, size, v.sha256);
         r.blobsVerified += v.blobsVerified;
         for (const id of v.badBlobs) r.problems.push({ kind: "blob", key: `${id} in ${key}`, message: "content does not match its id" });
       } catch (e) {

@@ -1,13 +1,13 @@
 import type { AgeIdentity } from "../crypto/age-keys.js";
 import { transferable, WorkerPool } from "../workers/worker-pool.js";
-import type { PackVerifyResult } from "./pack-verify.js";
-import type { PackVerifyWorkerData } from "./pack-verify-worker.js";
+import type { PackCheckResult, PackVerifyWorkerData } from "./pack-verify-worker.js";
 
 /**
  * Verifies packs on worker threads, one per core: decrypting, decompressing
  * and hashing every blob is all CPU, so `check --read-data` scales with the
- * cores while the main thread fetches the next packs. A damaged pack comes
- * back as a rejected promise with the verifier's IntegrityError.
+ * cores while the main thread fetches the next packs. A sound pack is also
+ * hashed there (check's content-name test); a damaged one comes back as a
+ * rejected promise with the verifier's IntegrityError.
  */
 export class PackVerifierPool {
   private readonly pool: WorkerPool;
@@ -18,8 +18,8 @@ export class PackVerifierPool {
   }
 
   /** The file moves to the worker when it owns its buffer (no copy); do not use it afterwards. */
-  verify(kind: "data" | "meta", key: string, file: Uint8Array): Promise<PackVerifyResult> {
-    return this.pool.call<PackVerifyResult>({ kind, key, file }, transferable(file));
+  verify(kind: "data" | "meta", key: string, file: Uint8Array): Promise<PackCheckResult> {
+    return this.pool.call<PackCheckResult>({ kind, key, file }, transferable(file));
   }
 
   close(): Promise<void> {

@@ -7,6 +7,7 @@ import { BlobType } from "../../src/ids.js";
 import { encodeTrailer, type PackEntry } from "../../src/repository/pack-format.js";
 import { verifyPack } from "../../src/repository/pack-verify.js";
 import { PackVerifierPool } from "../../src/repository/pack-verifier-pool.js";
+import { sha256Hex } from "../../src/repository/sha256.js";
 
 const idKey = Buffer.alloc(32, 7);
 const identity = generateIdentity();
@@ -52,10 +53,14 @@ describe("PackVerifierPool", () => {
     try {
       const bad = pack(blobs);
       bad[bad.length - 100] ^= 1;
-      const results = await Promise.allSettled([pool.verify("data", "good1", pack(blobs)), pool.verify("data", "bad", bad), pool.verify("data", "good2", pack(blobs.slice(1)))]);
-      expect(results[0]).toEqual({ status: "fulfilled", value: { blobsVerified: 3, badBlobs: [] } });
+      const good1 = pack(blobs);
+      const good2 = pack(blobs.slice(1));
+      const [hash1, hash2] = [sha256Hex(good1), sha256Hex(good2)];
+      const results = await Promise.allSettled([pool.verify("data", "good1", good1), pool.verify("data", "bad", bad), pool.verify("data", "good2", good2)]);
+      // Each sound pack also comes back with its SHA-256 (check reads a pack once for both tests).
+      expect(results[0]).toEqual({ status: "fulfilled", value: { blobsVerified: 3, badBlobs: [], sha256: hash1 } });
       expect(results[1]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/bad/) } });
-      expect(results[2]).toEqual({ status: "fulfilled", value: { blobsVerified: 2, badBlobs: [] } });
+      expect(results[2]).toEqual({ status: "fulfilled", value: { blobsVerified: 2, badBlobs: [], sha256: hash2 } });
     } finally {
       await pool.close();
     }
