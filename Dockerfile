@@ -18,6 +18,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
+COPY scripts/bundle.mjs ./scripts/
 RUN npm run build
 
 # Stage 2: production dependencies only; zstd-napi compiles here (node-gyp).

@@ -1,7 +1,4 @@
-import { loadConfig } from "../config/load-config.js";
 import type { SourceConfig } from "../config/source-schema.js";
-import { snapshotOfJob } from "../agent/job-snapshots.js";
-import { openConfiguredRepository } from "../agent/open-repository.js";
 import { UsageError } from "../errors.js";
 import { openRepo, type RepoOpts } from "./common.js";
 import { parseSourceFlag } from "./source-flag.js";
@@ -35,6 +32,8 @@ export async function openRestoreTarget(o: ConfigRestoreFlags, first: string, se
  * job's latest (the latest whose recorded source is this job's).
  */
 export async function configRestoreTarget(o: ConfigRestoreFlags, job: string, ref: string | undefined): Promise<{ repo: Repository; snap: Snapshot; source: DbSourceConfig }> {
+  // The config and agent modules load only here: a plain `cairn restore` does not pay their startup.
+  const [{ loadConfig }, { snapshotOfJob }, { openConfiguredRepository }] = await Promise.all([import("../config/load-config.js"), import("../agent/job-snapshots.js"), import("../agent/open-repository.js")]);
   const config = await loadConfig(o.config!);
   const spec = config.jobs[job];
   if (!spec) throw new UsageError(`${o.config} has no job ${JSON.stringify(job)}`, { hint: `jobs: ${Object.keys(config.jobs).join(", ")}` });

@@ -121,7 +121,7 @@ export class TreeBuilder {
       return { node, skeleton: d.skeleton };
     }
     if (ev.t === "file") return this.saveFile(ev, node);
-    if (ev.st.isSymbolicLink()) return this.saveSymlink(ev.abs, node);
+    if (node.type === "symlink") return this.saveSymlink(ev.abs, node);
     return { node };
   }
 

@@ -18,6 +18,11 @@ export class ExcludeMatcher {
     }
   }
 
+  /** False without patterns: callers skip building the path string. */
+  get active(): boolean {
+    return this.any.length + this.dirsOnly.length > 0;
+  }
+
   excluded(absPath: string, isDir: boolean): boolean {
     if (this.any.some((m) => m(absPath))) return true;
     return isDir && this.dirsOnly.some((m) => m(absPath));

@@ -3,9 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Storage } from "./storage.js";
 import { LocalStorage } from "./local-storage.js";
 import { RetryingStorage, type RetryOptions } from "./retrying-storage.js";
-import { S3Storage } from "./s3-storage.js";
 import type { S3Options } from "./s3-options.js";
-import { AzureStorage } from "./azure-storage.js";
 import type { AzureOptions } from "./azure-options.js";
 import { ConcurrencyLimitedStorage } from "./concurrency-limited-storage.js";
 import { BandwidthLimitedStorage } from "./bandwidth-limited-storage.js";
@@ -26,14 +24,18 @@ export interface OpenStorageOptions {
 // and seal; more mostly adds memory (each in-flight pack is up to 24 MiB).
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 
-type Opener = (url: string, opts: OpenStorageOptions) => Storage;
+type Opener = (url: string, opts: OpenStorageOptions) => Storage | Promise<Storage>;
 
-/** Backends by URL scheme; retry and limits are applied to every backend in openStorage. */
+/**
+ * Backends by URL scheme; retry and limits are applied to every backend in
+ * openStorage. The cloud SDKs are imported only when a location needs them:
+ * loading both costs ~0.4 s, paid by every command on a local repository.
+ */
 const OPENERS: Record<string, Opener> = {
   "file:": (url) => new LocalStorage(fileURLToPath(url)),
   "local:": (url) => new LocalStorage(nonEmpty(url.slice("local:".length), url)),
-  "s3:": (url, o) => S3Storage.fromUrl(url, o.s3),
-  "azure:": (url, o) => AzureStorage.fromUrl(url, o.azure),
+  "s3:": async (url, o) => (await import("./s3-storage.js")).S3Storage.fromUrl(url, o.s3),
+  "azure:": async (url, o) => (await import("./azure-storage.js")).AzureStorage.fromUrl(url, o.azure),
 };
 
 /**
@@ -54,7 +56,7 @@ export async function openStorage(url: string, opts: OpenStorageOptions = {}): P
       hint: `use a path, file://, local:, s3:// or azure://`,
     });
   }
-  let storage = open(url, opts);
+  let storage = await open(url, opts);
   if (opts.uploadBytesPerSecond !== undefined) storage = new BandwidthLimitedStorage(storage, opts.uploadBytesPerSecond);
   storage = new ConcurrencyLimitedStorage(storage, opts.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
   return new RetryingStorage(storage, opts.retry);

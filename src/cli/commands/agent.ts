@@ -1,7 +1,4 @@
 import { Command } from "commander";
-import { Agent } from "../../agent/agent.js";
-import { createLogger } from "../../agent/logger.js";
-import { loadConfig } from "../../config/load-config.js";
 
 interface AgentOpts {
   config: string;
@@ -16,6 +13,9 @@ export function agentCommand(): Command {
     .description("run the jobs of a config file on their schedules, with retention, prune, /healthz, /readyz and /metrics")
     .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
     .action(async (o: AgentOpts) => {
+      // Loaded on use, here and in run/drill/status/config: the agent's modules (config schema, logging,
+      // schedules, metrics) would otherwise add to every command's startup.
+      const [{ loadConfig }, { createLogger }, { Agent }] = await Promise.all([import("../../config/load-config.js"), import("../../agent/logger.js"), import("../../agent/agent.js")]);
       const config = await loadConfig(o.config);
       const log = createLogger(config.agent.log_level);
       const agent = new Agent(config, log);

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import { printJson } from "../common.js";
 
 interface ValidateOpts {
@@ -16,6 +15,7 @@ export function configCommand(): Command {
     .requiredOption("-c, --config <file>", "config file", process.env.CAIRN_CONFIG)
     .option("--json", "JSON output")
     .action(async (o: ValidateOpts) => {
+      const { loadConfig } = await import("../../config/load-config.js"); // on use: see agent.ts
       const c = await loadConfig(o.config);
       const summary = { file: c.file, repositories: Object.keys(c.repositories), jobs: Object.keys(c.jobs), prune: c.prune !== undefined };
       if (o.json) printJson({ valid: true, ...summary });
