@@ -47,7 +47,7 @@ export class BackupSession {
       smallFileLimit: saver.smallFileLimit,
       // A new file's chunks are nearly all new: the worker compresses them too. A changed
       // file's come back raw, so only the few the repository lacks cost a compression.
-      startLargeFile: workers ? (abs, isNew) => workers.chunkLargeFile(abs, isNew, repo.config.compressionLevel) : undefined,
+      startLargeFile: workers ? (abs) => workers.chunkLargeFile(abs, repo.config.compressionLevel) : undefined,
       signal: o.signal,
     };
     return { saver, walk };

@@ -8,6 +8,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { toWireError } from "../workers/wire-error.js";
+import { transferable } from "../workers/worker-pool.js";
 import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, sealVerified } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
@@ -51,9 +52,9 @@ function recipients(list: readonly string[]): AgeRecipient[] {
 
 function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[] } {
   if (req.op === "compress") {
+    // The raw chunk came here without a copy (WorkerCodec.compress) and goes back the same way when it does not compress.
     const r = compressVerified(req.raw, req.level, req.what);
-    const bytes = r.compressed ? r.bytes : new Uint8Array(0); // raw stays on the main thread
-    return { res: { seq: req.seq, ok: true, compressed: r.compressed, bytes }, transfer: r.compressed ? [bytes.buffer as ArrayBuffer] : [] };
+    return { res: { seq: req.seq, ok: true, compressed: r.compressed, bytes: r.bytes }, transfer: transferable(r.bytes) };
   }
   if (req.op === "files") {
     if (!blobIdKey) throw new Error("codec worker started without a blob-ID key cannot read files");

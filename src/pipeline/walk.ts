@@ -47,7 +47,7 @@ export interface WalkContext {
   /** Files up to this size are one chunk and read whole by the batcher. */
   smallFileLimit: number;
   /** Starts chunking a larger file on a worker (absent with --workers 0: the tree builder reads it). */
-  startLargeFile?(abs: Buffer, isNew: boolean): LargeFileChunks;
+  startLargeFile?(abs: Buffer): LargeFileChunks;
   signal?: AbortSignal;
 }
 
@@ -125,7 +125,7 @@ async function planFile(c: WalkContext, abs: Buffer, components: Buffer[], st: B
     plan.read = c.batcher.submit(abs, Number(st.size));
     plan.read.catch(() => undefined); // observed by the consumer; not unhandled if the walk stops first
   } else if (!unchanged && c.startLargeFile) {
-    plan.large = c.startLargeFile(abs, cached === undefined);
+    plan.large = c.startLargeFile(abs);
   }
   return plan;
 }

@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import { CairnError } from "../errors.js";
 import { fromWireError } from "../workers/wire-error.js";
 import { workerEntry } from "../workers/worker-entry.js";
+import { ownBuffer, transferable } from "../workers/worker-pool.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
@@ -50,12 +51,18 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     }
   }
 
+  /**
+   * Compress on the least busy worker. `raw` moves there (copied out first if
+   * it is a view) and comes back when it does not compress, so the caller must
+   * not use `raw` afterwards: the result's `bytes` is what to store.
+   */
   async compress(raw: Uint8Array, level: number, what: string): Promise<CompressedBlob> {
     // A message round trip costs more than compressing a small blob: keep those on this thread.
     if (raw.byteLength < INLINE_BELOW) return compressVerified(raw, level, what);
-    const r = await this.call({ seq: 0, op: "compress", raw, level, what });
+    const own = ownBuffer(raw);
+    const r = await this.call({ seq: 0, op: "compress", raw: own, level, what }, transferable(own));
     if (!("compressed" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a compress with a seal");
-    return r.compressed ? { bytes: r.bytes, compressed: true } : { bytes: raw, compressed: false };
+    return { bytes: r.bytes, compressed: r.compressed };
   }
 
   async seal(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): Promise<SealedPack> {
@@ -75,17 +82,18 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
   }
 
   /**
-   * Start reading, chunking and hashing (and compressing when `encode`) one
-   * large file on one worker; the returned iterator yields its chunks a batch
+   * Start reading, chunking and hashing one large file on one worker; the
+   * returned iterator yields its chunks (raw, to be compressed by whichever
+   * worker is free: see LargeFileReader) a batch
    * at a time, and the next batch is already being read while the caller
    * stores one. Starting early (the walk does, for files ahead of the tree
    * builder) lets both workers chunk files at once. Ending the iteration early
    * closes the file; close() closes any never iterated.
    */
-  chunkLargeFile(path: Buffer, encode: boolean, level: number): AsyncGenerator<LargeFileBatch & { ok: true }> {
+  chunkLargeFile(path: Buffer, level: number): AsyncGenerator<LargeFileBatch & { ok: true }> {
     const slot = this.leastBusy();
     const session = ++this.sessions;
-    const file: LargeFileRequest = { path: new Uint8Array(path), encode, level };
+    const file: LargeFileRequest = { path: new Uint8Array(path), level };
     const first = this.batch(slot, { seq: 0, op: "largeOpen", session, file, rawBytes: LARGE_FILE_BATCH });
     first.catch(() => undefined); // observed when iterated
     this.openFiles.set(session, slot);

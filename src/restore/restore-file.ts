@@ -7,6 +7,7 @@ import { applyHandleMetadata, mtimeSeconds, permissionBits } from "./restore-met
 import { describeError, warn, type Entry, type RestoreContext } from "./restore-context.js";
 import { writeSparse } from "./write-sparse.js";
 import { LARGE_FILES } from "./restore-jobs.js";
+import { ownBuffer } from "../workers/worker-pool.js";
 
 /** Worker threads creating small files: the main thread decodes blobs meanwhile (measured in docs/PERFORMANCE.md). */
 const FILE_WRITERS = 2;
@@ -119,10 +120,6 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
  * uncompressed blob is a view into a decrypted 16 MiB pack, a path one into
  * Node's 8 KiB pool. Copy those out first.
  */
-function ownBuffer(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
-}
-
 /** Started on the first small file: a restore of a few large files needs no workers. */
 function fileWriters(ctx: RestoreContext): FileWriterPool {
   return (ctx.writers ??= new FileWriterPool(FILE_WRITERS, ctx.reader.exportBlobIdKey?.()));
