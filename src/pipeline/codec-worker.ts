@@ -23,23 +23,30 @@ const recipientCache = new Map<string, AgeRecipient>();
 /**
  * A worker's heap is tiny while the buffers it receives (cloned chunks, packs)
  * are large and external, so V8 lets dead buffers pile up per worker before
- * collecting. Collecting after every sealed pack and every large-file batch
- * kept memory flat but cost ~5 s of CPU on a 1 GiB backup (each full GC also
- * unmaps the freed buffers); collecting once the external memory passes a
- * bound keeps the process's memory bounded for a fraction of that
+ * collecting. A full collection after every sealed pack and large-file batch
+ * kept memory flat but cost seconds of CPU on a 1 GiB backup. The buffers a
+ * request leaves behind are young, so a minor collection (a scavenge) frees
+ * them for far less; a full one runs only if external memory still grows
  * (docs/PERFORMANCE.md).
  */
-const EXTERNAL_LIMIT = 48 * 1024 * 1024;
-const gc: (() => void) | undefined = (() => {
+const FULL_GC_AFTER_GROWTH = 64 * 1024 * 1024;
+const gc: ((o?: { type: "minor" | "major" }) => void) | undefined = (() => {
   try {
     v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as () => void;
+    return vm.runInNewContext("gc") as (o?: { type: "minor" | "major" }) => void;
   } catch {
     return undefined;
   }
 })();
+let externalAfterFullGc = 0;
 function collect(): void {
-  if (gc && v8.getHeapStatistics().external_memory > EXTERNAL_LIMIT) gc();
+  if (!gc) return;
+  gc({ type: "minor" });
+  const external = v8.getHeapStatistics().external_memory;
+  if (external < externalAfterFullGc) externalAfterFullGc = external;
+  if (external - externalAfterFullGc < FULL_GC_AFTER_GROWTH) return;
+  gc({ type: "major" });
+  externalAfterFullGc = v8.getHeapStatistics().external_memory;
 }
 
 function recipients(list: readonly string[]): AgeRecipient[] {
@@ -59,7 +66,8 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
   if (req.op === "files") {
     if (!blobIdKey) throw new Error("codec worker started without a blob-ID key cannot read files");
     const results = readSmallFiles(req.files, req.level, blobIdKey);
-    return { res: { seq: req.seq, ok: true, results }, transfer: results.flatMap((r) => (r.ok && r.blob ? [r.blob.bytes.buffer as ArrayBuffer] : [])) };
+    const shared = results.find((r) => r.ok && r.blob);
+    return { res: { seq: req.seq, ok: true, results }, transfer: shared?.ok && shared.blob ? [shared.blob.bytes.buffer as ArrayBuffer] : [] };
   }
   if (req.op === "largeOpen" || req.op === "largeNext" || req.op === "largeClose") return largeFile(req);
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);

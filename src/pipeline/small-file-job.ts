@@ -22,7 +22,7 @@ export interface SmallFileBlob {
   id: BlobId;
   rawLength: number;
   compressed: boolean;
-  /** Compressed bytes, or the raw bytes when compression did not pay; owns its whole buffer. */
+  /** Compressed bytes, or the raw bytes when compression did not pay; a view into a buffer the batch's blobs share. */
   bytes: Uint8Array;
 }
 
@@ -38,13 +38,33 @@ export type SmallFileResult =
  * main thread (docs/PERFORMANCE.md). Failures are per file.
  */
 export function readSmallFiles(reqs: readonly SmallFileRequest[], level: number, idKey: Uint8Array): SmallFileResult[] {
-  return reqs.map((r) => {
+  const results = reqs.map((r): SmallFileResult => {
     try {
       return readOne(r, level, idKey);
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }
   });
+  shareOneBuffer(results);
+  return results;
+}
+
+/**
+ * Put the batch's blobs into one buffer (each blob a view into it): one
+ * ArrayBuffer to move back to the main thread instead of one per file, which
+ * cost more in postMessage and garbage collection than the copy.
+ */
+function shareOneBuffer(results: SmallFileResult[]): void {
+  let total = 0;
+  for (const r of results) if (r.ok && r.blob) total += r.blob.bytes.byteLength;
+  const shared = new Uint8Array(total);
+  let at = 0;
+  for (const r of results) {
+    if (!r.ok || !r.blob) continue;
+    shared.set(r.blob.bytes, at);
+    r.blob.bytes = shared.subarray(at, at + r.blob.bytes.byteLength);
+    at += r.blob.bytes.byteLength;
+  }
 }
 
 /** Read buffer reused across files: the raw bytes are only needed until compressed (or copied). */
@@ -71,7 +91,7 @@ function readOne(r: SmallFileRequest, level: number, idKey: Uint8Array): SmallFi
   const raw = buf.subarray(0, size);
   const id = keyedBlobId(idKey, BlobType.Data, raw);
   const c = compressVerified(raw, level, id);
-  // An incompressible blob is stored raw: give it a buffer of its own so it can move between threads.
+  // An incompressible blob is stored raw: copied out of the read buffer, which the next file reuses.
   const bytes = c.compressed ? c.bytes : new Uint8Array(raw);
   return { ok: true, size, after, blob: { id, rawLength: size, compressed: c.compressed, bytes } };
 }

@@ -66,11 +66,10 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
   }
 
   async seal(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): Promise<SealedPack> {
-    // Parts that own their whole buffer move to the worker without a copy. The pack writer owns its
-    // parts by then (callers hand blobs over and never touch them again: see Uploader.add); a part
-    // that is a view into a larger buffer (small files, trees) is copied.
-    const transfer = [...new Set(parts.filter((p) => p.byteLength > 0 && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength).map((p) => p.buffer as ArrayBuffer))];
-    const r = await this.call({ seq: 0, op: "seal", parts: [...parts], recipients: recipients.map(String), what }, transfer);
+    // Every part moves to the worker without a copy; the pack writer owns its parts by then (callers
+    // hand blobs over and never touch them again: see Uploader.add).
+    const moved = coalesceSmallParts(parts);
+    const r = await this.call({ seq: 0, op: "seal", parts: moved, recipients: recipients.map(String), what }, moved.map((p) => p.buffer as ArrayBuffer));
     if (!("file" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a seal with a compress");
     return { file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength), headerLength: r.headerLength, id: r.id };
   }
@@ -169,4 +168,44 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   }
+}
+
+/** Parts at least this large that own their buffer move to a seal as they are. */
+const MOVE_WHOLE = 64 * 1024;
+
+/**
+ * The parts of a pack as buffers that each own their memory: large owned
+ * parts as they are, runs of the others (small blobs, views into a batch's
+ * buffer, trees) copied together. A pack of small files holds thousands of
+ * blobs; moving each as its own ArrayBuffer cost more in postMessage and
+ * garbage collection than copying them (at most one pack, ~16 MiB), and a
+ * view would have cloned its whole backing buffer.
+ */
+export function coalesceSmallParts(parts: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  const flush = (): void => {
+    if (run.length === 0) return;
+    const joined = new Uint8Array(runBytes);
+    let at = 0;
+    for (const p of run) {
+      joined.set(p, at);
+      at += p.byteLength;
+    }
+    out.push(joined);
+    run = [];
+    runBytes = 0;
+  };
+  for (const p of parts) {
+    if (p.byteLength >= MOVE_WHOLE && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) {
+      flush();
+      out.push(p);
+    } else {
+      run.push(p);
+      runBytes += p.byteLength;
+    }
+  }
+  flush();
+  return out;
 }

@@ -36,14 +36,15 @@ export function nodeTypeOf(st: BigIntStats): NodeType {
 export function baseNode(name: Buffer, st: BigIntStats): TreeNode {
   const mode = Number(st.mode);
   const type = TYPES[mode & S_IFMT] ?? "blockdev";
-  const node: TreeNode = {
-    ...encodeName(name),
-    type,
-    mode: mode & 0o7777,
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-    mtimeNs: st.mtimeNs.toString(),
-  };
+  // Built on the object encodeName returns, not with `{ ...encodeName(name), type, ... }`: V8 takes a
+  // slow path for that spread, ~4 µs per entry (measured on the 30,000 files of the bench set's tiny/).
+  // Keys keep the order of the spread (name first), which the tree's JSON, and so its blob ID, depends on.
+  const node = encodeName(name) as TreeNode;
+  node.type = type;
+  node.mode = mode & 0o7777;
+  node.uid = Number(st.uid);
+  node.gid = Number(st.gid);
+  node.mtimeNs = st.mtimeNs.toString();
   if (type === "file" && st.nlink > 1n) {
     node.links = Number(st.nlink);
     node.dev = Number(st.dev);
