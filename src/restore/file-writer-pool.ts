@@ -47,9 +47,38 @@ export class FileWriterPool {
     const b = this.batch;
     if (!b || b.files.length === 0) return;
     this.batch = undefined;
-    this.pool.call<FileWriteResult[]>({ files: b.files }, [], b.files.length).then(
+    const { files, buffer } = inOneBuffer(b.files);
+    this.pool.call<FileWriteResult[]>({ files }, [buffer], b.files.length).then(
       (results) => b.waiters.forEach((w, i) => w.resolve(results[i]!)),
       (e: unknown) => b.waiters.forEach((w) => w.reject(e)),
     );
   }
+}
+
+/**
+ * The batch with every path and blob copied into one buffer, each a view into
+ * it, so one ArrayBuffer moves to the worker. Blobs arrive as views into
+ * decrypted packs and paths as views into Node's buffer pool: posting them
+ * would clone whole backing buffers, and one copied ArrayBuffer per blob and
+ * path cost more in postMessage and garbage collection than this copy.
+ */
+export function inOneBuffer(files: readonly FileWriteRequest[]): { files: FileWriteRequest[]; buffer: ArrayBuffer } {
+  let total = 0;
+  for (const f of files) {
+    total += f.path.byteLength;
+    for (const b of f.blobs) total += (b instanceof Uint8Array ? b : b.stored).byteLength;
+  }
+  const shared = new Uint8Array(total);
+  let at = 0;
+  const place = (b: Uint8Array): Uint8Array => {
+    shared.set(b, at);
+    at += b.byteLength;
+    return shared.subarray(at - b.byteLength, at);
+  };
+  const placed = files.map((f) => ({
+    ...f,
+    path: place(f.path),
+    blobs: f.blobs.map((b) => (b instanceof Uint8Array ? place(b) : { ...b, stored: place(b.stored) })),
+  }));
+  return { files: placed, buffer: shared.buffer };
 }

@@ -7,7 +7,6 @@ import { applyHandleMetadata, mtimeSeconds, permissionBits } from "./restore-met
 import { describeError, warn, type Entry, type RestoreContext } from "./restore-context.js";
 import { writeSparse } from "./write-sparse.js";
 import { LARGE_FILES } from "./restore-jobs.js";
-import { ownBuffer } from "../workers/worker-pool.js";
 
 /** Worker threads creating small files: the main thread decodes blobs meanwhile (measured in docs/PERFORMANCE.md). */
 const FILE_WRITERS = 2;
@@ -94,17 +93,17 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
   for (const id of content) {
     if (encoded) {
       const s = await reader.readStoredBlob!(id);
-      blobs.push({ ...s, stored: ownBuffer(s.stored), id });
+      blobs.push({ ...s, id }); // copied when the batch is sent (FileWriterPool)
       length += s.rawLength;
     } else {
-      const b = ownBuffer(await reader.readBlob(id));
+      const b = await reader.readBlob(id);
       blobs.push(b);
       length += b.length;
     }
   }
   if (length !== size) throw new IntegrityError("file", e.display, `content is ${length} bytes but the tree records ${size}; file not restored`);
   const r = await fileWriters(ctx).write({
-    path: ownBuffer(e.path),
+    path: e.path,
     blobs,
     size,
     mode: permissionBits(ctx, e),
@@ -115,11 +114,6 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
   if (r.metadataError) warn(ctx, e.display, `metadata not restored: ${describeError(fromWireError(r.metadataError))}`);
 }
 
-/**
- * Posting a view to another thread clones its whole backing buffer: an
- * uncompressed blob is a view into a decrypted 16 MiB pack, a path one into
- * Node's 8 KiB pool. Copy those out first.
- */
 /** Started on the first small file: a restore of a few large files needs no workers. */
 function fileWriters(ctx: RestoreContext): FileWriterPool {
   return (ctx.writers ??= new FileWriterPool(FILE_WRITERS, ctx.reader.exportBlobIdKey?.()));

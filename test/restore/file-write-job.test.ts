@@ -5,7 +5,7 @@ import { compressBlob } from "../../src/compression/zstd.js";
 import { keyedBlobId } from "../../src/crypto/agent-key.js";
 import { BlobType } from "../../src/ids.js";
 import { writeFileSync } from "../../src/restore/file-write-job.js";
-import { FileWriterPool } from "../../src/restore/file-writer-pool.js";
+import { FileWriterPool, inOneBuffer } from "../../src/restore/file-writer-pool.js";
 import { useTempDirs } from "./helpers.js";
 
 const tempDir = useTempDirs();
@@ -92,5 +92,21 @@ describe("FileWriterPool", () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("inOneBuffer", () => {
+  it("copies a batch's paths and blobs, raw and stored, into one buffer that the views share", () => {
+    const pack = Buffer.from("....stored-bytes....raw-bytes...."); // blobs are views into a decrypted pack
+    const files = [
+      { path: Buffer.from("/t/a"), blobs: [pack.subarray(20, 29)], size: 9, mode: 0o644, mtime: "1" },
+      { path: Buffer.from("/t/b"), blobs: [{ stored: pack.subarray(4, 16), compressed: false, rawLength: 12, type: BlobType.Data, what: "x", id: "i" }], size: 12, mode: 0o600, mtime: "2" },
+    ];
+    const { files: placed, buffer } = inOneBuffer(files);
+    expect(buffer.byteLength).toBe(4 + 9 + 4 + 12);
+    const parts = [placed[0].path, placed[0].blobs[0] as Uint8Array, placed[1].path, (placed[1].blobs[0] as { stored: Uint8Array }).stored];
+    for (const p of parts) expect(p.buffer).toBe(buffer);
+    expect(parts.map((p) => Buffer.from(p).toString())).toEqual(["/t/a", "raw-bytes", "/t/b", "stored-bytes"]);
+    expect(placed[1]).toMatchObject({ size: 12, mode: 0o600, mtime: "2", blobs: [{ compressed: false, rawLength: 12, id: "i", what: "x" }] });
   });
 });
