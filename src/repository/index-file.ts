@@ -49,7 +49,7 @@ export function sealIndex(agent: AgentKey, packs: readonly IndexPack[]): Buffer 
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
-const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /**
  * The shape IndexSchema accepts, checked by hand: an index lists every blob
@@ -74,7 +74,7 @@ function packLooksValid(p: unknown): boolean {
 function rowLooksValid(row: unknown): boolean {
   if (!Array.isArray(row) || row.length !== 6) return false;
   const [type, blobId, offset, length, rawLength, compressed] = row as unknown[];
-  if (typeof type !== "number" || !Number.isInteger(type) || typeof blobId !== "string" || !HEX64.test(blobId)) return false;
+  if (!Number.isSafeInteger(type) || typeof blobId !== "string" || !HEX64.test(blobId)) return false;
   return isCount(offset) && isCount(length) && isCount(rawLength) && (compressed === 0 || compressed === 1);
 }
 
