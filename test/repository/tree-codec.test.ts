@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { IntegrityError } from "../../src/errors.js";
 import { decodeTree, encodeTree } from "../../src/repository/tree-codec.js";
 import type { TreeNode } from "../../src/repository/tree.js";
+import type { BlobId } from "../../src/ids.js";
 
-const hex = (c: string) => c.repeat(64);
+const hex = (c: string) => c.repeat(64) as BlobId;
 const file: TreeNode = { name: "a.txt", type: "file", mode: 0o644, uid: 1000, gid: 1000, mtimeNs: "1700000000123456789", size: 3, content: [hex("a")] };
 const dir: TreeNode = { nameB64: "/w==", type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeNs: "-5", subtree: hex("b") };
 const link: TreeNode = { name: "l", type: "symlink", mode: 0o777, uid: 0, gid: 0, mtimeNs: "0", target: "a.txt", links: 2, dev: 2049, ino: 12 };
