@@ -45,8 +45,7 @@ export class BackupSession {
       has: (id) => up.has(id),
       batcher: new SmallFileBatcher(workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey()), repo.config.compressionLevel),
       smallFileLimit: saver.smallFileLimit,
-      // A new file's chunks are nearly all new: the worker compresses them too. A changed
-      // file's come back raw, so only the few the repository lacks cost a compression.
+      // Chunks come back raw: only those the repository lacks cost a compression (on any free worker).
       startLargeFile: workers ? (abs) => workers.chunkLargeFile(abs, repo.config.compressionLevel) : undefined,
       signal: o.signal,
     };

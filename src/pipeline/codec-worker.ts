@@ -8,7 +8,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { toWireError } from "../workers/wire-error.js";
-import { transferable } from "../workers/worker-pool.js";
+import { transferable } from "../workers/transfer.js";
 import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, sealVerified } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
@@ -30,10 +30,11 @@ const recipientCache = new Map<string, AgeRecipient>();
  * (docs/PERFORMANCE.md).
  */
 const FULL_GC_AFTER_GROWTH = 64 * 1024 * 1024;
-const gc: ((o?: { type: "minor" | "major" }) => void) | undefined = (() => {
+type Gc = (o?: { type: "minor" | "major" }) => void;
+const gc: Gc | undefined = (() => {
   try {
     v8.setFlagsFromString("--expose-gc");
-    return vm.runInNewContext("gc") as (o?: { type: "minor" | "major" }) => void;
+    return vm.runInNewContext("gc") as Gc;
   } catch {
     return undefined;
   }
@@ -73,8 +74,7 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);
   req.parts.length = 0;
   const file = new Uint8Array(s.file.buffer, s.file.byteOffset, s.file.byteLength);
-  const whole = file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
-  return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: whole ? [file.buffer as ArrayBuffer] : [] };
+  return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: transferable(file) };
 }
 
 function largeFile(req: Extract<CodecRequest, { op: "largeOpen" | "largeNext" | "largeClose" }>): { res: CodecResponse; transfer: ArrayBuffer[] } {

@@ -7,6 +7,7 @@ import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { changedWhileRead, type SmallFileBlob } from "./small-file-job.js";
 import type { LargeFileChunks } from "./walk.js";
+import { isZeroChunk } from "../all-zero.js";
 
 /** Read buffer size for large files: amortises syscalls, small against the 8 MiB max chunk. */
 const READ_BUFFER = 1024 * 1024;
@@ -107,13 +108,9 @@ export class FileSaver {
 
   /** All-zero chunks (sparse files) recur at the same few lengths: memoise their ids instead of hashing each. */
   private zeroChunkId(chunk: Uint8Array): BlobId | undefined {
-    if (chunk.byteLength < this.params.min || chunk[0] !== 0 || chunk[chunk.byteLength - 1] !== 0) return undefined;
-    if (zeros.length < chunk.byteLength) zeros = Buffer.alloc(chunk.byteLength);
-    if (!zeros.subarray(0, chunk.byteLength).equals(chunk)) return undefined;
+    if (!isZeroChunk(chunk, this.params.min)) return undefined;
     let id = this.zeroIds.get(chunk.byteLength);
     if (!id) this.zeroIds.set(chunk.byteLength, (id = this.agent.blobId(BlobType.Data, chunk)));
     return id;
   }
 }
-
-let zeros = Buffer.alloc(0);

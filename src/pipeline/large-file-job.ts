@@ -5,7 +5,8 @@ import { keyedBlobId } from "../crypto/agent-key.js";
 import { BlobType, type BlobId } from "../ids.js";
 import { compressVerified } from "../repository/pack-codec.js";
 import type { FileVersion } from "./small-file-job.js";
-import { isAllZero } from "../restore/file-write-job.js";
+import { isAllZero, isZeroChunk } from "../all-zero.js";
+import { ownBuffer } from "../workers/transfer.js";
 
 /** Read size: fresh buffers, so a chunk's pieces are referenced, not copied, until the chunk ends. */
 const READ_SIZE = 1024 * 1024;
@@ -104,18 +105,17 @@ export class LargeFileReader {
     const zero = zeroChunks.get(raw.byteLength);
     if (zero && isAllZero(raw)) return { ...zero, bytes: new Uint8Array(zero.bytes) };
     const id = keyedBlobId(this.idKey, BlobType.Data, raw);
-    // Chunks go back raw: the main thread drops the ones already stored and has the rest compressed on
-    // whichever worker is free. Compressing here, on the one thread that chunks this file, left the other
-    // core idle while a single large file was read (sql/ of the bench set: 2.1-2.6 s -> 1.5-1.9 s).
-    if (!(raw.byteLength >= 4096 && raw[0] === 0 && raw[raw.byteLength - 1] === 0 && isAllZero(raw) && zeroChunks.size < 64)) {
-      return { id, rawLength: raw.byteLength, compressed: false, encoded: false, bytes: raw };
-    }
-    const c = compressVerified(raw, this.req.level, id);
-    const own = c.bytes.byteOffset === 0 && c.bytes.byteLength === c.bytes.buffer.byteLength;
-    const blob = { id, rawLength: raw.byteLength, compressed: c.compressed, encoded: true, bytes: own ? c.bytes : new Uint8Array(c.bytes) };
     // Sparse files and zeroed images repeat all-zero chunks of a few lengths: hash and compress each length once.
-    zeroChunks.set(raw.byteLength, { ...blob, bytes: new Uint8Array(blob.bytes) });
-    return blob;
+    if (zeroChunks.size < 64 && isZeroChunk(raw, 4096)) {
+      const c = compressVerified(raw, this.req.level, id);
+      const blob = { id, rawLength: raw.byteLength, compressed: c.compressed, encoded: true, bytes: ownBuffer(c.bytes) };
+      zeroChunks.set(raw.byteLength, { ...blob, bytes: new Uint8Array(blob.bytes) });
+      return blob;
+    }
+    // Other chunks go back raw: the main thread drops the ones already stored and has the rest compressed
+    // on whichever worker is free. Compressing here, on the one thread that chunks this file, left the
+    // other core idle while a single large file was read (sql/ of the bench set: 2.1-2.6 s -> 1.5-1.9 s).
+    return { id, rawLength: raw.byteLength, compressed: false, encoded: false, bytes: raw };
   }
 }
 

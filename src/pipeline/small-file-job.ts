@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { BlobType, type BlobId } from "../ids.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import { compressVerified } from "../repository/pack-codec.js";
+import { copyIntoOne } from "../workers/transfer.js";
 
 /** A small file to read whole: at most the chunker's minimum size, so it is exactly one chunk. */
 export interface SmallFileRequest {
@@ -55,16 +56,8 @@ export function readSmallFiles(reqs: readonly SmallFileRequest[], level: number,
  * cost more in postMessage and garbage collection than the copy.
  */
 function shareOneBuffer(results: SmallFileResult[]): void {
-  let total = 0;
-  for (const r of results) if (r.ok && r.blob) total += r.blob.bytes.byteLength;
-  const shared = new Uint8Array(total);
-  let at = 0;
-  for (const r of results) {
-    if (!r.ok || !r.blob) continue;
-    shared.set(r.blob.bytes, at);
-    r.blob.bytes = shared.subarray(at, at + r.blob.bytes.byteLength);
-    at += r.blob.bytes.byteLength;
-  }
+  const blobs = results.flatMap((r) => (r.ok && r.blob ? [r.blob] : []));
+  copyIntoOne(blobs.map((b) => b.bytes)).forEach((view, i) => (blobs[i]!.bytes = view));
 }
 
 /** Read buffer reused across files: the raw bytes are only needed until compressed (or copied). */

@@ -4,7 +4,7 @@ import type { BigIntStats } from "node:fs";
 import type { BlobId } from "../ids.js";
 import { pathKey, type CachedFile, type ParentCacheReader } from "../repository/parent-cache.js";
 import type { ExcludeMatcher } from "../sources/exclude.js";
-import { FORMAT_DIR, FORMAT_FILE, FORMAT_SOCKET, fileFormat } from "../sources/fs-node.js";
+import { nodeTypeOf } from "../sources/fs-node.js";
 import type { SmallFileBatcher } from "./small-file-batcher.js";
 import type { SmallFileResult } from "./small-file-job.js";
 import type { LargeFileBatch } from "./large-file-job.js";
@@ -97,14 +97,14 @@ export async function walkDir(c: WalkContext, abs: Buffer, components: Buffer[],
 /** One entry (a directory with everything below it); nothing for an excluded one. */
 export async function walkEntry(c: WalkContext, abs: Buffer, components: Buffer[], name: Buffer, out: WalkOutput, st: BigIntStats | Error = lstatOrError(abs)): Promise<void> {
   if (st instanceof Error) return out.push({ t: "warn", abs, message: `vanished or unreadable: ${st.message}` });
-  const format = fileFormat(st);
-  if (c.excludes.active && c.excludes.excluded(abs.toString("utf8"), format === FORMAT_DIR)) return;
-  if (format === FORMAT_DIR) {
+  const type = nodeTypeOf(st);
+  if (c.excludes.active && c.excludes.excluded(abs.toString("utf8"), type === "dir")) return;
+  if (type === "dir") {
     await out.push({ t: "dir", abs, name, st });
     return walkDir(c, abs, components, out);
   }
-  if (format === FORMAT_SOCKET) return out.push({ t: "warn", abs, message: "socket skipped (sockets cannot be backed up)" });
-  if (format === FORMAT_FILE) return out.push({ t: "file", abs, name, st, file: await planFile(c, abs, components, st) });
+  if (type === "socket") return out.push({ t: "warn", abs, message: "socket skipped (sockets cannot be backed up)" });
+  if (type === "file") return out.push({ t: "file", abs, name, st, file: await planFile(c, abs, components, st) });
   return out.push({ t: "other", abs, name, st });
 }
 

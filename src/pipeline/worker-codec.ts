@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import { CairnError } from "../errors.js";
 import { fromWireError } from "../workers/wire-error.js";
 import { workerEntry } from "../workers/worker-entry.js";
-import { ownBuffer, transferable } from "../workers/worker-pool.js";
+import { copyIntoOne, ownBuffer, ownsBuffer, transferable } from "../workers/transfer.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
@@ -184,26 +184,16 @@ const MOVE_WHOLE = 64 * 1024;
 export function coalesceSmallParts(parts: readonly Uint8Array[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   let run: Uint8Array[] = [];
-  let runBytes = 0;
   const flush = (): void => {
-    if (run.length === 0) return;
-    const joined = new Uint8Array(runBytes);
-    let at = 0;
-    for (const p of run) {
-      joined.set(p, at);
-      at += p.byteLength;
-    }
-    out.push(joined);
+    if (run.length > 0) out.push(new Uint8Array(copyIntoOne(run)[0]!.buffer));
     run = [];
-    runBytes = 0;
   };
   for (const p of parts) {
-    if (p.byteLength >= MOVE_WHOLE && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) {
+    if (p.byteLength >= MOVE_WHOLE && ownsBuffer(p)) {
       flush();
       out.push(p);
     } else {
       run.push(p);
-      runBytes += p.byteLength;
     }
   }
   flush();

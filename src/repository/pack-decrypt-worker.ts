@@ -2,7 +2,8 @@
 import { parentPort } from "node:worker_threads";
 import { ageDecrypt } from "../crypto/age-file.js";
 import { parseIdentity, type AgeIdentity } from "../crypto/age-keys.js";
-import { serveRequests, transferable } from "../workers/worker-pool.js";
+import { ownBuffer, transferable } from "../workers/transfer.js";
+import { serveRequests } from "../workers/worker-pool.js";
 
 export interface PackDecryptRequest {
   seq: number;
@@ -20,7 +21,6 @@ serveRequests<PackDecryptRequest, Uint8Array>(parentPort, (req) => {
     if (!id) parsed.set(s, (id = parseIdentity(s)));
     return id;
   });
-  const plain = ageDecrypt(req.file, ids, req.what);
-  const out = transferable(plain).length > 0 ? plain : new Uint8Array(plain);
-  return { result: out, transfer: transferable(out) };
+  const plain = ownBuffer(ageDecrypt(req.file, ids, req.what));
+  return { result: plain, transfer: transferable(plain) };
 });

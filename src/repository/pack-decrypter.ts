@@ -1,6 +1,7 @@
 import { ageDecrypt } from "../crypto/age-file.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
-import { transferable, WorkerPool } from "../workers/worker-pool.js";
+import { ownBuffer, transferable } from "../workers/transfer.js";
+import { WorkerPool } from "../workers/worker-pool.js";
 
 /**
  * Decrypts whole packs on one worker thread, so a restore's main thread keeps
@@ -16,7 +17,7 @@ export class PackDecrypter {
   async decrypt(file: Uint8Array, identities: readonly AgeIdentity[], what: string): Promise<Buffer> {
     const pool = this.start();
     if (!pool) return ageDecrypt(file, identities, what);
-    const body = transferable(file).length > 0 ? file : new Uint8Array(file);
+    const body = ownBuffer(file);
     const plain = await pool.call<Uint8Array>({ file: body, identities: identities.map(String), what }, transferable(body));
     return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
   }

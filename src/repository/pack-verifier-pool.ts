@@ -1,5 +1,6 @@
 import type { AgeIdentity } from "../crypto/age-keys.js";
-import { transferable, WorkerPool } from "../workers/worker-pool.js";
+import { transferable } from "../workers/transfer.js";
+import { WorkerPool } from "../workers/worker-pool.js";
 import type { PackCheckResult, PackVerifyWorkerData } from "./pack-verify-worker.js";
 
 /**

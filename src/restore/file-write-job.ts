@@ -1,3 +1,4 @@
+import { isAllZero } from "../all-zero.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import { decodeStoredBlob, type StoredBlob } from "../repository/blob-decode.js";
 import { toWireError, type WireError } from "../workers/wire-error.js";
@@ -89,18 +90,6 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
 function decodeBlob(b: EncodedBlob, idKey: Uint8Array | undefined): Uint8Array {
   if (!idKey) throw new Error("writer thread started without the blob-ID key cannot verify blobs");
   return decodeStoredBlob(b, b.id, (type, raw) => keyedBlobId(idKey, type, raw));
-}
-
-/** Blobs are at most 8 MiB, so one shared zero buffer covers a whole blob in one memcmp. */
-const ZEROS = Buffer.alloc(8 * 1024 * 1024);
-
-export function isAllZero(bytes: Uint8Array): boolean {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let off = 0; off < buf.length; off += ZEROS.length) {
-    const piece = buf.subarray(off, off + ZEROS.length);
-    if (!piece.equals(ZEROS.subarray(0, piece.length))) return false;
-  }
-  return true;
 }
 
 function writeAllSync(fd: number, blob: Uint8Array, position: number): void {

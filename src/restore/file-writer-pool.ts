@@ -1,5 +1,6 @@
+import { copyIntoOne } from "../workers/transfer.js";
 import { WorkerPool } from "../workers/worker-pool.js";
-import type { FileWriteRequest, FileWriteResult } from "./file-write-job.js";
+import type { EncodedBlob, FileWriteRequest, FileWriteResult } from "./file-write-job.js";
 
 /** A batch is sent once it holds this many files or bytes, or at the next turn of the event loop. */
 const BATCH_FILES = 32;
@@ -63,22 +64,14 @@ export class FileWriterPool {
  * path cost more in postMessage and garbage collection than this copy.
  */
 export function inOneBuffer(files: readonly FileWriteRequest[]): { files: FileWriteRequest[]; buffer: ArrayBuffer } {
-  let total = 0;
-  for (const f of files) {
-    total += f.path.byteLength;
-    for (const b of f.blobs) total += (b instanceof Uint8Array ? b : b.stored).byteLength;
-  }
-  const shared = new Uint8Array(total);
-  let at = 0;
-  const place = (b: Uint8Array): Uint8Array => {
-    shared.set(b, at);
-    at += b.byteLength;
-    return shared.subarray(at - b.byteLength, at);
-  };
+  const bytesOf = (b: Uint8Array | EncodedBlob): Uint8Array => (b instanceof Uint8Array ? b : b.stored);
+  // Copied in the order they are taken back below: each file's path, then its blobs.
+  const views = copyIntoOne(files.flatMap((f) => [f.path, ...f.blobs.map(bytesOf)]));
+  let next = 0;
   const placed = files.map((f) => ({
     ...f,
-    path: place(f.path),
-    blobs: f.blobs.map((b) => (b instanceof Uint8Array ? place(b) : { ...b, stored: place(b.stored) })),
+    path: views[next++]!,
+    blobs: f.blobs.map((b) => (b instanceof Uint8Array ? views[next++]! : { ...b, stored: views[next++]! })),
   }));
-  return { files: placed, buffer: shared.buffer };
+  return { files: placed, buffer: (views[0]?.buffer ?? new ArrayBuffer(0)) as ArrayBuffer };
 }

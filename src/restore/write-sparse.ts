@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import type { BlobId } from "../ids.js";
 import { checkAborted } from "./restore-context.js";
-import { isAllZero } from "./file-write-job.js";
+import { isAllZero } from "../all-zero.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 
 /**

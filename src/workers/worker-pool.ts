@@ -76,20 +76,6 @@ export class WorkerPool {
 }
 
 /**
- * `b` itself when it spans its whole buffer, else a copy that does. Posting a
- * view clones its entire backing buffer (a 1 MiB chunk of a 16 MiB pack would
- * copy 16 MiB), so views are copied out before they are sent.
- */
-export function ownBuffer(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
-}
-
-/** The transfer list for one buffer: moved when it owns its memory, else left to be copied. */
-export function transferable(b: Uint8Array): ArrayBuffer[] {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : [];
-}
-
-/**
  * The worker side: answer each request with `handle`'s result (its buffers
  * in `transfer` move without a copy) or with the error it threw.
  */
