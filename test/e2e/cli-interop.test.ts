@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ageDecrypt, recoverDataKey, haveTool, parsePackTrailer, sealedBody, storedBlob, zstdDecompressViaFile, type PackEntry } from "./helpers/recover.js";
 import { backupJson, initWorkspace, listObjects, type Workspace } from "./helpers/workspace.js";
 
-/** Deterministic, compressible, but not periodic (so the chunker finds boundaries): about 3 MiB of words. */
+/** Deterministic, compressible, but not periodic (so the chunker finds boundaries): words. */
 function wordyText(bytes: number): Buffer {
   const words = ["granite", "cairn", "offsite", "restore", "ledger", "bracken", "summit", "drizzle", "lantern", "orchard", "quartz", "meadow"];
   let x = 0x9e3779b9;
@@ -38,7 +38,9 @@ D("interop with the age and zstd CLIs", () => {
 
   beforeAll(async () => {
     ws = await initWorkspace("interop");
-    original = wordyText(3 * 1024 * 1024);
+    // Larger than the chunker's 8 MiB maximum, so the file is several chunks whatever the repository's
+    // chunker key (at 3 MiB a key with no cut point before the end gave one chunk now and then).
+    original = wordyText(9 * 1024 * 1024);
     await writeFile(join(ws.src, "words.txt"), original);
     const { result, summary } = await backupJson(ws);
     expect(result.code, result.stderr).toBe(0);
