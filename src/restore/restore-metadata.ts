@@ -1,4 +1,5 @@
-import { lchown, lutimes, chmod, type FileHandle } from "node:fs/promises";
+import { chmodSync, lchownSync, lutimesSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { warn, describeError, type Entry, type RestoreContext } from "./restore-context.js";
 
 /**
@@ -8,11 +9,13 @@ import { warn, describeError, type Entry, type RestoreContext } from "./restore-
  * only runs on directories and fifos this restore created.
  */
 export async function applyPathMetadata(ctx: RestoreContext, e: Entry): Promise<void> {
+  // Synchronous: three thread-pool round trips cost several times the system calls themselves,
+  // and a restore does this for every directory (measured in docs/PERFORMANCE.md).
   await attempt(ctx, e, async () => {
-    if (ctx.ownership) await lchown(e.path, e.node.uid, e.node.gid);
-    if (e.node.type !== "symlink") await chmod(e.path, permissionBits(ctx, e));
+    if (ctx.ownership) lchownSync(e.path, e.node.uid, e.node.gid);
+    if (e.node.type !== "symlink") chmodSync(e.path, permissionBits(ctx, e));
     const t = mtimeSeconds(e.node.mtimeNs);
-    await lutimes(e.path, t, t);
+    lutimesSync(e.path, t, t);
   });
 }
 

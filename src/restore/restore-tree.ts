@@ -1,4 +1,5 @@
-import { mkdir, readdir, symlink } from "node:fs/promises";
+import { symlinkSync } from "node:fs";
+import { mkdir, readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { BlobId } from "../ids.js";
 import { nodeTargetBytes } from "../repository/tree.js";
@@ -79,7 +80,7 @@ async function createSymlinks(ctx: RestoreContext): Promise<void> {
   for (const e of ctx.symlinks) {
     checkAborted(ctx.opts.signal);
     try {
-      await symlink(nodeTargetBytes(e.node) as Buffer, e.path);
+      symlinkSync(nodeTargetBytes(e.node) as Buffer, e.path); // synchronous for the reason directories are (restore-walk.ts)
     } catch (err) {
       recordError(ctx, e.display, err);
       continue;

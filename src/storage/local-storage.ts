@@ -1,4 +1,4 @@
-import { link, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, open, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { AbortedError, CairnError } from "../errors.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -7,7 +7,7 @@ import { assertStorageKey, TEMP_PREFIX } from "./storage-key.js";
 import { ensureDir, fsyncDir, writeTempFile } from "./durable-fs.js";
 import { fsError, isErrno, isSystemError } from "./fs-error.js";
 import { bodyChunks } from "./put-body.js";
-import { readRange } from "./read-range.js";
+import { readRange, readWhole } from "./read-range.js";
 import { walkFiles } from "./walk-files.js";
 
 export interface LocalStorageOptions {
@@ -66,9 +66,11 @@ export class LocalStorage implements Storage {
 
   async get(key: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
     const path = this.pathOf(key);
-    // A plain Uint8Array view (no copy), like the cloud SDKs return, so callers
-    // see the same type whichever backend they use.
-    const read = async () => (range ? readRange(path, range) : asPlain(await readFile(path, { signal })));
+    // A plain Uint8Array, like the cloud SDKs return, so callers see the same type whichever backend they use.
+    const read = async () => {
+      if (signal?.aborted) throw new AbortedError();
+      return range ? readRange(path, range) : readWhole(path);
+    };
     return this.guard(key, path, read, signal, true);
   }
 
@@ -181,8 +183,4 @@ async function statObject(path: string, key: string): Promise<ObjectInfo | undef
     if (isErrno(err, "ENOENT") || isErrno(err, "ENOTDIR")) return undefined;
     throw err;
   }
-}
-
-function asPlain(buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
