@@ -15,12 +15,14 @@ export interface StoredBlob {
 /**
  * Decompress a stored blob and check it against its keyed id; `blobId` is
  * AgentKey.blobId or keyedBlobId with an exported key (on another thread).
- * Returns a view of the stored bytes when they were not compressed.
+ * Returns a view of the stored bytes when they were not compressed, and a
+ * view into `into` when given and large enough (a caller that writes the
+ * blob out and then reads the next reuses one buffer).
  *
  * @throws IntegrityError naming the blob and its pack.
  */
-export function decodeStoredBlob(s: StoredBlob, id: string, blobId: (type: BlobType, raw: Uint8Array) => string): Buffer {
-  const raw = asBuffer(s.compressed ? decompressBlob(s.stored, s.rawLength, s.what) : s.stored);
+export function decodeStoredBlob(s: StoredBlob, id: string, blobId: (type: BlobType, raw: Uint8Array) => string, into?: Buffer): Buffer {
+  const raw = asBuffer(s.compressed ? decompressBlob(s.stored, s.rawLength, s.what, into) : s.stored);
   if (raw.byteLength !== s.rawLength || blobId(s.type, raw) !== id) throw new IntegrityError("blob", s.what, "content does not match its id");
   return raw;
 }
