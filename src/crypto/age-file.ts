@@ -72,17 +72,13 @@ export function agePlaintextSize(fileSize: number, headerLength: number, what = 
   return plainPayloadSize(sealed, what);
 }
 
-/**
- * Decrypts and authenticates a whole file; throws rather than return anything
- * unauthenticated. `alloc` makes the output buffer (the pack decrypter puts
- * it in shared memory).
- */
-export function ageDecrypt(file: Uint8Array, identities: readonly AgeIdentity[], what: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+/** Decrypts and authenticates a whole file; throws rather than return anything unauthenticated. */
+export function ageDecrypt(file: Uint8Array, identities: readonly AgeIdentity[], what: string): Buffer {
   const { fileKey, headerLength } = ageOpenHeader(file, identities, what);
   const plainSize = agePlaintextSize(file.length, headerLength, what);
   const payloadStart = headerLength + PAYLOAD_NONCE_SIZE;
   const key = payloadKey(fileKey, file.subarray(headerLength, payloadStart));
-  const out = alloc(plainSize);
+  const out = Buffer.allocUnsafe(plainSize);
   decryptChunks(key, file.subarray(payloadStart), 0, true, out, what);
   return out;
 }

@@ -7,11 +7,8 @@ import { WorkerPool } from "../workers/worker-pool.js";
  * Decrypts whole packs on one worker thread, so a restore's main thread keeps
  * reading trees and blobs while a 16 MiB pack is decrypted (profiled: the
  * cipher, its copies and the garbage of its output were ~2.5 s of a 10 s
- * restore's main thread). The plaintext comes back in a SharedArrayBuffer:
- * blobs sliced from it reach the restore's writer threads without being
- * copied (file-writer-pool.ts). Started on first use; idle, it never keeps
- * the process alive; if the worker cannot be started, packs are decrypted
- * inline.
+ * restore's main thread). Started on first use; idle, it never keeps the
+ * process alive; if the worker cannot be started, packs are decrypted inline.
  */
 export class PackDecrypter {
   private pool: WorkerPool | undefined;

@@ -1,4 +1,4 @@
-import { copyIntoOne, isShared } from "../workers/transfer.js";
+import { copyIntoOne } from "../workers/transfer.js";
 import { WorkerPool } from "../workers/worker-pool.js";
 import type { EncodedBlob, FileWriteRequest, FileWriteResult } from "./file-write-job.js";
 
@@ -57,22 +57,21 @@ export class FileWriterPool {
 }
 
 /**
- * The batch with its paths and blobs as views into one buffer, so one
- * ArrayBuffer moves to the worker. Blobs in shared memory (decrypted packs,
- * see pack-decrypter.ts) stay where they are: posting them shares them.
- * Other blobs and the paths (views into Node's buffer pool) are copied: posting
- * them would clone whole backing buffers, and one copied ArrayBuffer per blob
- * and path cost more in postMessage and garbage collection than this copy.
+ * The batch with every path and blob copied into one buffer, each a view into
+ * it, so one ArrayBuffer moves to the worker. Blobs arrive as views into
+ * decrypted packs and paths as views into Node's buffer pool: posting them
+ * would clone whole backing buffers, and one copied ArrayBuffer per blob and
+ * path cost more in postMessage and garbage collection than this copy.
  */
 export function inOneBuffer(files: readonly FileWriteRequest[]): { files: FileWriteRequest[]; buffer: ArrayBuffer } {
   const bytesOf = (b: Uint8Array | EncodedBlob): Uint8Array => (b instanceof Uint8Array ? b : b.stored);
-  // Copied in the order they are taken back below: each file's path, then its blobs not in shared memory.
-  const views = copyIntoOne(files.flatMap((f) => [f.path, ...f.blobs.map(bytesOf).filter((b) => !isShared(b))]));
+  // Copied in the order they are taken back below: each file's path, then its blobs.
+  const views = copyIntoOne(files.flatMap((f) => [f.path, ...f.blobs.map(bytesOf)]));
   let next = 0;
-  const place = (b: Uint8Array | EncodedBlob): Uint8Array | EncodedBlob => {
-    if (isShared(bytesOf(b))) return b;
-    return b instanceof Uint8Array ? views[next++]! : { ...b, stored: views[next++]! };
-  };
-  const placed = files.map((f) => ({ ...f, path: views[next++]!, blobs: f.blobs.map(place) }));
+  const placed = files.map((f) => ({
+    ...f,
+    path: views[next++]!,
+    blobs: f.blobs.map((b) => (b instanceof Uint8Array ? views[next++]! : { ...b, stored: views[next++]! })),
+  }));
   return { files: placed, buffer: (views[0]?.buffer ?? new ArrayBuffer(0)) as ArrayBuffer };
 }

@@ -7,18 +7,9 @@
  * copied into one.
  */
 
-/**
- * True when `b` spans its whole ArrayBuffer, so the buffer can be transferred
- * as it is. Never for shared memory, which cannot be transferred (it is
- * already visible to every thread it is posted to).
- */
+/** True when `b` spans its whole ArrayBuffer, so the buffer can be transferred as it is. */
 export function ownsBuffer(b: Uint8Array): boolean {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !isShared(b);
-}
-
-/** In a SharedArrayBuffer: posted to another thread, it is shared, not copied (decrypted packs, see pack-decrypter.ts). */
-export function isShared(b: Uint8Array): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && b.buffer instanceof SharedArrayBuffer;
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
 }
 
 /** `b` itself when it spans its whole buffer, else a copy that does. */

@@ -109,20 +109,4 @@ describe("inOneBuffer", () => {
     expect(parts.map((p) => Buffer.from(p).toString())).toEqual(["/t/a", "raw-bytes", "/t/b", "stored-bytes"]);
     expect(placed[1]).toMatchObject({ size: 12, mode: 0o600, mtime: "2", blobs: [{ compressed: false, rawLength: 12, id: "i", what: "x" }] });
   });
-
-  it("leaves blobs in shared memory (packs from the decrypter thread) where they are, and still copies the paths", () => {
-    const pack = Buffer.from(new SharedArrayBuffer(32));
-    pack.write("....stored-bytes....raw-bytes...");
-    const own = Buffer.from("private");
-    const files = [
-      { path: Buffer.from("/t/a"), blobs: [pack.subarray(20, 29), own], size: 16, mode: 0o644, mtime: "1" },
-      { path: Buffer.from("/t/b"), blobs: [{ stored: pack.subarray(4, 16), compressed: false, rawLength: 12, type: BlobType.Data, what: "x", id: "i" }], size: 12, mode: 0o600, mtime: "2" },
-    ];
-    const { files: placed, buffer } = inOneBuffer(files);
-    expect(buffer.byteLength).toBe(4 + 7 + 4); // two paths and the private blob
-    const shared = [placed[0].blobs[0] as Uint8Array, (placed[1].blobs[0] as { stored: Uint8Array }).stored];
-    for (const b of shared) expect(b.buffer).toBe(pack.buffer);
-    expect([placed[0].path, placed[0].blobs[1] as Uint8Array, placed[1].path].every((p) => p.buffer === buffer)).toBe(true);
-    expect([...shared, placed[0].blobs[1] as Uint8Array].map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString())).toEqual(["raw-bytes", "stored-bytes", "private"]);
-  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyIntoOne, isShared, ownBuffer, ownsBuffer, transferable } from "../../src/workers/transfer.js";
+import { copyIntoOne, ownBuffer, ownsBuffer, transferable } from "../../src/workers/transfer.js";
 
 describe("transfer helpers", () => {
   it("copyIntoOne copies the parts, in order, into views of one new buffer", () => {
@@ -21,16 +21,5 @@ describe("transfer helpers", () => {
     expect(ownBuffer(view).buffer.byteLength).toBe(4);
     expect(transferable(whole)).toEqual([whole.buffer]);
     expect(transferable(view)).toEqual([]);
-  });
-
-  it("shared memory is never in a transfer list (postMessage would throw): it is shared as it is, or copied to own", () => {
-    const whole = new Uint8Array(new SharedArrayBuffer(16));
-    expect(isShared(whole)).toBe(true);
-    expect(isShared(new Uint8Array(16))).toBe(false);
-    expect(ownsBuffer(whole)).toBe(false);
-    expect(transferable(whole)).toEqual([]);
-    const own = ownBuffer(whole);
-    expect(isShared(own)).toBe(false);
-    expect(transferable(own)).toEqual([own.buffer]);
   });
 });
