@@ -23,14 +23,6 @@ const TOUCHED = 4096;
  */
 const WHOLE_AFTER_BLOBS = 32;
 const WHOLE_AFTER_SHARE = 0.25;
-/**
- * For a restore, which reads a snapshot's files in the order the backup
- * packed them: a pack is loaded whole from its second blob on. Up to 31
- * ranged reads per pack first, each decrypted on the main thread, were
- * measurable there (docs/PERFORMANCE.md); a restore of one small file still
- * reads only its range.
- */
-export const RESTORE_WHOLE_AFTER_BLOBS = 2;
 
 /**
  * Reads single blobs. The first blob wanted from a pack is fetched with ranged
@@ -63,17 +55,16 @@ export class BlobReader {
    * A blob as stored in its pack (decrypted and authenticated as part of the
    * pack, still compressed), NOT yet checked against its ID: the caller must
    * decode it with decodeStoredBlob, as read() does (restore does it on its
-   * writer threads). `what` names the blob in errors. `wholeAfterBlobs`:
-   * how many reads from one pack make it worth loading whole.
+   * writer threads). `what` names the blob in errors.
    */
-  async readStored(id: BlobId, signal?: AbortSignal, wholeAfterBlobs = WHOLE_AFTER_BLOBS): Promise<StoredBlob> {
+  async readStored(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
     const loc = this.index.get(id);
     if (!loc) throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
     const pack = this.index.pack(loc.packIndex);
     const key = packKey(pack.kind, pack.id);
     const identities = this.identitiesFor(pack.kind);
     let stored: Buffer;
-    if (this.packs.has(key) || this.wantsWhole(key, pack.size, loc.length, wholeAfterBlobs)) {
+    if (this.packs.has(key) || this.wantsWhole(key, pack.size, loc.length)) {
       const plain = await this.wholePack(key, identities, signal);
       if (loc.offset + loc.length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
       stored = plain.subarray(loc.offset, loc.offset + loc.length);
@@ -96,12 +87,12 @@ export class BlobReader {
   }
 
   /** Count a read from `key`; true once the pack has been read from enough to be worth loading whole. */
-  private wantsWhole(key: string, packSize: number, length: number, afterBlobs: number): boolean {
+  private wantsWhole(key: string, packSize: number, length: number): boolean {
     const t = this.touched.get(key) ?? [0, 0];
     this.touched.delete(key);
     t[0]++;
     t[1] += length;
-    if (t[0] >= afterBlobs || t[1] >= packSize * WHOLE_AFTER_SHARE) return true;
+    if (t[0] >= WHOLE_AFTER_BLOBS || t[1] >= packSize * WHOLE_AFTER_SHARE) return true;
     if (this.touched.size >= TOUCHED) this.touched.delete(this.touched.keys().next().value as string);
     this.touched.set(key, t);
     return false;

@@ -7,7 +7,7 @@ import { generateIdentity, type AgeIdentity, type AgeRecipient } from "../crypto
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
-import { BlobReader, RESTORE_WHOLE_AFTER_BLOBS } from "./blob-reader.js";
+import { BlobReader } from "./blob-reader.js";
 import type { StoredBlob } from "./blob-decode.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
@@ -339,10 +339,10 @@ export class Repository {
     return this.reader.read(id, signal);
   }
 
-  /** A data blob's stored bytes, not yet verified (SnapshotReader.readStoredBlob, which only restore uses: packs are read whole early). */
+  /** A data blob's stored bytes, not yet verified (SnapshotReader.readStoredBlob). */
   async readStoredBlob(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
     await this.loadIndex(signal);
-    return this.reader.readStored(id, signal, RESTORE_WHOLE_AFTER_BLOBS);
+    return this.reader.readStored(id, signal);
   }
 
   /** See AgentKey.exportBlobIdKey: for this process's restore threads, which verify blobs they decode. */
