@@ -17,8 +17,15 @@ const work = useWorkDir("mem");
 const MiB = 1024 * 1024;
 /** Absolute budget over the process baseline: worker threads, packs in flight, malloc arenas. */
 const LIMIT = 640 * MiB;
-/** How much more the 4x larger file may take: far below the 384 MiB it is larger by. */
-const GROWTH_WITH_SIZE = 160 * MiB;
+/**
+ * How much more the 4x larger file may take: well below the 384 MiB it is
+ * larger by, which holding the file (or its chunks) would add. Not tighter:
+ * the peak difference is noise from garbage-collection timing and malloc
+ * arenas across five threads; measured 44-177 MiB over a dozen runs at several
+ * commits (alone and in the full suite), so a 160 MiB bound failed now and then
+ * without anything growing with file size.
+ */
+const GROWTH_WITH_SIZE = 256 * MiB;
 
 async function peakDuring(run: () => Promise<unknown>): Promise<number> {
   let peak = process.memoryUsage().rss;
