@@ -9,24 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ageDecrypt, recoverDataKey, haveTool, parsePackTrailer, sealedBody, storedBlob, zstdDecompressViaFile, type PackEntry } from "./helpers/recover.js";
 import { backupJson, initWorkspace, listObjects, type Workspace } from "./helpers/workspace.js";
+import { wordyText } from "../helpers/wordy-text.js";
 
-/** Deterministic, compressible, but not periodic (so the chunker finds boundaries): words. */
-function wordyText(bytes: number): Buffer {
-  const words = ["granite", "cairn", "offsite", "restore", "ledger", "bracken", "summit", "drizzle", "lantern", "orchard", "quartz", "meadow"];
-  let x = 0x9e3779b9;
-  const parts: string[] = [];
-  let n = 0;
-  while (n < bytes) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    const w = `${words[x % words.length]}${x % 7 === 0 ? `-${x % 1000}\n` : " "}`;
-    parts.push(w);
-    n += w.length;
-  }
-  return Buffer.from(parts.join(""));
-}
 
 const D = haveTool("age") && haveTool("zstd") ? describe : describe.skip;
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ByteStream } from "../pipeline/helpers/random-tree.js";
 import { backup, makeLayout, makeRepo, restore, useWorkDir } from "../pipeline/helpers/repo.js";
+import { wordyText } from "../helpers/wordy-text.js";
 
 /**
  * Large files (over 1 MiB) are restored blob by blob on the main thread, each
@@ -14,22 +15,6 @@ const work = useWorkDir("write-sparse");
 const CHUNKER = { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 };
 const MiB = 1024 * 1024;
 
-/** Compressible, not periodic: lines of numbered words. */
-function text(seed: number, n: number): Buffer {
-  const parts: string[] = [];
-  let x = seed >>> 0 || 1;
-  let len = 0;
-  while (len < n) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    const w = `word${x % 5000} `;
-    parts.push(w);
-    len += w.length;
-  }
-  return Buffer.from(parts.join("")).subarray(0, n);
-}
 
 describe("restoring large files through a reused decompression buffer", () => {
   it("restores compressible, incompressible and zero regions byte for byte, every blob in its place", async () => {
@@ -38,9 +23,9 @@ describe("restoring large files through a reused decompression buffer", () => {
     mkdirSync(src);
     // Chunks of different sizes and kinds in one file: a smaller compressed blob after a larger one must not
     // carry the tail of the previous one, and a raw blob between them must not be read from the buffer.
-    const file = Buffer.concat([text(1, 2 * MiB), new ByteStream("noise").take(MiB), Buffer.alloc(MiB), text(2, MiB + 12_345)]);
+    const file = Buffer.concat([wordyText(2 * MiB, 1), new ByteStream("noise").take(MiB), Buffer.alloc(MiB), wordyText(MiB + 12_345, 2)]);
     writeFileSync(join(src, "mixed.bin"), file);
-    const second = text(3, 3 * MiB);
+    const second = wordyText(3 * MiB, 3);
     writeFileSync(join(src, "second.txt"), second);
 
     const b = await backup(r, [src], { cacheDir: r.cacheDir });

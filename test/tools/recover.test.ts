@@ -29,6 +29,7 @@ import { encodeTree } from "../../src/repository/tree-codec.js";
 import { encodeSkeleton } from "../../src/repository/skeleton.js";
 import type { TreeNode } from "../../src/repository/tree.js";
 import { cliOk, PROJECT_ROOT, runCli } from "../e2e/helpers/run-cli.js";
+import { wordyText } from "../helpers/wordy-text.js";
 
 const RECOVER = join(PROJECT_ROOT, "tools", "recover.py");
 const B = (s: string): Buffer => Buffer.from(s, "utf8");
@@ -51,30 +52,13 @@ function recover(args: string[]): Run {
 /** Seconds with a microsecond fraction (utimes cannot set finer from Node). */
 const T = (s: number, us: number): number => s + us / 1e6;
 
-/** Compressible but not periodic, so the chunker finds boundaries in it. */
-function wordy(bytes: number): Buffer {
-  const words = ["granite", "cairn", "offsite", "ledger", "bracken", "summit", "lantern", "orchard", "quartz"];
-  let x = 0x2545f491;
-  const parts: string[] = [];
-  let n = 0;
-  while (n < bytes) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    const w = `${words[x % words.length]}${x % 7 === 0 ? "\n" : " "}`;
-    parts.push(w);
-    n += w.length;
-  }
-  return Buffer.from(parts.join("")).subarray(0, bytes);
-}
 
 /** The tree users rely on, with the awkward cases; returns nothing, the comparison finds everything. */
 function writeTrickyTree(src: string): void {
   mkdirSync(join(src, "docs", "deep", "er"), { recursive: true });
   mkdirSync(join(src, "empty dir"));
   mkdirSync(join(src, "locked"));
-  writeFileSync(join(src, "docs", "readme.txt"), wordy(5_000));
+  writeFileSync(join(src, "docs", "readme.txt"), wordyText(5_000));
   writeFileSync(join(src, "docs", "deep", "er", "leaf"), "deep\n");
   writeFileSync(join(src, "with space.txt"), "spaces\n");
   writeFileSync(join(src, "new\nline"), "a newline in the name\n");
@@ -90,7 +74,7 @@ function writeTrickyTree(src: string): void {
   chmodSync(join(src, "locked"), 0o750);
   // Many chunks (tiny chunker) over several packs: random (stored raw) and compressible (zstd frames).
   writeFileSync(join(src, "random.bin"), randomBytes(400_000));
-  writeFileSync(join(src, "docs", "words.txt"), wordy(300_000));
+  writeFileSync(join(src, "docs", "words.txt"), wordyText(300_000));
   // Sparse-ish: zeros, some data, zeros; the zero chunks are all-zero blobs that restore as holes.
   const fd = openSync(join(src, "sparse.img"), "w");
   writeSync(fd, randomBytes(3000), 0, 3000, 200_000);
