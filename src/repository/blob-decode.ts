@@ -1,4 +1,5 @@
 import { decompressBlob } from "../compression/zstd.js";
+import { keyedBlobId } from "../crypto/agent-key.js";
 import { IntegrityError } from "../errors.js";
 import type { BlobType } from "../ids.js";
 
@@ -29,4 +30,9 @@ export function decodeStoredBlob(s: StoredBlob, id: string, blobId: (type: BlobT
 
 function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/** decodeStoredBlob with an exported blob-ID subkey (AgentKey.exportBlobIdKey): restore's writer threads, large files. */
+export function decodeWithIdKey(s: StoredBlob, id: string, idKey: Uint8Array, into?: Buffer): Buffer {
+  return decodeStoredBlob(s, id, (type, raw) => keyedBlobId(idKey, type, raw), into);
 }

@@ -4,7 +4,7 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
 import { decompressBlob } from "../compression/zstd.js";
 import { compressVerified } from "./pack-codec.js";
-import { asBlobId, BlobType } from "../ids.js";
+import { asBlobId, BlobType, isHexId } from "../ids.js";
 import type { BlobIndex } from "./blob-index.js";
 import { decodeJson, encodeJson } from "./json-body.js";
 import type { UploadedPack } from "./pack-writer.js";
@@ -48,7 +48,6 @@ export function sealIndex(agent: AgentKey, packs: readonly IndexPack[]): Buffer 
   return seal(agent, "index", Buffer.concat([head, bytes]));
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /**
@@ -67,14 +66,14 @@ function packLooksValid(p: unknown): boolean {
   // Unknown keys: zod strips them, so leave those packs to zod.
   if (typeof p !== "object" || p === null || Object.keys(p).length !== 5) return false;
   const { id, kind, size, headerLength, blobs } = p as Record<string, unknown>;
-  if (typeof id !== "string" || !HEX64.test(id) || (kind !== "data" && kind !== "meta")) return false;
+  if (typeof id !== "string" || !isHexId(id) || (kind !== "data" && kind !== "meta")) return false;
   return isCount(size) && size > 0 && isCount(headerLength) && headerLength > 0 && Array.isArray(blobs) && (blobs as unknown[]).every(rowLooksValid);
 }
 
 function rowLooksValid(row: unknown): boolean {
   if (!Array.isArray(row) || row.length !== 6) return false;
   const [type, blobId, offset, length, rawLength, compressed] = row as unknown[];
-  if (!Number.isSafeInteger(type) || typeof blobId !== "string" || !HEX64.test(blobId)) return false;
+  if (!Number.isSafeInteger(type) || typeof blobId !== "string" || !isHexId(blobId)) return false;
   return isCount(offset) && isCount(length) && isCount(rawLength) && (compressed === 0 || compressed === 1);
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IntegrityError } from "../errors.js";
+import { isHexId } from "../ids.js";
 import type { Tree } from "./tree.js";
 import { decodeJson, encodeJson } from "./json-body.js";
 
@@ -32,13 +33,12 @@ export function encodeTree(t: Tree): Buffer {
   return encodeJson({ version: 1, nodes: t.nodes });
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const MTIME = /^-?\d{1,30}$/;
 const NODE_TYPES = new Set(["file", "dir", "symlink", "fifo", "socket", "chardev", "blockdev"]);
 const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isString = (v: unknown): boolean => typeof v === "string";
 const isNumber = (v: unknown): boolean => typeof v === "number";
-const isHex64 = (v: unknown): boolean => typeof v === "string" && HEX64.test(v);
+const isHex64 = (v: unknown): boolean => typeof v === "string" && isHexId(v);
 
 /** NodeSchema by hand, key by key (keep the two in step); the required keys are in REQUIRED. */
 const NODE_CHECKS = new Map<string, (v: unknown) => boolean>(Object.entries({

@@ -1,6 +1,5 @@
 import { isAllZero } from "../all-zero.js";
-import { keyedBlobId } from "../crypto/agent-key.js";
-import { decodeStoredBlob, type StoredBlob } from "../repository/blob-decode.js";
+import { decodeWithIdKey, type StoredBlob } from "../repository/blob-decode.js";
 import { toWireError, type WireError } from "../workers/wire-error.js";
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
 
@@ -89,7 +88,7 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
 /** Decompress and check the keyed id, as BlobReader.read does on the main thread. */
 function decodeBlob(b: EncodedBlob, idKey: Uint8Array | undefined): Uint8Array {
   if (!idKey) throw new Error("writer thread started without the blob-ID key cannot verify blobs");
-  return decodeStoredBlob(b, b.id, (type, raw) => keyedBlobId(idKey, type, raw));
+  return decodeWithIdKey(b, b.id, idKey);
 }
 
 function writeAllSync(fd: number, blob: Uint8Array, position: number): void {

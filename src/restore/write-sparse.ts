@@ -1,7 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
-import { keyedBlobId } from "../crypto/agent-key.js";
 import type { BlobId } from "../ids.js";
-import { decodeStoredBlob } from "../repository/blob-decode.js";
+import { decodeWithIdKey } from "../repository/blob-decode.js";
 import { checkAborted } from "./restore-context.js";
 import { isAllZero } from "../all-zero.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
@@ -47,6 +46,6 @@ function blobReader(reader: SnapshotReader): (id: BlobId) => Promise<Uint8Array>
   return async (id) => {
     const s = await reader.readStoredBlob!(id);
     if (s.compressed && (scratch === undefined || scratch.length < s.rawLength)) scratch = Buffer.allocUnsafeSlow(s.rawLength);
-    return decodeStoredBlob(s, id, (type, raw) => keyedBlobId(idKey, type, raw), scratch);
+    return decodeWithIdKey(s, id, idKey, scratch);
   };
 }
