@@ -27,7 +27,8 @@ async function readFrom(path: string, offset: number, length: number): Promise<U
   try {
     const { size } = await handle.stat();
     const want = Math.max(0, Math.min(length, size - offset));
-    const buf = new Uint8Array(want);
+    // Not zero-filled (that was a pass over every pack): every byte is read over, and a short read returns only what was read.
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(want).buffer, 0, want);
     let got = 0;
     while (got < want) {
       const { bytesRead } = await handle.read(buf, got, want - got, offset + got);
