@@ -1,7 +1,6 @@
 import type { SourceConfig } from "../config/source-schema.js";
 import { UsageError } from "../errors.js";
 import { openRepo, type RepoOpts } from "./common.js";
-import { parseSourceFlag } from "./source-flag.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import type { DbSourceConfig } from "../sources/db-source-schema.js";
@@ -19,7 +18,7 @@ export interface ConfigRestoreFlags extends RepoOpts {
 export async function openRestoreTarget(o: ConfigRestoreFlags, first: string, second: string | undefined): Promise<{ repo: Repository; snap: Snapshot; source?: DbSourceConfig }> {
   if (o.config) return configRestoreTarget(o, first, second);
   if (second !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(second)}`, { hint: "JOB SNAPSHOT needs --config FILE" });
-  const source = o.source === undefined ? undefined : parseSourceFlag(o.source);
+  const source = o.source === undefined ? undefined : (await import("./source-flag.js")).parseSourceFlag(o.source);
   const repo = await openRepo(o);
   repo.requireIdentity("restore");
   return { repo, snap: await repo.findSnapshot(first), source };

@@ -35,7 +35,7 @@ export function backupCommand(): Command {
     .option("--dump-timeout <seconds>", "kill the --dump command and fail after this long")
     .option("--source <yaml>", "back up a database or snapshot source given as a config `source:` section, e.g. '{type: postgres, mode: snapshot}' (docs/DATABASES.md)")
     .action(async (paths: string[], o: BackupOpts) => {
-      const dump = dumpSourceFromFlags(o, paths);
+      const dump = await dumpSourceFromFlags(o, paths);
       const time = o.time ? new Date(o.time) : undefined;
       if (time && Number.isNaN(time.getTime())) throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
       const repo = await openRepo(o);
