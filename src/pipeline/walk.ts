@@ -1,4 +1,4 @@
-import { lstatSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import type { BlobId } from "../ids.js";
@@ -65,19 +65,17 @@ const YIELD_EVERY_MS = 10;
 let lastYield = performance.now();
 
 /**
- * Entries of the directory `abs`, then "end". lstat is synchronous: on a
- * warm cache a sync lstat costs ~3 µs against ~12 µs for a promise round trip
- * through libuv's thread pool, and a no-change backup is little else. The walk
- * yields to the event loop every few milliseconds so uploads and worker
- * replies are not held up by a large tree.
+ * Entries of the directory `abs` (whose lstat is `st`, when known), then
+ * "end". lstat is synchronous: on a warm cache a sync lstat costs ~3 µs
+ * against ~12 µs for a promise round trip through libuv's thread pool, and a
+ * no-change backup is little else. The walk yields to the event loop every
+ * few milliseconds so uploads and worker replies are not held up by a large
+ * tree.
  */
-export async function walkDir(c: WalkContext, abs: Buffer, components: Buffer[], out: WalkOutput): Promise<void> {
+export async function walkDir(c: WalkContext, abs: Buffer, components: Buffer[], out: WalkOutput, st?: BigIntStats): Promise<void> {
   let names: Buffer[] = [];
   try {
-    // Listing stays asynchronous: the first readdir after a directory changed
-    // updates its atime, which can wait behind the pack writes' fsyncs in the
-    // journal; measured as seconds of a blocked main thread on a first backup.
-    names = (await readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
+    names = (listingWritesNothing(st, Date.now()) ? readdirSync(abs, { encoding: "buffer" }) : await readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
   } catch (e) {
     await out.push({ t: "warn", abs, message: `cannot list directory: ${(e as Error).message}; stored as empty` });
   }
@@ -101,11 +99,33 @@ export async function walkEntry(c: WalkContext, abs: Buffer, components: Buffer[
   if (c.excludes.active && c.excludes.excluded(abs.toString("utf8"), type === "dir")) return;
   if (type === "dir") {
     await out.push({ t: "dir", abs, name, st });
-    return walkDir(c, abs, components, out);
+    return walkDir(c, abs, components, out, st);
   }
   if (type === "socket") return out.push({ t: "warn", abs, message: "socket skipped (sockets cannot be backed up)" });
   if (type === "file") return out.push({ t: "file", abs, name, st, file: await planFile(c, abs, components, st) });
   return out.push({ t: "other", abs, name, st });
+}
+
+/** A day, as relatime counts it, less an hour for clock steps between the lstat and the listing. */
+const ATIME_REFRESH_NS = 23n * 3600n * 1_000_000_000n;
+
+/**
+ * Whether listing a directory leaves its atime alone, so a synchronous
+ * readdir cannot block: on a `relatime` mount (Linux's default) a listing
+ * writes the atime only when it is not newer than both mtime and ctime, or
+ * is a day old. That write can wait behind the journal commit of the pack
+ * writes' fsyncs: listing asynchronously then cost no more than a wait, while
+ * a synchronous listing blocked the whole process (seconds, on a first
+ * backup of fresh directories). Otherwise synchronous is much cheaper: each
+ * asynchronous listing costs an event-loop turn and a thread-pool round trip,
+ * together ~60 µs per directory, and a backup after a day of changes spent
+ * ~1 s of its 4.5 s waiting for them (docs/PERFORMANCE.md). On a
+ * `strictatime` mount every listing writes the atime and this guess is wrong:
+ * it only costs speed there.
+ */
+export function listingWritesNothing(st: BigIntStats | undefined, nowMs: number): boolean {
+  if (!st) return false;
+  return st.atimeNs > st.mtimeNs && st.atimeNs > st.ctimeNs && BigInt(nowMs) * 1_000_000n - st.atimeNs < ATIME_REFRESH_NS;
 }
 
 function lstatOrError(abs: Buffer): BigIntStats | Error {
