@@ -178,7 +178,10 @@ describe("prune racing a backup on another host", () => {
   });
 
   // Sweeps: stop one party before each of its storage calls in turn, run the other whole.
-  it("at every storage call of a prune that deletes and marks, a backup commits and survives", async () => {
+  // Each is ~100 rounds of a fresh repository, a backup and a prune: ~55 s in a CI run
+  // on a busy 2-core machine, so they get more than the default minute.
+  const SWEEP_TIMEOUT = 240_000;
+  it("at every storage call of a prune that deletes and marks, a backup commits and survives", { timeout: SWEEP_TIMEOUT }, async () => {
     for (let k = 1; ; k++) {
       await expiredMarkAndNextVersion();
       const kept = new Map<string, string>();
@@ -190,7 +193,7 @@ describe("prune racing a backup on another host", () => {
     }
   });
 
-  it("at every storage call of a backup, a prune that deletes and marks runs whole; the backup commits safely or stops", async () => {
+  it("at every storage call of a backup, a prune that deletes and marks runs whole; the backup commits safely or stops", { timeout: SWEEP_TIMEOUT }, async () => {
     for (let k = 1; ; k++) {
       await expiredMarkAndNextVersion();
       const want = contents();
