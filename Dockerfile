@@ -49,9 +49,18 @@ COPY --from=build /src/bin ./bin
 COPY package.json ./
 RUN ln -s /app/bin/cairn.js /usr/local/bin/cairn && chmod 0755 /app/bin/cairn.js
 USER 10001:10001
+# MALLOC_*: glibc keeps the memory cairn's threads free instead of handing it
+# back to the kernel and faulting it in again (one arena, no trimming, 32 MiB
+# before a buffer gets its own mapping). Page faults are ~10 µs each on some
+# VMs: these settings cut a 1 GiB backup's faults from ~210k to ~120k, its
+# time by ~8% and its peak RSS by ~100 MiB (docs/PERFORMANCE.md).
 ENV NODE_ENV=production \
     XDG_CACHE_HOME=/var/cache \
-    CAIRN_HEALTHCHECK_URL=http://127.0.0.1:9090/healthz
+    CAIRN_HEALTHCHECK_URL=http://127.0.0.1:9090/healthz \
+    MALLOC_ARENA_MAX=1 \
+    MALLOC_MMAP_THRESHOLD_=33554432 \
+    MALLOC_TRIM_THRESHOLD_=1073741824 \
+    MALLOC_TOP_PAD_=67108864
 EXPOSE 9090
 # The agent serves /healthz on agent.listen; point CAIRN_HEALTHCHECK_URL elsewhere if you change it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -6,6 +6,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cairn() { node "$here/bin/cairn.js" "$@"; }
+# The container image's allocator settings (Dockerfile, docs/PERFORMANCE.md), so the
+# benchmark measures cairn as deployed; set CAIRN_BENCH_PLAIN_MALLOC=1 to measure without.
+if [ -z "${CAIRN_BENCH_PLAIN_MALLOC:-}" ]; then
+  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}" MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}" \
+    MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}" MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-67108864}"
+fi
 op="$1"; repo="$2"; keys="$repo.keys"
 export CAIRN_REPO="$repo" CAIRN_AGENT_KEY_FILE="$keys/agent.key" CAIRN_IDENTITY_FILE="$keys/id.txt" CAIRN_CACHE_DIR="$keys/cache"
 case "$op" in

@@ -78,3 +78,16 @@ export function stage(model: DockerfileModel, name: string | undefined): Stage {
 export function execForm(args: string): string[] {
   return JSON.parse(args) as string[];
 }
+
+/** The variables a stage's ENV instructions set (`ENV K=V K2=V2` form, unquoted values). */
+export function stageEnv(s: Stage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const ins of s.instructions.filter((i) => i.keyword === "ENV")) {
+    for (const pair of ins.args.split(" ")) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new Error(`Dockerfile line ${ins.line}: cannot read ENV ${ins.args}`);
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
+}

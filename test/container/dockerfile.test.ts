@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { validate, ValidationSeverity } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execForm, readDockerfile, stage, type Instruction } from "./dockerfile-model.js";
+import { execForm, readDockerfile, stage, stageEnv, type Instruction } from "./dockerfile-model.js";
 import { freePort, until } from "../e2e/helpers/agent-process.js";
 
 /**
@@ -18,6 +18,8 @@ const repo = join(import.meta.dirname, "..", "..");
 const dockerfilePath = join(repo, "Dockerfile");
 const model = readDockerfile(dockerfilePath);
 const nodeMajor = model.globalArgs.get("NODE_VERSION") ?? "";
+/** The runtime image's environment (allocator settings included), with the cache in the test's copy instead of /var/cache. */
+const imageEnv = (app: string) => ({ ...process.env, ...stageEnv(stage(model, undefined)), XDG_CACHE_HOME: join(app, "cache") });
 
 describe("Dockerfile", () => {
   it("passes the Dockerfile linter", () => {
@@ -104,7 +106,7 @@ describe("image steps replayed on a clean copy", () => {
     const out = execFileSync(imageNode(), [join(app, "scripts", "demo.mjs")], {
       cwd: app,
       encoding: "utf8",
-      env: { ...process.env, NODE_ENV: "production" },
+      env: imageEnv(app),
       stdio: ["ignore", "pipe", "pipe"],
     });
     expect(out).toContain(`demo OK`);
@@ -113,7 +115,7 @@ describe("image steps replayed on a clean copy", () => {
   it(`starts the image's default command (the agent) under Node ${nodeMajor}: /healthz answers, SIGTERM exits 0`, async () => {
     const node = imageNode();
     const cli = join(app, "bin", "cairn.js");
-    const env = { ...process.env, NODE_ENV: "production", XDG_CACHE_HOME: join(app, "cache") };
+    const env = imageEnv(app);
     const recipient = execFileSync(node, [cli, "key", "generate", "--output", join(app, "id.txt")], { encoding: "utf8", env }).trim();
     execFileSync(node, [cli, "init", "--repo", join(app, "repo"), "--recipient", recipient, "--agent-key-file", join(app, "agent.key")], { env, stdio: "ignore" });
     const port = await freePort();
