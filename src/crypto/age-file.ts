@@ -73,12 +73,13 @@ export function agePlaintextSize(fileSize: number, headerLength: number, what = 
 }
 
 /** Decrypts and authenticates a whole file; throws rather than return anything unauthenticated. */
-export function ageDecrypt(file: Uint8Array, identities: readonly AgeIdentity[], what: string): Buffer {
+export function ageDecrypt(file: Uint8Array, identities: readonly AgeIdentity[], what: string, into?: Buffer): Buffer {
   const { fileKey, headerLength } = ageOpenHeader(file, identities, what);
   const plainSize = agePlaintextSize(file.length, headerLength, what);
   const payloadStart = headerLength + PAYLOAD_NONCE_SIZE;
   const key = payloadKey(fileKey, file.subarray(headerLength, payloadStart));
-  const out = Buffer.allocUnsafe(plainSize);
+  // `into` (a reusable buffer, e.g. check's) spares a fresh allocation when the caller is done with the plaintext before the next call.
+  const out = into && into.length >= plainSize ? into.subarray(0, plainSize) : Buffer.allocUnsafe(plainSize);
   decryptChunks(key, file.subarray(payloadStart), 0, true, out, what);
   return out;
 }

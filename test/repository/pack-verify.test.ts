@@ -40,6 +40,15 @@ describe("verifyPack", () => {
     expect(r.badBlobs).toHaveLength(3);
   });
 
+  it("checks each pack's own bytes, though it reuses its buffers from one pack to the next", () => {
+    const x = Buffer.alloc(70000, 1);
+    const y = Buffer.alloc(70000, 2);
+    const idX = Buffer.from(keyedBlobId(idKey, BlobType.Data, x), "hex");
+    expect(verifyPack(pack([x, Buffer.from("x".repeat(9000))]), [identity], idKey, "p1")).toEqual({ blobsVerified: 2, badBlobs: [] });
+    // Same length as x, claims x's id: the buffers still hold x's bytes from the pack before.
+    expect(verifyPack(pack([y], () => idX), [identity], idKey, "p2")).toEqual({ blobsVerified: 0, badBlobs: [idX.toString("hex")] });
+  });
+
   it("fails a pack that does not decrypt, naming it", () => {
     const file = pack(blobs);
     file[file.length - 100] ^= 1;
