@@ -2,6 +2,7 @@
 // offer it as a default import (no statically detectable named exports).
 import zstd from "zstd-napi/binding.js";
 import { IntegrityError } from "../errors.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
 
 /**
  * Keep the compressed form only if it saves at least 3%. Below that the data is
@@ -18,7 +19,7 @@ const cctx = new zstd.CCtx();
 cctx.setParameter(zstd.CParameter.checksumFlag, 1);
 const dctx = new zstd.DCtx();
 /** Reused output buffer of compressBound(size), grown on demand; bounded by the largest blob. */
-let scratch = Buffer.alloc(0);
+const output = new ScratchBuffer();
 
 /**
  * Compress a blob with zstd: one standard frame with content size and checksum,
@@ -30,8 +31,7 @@ let scratch = Buffer.alloc(0);
  * const plain = compressed ? decompressBlob(bytes, chunk.length, id) : bytes;
  */
 export function compressBlob(data: Uint8Array, level = 3): { bytes: Uint8Array; compressed: boolean } {
-  const bound = zstd.compressBound(data.length);
-  if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(bound);
+  const scratch = output.atLeast(zstd.compressBound(data.length));
   cctx.setParameter(zstd.CParameter.compressionLevel, level);
   const size = cctx.compress2(scratch, data); // one-shot: the frame header records data.length
   if (data.length - size < data.length * MIN_SAVING) return { bytes: data, compressed: false };

@@ -4,13 +4,10 @@ import type { AgeRecipient } from "./age-keys.js";
 import { encodeHeader } from "./age-header.js";
 import { PAYLOAD_NONCE_SIZE, decryptChunks, encryptPayload, payloadKey, sealedPayloadSize } from "./age-stream.js";
 import { wrapFileKey } from "./age-x25519.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
 
-let scratchBuf = Buffer.alloc(0);
-/** Grow-only buffer for the verification decrypt (packs are at most ~24 MiB). */
-function scratch(n: number): Buffer {
-  if (scratchBuf.length < n) scratchBuf = Buffer.allocUnsafeSlow(n);
-  return scratchBuf.subarray(0, n);
-}
+/** The verification decrypt's output (packs are at most ~24 MiB). */
+const verifyScratch = new ScratchBuffer();
 
 /**
  * ageEncrypt, then decrypt the payload again with the same key and compare
@@ -30,7 +27,7 @@ export function ageEncryptVerified(parts: readonly Uint8Array[], recipients: rea
   nonce.copy(file, header.length);
   const key = payloadKey(fileKey, nonce);
   encryptPayload(key, parts, plainSize, file, start);
-  const check = scratch(plainSize);
+  const check = verifyScratch.atLeast(plainSize).subarray(0, plainSize);
   const n = decryptChunks(key, file.subarray(start), 0, true, check, what);
   let p = 0;
   for (const part of parts) {

@@ -3,6 +3,7 @@ import { BlobType, type BlobId } from "../ids.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import { compressVerified } from "../repository/pack-codec.js";
 import { copyIntoOne } from "../workers/transfer.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
 
 /** A small file to read whole: at most the chunker's minimum size, so it is exactly one chunk. */
 export interface SmallFileRequest {
@@ -61,12 +62,11 @@ function shareOneBuffer(results: SmallFileResult[]): void {
 }
 
 /** Read buffer reused across files: the raw bytes are only needed until compressed (or copied). */
-let scratch = Buffer.alloc(0);
+const readScratch = new ScratchBuffer(64 * 1024);
 
 function readOne(r: SmallFileRequest, level: number, idKey: Uint8Array): SmallFileResult {
   const fd = openSync(Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength), "r");
-  if (scratch.length < r.size + 1) scratch = Buffer.allocUnsafeSlow(Math.max(r.size + 1, 64 * 1024));
-  const buf = scratch.subarray(0, r.size + 1);
+  const buf = readScratch.atLeast(r.size + 1).subarray(0, r.size + 1);
   let n = 0;
   let st;
   try {

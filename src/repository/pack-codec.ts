@@ -3,6 +3,7 @@ import type { AgeRecipient } from "../crypto/age-keys.js";
 import { ageEncryptVerified } from "../crypto/age-encrypt-verified.js";
 import { compressBlob, decompressBlob } from "../compression/zstd.js";
 import { sha256Hex } from "./sha256.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
 
 export interface CompressedBlob {
   bytes: Uint8Array;
@@ -27,17 +28,13 @@ export interface PackCodec {
   close(): Promise<void>;
 }
 
-let scratchBuf = Buffer.alloc(0);
-/** A grow-only buffer for verification output: comparing must not cost an allocation per blob. */
-function scratch(n: number): Buffer {
-  if (scratchBuf.length < n) scratchBuf = Buffer.allocUnsafeSlow(n);
-  return scratchBuf;
-}
+/** Verification output: comparing must not cost an allocation per blob. */
+const verifyScratch = new ScratchBuffer();
 
 /** Compress and check that the frame decompresses to the original bytes. */
 export function compressVerified(raw: Uint8Array, level: number, what: string): CompressedBlob {
   const r = compressBlob(raw, level);
-  if (r.compressed && !Buffer.from(decompressBlob(r.bytes, raw.byteLength, what, scratch(raw.byteLength))).equals(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) {
+  if (r.compressed && !Buffer.from(decompressBlob(r.bytes, raw.byteLength, what, verifyScratch.atLeast(raw.byteLength))).equals(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) {
     throw new IntegrityError("blob", what, "compressor produced data that does not decompress to the original; not stored");
   }
   return r;

@@ -3,6 +3,7 @@ import { keyedBlobId } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
 import { decompressBlob } from "../compression/zstd.js";
 import { decodeTrailer } from "./pack-format.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
 
 export interface PackVerifyResult {
   blobsVerified: number;
@@ -10,16 +11,9 @@ export interface PackVerifyResult {
   badBlobs: string[];
 }
 
-/**
- * Grow-only buffers for a pack's plaintext and one blob's raw bytes: both are
- * only hashed, and fresh memory per pack and per blob (~1.5 GB for the bench
- * repository) cost a page fault per 4 KiB, ~10 µs each on the bench VM.
- */
-let plainScratch: Buffer = Buffer.alloc(0);
-let rawScratch: Buffer = Buffer.alloc(0);
-function grown(b: Buffer, n: number): Buffer {
-  return b.length >= n ? b : Buffer.allocUnsafeSlow(n);
-}
+/** A pack's plaintext and one blob's raw bytes are only hashed: fresh memory per pack and per blob was ~1.5 GB for the bench repository. */
+const plainScratch = new ScratchBuffer();
+const rawScratch = new ScratchBuffer();
 
 /**
  * Decrypts a whole pack, decompresses every blob and checks it against its
@@ -28,13 +22,11 @@ function grown(b: Buffer, n: number): Buffer {
  * buffers): one call at a time per thread, as the verifier workers do.
  */
 export function verifyPack(file: Uint8Array, identities: readonly AgeIdentity[], idKey: Uint8Array, key: string): PackVerifyResult {
-  plainScratch = grown(plainScratch, file.length);
-  const plain = ageDecrypt(file, identities, key, plainScratch);
+  const plain = ageDecrypt(file, identities, key, plainScratch.atLeast(file.length));
   const r: PackVerifyResult = { blobsVerified: 0, badBlobs: [] };
   for (const e of decodeTrailer(plain, key)) {
     const blob = plain.subarray(e.offset, e.offset + e.length);
-    if (e.compressed) rawScratch = grown(rawScratch, e.rawLength);
-    const raw = e.compressed ? decompressBlob(blob, e.rawLength, key, rawScratch) : blob;
+    const raw = e.compressed ? decompressBlob(blob, e.rawLength, key, rawScratch.atLeast(e.rawLength)) : blob;
     const id = e.id.toString("hex");
     if (keyedBlobId(idKey, e.type, raw) !== id) r.badBlobs.push(id);
     else r.blobsVerified++;

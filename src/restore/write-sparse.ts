@@ -4,6 +4,7 @@ import { decodeWithIdKey } from "../repository/blob-decode.js";
 import { checkAborted } from "./restore-context.js";
 import { isAllZero } from "../all-zero.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
 
 /**
  * Writes the blobs in order at their offsets, skipping all-zero blobs so they
@@ -42,10 +43,9 @@ async function writeAll(fh: FileHandle, blob: Uint8Array, position: number): Pro
 function blobReader(reader: SnapshotReader): (id: BlobId) => Promise<Uint8Array> {
   const idKey = reader.readStoredBlob && reader.exportBlobIdKey?.();
   if (!idKey) return (id) => reader.readBlob(id);
-  let scratch: Buffer | undefined;
+  const scratch = new ScratchBuffer();
   return async (id) => {
     const s = await reader.readStoredBlob!(id);
-    if (s.compressed && (scratch === undefined || scratch.length < s.rawLength)) scratch = Buffer.allocUnsafeSlow(s.rawLength);
-    return decodeWithIdKey(s, id, idKey, scratch);
+    return decodeWithIdKey(s, id, idKey, s.compressed ? scratch.atLeast(s.rawLength) : undefined);
   };
 }
