@@ -1,6 +1,7 @@
 import { isAllZero } from "../all-zero.js";
 import { decodeWithIdKey, type StoredBlob } from "../repository/blob-decode.js";
 import { toWireError, type WireError } from "../workers/wire-error.js";
+import type { ScratchBuffer } from "../scratch-buffer.js";
 import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
 
 /**
@@ -85,10 +86,31 @@ export function writeFileSync(req: FileWriteRequest, idKey?: Uint8Array): FileWr
   return metadataError ? { ok: true, metadataError } : { ok: true };
 }
 
+/** One blob of a large file, to go at `position` of a file the main thread holds open as `fd`. */
+export interface BlobWriteRequest {
+  fd: number;
+  position: number;
+  blob: EncodedBlob;
+}
+
+/**
+ * Decodes and verifies one blob of a large file and writes it at its
+ * position (an all-zero blob is left as a hole; the caller truncates to the
+ * final size). Returns the blob's length. Throws an IntegrityError when the
+ * blob does not decode or verify: nothing of it is written then. `into`
+ * holds the decompressed bytes, reused from one blob to the next.
+ */
+export function writeBlobSync(req: BlobWriteRequest, idKey: Uint8Array | undefined, into: ScratchBuffer): number {
+  const b = req.blob;
+  const raw = decodeBlob(b, idKey, b.compressed ? into.atLeast(b.rawLength) : undefined);
+  if (!isAllZero(raw)) writeAllSync(req.fd, raw, req.position);
+  return raw.length;
+}
+
 /** Decompress and check the keyed id, as BlobReader.read does on the main thread. */
-function decodeBlob(b: EncodedBlob, idKey: Uint8Array | undefined): Uint8Array {
+function decodeBlob(b: EncodedBlob, idKey: Uint8Array | undefined, into?: Buffer): Uint8Array {
   if (!idKey) throw new Error("writer thread started without the blob-ID key cannot verify blobs");
-  return decodeWithIdKey(b, b.id, idKey);
+  return decodeWithIdKey(b, b.id, idKey, into);
 }
 
 function writeAllSync(fd: number, blob: Uint8Array, position: number): void {

@@ -2,6 +2,8 @@ import { copyIntoOne } from "../workers/transfer.js";
 import { WorkerPool } from "../workers/worker-pool.js";
 import type { EncodedBlob, FileWriteRequest, FileWriteResult } from "./file-write-job.js";
 
+/** A large file's blob weighs this many small files when choosing the least loaded worker. */
+const BLOB_WEIGHT = 8;
 /** A batch is sent once it holds this many files or bytes, or at the next turn of the event loop. */
 const BATCH_FILES = 32;
 const BATCH_BYTES = 2 * 1024 * 1024;
@@ -37,6 +39,20 @@ export class FileWriterPool {
       this.batch.bytes += req.size;
       if (this.batch.files.length >= BATCH_FILES || this.batch.bytes >= BATCH_BYTES) this.flush();
     });
+  }
+
+  /**
+   * Decode and verify one blob of a large file on a worker and write it at
+   * `position` of `fd`, which the caller keeps open until every blob it
+   * handed over has settled (a closed and reused descriptor would take
+   * another file's bytes). Resolves with the blob's length; rejects with an
+   * IntegrityError when it does not verify.
+   */
+  writeBlobAt(fd: number, position: number, blob: EncodedBlob): Promise<number> {
+    // Always a copy: the stored bytes are a view into a decrypted pack the reader may still cache (posting the
+    // view would clone the whole pack, and moving a buffer that happens to be all of it would detach the cache's).
+    const stored = new Uint8Array(blob.stored);
+    return this.pool.call<number>({ blob: { fd, position, blob: { ...blob, stored } } }, [stored.buffer as ArrayBuffer], BLOB_WEIGHT);
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,16 @@
-/** Worker-thread entry for FileWriterPool: writes batches of small files with synchronous calls. */
+/** Worker-thread entry for FileWriterPool: writes batches of small files, and blobs of large ones, with synchronous calls. */
 import { parentPort, workerData } from "node:worker_threads";
 import { serveRequests } from "../workers/worker-pool.js";
-import { writeFileSync, type FileWriteRequest, type FileWriteResult } from "./file-write-job.js";
+import { ScratchBuffer } from "../scratch-buffer.js";
+import { writeBlobSync, writeFileSync, type BlobWriteRequest, type FileWriteRequest, type FileWriteResult } from "./file-write-job.js";
 
-export interface FileWriterRequest {
-  seq: number;
-  files: FileWriteRequest[];
-}
+export type FileWriterRequest = { seq: number; files: FileWriteRequest[] } | { seq: number; blob: BlobWriteRequest };
 
 /** The blob-ID subkey, when the pool verifies blobs here (see FileWriterPool); never leaves the process. */
 const idKey = (workerData as { idKey?: Uint8Array } | undefined)?.idKey;
+/** Large files' blobs are decompressed into this, one after the other. */
+const scratch = new ScratchBuffer();
 
-serveRequests<FileWriterRequest, FileWriteResult[]>(parentPort, (req) => ({ result: req.files.map((f) => writeFileSync(f, idKey)) }));
+serveRequests<FileWriterRequest, FileWriteResult[] | number>(parentPort, (req) => ({
+  result: "blob" in req ? writeBlobSync(req.blob, idKey, scratch) : req.files.map((f) => writeFileSync(f, idKey)),
+}));

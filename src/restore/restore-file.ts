@@ -66,7 +66,9 @@ async function writeLargeFile(ctx: RestoreContext, e: Entry): Promise<void> {
 
 async function fillFile(ctx: RestoreContext, fh: FileHandle, e: Entry): Promise<void> {
   const size = e.node.size ?? 0;
-  const written = await writeSparse(ctx.reader, fh, e.node.content ?? [], ctx.opts.signal);
+  // Decoding and writing go to the writer threads when the reader hands out stored blobs (write-sparse.ts).
+  const writers = ctx.reader.readStoredBlob && ctx.reader.exportBlobIdKey ? fileWriters(ctx) : undefined;
+  const written = await writeSparse(ctx.reader, fh, e.node.content ?? [], ctx.opts.signal, writers);
   if (written !== size) {
     throw new IntegrityError("file", e.display, `content is ${written} bytes but the tree records ${size}; file not restored`);
   }
