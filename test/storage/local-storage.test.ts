@@ -153,4 +153,17 @@ describe("LocalStorage errors", () => {
     await s.put("data/r", new Uint8Array(10));
     await expect(s.get("data/r", { offset: -1, length: 2 })).rejects.toThrow(/invalid byte range/);
   });
+
+  // Ranges up to 1 MiB are read with synchronous calls, larger ones through the thread pool: both give the same bytes.
+  it("reads small and large ranges alike, short at the end of the object", async () => {
+    const s = new LocalStorage(root);
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    await s.put("data/big", bytes);
+    const cases: [number, number][] = [[0, 1024 * 1024], [1, 1024 * 1024 + 1], [1_500_000, 2 * 1024 * 1024], [bytes.length - 100, 1024 * 1024], [bytes.length - 100, 2 ** 40]];
+    for (const [offset, length] of cases) {
+      const got = await s.get("data/big", { offset, length });
+      expect(Buffer.from(got).equals(bytes.subarray(offset, offset + length))).toBe(true);
+    }
+    await expect(s.get("data/gone", { offset: 0, length: 10 })).rejects.toBeInstanceOf(NotFoundError);
+  });
 });
