@@ -4,6 +4,7 @@ import { ageDecrypt } from "../crypto/age-file.js";
 import { parseIdentity, type AgeIdentity } from "../crypto/age-keys.js";
 import { ownBuffer, transferable } from "../workers/transfer.js";
 import { serveRequests } from "../workers/worker-pool.js";
+import { collectRequestGarbage } from "../workers/collect-garbage.js";
 
 export interface PackDecryptRequest {
   seq: number;
@@ -22,5 +23,8 @@ serveRequests<PackDecryptRequest, Uint8Array>(parentPort, (req) => {
     return id;
   });
   const plain = ownBuffer(ageDecrypt(req.file, ids, req.what));
+  // The pack file (16 MiB or more) is dead once decrypted: freed before the next one arrives rather than at
+  // the isolate's next full collection (see collectRequestGarbage).
+  setImmediate(collectRequestGarbage);
   return { result: plain, transfer: transferable(plain) };
 });
