@@ -1,10 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
 import type { BlobId } from "../ids.js";
-import { decodeWithIdKey } from "../repository/blob-decode.js";
 import { checkAborted } from "./restore-context.js";
 import { isAllZero } from "../all-zero.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
-import { ScratchBuffer } from "../scratch-buffer.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
 
 /** Blobs of one large file being decoded and written on the writer threads at once. */
@@ -15,16 +13,15 @@ const BLOBS_IN_FLIGHT = 2;
  * become holes (the caller truncates to the final size, which also creates a
  * trailing hole). Returns the total length of the blobs. With `writers` and a
  * reader that hands out stored blobs, each blob is decoded, verified and
- * written on a writer thread (two at a time per file); otherwise here, one
- * blob in memory at a time.
+ * written on a writer thread (two at a time per file, each decompressed into
+ * a buffer the worker reuses); otherwise here, one blob in memory at a time.
  */
 export async function writeSparse(reader: SnapshotReader, fh: FileHandle, content: BlobId[], signal?: AbortSignal, writers?: FileWriterPool): Promise<number> {
   if (writers && reader.readStoredBlob) return writeOnWorkers(reader, writers, fh.fd, content, signal);
-  const read = blobReader(reader);
   let position = 0;
   for (const id of content) {
     checkAborted(signal);
-    const blob = await read(id);
+    const blob = await reader.readBlob(id);
     if (!isAllZero(blob)) await writeAll(fh, blob, position);
     position += blob.length;
   }
@@ -67,21 +64,4 @@ async function writeAll(fh: FileHandle, blob: Uint8Array, position: number): Pro
     const { bytesWritten } = await fh.write(blob, done, blob.length - done, position + done);
     done += bytesWritten;
   }
-}
-
-/**
- * Reads the file's blobs one after the other. With a reader that hands out
- * stored blobs, they are decompressed into one buffer reused for the whole
- * file: a fresh buffer per blob was most of the memory a restore allocated
- * on the main thread (each a page-faulted allocation, and every 64 MiB of
- * them a full garbage collection).
- */
-function blobReader(reader: SnapshotReader): (id: BlobId) => Promise<Uint8Array> {
-  const idKey = reader.readStoredBlob && reader.exportBlobIdKey?.();
-  if (!idKey) return (id) => reader.readBlob(id);
-  const scratch = new ScratchBuffer();
-  return async (id) => {
-    const s = await reader.readStoredBlob!(id);
-    return decodeWithIdKey(s, id, idKey, s.compressed ? scratch.atLeast(s.rawLength) : undefined);
-  };
 }
