@@ -1,0 +1,72 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ByteStream } from "../pipeline/helpers/random-tree.js";
+import { backup, indexedBlobs, makeLayout, makeRepo, useWorkDir } from "../pipeline/helpers/repo.js";
+import { Repository } from "../../src/repository/repository.js";
+import { restoreSnapshot } from "../../src/restore/restore-tree.js";
+import type { Storage } from "../../src/storage/storage.js";
+
+/**
+ * The BlobReader keeps a few decrypted packs. A restore walks the trees (one
+ * tree blob per directory, all in a few tree packs) while its files stream
+ * through the data packs; sharing one cache, the tree pack was evicted
+ * between directories and fetched and decrypted again and again.
+ */
+const work = useWorkDir("blob-reader");
+
+/** Counts whole-object gets per key (ranged gets are reads of single blobs). */
+function countingWholeGets(storage: Storage): { storage: Storage; whole: Map<string, number> } {
+  const whole = new Map<string, number>();
+  const proxy = new Proxy(storage, {
+    get(target, prop, receiver) {
+      if (prop === "get") {
+        return (key: string, range?: { offset: number; length: number }, signal?: AbortSignal) => {
+          if (range === undefined) whole.set(key, (whole.get(key) ?? 0) + 1);
+          return target.get(key, range, signal);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { storage: proxy, whole };
+}
+
+describe("BlobReader pack cache", () => {
+  it("fetches a tree pack whole once while a restore streams through many data packs", async () => {
+    const { src, out, work: w } = makeLayout(work());
+    // Packs of 16 KiB: each directory's twelve incompressible files fill four or five data packs, so
+    // the cache has turned over between two directories' trees, as in a real tree of larger directories.
+    const r = await makeRepo(w, { packSize: 16 * 1024 });
+    const noise = new ByteStream("blob-reader");
+    const files = new Map<string, Buffer>();
+    for (let d = 0; d < 100; d++) {
+      const dir = join(src, `d${String(d).padStart(3, "0")}`);
+      mkdirSync(dir, { recursive: true });
+      for (let f = 0; f < 12; f++) {
+        const body = noise.take(6_000 + d * 7 + f);
+        writeFileSync(join(dir, `f${f}`), body);
+        files.set(join(dir, `f${f}`), body);
+      }
+    }
+    const b = await backup(r, [src], { cacheDir: r.cacheDir });
+    expect(b.summary.warnings).toBe(0);
+
+    const blobs = await indexedBlobs(r);
+    const treePacks = new Set(blobs.filter((x) => x.type === 1).map((x) => `data/${x.pack.slice(0, 2)}/${x.pack}`));
+    const dataPacks = new Set(blobs.filter((x) => x.type === 0).map((x) => x.pack));
+    expect(dataPacks.size).toBeGreaterThan(300); // far more than the cache holds
+    expect(treePacks.size).toBeLessThan(dataPacks.size / 20);
+
+    const { storage, whole } = countingWholeGets(r.storage);
+    const reader = await Repository.open(storage, { agentKey: r.agentKey, identities: [r.identity] });
+    const res = await restoreSnapshot(reader, b.snapshot.tree, out);
+    expect(res.errors).toEqual([]);
+    for (const [path, body] of files) expect(readFileSync(join(out, path)).equals(body)).toBe(true);
+
+    const treeLoads = [...treePacks].map((k) => whole.get(k) ?? 0);
+    expect(treeLoads.some((n) => n > 0)).toBe(true); // read whole at all, so the cache is what is tested
+    expect(Math.max(...treeLoads)).toBe(1);
+  });
+});
