@@ -31,6 +31,12 @@ const TOUCHED = 4096;
 const WHOLE_AFTER_BLOBS = 32;
 const WHOLE_AFTER_SHARE = 0.25;
 
+/** Decrypted whole packs, least recently used first. */
+interface PackCache {
+  packs: Map<string, Promise<Buffer>>;
+  capacity: number;
+}
+
 /**
  * Reads single blobs. The first blob wanted from a pack is fetched with ranged
  * GETs (the age header, then only the STREAM chunks covering it); a second one
@@ -41,8 +47,8 @@ const WHOLE_AFTER_SHARE = 0.25;
  */
 export class BlobReader {
   private readonly fileKeys = new Map<string, { fileKey: Buffer; headerLength: number }>();
-  private readonly dataPacks = new Map<string, Promise<Buffer>>();
-  private readonly treePacks = new Map<string, Promise<Buffer>>();
+  private readonly dataPacks: PackCache = { packs: new Map(), capacity: PACK_CACHE };
+  private readonly treePacks: PackCache = { packs: new Map(), capacity: TREE_PACK_CACHE };
   /** Ranged reads so far per pack: [blobs, bytes]. */
   private readonly touched = new Map<string, [number, number]>();
   private readonly decrypter = new PackDecrypter();
@@ -73,7 +79,7 @@ export class BlobReader {
     const identities = this.identitiesFor(pack.kind);
     let stored: Buffer;
     const cache = loc.type === BlobType.Tree ? this.treePacks : this.dataPacks;
-    if (cache.has(key) || this.wantsWhole(key, pack.size, loc.length)) {
+    if (cache.packs.has(key) || this.wantsWhole(key, pack.size, loc.length)) {
       const plain = await this.wholePack(cache, key, identities, signal);
       if (loc.offset + loc.length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
       stored = plain.subarray(loc.offset, loc.offset + loc.length);
@@ -108,18 +114,20 @@ export class BlobReader {
   }
 
   /** Whole decrypted pack, shared by concurrent readers; a failed load is not cached. */
-  private wholePack(cache: Map<string, Promise<Buffer>>, key: string, identities: readonly AgeIdentity[], signal?: AbortSignal): Promise<Buffer> {
-    let p = cache.get(key);
-    if (p) {
-      cache.delete(key); // re-insert: most recently used last
-      cache.set(key, p);
-      return p;
+  private wholePack(cache: PackCache, key: string, identities: readonly AgeIdentity[], signal?: AbortSignal): Promise<Buffer> {
+    const { packs } = cache;
+    const cached = packs.get(key);
+    if (cached) {
+      packs.delete(key); // re-insert: most recently used last
+      packs.set(key, cached);
+      return cached;
     }
-    p = this.storage.get(key, undefined, signal).then((file) => this.decrypter.decrypt(file, identities, key));
-    p.catch(() => cache.delete(key));
-    if (cache.size >= (cache === this.treePacks ? TREE_PACK_CACHE : PACK_CACHE)) cache.delete(cache.keys().next().value as string);
-    cache.set(key, p);
-    return p;
+    const loading = this.storage.get(key, undefined, signal).then((file) => this.decrypter.decrypt(file, identities, key));
+    // Only this load's entry: after an eviction the key may hold a newer load by the time this one fails.
+    loading.catch(() => packs.get(key) === loading && packs.delete(key));
+    if (packs.size >= cache.capacity) packs.delete(packs.keys().next().value as string);
+    packs.set(key, loading);
+    return loading;
   }
 
   private async openPack(key: string, identities: readonly AgeIdentity[], headerLength: number, signal?: AbortSignal) {

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ByteStream } from "../pipeline/helpers/random-tree.js";
 import { backup, indexedBlobs, makeLayout, makeRepo, useWorkDir } from "../pipeline/helpers/repo.js";
+import { asBlobId, BlobType } from "../../src/ids.js";
+import { packKey } from "../../src/repository/layout.js";
 import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import type { Storage } from "../../src/storage/storage.js";
@@ -15,22 +17,27 @@ import type { Storage } from "../../src/storage/storage.js";
  */
 const work = useWorkDir("blob-reader");
 
-/** Counts whole-object gets per key (ranged gets are reads of single blobs). */
-function countingWholeGets(storage: Storage): { storage: Storage; whole: Map<string, number> } {
-  const whole = new Map<string, number>();
-  const proxy = new Proxy(storage, {
+type Range = { offset: number; length: number };
+
+/** `storage` with every get passed through `get` first (which may count it or fail it). */
+function interceptGets(storage: Storage, get: (key: string, range: Range | undefined, next: () => Promise<Uint8Array>) => Promise<Uint8Array>): Storage {
+  return new Proxy(storage, {
     get(target, prop, receiver) {
-      if (prop === "get") {
-        return (key: string, range?: { offset: number; length: number }, signal?: AbortSignal) => {
-          if (range === undefined) whole.set(key, (whole.get(key) ?? 0) + 1);
-          return target.get(key, range, signal);
-        };
-      }
+      if (prop === "get") return (key: string, range?: Range, signal?: AbortSignal) => get(key, range, () => target.get(key, range, signal));
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  return { storage: proxy, whole };
+}
+
+/** Counts whole-object gets per key (ranged gets are reads of single blobs). */
+function countingWholeGets(storage: Storage): { storage: Storage; whole: Map<string, number> } {
+  const whole = new Map<string, number>();
+  const counted = interceptGets(storage, (key, range, next) => {
+    if (range === undefined) whole.set(key, (whole.get(key) ?? 0) + 1);
+    return next();
+  });
+  return { storage: counted, whole };
 }
 
 describe("BlobReader pack cache", () => {
@@ -54,8 +61,8 @@ describe("BlobReader pack cache", () => {
     expect(b.summary.warnings).toBe(0);
 
     const blobs = await indexedBlobs(r);
-    const treePacks = new Set(blobs.filter((x) => x.type === 1).map((x) => `data/${x.pack.slice(0, 2)}/${x.pack}`));
-    const dataPacks = new Set(blobs.filter((x) => x.type === 0).map((x) => x.pack));
+    const treePacks = new Set(blobs.filter((x) => x.type === BlobType.Tree).map((x) => packKey(x.kind, x.pack)));
+    const dataPacks = new Set(blobs.filter((x) => x.type === BlobType.Data).map((x) => x.pack));
     expect(dataPacks.size).toBeGreaterThan(300); // far more than the cache holds
     expect(treePacks.size).toBeLessThan(dataPacks.size / 20);
 
@@ -68,5 +75,28 @@ describe("BlobReader pack cache", () => {
     const treeLoads = [...treePacks].map((k) => whole.get(k) ?? 0);
     expect(treeLoads.some((n) => n > 0)).toBe(true); // read whole at all, so the cache is what is tested
     expect(Math.max(...treeLoads)).toBe(1);
+  });
+
+  it("does not keep a failed load: the next read of the pack fetches it again", async () => {
+    const { src, work: w } = makeLayout(work());
+    const r = await makeRepo(w, { packSize: 64 * 1024 });
+    mkdirSync(src);
+    const body = new ByteStream("one-blob").take(40_000); // one blob, most of its pack: read whole at once
+    writeFileSync(join(src, "f"), body);
+    const b = await backup(r, [src], { cacheDir: r.cacheDir });
+    const blob = (await indexedBlobs(r)).find((x) => x.type === BlobType.Data)!;
+    let failNext = true;
+    const flaky = interceptGets(r.storage, (key, range, next) => {
+      if (range === undefined && key === packKey(blob.kind, blob.pack) && failNext) {
+        failNext = false;
+        return Promise.reject(new Error("connection reset"));
+      }
+      return next();
+    });
+    const reader = await Repository.open(flaky, { agentKey: r.agentKey, identities: [r.identity] });
+    await reader.loadTree(b.snapshot.tree); // trees first: their pack is not the one that fails
+    const id = asBlobId(blob.id);
+    await expect(reader.readBlob(id)).rejects.toThrow(/connection reset/);
+    expect(Buffer.from(await reader.readBlob(id)).equals(body)).toBe(true);
   });
 });
