@@ -38,12 +38,15 @@ interface PackCache {
 }
 
 /**
- * Reads single blobs. The first blob wanted from a pack is fetched with ranged
- * GETs (the age header, then only the STREAM chunks covering it); a second one
- * from the same pack loads and decrypts the whole pack once and serves every
- * later blob from memory, so a restore reads each pack about once while `ls`
- * or `dump` of one file stays cheap. Every blob is checked against its keyed
- * ID: a store that knows the recipients still cannot substitute content.
+ * Reads single blobs. Blobs wanted from a pack are fetched with ranged GETs
+ * (the age header, then only the STREAM chunks covering them) until reads from
+ * it reach WHOLE_AFTER_BLOBS blobs or WHOLE_AFTER_SHARE of its bytes; then the
+ * whole pack is loaded, decrypted once and serves later blobs from memory, so
+ * a restore reads each pack about once while `ls` or `dump` of one file stays
+ * cheap. The cache is chosen by the blob's type: a pack holding both (prune
+ * may repack them together) can sit in both, still within each capacity.
+ * Every blob is checked against its keyed ID: a store that knows the
+ * recipients still cannot substitute content.
  */
 export class BlobReader {
   private readonly fileKeys = new Map<string, { fileKey: Buffer; headerLength: number }>();
