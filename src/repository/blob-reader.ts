@@ -43,8 +43,9 @@ interface PackCache {
  * it reach WHOLE_AFTER_BLOBS blobs or WHOLE_AFTER_SHARE of its bytes; then the
  * whole pack is loaded, decrypted once and serves later blobs from memory, so
  * a restore reads each pack about once while `ls` or `dump` of one file stays
- * cheap. The cache is chosen by the blob's type: a pack holding both (prune
- * may repack them together) can sit in both, still within each capacity.
+ * cheap. The cache is chosen by the blob's type: cairn's writers keep tree
+ * and data blobs in separate packs (prune's repack too); a pack holding both,
+ * which the format allows, would sit in both caches, within each capacity.
  * Every blob is checked against its keyed ID: a store that knows the
  * recipients still cannot substitute content.
  */
