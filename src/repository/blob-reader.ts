@@ -31,6 +31,14 @@ const TOUCHED = 4096;
 const WHOLE_AFTER_BLOBS = 32;
 const WHOLE_AFTER_SHARE = 0.25;
 
+/** Reads a caller announced (expectReads) and has not made yet, per pack. */
+interface ExpectedReads {
+  blobs: number;
+  bytes: number;
+  /** The pack's stored size, for WHOLE_AFTER_SHARE. */
+  size: number;
+}
+
 /** Decrypted whole packs, least recently used first. */
 interface PackCache {
   packs: Map<string, Promise<Buffer>>;
@@ -46,6 +54,10 @@ interface PackCache {
  * cheap. The cache is chosen by the blob's type: cairn's writers keep tree
  * and data blobs in separate packs (prune's repack too); a pack holding both,
  * which the format allows, would sit in both caches, within each capacity.
+ * A caller that knows what it will read (restore, a window of files at a
+ * time) announces it with expectReads: the whole-or-ranged choice is then
+ * made on the first read from the announced counts, not after 32 ranged
+ * reads, and a cached pack with no announced reads left is the first evicted.
  * Every blob is checked against its keyed ID: a store that knows the
  * recipients still cannot substitute content.
  */
@@ -55,6 +67,9 @@ export class BlobReader {
   private readonly treePacks: PackCache = { packs: new Map(), capacity: TREE_PACK_CACHE };
   /** Ranged reads so far per pack: [blobs, bytes]. */
   private readonly touched = new Map<string, [number, number]>();
+  private readonly expected = new Map<string, ExpectedReads>();
+  /** Cached packs whose announced reads are all done: evicted before any other. */
+  private readonly finished = new Set<string>();
   private readonly decrypter = new PackDecrypter();
 
   constructor(
@@ -83,15 +98,53 @@ export class BlobReader {
     const identities = this.identitiesFor(pack.kind);
     let stored: Buffer;
     const cache = loc.type === BlobType.Tree ? this.treePacks : this.dataPacks;
-    if (cache.packs.has(key) || this.wantsWhole(key, pack.size, loc.length)) {
-      const plain = await this.wholePack(cache, key, identities, signal);
+    const announced = this.expected.get(key);
+    // Announced reads: whole while the reads still to come justify it, so a pack evicted near its end is not fetched again for a few blobs.
+    const whole = announced !== undefined ? worthWhole(announced.blobs, announced.bytes, announced.size) : this.wantsWhole(key, pack.size, loc.length);
+    if (cache.packs.has(key) || whole) {
+      const loading = this.wholePack(cache, key, identities, signal);
+      if (announced !== undefined) this.countExpectedRead(key, announced, loc.length); // after the load is cached: the last read marks it finished
+      const plain = await loading;
       if (loc.offset + loc.length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
       stored = plain.subarray(loc.offset, loc.offset + loc.length);
     } else {
+      if (announced !== undefined) this.countExpectedRead(key, announced, loc.length);
       const opened = await this.openPack(key, identities, pack.headerLength, signal);
       stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
     }
     return { stored, compressed: loc.compressed, rawLength: loc.rawLength, type: loc.type, what: `${id} in ${key}` };
+  }
+
+  /**
+   * Announce reads to come (each id once per time it will be read). Reads of
+   * announced packs follow the announced counts instead of counting ranged
+   * reads (WHOLE_AFTER_BLOBS, WHOLE_AFTER_SHARE apply to the announced total),
+   * so a pack is decrypted once when most of it is wanted and read by ranges
+   * when only a few blobs are. Unknown ids are skipped: reading them fails
+   * with its own error.
+   */
+  expectReads(ids: Iterable<BlobId>): void {
+    for (const id of ids) {
+      const loc = this.index.get(id);
+      if (!loc) continue;
+      const pack = this.index.pack(loc.packIndex);
+      const key = packKey(pack.kind, pack.id);
+      let e = this.expected.get(key);
+      if (e === undefined) {
+        e = { blobs: 0, bytes: 0, size: pack.size };
+        this.expected.set(key, e);
+        this.finished.delete(key);
+      }
+      e.blobs++;
+      e.bytes += loc.length;
+    }
+  }
+
+  private countExpectedRead(key: string, e: ExpectedReads, length: number): void {
+    e.bytes -= length;
+    if (--e.blobs > 0) return;
+    this.expected.delete(key);
+    if (this.dataPacks.packs.has(key) || this.treePacks.packs.has(key)) this.finished.add(key);
   }
 
   /** Stops the pack-decryption thread, if one was started (it never keeps the process alive either way). */
@@ -111,7 +164,7 @@ export class BlobReader {
     this.touched.delete(key);
     t[0]++;
     t[1] += length;
-    if (t[0] >= WHOLE_AFTER_BLOBS || t[1] >= packSize * WHOLE_AFTER_SHARE) return true;
+    if (worthWhole(t[0], t[1], packSize)) return true;
     if (this.touched.size >= TOUCHED) this.touched.delete(this.touched.keys().next().value as string);
     this.touched.set(key, t);
     return false;
@@ -129,9 +182,22 @@ export class BlobReader {
     const loading = this.storage.get(key, undefined, signal).then((file) => this.decrypter.decrypt(file, identities, key));
     // Only this load's entry: after an eviction the key may hold a newer load by the time this one fails.
     loading.catch(() => packs.get(key) === loading && packs.delete(key));
-    if (packs.size >= cache.capacity) packs.delete(packs.keys().next().value as string);
+    if (packs.size >= cache.capacity) this.evict(packs);
     packs.set(key, loading);
     return loading;
+  }
+
+  /** A pack whose announced reads are done if there is one, else the least recently used. */
+  private evict(packs: Map<string, Promise<Buffer>>): void {
+    let victim = packs.keys().next().value as string;
+    for (const k of packs.keys()) {
+      if (this.finished.has(k)) {
+        victim = k;
+        break;
+      }
+    }
+    packs.delete(victim);
+    this.finished.delete(victim);
   }
 
   private async openPack(key: string, identities: readonly AgeIdentity[], headerLength: number, signal?: AbortSignal) {
@@ -143,4 +209,9 @@ export class BlobReader {
     this.fileKeys.set(key, opened);
     return opened;
   }
+}
+
+/** Enough blobs, or enough of the pack's bytes, to decrypt the whole pack rather than read them by ranges. */
+function worthWhole(blobs: number, bytes: number, packSize: number): boolean {
+  return blobs >= WHOLE_AFTER_BLOBS || bytes >= packSize * WHOLE_AFTER_SHARE;
 }

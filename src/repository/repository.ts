@@ -345,6 +345,17 @@ export class Repository {
     return this.reader.readStored(id, signal);
   }
 
+  /** SnapshotReader.expectReads: the reads a restore is about to make (BlobReader.expectReads). */
+  expectReads(ids: Iterable<BlobId>): void {
+    this.reader.expectReads(ids);
+  }
+
+  /** SnapshotReader.storedAt: where a blob lies, to order reads by pack; undefined if not indexed (or the index is not loaded yet). */
+  storedAt(id: BlobId): { pack: number; offset: number; rawLength: number } | undefined {
+    const loc = this.index.get(id);
+    return loc && { pack: loc.packIndex, offset: loc.offset, rawLength: loc.rawLength };
+  }
+
   /** See AgentKey.exportBlobIdKey: for this process's restore threads, which verify blobs they decode. */
   exportBlobIdKey(): Buffer {
     return this.agent.exportBlobIdKey();

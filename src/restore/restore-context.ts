@@ -2,6 +2,7 @@ import { AbortedError, CairnError } from "../errors.js";
 import type { TreeNode } from "../repository/tree.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
+import type { SplitFile } from "./split-file.js";
 
 export interface RestoreOptions {
   /** Snapshot paths ("/home/x" or "home/x"): restore only these subtrees and their parent directories. */
@@ -46,6 +47,10 @@ export interface RestoreContext {
   symlinks: Entry[];
   /** In creation (pre-order) order; finished in reverse so contents come before parents. */
   dirs: Entry[];
+  /** Plain files queued by the walk, restored a window at a time (restore-window.ts); `scheduling` hands the previous window to the jobs. */
+  window: { files: Entry[]; blobs: number; scheduling?: Promise<void> };
+  /** Files being written in parts, not yet finished (split-file.ts): deleted if the restore stops before they are. */
+  splitFiles: Set<SplitFile>;
   /** Files being restored in the background (restore-jobs.ts). */
   jobs: Set<Promise<void>>;
   /** First error a background job threw (an abort); rethrown when jobs are drained. */

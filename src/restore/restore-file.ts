@@ -22,12 +22,18 @@ export async function restoreFile(ctx: RestoreContext, e: Entry): Promise<void> 
   if (first !== undefined) {
     await link(first, e.path);
     ctx.summary.hardlinks++;
+    ctx.opts.onProgress?.({ files: ctx.summary.files, bytes: ctx.summary.bytes });
   } else {
     await writeNewFile(ctx, e);
     if (inode !== undefined) ctx.inodes.set(inode, e.path);
-    ctx.summary.files++;
-    ctx.summary.bytes += e.node.size ?? 0;
+    countRestored(ctx, e);
   }
+}
+
+/** A new regular file is complete: count it and report progress. */
+export function countRestored(ctx: RestoreContext, e: Entry): void {
+  ctx.summary.files++;
+  ctx.summary.bytes += e.node.size ?? 0;
   ctx.opts.onProgress?.({ files: ctx.summary.files, bytes: ctx.summary.bytes });
 }
 
@@ -37,14 +43,19 @@ function inodeKey(e: Entry): string | undefined {
 }
 
 /** Files up to this size take the synchronous path. */
-const SMALL_FILE = 1024 * 1024;
+export const SMALL_FILE = 1024 * 1024;
 
 async function writeNewFile(ctx: RestoreContext, e: Entry): Promise<void> {
   if ((e.node.size ?? 0) <= SMALL_FILE) return writeSmallFile(ctx, e);
+  await withLargeSlot(ctx, () => writeLargeFile(ctx, e));
+}
+
+/** Run a large file's (or part's) writes once fewer than LARGE_FILES run: each holds blobs of up to 8 MiB in flight. */
+export async function withLargeSlot<T>(ctx: RestoreContext, fn: () => Promise<T>): Promise<T> {
   while (ctx.largeFiles >= LARGE_FILES) await new Promise<void>((resolve) => ctx.largeFileWaiters.push(resolve));
   ctx.largeFiles++;
   try {
-    await writeLargeFile(ctx, e);
+    return await fn();
   } finally {
     ctx.largeFiles--;
     ctx.largeFileWaiters.shift()?.();
@@ -117,6 +128,6 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
 }
 
 /** Started on the first small file: a restore of a few large files needs no workers. */
-function fileWriters(ctx: RestoreContext): FileWriterPool {
+export function fileWriters(ctx: RestoreContext): FileWriterPool {
   return (ctx.writers ??= new FileWriterPool(FILE_WRITERS, ctx.reader.exportBlobIdKey?.()));
 }

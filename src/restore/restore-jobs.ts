@@ -1,4 +1,5 @@
-import type { RestoreContext } from "./restore-context.js";
+import { AbortedError } from "../errors.js";
+import { recordError, type RestoreContext } from "./restore-context.js";
 
 /**
  * Files restored at once: enough small files in flight to fill the writer
@@ -29,4 +30,14 @@ export async function scheduleJob(ctx: RestoreContext, fn: () => Promise<void>):
 export async function drainJobs(ctx: RestoreContext): Promise<void> {
   while (ctx.jobs.size > 0) await Promise.all(ctx.jobs);
   if (ctx.failure !== undefined) throw ctx.failure;
+}
+
+/** Run `fn` for one entry: its failure is recorded against `display` and the restore goes on; an abort is rethrown. */
+export async function guarded(ctx: RestoreContext, display: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof AbortedError) throw err;
+    recordError(ctx, display, err);
+  }
 }

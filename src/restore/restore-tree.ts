@@ -9,6 +9,7 @@ import { checkAborted, recordError, warn, type RestoreContext, type RestoreOptio
 import { removeScratch } from "./restore-special.js";
 import { restoreDir } from "./restore-walk.js";
 import { drainJobs } from "./restore-jobs.js";
+import { flushWindow } from "./restore-window.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 
 export type { RestoreOptions, RestoreSummary } from "./restore-context.js";
@@ -41,12 +42,15 @@ export async function restoreSnapshot(
   try {
     try {
       await restoreDir(ctx, { tree: rootTree, path: ctx.target, display: "", filter, ancestors: new Set() });
+      await flushWindow(ctx);
     } finally {
       await drainJobs(ctx);
     }
     await createSymlinks(ctx);
     await finishDirs(ctx);
   } finally {
+    // Only after an abort or a thrown error: files some of whose parts never ran.
+    for (const f of ctx.splitFiles) await f.remove();
     await ctx.writers?.close();
     await removeScratch(ctx);
   }
@@ -69,6 +73,8 @@ async function createContext(reader: SnapshotReader, target: string, opts: Resto
     inodes: new Map(),
     symlinks: [],
     dirs: [],
+    window: { files: [], blobs: 0 },
+    splitFiles: new Set(),
     jobs: new Set(),
     largeFiles: 0,
     largeFileWaiters: [],

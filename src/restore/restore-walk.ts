@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { AbortedError } from "../errors.js";
 import type { BlobId } from "../ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { joinDisplay } from "./display-path.js";
@@ -8,7 +7,8 @@ import { checkAborted, recordError, type Entry, type RestoreContext } from "./re
 import { restoreFile } from "./restore-file.js";
 import { restoreSpecial } from "./restore-special.js";
 import { safeName } from "./safe-name.js";
-import { scheduleJob } from "./restore-jobs.js";
+import { guarded } from "./restore-jobs.js";
+import { queueFile } from "./restore-window.js";
 
 const SLASH = Buffer.from("/");
 
@@ -42,14 +42,28 @@ export async function restoreDir(ctx: RestoreContext, job: DirJob): Promise<void
   const seen = new Set<string>();
   for (const node of nodes) {
     checkAborted(ctx.opts.signal);
-    const run = () => guarded(ctx, joinDisplay(job.display, nodeNameBytes(node)), () => restoreChild(ctx, job, node, seen));
-    // Plain files restore in the background; hardlinked ones in order, so later links find the first copy.
-    if (node.type === "file" && !(node.links !== undefined && node.links > 1)) await scheduleJob(ctx, run);
-    else await run();
+    const display = joinDisplay(job.display, nodeNameBytes(node));
+    let child: Child | undefined;
+    try {
+      child = childEntry(job, node, seen);
+    } catch (err) {
+      recordError(ctx, display, err);
+      continue;
+    }
+    if (child === undefined) continue;
+    // Plain files wait for their window (restore-window.ts); hardlinked ones go in order, so later links find the first copy.
+    if (node.type === "file" && !(node.links !== undefined && node.links > 1)) await queueFile(ctx, child.entry);
+    else await guarded(ctx, display, () => restoreNode(ctx, child.entry, job, child.filter));
   }
 }
 
-async function restoreChild(ctx: RestoreContext, job: DirJob, node: TreeNode, seen: Set<string>): Promise<void> {
+interface Child {
+  entry: Entry;
+  filter: IncludeFilter | "all";
+}
+
+/** Checks a child's name in walk order (a duplicate keeps the first entry); undefined when the include filter skips it. */
+function childEntry(job: DirJob, node: TreeNode, seen: Set<string>): Child | undefined {
   const raw = safeName(nodeNameBytes(node), job.display);
   const display = joinDisplay(job.display, raw);
   // latin1 maps bytes 1:1 to code units: an exact byte-wise key.
@@ -57,9 +71,8 @@ async function restoreChild(ctx: RestoreContext, job: DirJob, node: TreeNode, se
   if (seen.has(key)) throw new Error("duplicate name in a snapshot directory; the first entry was kept");
   seen.add(key);
   const filter = job.filter === "all" ? "all" : job.filter.child(raw);
-  if (filter === undefined || (filter !== "all" && node.type !== "dir")) return;
-  const entry: Entry = { path: Buffer.concat([job.path, SLASH, raw]), display, node };
-  await restoreNode(ctx, entry, job, filter);
+  if (filter === undefined || (filter !== "all" && node.type !== "dir")) return undefined;
+  return { entry: { path: Buffer.concat([job.path, SLASH, raw]), display, node }, filter };
 }
 
 async function restoreNode(ctx: RestoreContext, e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
@@ -88,13 +101,4 @@ async function restoreSubdir(ctx: RestoreContext, e: Entry, parent: DirJob, filt
   ctx.dirs.push(e);
   if (tree === undefined) return;
   await restoreDir(ctx, { tree, path: e.path, display: e.display, filter, ancestors });
-}
-
-async function guarded(ctx: RestoreContext, display: string, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof AbortedError) throw err;
-    recordError(ctx, display, err);
-  }
 }

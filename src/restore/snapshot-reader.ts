@@ -25,4 +25,14 @@ export interface SnapshotReader {
    */
   readStoredBlob?(id: BlobId): Promise<StoredBlob>;
   exportBlobIdKey?(): Uint8Array;
+  /**
+   * Optional, together with expectReads: where a data blob is stored (a pack
+   * number and an offset in it; only their order matters) and its length
+   * once decoded, or undefined. Restore then writes a window of files in the
+   * order their data is stored, a file spanning packs in parts, and
+   * announces the window's reads first, so each pack is fetched once.
+   */
+  storedAt?(id: BlobId): { pack: number; offset: number; rawLength: number } | undefined;
+  /** Optional: the data blobs about to be read, once per read (a hint for caching; readers may ignore it). */
+  expectReads?(ids: Iterable<BlobId>): void;
 }

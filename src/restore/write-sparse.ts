@@ -9,23 +9,31 @@ import type { FileWriterPool } from "./file-writer-pool.js";
 const BLOBS_IN_FLIGHT = 2;
 
 /**
- * Writes the blobs in order at their offsets, skipping all-zero blobs so they
- * become holes (the caller truncates to the final size, which also creates a
- * trailing hole). Returns the total length of the blobs. With `writers` and a
+ * Writes the blobs in order at their offsets from `start` (a part of a file,
+ * split-file.ts), skipping all-zero blobs so they become holes (the caller
+ * truncates to the final size, which also creates a trailing hole). Returns
+ * the total length of the blobs. With `writers` and a
  * reader that hands out stored blobs, each blob is decoded, verified and
  * written on a writer thread (two at a time per file, each decompressed into
  * a buffer the worker reuses); otherwise here, one blob in memory at a time.
  */
-export async function writeSparse(reader: SnapshotReader, fh: FileHandle, content: BlobId[], signal?: AbortSignal, writers?: FileWriterPool): Promise<number> {
-  if (writers && reader.readStoredBlob) return writeOnWorkers(reader, writers, fh.fd, content, signal);
-  let position = 0;
+export async function writeSparse(
+  reader: SnapshotReader,
+  fh: FileHandle,
+  content: readonly BlobId[],
+  signal?: AbortSignal,
+  writers?: FileWriterPool,
+  start = 0,
+): Promise<number> {
+  if (writers && reader.readStoredBlob) return writeOnWorkers(reader, writers, fh.fd, content, start, signal);
+  let position = start;
   for (const id of content) {
     checkAborted(signal);
     const blob = await reader.readBlob(id);
     if (!isAllZero(blob)) await writeAll(fh, blob, position);
     position += blob.length;
   }
-  return position;
+  return position - start;
 }
 
 /**
@@ -36,9 +44,16 @@ export async function writeSparse(reader: SnapshotReader, fh: FileHandle, conten
  * what it decodes. Every write handed over has settled before this returns
  * or throws, so the caller may close the descriptor.
  */
-async function writeOnWorkers(reader: SnapshotReader, writers: FileWriterPool, fd: number, content: BlobId[], signal?: AbortSignal): Promise<number> {
+async function writeOnWorkers(
+  reader: SnapshotReader,
+  writers: FileWriterPool,
+  fd: number,
+  content: readonly BlobId[],
+  start: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const inFlight: Promise<number>[] = [];
-  let position = 0;
+  let position = start;
   try {
     for (const id of content) {
       checkAborted(signal);
@@ -54,7 +69,7 @@ async function writeOnWorkers(reader: SnapshotReader, writers: FileWriterPool, f
     await Promise.allSettled(inFlight);
     throw err;
   }
-  return position;
+  return position - start;
 }
 
 /** A positional write may be short; loop until the whole blob is down. */

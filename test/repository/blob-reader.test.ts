@@ -77,6 +77,45 @@ describe("BlobReader pack cache", () => {
     expect(Math.max(...treeLoads)).toBe(1);
   });
 
+  it("restores a snapshot taken after changes with each data pack fetched whole at most once", async () => {
+    // Changed files' new blobs sit in packs written by the second backup, while their unchanged blobs stay in
+    // the first backup's packs; large files span several packs. In walk order the new packs were needed over
+    // and over across the whole restore, and the large files read four packs at once besides the small files'.
+    const { src, out, work: w } = makeLayout(work());
+    const r = await makeRepo(w, { packSize: 96 * 1024, chunker: { min: 8 * 1024, avg: 16 * 1024, max: 64 * 1024 } });
+    const noise = new ByteStream("by-pack");
+    const files = new Map<string, Buffer>();
+    const put = (path: string, body: Buffer) => {
+      writeFileSync(path, body);
+      files.set(path, body);
+    };
+    for (let d = 0; d < 12; d++) {
+      const dir = join(src, `d${String(d).padStart(2, "0")}`);
+      mkdirSync(dir, { recursive: true });
+      for (let f = 0; f < 15; f++) put(join(dir, `f${f}`), noise.take(2_000 + d * 31 + f));
+      if (d % 3 === 0) put(join(dir, "large"), noise.take(300_000 + d));
+    }
+    const first = await backup(r, [src], { cacheDir: r.cacheDir });
+    expect(first.summary.warnings).toBe(0);
+    for (const [path, body] of [...files]) {
+      if (path.endsWith("large")) put(path, Buffer.concat([body.subarray(0, 100_000), noise.take(20_000), body.subarray(120_000)]));
+      else if (path.endsWith("f7")) put(path, Buffer.concat([body, noise.take(3_000)]));
+    }
+    const b = await backup(r, [src], { cacheDir: r.cacheDir });
+
+    const dataPacks = new Set((await indexedBlobs(r)).filter((x) => x.type === BlobType.Data).map((x) => packKey(x.kind, x.pack)));
+    expect(dataPacks.size).toBeGreaterThan(12); // far more than the cache holds
+    const { storage, whole } = countingWholeGets(r.storage);
+    const reader = await Repository.open(storage, { agentKey: r.agentKey, identities: [r.identity] });
+    const res = await restoreSnapshot(reader, b.snapshot.tree, out);
+    expect(res.errors).toEqual([]);
+    expect(res.files).toBe(files.size);
+    for (const [path, body] of files) expect(readFileSync(join(out, path)).equals(body)).toBe(true);
+    const loads = [...dataPacks].map((k) => whole.get(k) ?? 0);
+    expect(loads.filter((n) => n > 0).length).toBeGreaterThan(dataPacks.size / 2);
+    expect(Math.max(...loads)).toBe(1);
+  });
+
   it("does not keep a failed load: the next read of the pack fetches it again", async () => {
     const { src, work: w } = makeLayout(work());
     const r = await makeRepo(w, { packSize: 64 * 1024 });

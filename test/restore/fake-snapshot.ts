@@ -46,8 +46,42 @@ export class FakeReader implements SnapshotReader {
   }
 }
 
+/**
+ * A FakeReader that also says where blobs are stored, so restore orders its
+ * writes by pack and splits files spanning packs (restore-window.ts). Each
+ * blob is in its own pack unless `packOf` says otherwise; offsets follow the
+ * order blobs were stored. Records the packs read, in order, and what was announced.
+ */
+export class PackedFakeReader extends FakeReader {
+  readonly packReads: number[] = [];
+  readonly announced: BlobId[] = [];
+  private readonly order = new Map<BlobId, number>();
+
+  constructor(private readonly packOf: (blob: Uint8Array, seq: number) => number = (_, seq) => seq) {
+    super();
+  }
+
+  storedAt(id: BlobId): { pack: number; offset: number; rawLength: number } | undefined {
+    const blob = this.blobs.get(id);
+    if (blob === undefined) return undefined;
+    let seq = this.order.get(id);
+    if (seq === undefined) this.order.set(id, (seq = [...this.blobs.keys()].indexOf(id)));
+    return { pack: this.packOf(blob, seq), offset: seq, rawLength: blob.length };
+  }
+
+  expectReads(ids: Iterable<BlobId>): void {
+    this.announced.push(...ids);
+  }
+
+  override async readBlob(id: BlobId): Promise<Uint8Array> {
+    const at = this.storedAt(id);
+    if (at !== undefined) this.packReads.push(at.pack);
+    return super.readBlob(id);
+  }
+}
+
 /** Builds trees and blobs from a description; returns the reader and the root tree id. */
-export function fakeSnapshot(entries: FakeEntry[], reader = new FakeReader()): { reader: FakeReader; root: BlobId } {
+export function fakeSnapshot<R extends FakeReader = FakeReader>(entries: FakeEntry[], reader: R = new FakeReader() as R): { reader: R; root: BlobId } {
   const zeroIds = new Map<number, BlobId>();
   const putBlob = (piece: Piece): BlobId => {
     if (typeof piece === "object" && "zeros" in piece) {

@@ -1,0 +1,159 @@
+import type { BlobId } from "../ids.js";
+import { checkAborted, type Entry, type RestoreContext } from "./restore-context.js";
+import { restoreFile } from "./restore-file.js";
+import { guarded, scheduleJob } from "./restore-jobs.js";
+import type { SnapshotReader } from "./snapshot-reader.js";
+import { SplitFile } from "./split-file.js";
+
+/**
+ * Plain files are restored a window at a time, in the order their data is
+ * stored rather than the walk's: a backup packs files in walk order, but a
+ * later snapshot's changed files sit in newer packs, spread over the whole
+ * tree, and large files span several packs. In walk order those packs were
+ * loaded whole again and again as the cache turned over (60-70 whole-pack
+ * loads for the bench set's 36 data packs; about 36 this way). The window
+ * bounds what is held: its entries (tree nodes, paths), not data. Readers
+ * that cannot say where blobs lie (SnapshotReader.storedAt) get walk order.
+ */
+export const WINDOW_FILES = 16_384;
+/** ...and their blob ids: a few huge files also close a window. */
+export const WINDOW_BLOBS = 65_536;
+
+/**
+ * A plain file found by the walk, its name already checked. A full window
+ * is handed to the jobs while the walk goes on filling the next one (trees
+ * decoded, directories created), one window ahead at most.
+ */
+export async function queueFile(ctx: RestoreContext, e: Entry): Promise<void> {
+  const w = ctx.window;
+  w.files.push(e);
+  w.blobs += e.node.content?.length ?? 0;
+  if (w.files.length < WINDOW_FILES && w.blobs < WINDOW_BLOBS) return;
+  await w.scheduling;
+  startWindow(ctx);
+}
+
+/** Schedule whatever is queued; returns once every queued file has a job (drainJobs waits for them). */
+export async function flushWindow(ctx: RestoreContext): Promise<void> {
+  await ctx.window.scheduling;
+  startWindow(ctx);
+  await ctx.window.scheduling;
+}
+
+function startWindow(ctx: RestoreContext): void {
+  const files = ctx.window.files;
+  const scheduling = scheduleWindow(ctx, files);
+  scheduling.catch(() => undefined); // awaited by the next queueFile or flushWindow
+  ctx.window = { files: [], blobs: 0, scheduling };
+}
+
+async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void> {
+  const reader = ctx.reader;
+  const jobs = reader.storedAt && reader.expectReads ? inStoredOrder(ctx, reader, files) : files.map((e) => ({ e, rank: 0, run: () => restoreFile(ctx, e) }));
+  reader.expectReads?.(blobsOf(files));
+  // Running jobs by pack rank: a job waits while one more than a pack behind it still runs (see PACK_LEAD).
+  const running = new Map<Promise<void>, number>();
+  for (const job of jobs) {
+    while (lowest(running) < job.rank - PACK_LEAD) await Promise.race(running.keys());
+    checkAborted(ctx.opts.signal);
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    running.set(finished, job.rank);
+    await scheduleJob(ctx, () =>
+      guarded(ctx, job.e.display, job.run).finally(() => {
+        running.delete(finished);
+        done();
+      }),
+    );
+  }
+}
+
+/**
+ * How many packs ahead of the lowest one still being written a job may
+ * start. Small files start at once while large ones (and parts) first open
+ * their file and then write blob by blob; unchecked, the 64 jobs in flight
+ * ran several packs ahead of a large file's part and the pack cache evicted
+ * the pack that part was still reading.
+ */
+const PACK_LEAD = 1;
+
+function lowest(running: Map<Promise<void>, number>): number {
+  let min = Infinity;
+  for (const r of running.values()) if (r < min) min = r;
+  return min;
+}
+
+function* blobsOf(files: Entry[]): Iterable<BlobId> {
+  for (const e of files) yield* e.node.content ?? [];
+}
+
+interface Job {
+  e: Entry;
+  /** Rank of the pack the job reads first (restore order); -1 for files without stored blobs. */
+  rank: number;
+  run(): Promise<void>;
+}
+
+/**
+ * The window's files as jobs sorted by where their data lies: packs ranked
+ * by the first time the walk order reads from them, then by offset. A file
+ * whose blobs lie in several packs becomes one job per run of blobs in one
+ * pack (SplitFile), each sorted with its pack, so a pack is read while it is
+ * the current one and not again for a file spanning it and others. Empty
+ * files and files with unknown blobs come first (the latter fail on their own).
+ */
+function inStoredOrder(ctx: RestoreContext, reader: SnapshotReader, files: Entry[]): Job[] {
+  const rank = new Map<number, number>();
+  const keyed: { key: number; seq: number; job: Job }[] = [];
+  const add = (e: Entry, first: Placement | undefined, run: () => Promise<void>) => {
+    const r = first === undefined ? -1 : rank.get(first.pack)!;
+    // The index holds offsets below 2^32 (blob-index.ts): rank and offset in one exact double.
+    keyed.push({ key: first === undefined ? -1 : r * 2 ** 32 + first.offset, seq: keyed.length, job: { e, rank: r, run } });
+  };
+  for (const e of files) {
+    const content = e.node.content ?? [];
+    const at = content.map((id) => reader.storedAt!(id));
+    let known = true;
+    let total = 0;
+    for (const a of at) {
+      if (a === undefined) {
+        known = false;
+        continue;
+      }
+      if (!rank.has(a.pack)) rank.set(a.pack, rank.size);
+      total += a.rawLength;
+    }
+    // A file whose blobs do not add up to its size is restored whole, to fail with restoreFile's error.
+    const parts = known && total === (e.node.size ?? 0) ? runsByPack(at as Placement[]) : [];
+    if (parts.length <= 1) {
+      add(e, at.find((a) => a !== undefined), () => restoreFile(ctx, e));
+      continue;
+    }
+    const split = new SplitFile(e, parts.length);
+    for (const p of parts) {
+      const blobs = content.slice(p.from, p.to);
+      add(e, at[p.from], () => split.writePart(ctx, blobs, p.position, p.length));
+    }
+  }
+  keyed.sort((a, b) => a.key - b.key || a.seq - b.seq);
+  return keyed.map((k) => k.job);
+}
+
+type Placement = NonNullable<ReturnType<NonNullable<SnapshotReader["storedAt"]>>>;
+
+/** Runs of consecutive blobs in the same pack: [from, to) with the file offset and length they cover. */
+function runsByPack(at: Placement[]): { from: number; to: number; position: number; length: number }[] {
+  const runs: { from: number; to: number; position: number; length: number }[] = [];
+  let position = 0;
+  at.forEach((a, i) => {
+    const last = runs.at(-1);
+    if (last !== undefined && at[last.from]!.pack === a.pack) {
+      last.to = i + 1;
+      last.length += a.rawLength;
+    } else {
+      runs.push({ from: i, to: i + 1, position, length: a.rawLength });
+    }
+    position += a.rawLength;
+  });
+  return runs;
+}
