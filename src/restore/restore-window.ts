@@ -15,9 +15,9 @@ import { SplitFile } from "./split-file.js";
  * bounds what is held: its entries (tree nodes, paths), not data. Readers
  * that cannot say where blobs lie (SnapshotReader.storedAt) get walk order.
  */
-export const WINDOW_FILES = 16_384;
+export const WINDOW_FILES = 4096;
 /** ...and their blob ids: a few huge files also close a window. */
-export const WINDOW_BLOBS = 65_536;
+export const WINDOW_BLOBS = 32_768;
 
 /**
  * A plain file found by the walk, its name already checked. A full window
