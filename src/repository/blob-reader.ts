@@ -140,6 +140,29 @@ export class BlobReader {
     }
   }
 
+  /**
+   * Start loading the pack holding `id` whole, if the reads announced from it
+   * justify it and it is not cached: restore asks for the next pack while it
+   * writes the current one, so the fetch and decryption are not waited for.
+   * A failed prefetch is dropped; the read that needs the pack fetches it again.
+   */
+  prefetch(id: BlobId, signal?: AbortSignal): void {
+    const loc = this.index.get(id);
+    if (!loc) return;
+    const pack = this.index.pack(loc.packIndex);
+    const key = packKey(pack.kind, pack.id);
+    const cache = loc.type === BlobType.Tree ? this.treePacks : this.dataPacks;
+    const announced = this.expected.get(key);
+    if (cache.packs.has(key) || announced === undefined || !worthWhole(announced.blobs, announced.bytes, announced.size)) return;
+    let identities: readonly AgeIdentity[];
+    try {
+      identities = this.identitiesFor(pack.kind);
+    } catch {
+      return; // the read itself reports it
+    }
+    this.wholePack(cache, key, identities, signal).catch(() => undefined);
+  }
+
   private countExpectedRead(key: string, e: ExpectedReads, length: number): void {
     e.bytes -= length;
     if (--e.blobs > 0) return;

@@ -350,6 +350,11 @@ export class Repository {
     this.reader.expectReads(ids);
   }
 
+  /** SnapshotReader.prefetch: start loading the pack of a blob about to be needed (BlobReader.prefetch). */
+  prefetch(id: BlobId): void {
+    this.reader.prefetch(id);
+  }
+
   /** SnapshotReader.storedAt: where a blob lies, to order reads by pack; undefined if not indexed (or the index is not loaded yet). */
   storedAt(id: BlobId): { pack: number; offset: number; rawLength: number } | undefined {
     const loc = this.index.get(id);

@@ -53,8 +53,16 @@ async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void
   reader.expectReads?.(blobsOf(files));
   // Running jobs by pack rank: a job waits while one more than a pack behind it still runs (see PACK_LEAD).
   const running = new Map<Promise<void>, number>();
+  const next = firstBlobByRank(jobs);
+  let started = -1;
   for (const job of jobs) {
     while (lowest(running) < job.rank - PACK_LEAD) await Promise.race(running.keys());
+    if (job.rank > started) {
+      // Entering a pack: have the following one fetched and decrypted while this one is written.
+      started = job.rank;
+      const id = next.get(started + 1);
+      if (id !== undefined) reader.prefetch?.(id);
+    }
     checkAborted(ctx.opts.signal);
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
@@ -77,6 +85,13 @@ async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void
  */
 const PACK_LEAD = 1;
 
+/** The first blob each rank's first job reads (what to prefetch for that pack). */
+function firstBlobByRank(jobs: Job[]): Map<number, BlobId> {
+  const first = new Map<number, BlobId>();
+  for (const j of jobs) if (j.firstBlob !== undefined && !first.has(j.rank)) first.set(j.rank, j.firstBlob);
+  return first;
+}
+
 function lowest(running: Map<Promise<void>, number>): number {
   let min = Infinity;
   for (const r of running.values()) if (r < min) min = r;
@@ -91,6 +106,8 @@ interface Job {
   e: Entry;
   /** Rank of the pack the job reads first (restore order); -1 for files without stored blobs. */
   rank: number;
+  /** The blob it reads first in that pack. */
+  firstBlob?: BlobId;
   run(): Promise<void>;
 }
 
@@ -105,10 +122,10 @@ interface Job {
 function inStoredOrder(ctx: RestoreContext, reader: SnapshotReader, files: Entry[]): Job[] {
   const rank = new Map<number, number>();
   const keyed: { key: number; seq: number; job: Job }[] = [];
-  const add = (e: Entry, first: Placement | undefined, run: () => Promise<void>) => {
+  const add = (e: Entry, first: Placement | undefined, firstBlob: BlobId | undefined, run: () => Promise<void>) => {
     const r = first === undefined ? -1 : rank.get(first.pack)!;
     // The index holds offsets below 2^32 (blob-index.ts): rank and offset in one exact double.
-    keyed.push({ key: first === undefined ? -1 : r * 2 ** 32 + first.offset, seq: keyed.length, job: { e, rank: r, run } });
+    keyed.push({ key: first === undefined ? -1 : r * 2 ** 32 + first.offset, seq: keyed.length, job: { e, rank: r, firstBlob, run } });
   };
   for (const e of files) {
     const content = e.node.content ?? [];
@@ -126,13 +143,14 @@ function inStoredOrder(ctx: RestoreContext, reader: SnapshotReader, files: Entry
     // A file whose blobs do not add up to its size is restored whole, to fail with restoreFile's error.
     const parts = known && total === (e.node.size ?? 0) ? runsByPack(at as Placement[]) : [];
     if (parts.length <= 1) {
-      add(e, at.find((a) => a !== undefined), () => restoreFile(ctx, e));
+      const i = at.findIndex((a) => a !== undefined);
+      add(e, at[i], content[i], () => restoreFile(ctx, e));
       continue;
     }
     const split = new SplitFile(e, parts.length);
     for (const p of parts) {
       const blobs = content.slice(p.from, p.to);
-      add(e, at[p.from], () => split.writePart(ctx, blobs, p.position, p.length));
+      add(e, at[p.from], blobs[0], () => split.writePart(ctx, blobs, p.position, p.length));
     }
   }
   keyed.sort((a, b) => a.key - b.key || a.seq - b.seq);

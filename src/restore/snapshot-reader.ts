@@ -35,4 +35,6 @@ export interface SnapshotReader {
   storedAt?(id: BlobId): { pack: number; offset: number; rawLength: number } | undefined;
   /** Optional: the data blobs about to be read, once per read (a hint for caching; readers may ignore it). */
   expectReads?(ids: Iterable<BlobId>): void;
+  /** Optional: a data blob that will be needed soon; the reader may start fetching it (or its pack) now. */
+  prefetch?(id: BlobId): void;
 }

@@ -116,6 +116,42 @@ describe("BlobReader pack cache", () => {
     expect(Math.max(...loads)).toBe(1);
   });
 
+  it("announced reads decide whole or ranged on the first read, and a prefetch loads only a pack worth loading whole", async () => {
+    const { src, work: w } = makeLayout(work());
+    const r = await makeRepo(w, { packSize: 64 * 1024 });
+    mkdirSync(src);
+    const noise = new ByteStream("announced");
+    for (let f = 0; f < 40; f++) writeFileSync(join(src, `f${f}`), noise.take(3_000 + f)); // one blob each, several packs
+    const b = await backup(r, [src], { cacheDir: r.cacheDir });
+    const blobs = (await indexedBlobs(r)).filter((x) => x.type === BlobType.Data);
+    const byPack = new Map<string, typeof blobs>();
+    for (const x of blobs) byPack.set(packKey(x.kind, x.pack), [...(byPack.get(packKey(x.kind, x.pack)) ?? []), x]);
+    const [[manyKey, many], [fewKey, few]] = [...byPack].sort((a, b) => b[1].length - a[1].length);
+    expect(many.length).toBeGreaterThan(4);
+
+    const gets: string[] = [];
+    const counted = interceptGets(r.storage, (key, range, next) => {
+      gets.push(`${range === undefined ? "whole" : "range"} ${key}`);
+      return next();
+    });
+    const reader = await Repository.open(counted, { agentKey: r.agentKey, identities: [r.identity] });
+    await reader.loadTree(b.snapshot.tree);
+    gets.length = 0;
+    // Every blob of one pack announced: its first read (or a prefetch) loads it whole.
+    reader.expectReads(many.map((x) => asBlobId(x.id)));
+    // One blob of another pack (~3 KB of ~64 KiB): read by range, and a prefetch does nothing.
+    const one = few[0]!;
+    reader.expectReads([asBlobId(one.id)]);
+    reader.prefetch(asBlobId(one.id));
+    expect(gets).toEqual([]);
+    reader.prefetch(asBlobId(many[0]!.id));
+    expect(gets).toEqual([`whole ${manyKey}`]);
+    for (const x of many) await reader.readBlob(asBlobId(x.id));
+    await reader.readBlob(asBlobId(one.id));
+    expect(gets.filter((g) => g.endsWith(manyKey))).toEqual([`whole ${manyKey}`]);
+    expect(gets.filter((g) => g.endsWith(fewKey)).every((g) => g.startsWith("range"))).toBe(true);
+  });
+
   it("does not keep a failed load: the next read of the pack fetches it again", async () => {
     const { src, work: w } = makeLayout(work());
     const r = await makeRepo(w, { packSize: 64 * 1024 });

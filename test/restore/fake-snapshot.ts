@@ -50,7 +50,7 @@ export class FakeReader implements SnapshotReader {
  * A FakeReader that also says where blobs are stored, so restore orders its
  * writes by pack and splits files spanning packs (restore-window.ts). Each
  * blob is in its own pack unless `packOf` says otherwise; offsets follow the
- * order blobs were stored. Records the packs read, in order, and what was announced.
+ * order blobs were stored. Records the packs read and prefetched, in order, and what was announced.
  */
 export class PackedFakeReader extends FakeReader {
   readonly packReads: number[] = [];
@@ -71,6 +71,14 @@ export class PackedFakeReader extends FakeReader {
 
   expectReads(ids: Iterable<BlobId>): void {
     this.announced.push(...ids);
+  }
+
+  /** Packs asked for ahead of their reads, in order. */
+  readonly prefetched: number[] = [];
+
+  prefetch(id: BlobId): void {
+    const at = this.storedAt(id);
+    if (at !== undefined) this.prefetched.push(at.pack);
   }
 
   override async readBlob(id: BlobId): Promise<Uint8Array> {

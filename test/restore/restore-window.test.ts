@@ -24,7 +24,7 @@ function switches(reads: number[]): number {
 const byFirstByte = (blob: Uint8Array) => blob[0] ?? 0;
 
 describe("restore by pack", () => {
-  it("restores files interleaved over packs in walk order pack by pack, and announces every read first", async () => {
+  it("restores files interleaved over packs in walk order pack by pack, announces every read first and prefetches the next pack", async () => {
     const files: FakeEntry[] = [];
     for (let i = 0; i < 60; i++) files.push({ type: "file", name: `f${i}`, content: [`${"abc"[i % 3]}-file-${i}`] });
     const { reader, root } = fakeSnapshot([{ type: "dir", name: "d", children: files }], new PackedFakeReader(byFirstByte));
@@ -36,6 +36,8 @@ describe("restore by pack", () => {
     // Walk order would switch packs 59 times (a, b, c, a, b, c...).
     expect(switches(reader.packReads)).toBe(2);
     expect(reader.packReads.slice(0, 20)).toEqual(Array(20).fill(97));
+    // Entering each pack, the next one is asked for, so its fetch overlaps the writes.
+    expect(reader.prefetched).toEqual([98, 99]);
     const contentIds = (await reader.loadTree(reader.trees.get(root)!.nodes[0].subtree!)).nodes.flatMap((n) => n.content ?? []);
     expect([...reader.announced].sort()).toEqual([...contentIds].sort());
   });
