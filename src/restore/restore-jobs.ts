@@ -1,5 +1,5 @@
 import { AbortedError } from "../errors.js";
-import { recordError, type RestoreContext } from "./restore-context.js";
+import { checkAborted, recordError, type RestoreContext } from "./restore-context.js";
 
 /**
  * Files restored at once: enough small files in flight to fill the writer
@@ -18,6 +18,7 @@ export const LARGE_FILES = 4;
  */
 export async function scheduleJob(ctx: RestoreContext, fn: () => Promise<void>): Promise<void> {
   while (ctx.jobs.size >= PARALLEL_FILES) await Promise.race(ctx.jobs);
+  checkAborted(ctx.opts.signal); // no new job once the restore is aborted, even one that waited for a slot
   if (ctx.failure !== undefined) throw ctx.failure;
   const p: Promise<void> = fn().catch((e: unknown) => {
     ctx.failure ??= e;

@@ -44,6 +44,8 @@ export async function restoreSnapshot(
       await restoreDir(ctx, { tree: rootTree, path: ctx.target, display: "", filter, ancestors: new Set() });
       await flushWindow(ctx);
     } finally {
+      // After an abort a window may still be handing out jobs: it stops at its next file, then every job is waited for.
+      await ctx.window.scheduling?.catch(() => undefined);
       await drainJobs(ctx);
     }
     await createSymlinks(ctx);
