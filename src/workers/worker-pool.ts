@@ -36,11 +36,11 @@ export class WorkerPool {
   /**
    * Send `message` (the pool adds `seq`); `transfer` moves buffers without a
    * copy. `weight` is how much work it is, for choosing the least loaded
-   * worker (a batch of 32 files weighs 32).
+   * worker (a batch of 32 files weighs 32); `worker` picks one instead.
    */
-  call<R>(message: object, transfer: ArrayBuffer[] = [], weight = 1): Promise<R> {
+  call<R>(message: object, transfer: ArrayBuffer[] = [], weight = 1, worker = this.leastLoaded()): Promise<R> {
     if (this.failure) return Promise.reject(this.failure);
-    const slot = this.slots.reduce((a, s) => (s.load < a.load ? s : a));
+    const slot = this.slots[worker]!;
     const seq = ++this.seq;
     return new Promise<R>((resolve, reject) => {
       slot.pending.set(seq, { resolve: resolve as (r: unknown) => void, reject, weight });
@@ -48,6 +48,13 @@ export class WorkerPool {
       if (this.unrefWhenIdle && slot.pending.size === 1) slot.w.ref(); // a queued job keeps the process alive
       slot.w.postMessage({ ...message, seq }, transfer);
     });
+  }
+
+  /** Index of the worker with the least work queued (what call() picks unless told). */
+  leastLoaded(): number {
+    let best = 0;
+    for (let i = 1; i < this.slots.length; i++) if (this.slots[i]!.load < this.slots[best]!.load) best = i;
+    return best;
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,12 @@
-import { lstatSync, readFileSync, symlinkSync, writeFileSync as fsWrite } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync as fsWrite } from "node:fs";
+import { dirname, join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
 import { compressBlob } from "../../src/compression/zstd.js";
 import { keyedBlobId } from "../../src/crypto/agent-key.js";
 import { BlobType } from "../../src/ids.js";
 import { writeFileSync } from "../../src/restore/file-write-job.js";
 import { FileWriterPool, inOneBuffer } from "../../src/restore/file-writer-pool.js";
+import { WorkerPool } from "../../src/workers/worker-pool.js";
 import { useTempDirs } from "./helpers.js";
 
 const tempDir = useTempDirs();
@@ -92,6 +93,37 @@ describe("FileWriterPool", () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("FileWriterPool routing", () => {
+  it("sends the files of a directory written in a row to one worker, and the next directory to the least loaded one", async () => {
+    const root = tempDir();
+    const dirs = ["a", "b", "c"].map((d) => join(root, d));
+    for (const d of dirs) mkdirSync(d);
+    const sent: { worker: number; dirs: string[] }[] = [];
+    const original = WorkerPool.prototype.call;
+    const call = vi.spyOn(WorkerPool.prototype, "call").mockImplementation(function <R>(this: WorkerPool, ...args: Parameters<WorkerPool["call"]>): Promise<R> {
+      const [message, , , worker] = args;
+      const files = (message as { files?: { path: Uint8Array }[] }).files ?? [];
+      sent.push({ worker: worker ?? -1, dirs: files.map((f) => dirname(Buffer.from(f.path).toString())) });
+      return original.apply(this, args) as Promise<R>;
+    });
+    const pool = new FileWriterPool(2);
+    try {
+      const writes = dirs.flatMap((d) =>
+        Array.from({ length: 40 }, (_, i) => pool.write({ path: Buffer.from(join(d, `f${i}`)), blobs: [Buffer.from(`${i}`)], size: `${i}`.length, mode: 0o600, mtime: "1000" })),
+      );
+      const results = await Promise.all(writes);
+      expect(results.every((r) => r.ok)).toBe(true);
+    } finally {
+      call.mockRestore();
+      await pool.close();
+    }
+    const workersOf = (d: string) => new Set(sent.filter((b) => b.dirs.includes(d)).map((b) => b.worker));
+    for (const d of dirs) expect(workersOf(d).size).toBe(1);
+    expect([...workersOf(dirs[0]!)]).not.toEqual([...workersOf(dirs[1]!)]); // a's first batch loaded its worker
+    for (const d of dirs) expect(readdirSync(d)).toHaveLength(40);
   });
 });
 
