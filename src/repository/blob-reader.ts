@@ -6,7 +6,7 @@ import { ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
 import { PackDecrypter } from "./pack-decrypter.js";
 import { decodeStoredBlob, type StoredBlob } from "./blob-decode.js";
 import type { Storage } from "../storage/storage.js";
-import type { BlobIndex } from "./blob-index.js";
+import type { BlobIndex, BlobLocation, PackEntry } from "./blob-index.js";
 import { packKey, type PackKind } from "./layout.js";
 
 /** File keys of recently used packs: one X25519 unwrap per pack, not per blob. */
@@ -91,13 +91,11 @@ export class BlobReader {
    * writer threads). `what` names the blob in errors.
    */
   async readStored(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
-    const loc = this.index.get(id);
-    if (!loc) throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
-    const pack = this.index.pack(loc.packIndex);
-    const key = packKey(pack.kind, pack.id);
+    const found = this.locate(id);
+    if (!found) throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
+    const { loc, pack, key, cache } = found;
     const identities = this.identitiesFor(pack.kind);
     let stored: Buffer;
-    const cache = loc.type === BlobType.Tree ? this.treePacks : this.dataPacks;
     const announced = this.expected.get(key);
     // Announced reads: whole while the reads still to come justify it, so a pack evicted near its end is not fetched again for a few blobs.
     const whole = announced !== undefined ? worthWhole(announced.blobs, announced.bytes, announced.size) : this.wantsWhole(key, pack.size, loc.length);
@@ -125,10 +123,9 @@ export class BlobReader {
    */
   expectReads(ids: Iterable<BlobId>): void {
     for (const id of ids) {
-      const loc = this.index.get(id);
-      if (!loc) continue;
-      const pack = this.index.pack(loc.packIndex);
-      const key = packKey(pack.kind, pack.id);
+      const found = this.locate(id);
+      if (!found) continue;
+      const { loc, pack, key } = found;
       let e = this.expected.get(key);
       if (e === undefined) {
         e = { blobs: 0, bytes: 0, size: pack.size };
@@ -147,11 +144,9 @@ export class BlobReader {
    * A failed prefetch is dropped; the read that needs the pack fetches it again.
    */
   prefetch(id: BlobId, signal?: AbortSignal): void {
-    const loc = this.index.get(id);
-    if (!loc) return;
-    const pack = this.index.pack(loc.packIndex);
-    const key = packKey(pack.kind, pack.id);
-    const cache = loc.type === BlobType.Tree ? this.treePacks : this.dataPacks;
+    const found = this.locate(id);
+    if (!found) return;
+    const { pack, key, cache } = found;
     const announced = this.expected.get(key);
     if (cache.packs.has(key) || announced === undefined || !worthWhole(announced.blobs, announced.bytes, announced.size)) return;
     let identities: readonly AgeIdentity[];
@@ -161,6 +156,14 @@ export class BlobReader {
       return; // the read itself reports it
     }
     this.wholePack(cache, key, identities, signal).catch(() => undefined);
+  }
+
+  /** Where a blob lies: its index entry, its pack, the pack's key and the cache its type uses; undefined if not indexed. */
+  private locate(id: BlobId): { loc: BlobLocation; pack: PackEntry; key: string; cache: PackCache } | undefined {
+    const loc = this.index.get(id);
+    if (!loc) return undefined;
+    const pack = this.index.pack(loc.packIndex);
+    return { loc, pack, key: packKey(pack.kind, pack.id), cache: loc.type === BlobType.Tree ? this.treePacks : this.dataPacks };
   }
 
   private countExpectedRead(key: string, e: ExpectedReads, length: number): void {
