@@ -18,6 +18,7 @@ await build({
     "dist/src/cli/main.js",
     // Keep in step with the workerEntry() callers.
     "dist/src/pipeline/codec-worker.js",
+    "dist/src/pipeline/read-ahead-worker.js",
     "dist/src/restore/file-writer-worker.js",
     "dist/src/repository/pack-verify-worker.js",
     "dist/src/repository/pack-decrypt-worker.js",

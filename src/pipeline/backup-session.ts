@@ -9,6 +9,7 @@ import type { BackupCounters, BackupEvents } from "./progress.js";
 import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";
 import type { WalkContext } from "./walk.js";
 import { WorkerCodec } from "./worker-codec.js";
+import { ReadAhead } from "./read-ahead.js";
 
 /**
  * What every kind of backup (a files tree, a composed snapshot of streams and
@@ -20,11 +21,13 @@ export class BackupSession {
   readonly codec: PackCodec;
   private readonly workers: WorkerCodec | undefined;
   private readonly gear: Uint32Array;
+  private readonly readAhead: ReadAhead | undefined;
 
   constructor(private readonly repo: Repository, workers?: number) {
     this.gear = gearTable(repo.agent.gearKey);
     this.workers = workers === 0 ? undefined : new WorkerCodec(workers, repo.agent.exportBlobIdKey(), { gear: this.gear, params: repo.config.chunker });
     this.codec = this.workers ?? inlineCodec;
+    this.readAhead = this.workers ? new ReadAhead() : undefined;
   }
 
   /** The saver and walk context for one uploader session; progress is reported at most every 200 ms. */
@@ -43,7 +46,7 @@ export class BackupSession {
       excludes: new ExcludeMatcher(o.excludes ?? []),
       parentCache: o.parentCache,
       has: (id) => up.has(id),
-      batcher: new SmallFileBatcher(workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey()), repo.config.compressionLevel),
+      batcher: new SmallFileBatcher(workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey()), repo.config.compressionLevel, this.readAhead),
       smallFileLimit: saver.smallFileLimit,
       // Chunks come back raw: only those the repository lacks cost a compression (on any free worker).
       startLargeFile: workers ? (abs) => workers.chunkLargeFile(abs, repo.config.compressionLevel) : undefined,
@@ -52,7 +55,7 @@ export class BackupSession {
     return { saver, walk };
   }
 
-  close(): Promise<void> {
-    return this.codec.close();
+  async close(): Promise<void> {
+    await Promise.all([this.codec.close(), this.readAhead?.close()]);
   }
 }

@@ -1,3 +1,4 @@
+import type { ReadAhead } from "./read-ahead.js";
 import { readSmallFiles, type SmallFileRequest, type SmallFileResult } from "./small-file-job.js";
 
 /** Where batches of small files are read, hashed and compressed: worker threads or inline. */
@@ -29,6 +30,8 @@ export class SmallFileBatcher {
   constructor(
     private readonly codec: SmallFileCodec,
     private readonly level: number,
+    /** Warms the page cache for each batch while the codec reads the ones before it. */
+    private readonly readAhead?: ReadAhead,
   ) {}
 
   submit(path: Buffer, size: number): Promise<SmallFileResult> {
@@ -52,6 +55,7 @@ export class SmallFileBatcher {
     this.reqs = [];
     this.waiting = [];
     this.bytes = 0;
+    this.readAhead?.hint(reqs);
     this.codec.readSmallFiles(reqs, this.level).then(
       (results) => results.forEach((r, i) => waiting[i].resolve(r)),
       (e: unknown) => waiting.forEach((w) => w.reject(e)),
