@@ -53,6 +53,8 @@ export interface RestoreContext {
   splitFiles: Set<SplitFile>;
   /** Files being restored in the background (restore-jobs.ts). */
   jobs: Set<Promise<void>>;
+  /** Schedulers waiting for a job to finish (restore-jobs.ts). */
+  jobSlotWaiters: (() => void)[];
   /** First error a background job threw (an abort); rethrown when jobs are drained. */
   failure?: unknown;
   /** Large files being written, and jobs waiting for a slot (restore-file.ts). */

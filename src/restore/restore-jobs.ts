@@ -17,14 +17,19 @@ export const LARGE_FILES = 4;
  * is kept and rethrown by drainJobs.
  */
 export async function scheduleJob(ctx: RestoreContext, fn: () => Promise<void>): Promise<void> {
-  while (ctx.jobs.size >= PARALLEL_FILES) await Promise.race(ctx.jobs);
+  // A queue of waiters, not Promise.race over the running jobs: each race added a reaction to all 64
+  // promises, and a long job collected one per file scheduled while it ran.
+  while (ctx.jobs.size >= PARALLEL_FILES) await new Promise<void>((resolve) => ctx.jobSlotWaiters.push(resolve));
   checkAborted(ctx.opts.signal); // no new job once the restore is aborted, even one that waited for a slot
   if (ctx.failure !== undefined) throw ctx.failure;
   const p: Promise<void> = fn().catch((e: unknown) => {
     ctx.failure ??= e;
   });
   ctx.jobs.add(p);
-  void p.finally(() => ctx.jobs.delete(p));
+  void p.finally(() => {
+    ctx.jobs.delete(p);
+    ctx.jobSlotWaiters.shift()?.();
+  });
 }
 
 /** Wait for every background job; rethrow the first failure. */

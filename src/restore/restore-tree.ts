@@ -78,6 +78,7 @@ async function createContext(reader: SnapshotReader, target: string, opts: Resto
     window: { files: [], blobs: 0 },
     splitFiles: new Set(),
     jobs: new Set(),
+    jobSlotWaiters: [],
     largeFiles: 0,
     largeFileWaiters: [],
   };

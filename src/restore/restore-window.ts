@@ -52,11 +52,12 @@ async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void
   const jobs = reader.storedAt && reader.expectReads ? inStoredOrder(ctx, reader, files) : files.map((e) => ({ e, rank: 0, run: () => restoreFile(ctx, e) }));
   reader.expectReads?.(blobsOf(files));
   // Running jobs by pack rank: a job waits while one more than a pack behind it still runs (see PACK_LEAD).
-  const running = new Map<Promise<void>, number>();
+  const running = new Map<object, number>();
+  let jobEnded: (() => void) | undefined;
   const next = firstBlobByRank(jobs);
   let started = -1;
   for (const job of jobs) {
-    while (lowest(running) < job.rank - PACK_LEAD) await Promise.race(running.keys());
+    while (lowest(running) < job.rank - PACK_LEAD) await new Promise<void>((resolve) => (jobEnded = resolve));
     if (job.rank > started) {
       // Entering a pack: have the following one fetched and decrypted while this one is written.
       started = job.rank;
@@ -64,13 +65,12 @@ async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void
       if (id !== undefined) reader.prefetch?.(id);
     }
     checkAborted(ctx.opts.signal);
-    let done!: () => void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    running.set(finished, job.rank);
+    const token = {};
+    running.set(token, job.rank);
     await scheduleJob(ctx, () =>
       guarded(ctx, job.e.display, job.run).finally(() => {
-        running.delete(finished);
-        done();
+        running.delete(token);
+        jobEnded?.();
       }),
     );
   }
@@ -92,7 +92,7 @@ function firstBlobByRank(jobs: Job[]): Map<number, BlobId> {
   return first;
 }
 
-function lowest(running: Map<Promise<void>, number>): number {
+function lowest(running: Map<object, number>): number {
   let min = Infinity;
   for (const r of running.values()) if (r < min) min = r;
   return min;
