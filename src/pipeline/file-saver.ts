@@ -8,6 +8,7 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import { changedWhileRead, type SmallFileBlob } from "./small-file-job.js";
 import type { LargeFileChunks } from "./walk.js";
 import { isZeroChunk } from "../all-zero.js";
+import { NotRegularError, OPEN_REGULAR } from "./open-regular.js";
 
 /** Read buffer size for large files: amortises syscalls, small against the 8 MiB max chunk. */
 const READ_BUFFER = 1024 * 1024;
@@ -58,8 +59,9 @@ export class FileSaver {
    */
   async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal, started?: LargeFileChunks): Promise<SavedFile> {
     if (started) return this.saveChunked(started, before, signal);
-    const fh = await open(path, "r");
+    const fh = await open(path, OPEN_REGULAR);
     try {
+      if (!(await fh.stat()).isFile()) throw new NotRegularError();
       const content: BlobId[] = [];
       let size = 0;
       for await (const chunk of chunkStream(fh.createReadStream({ highWaterMark: READ_BUFFER, autoClose: false, signal }), this.chunker)) {

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { openRegularSync } from "./open-regular.js";
 import { PendingChunk } from "../chunker/chunk-stream.js";
 import { FastCdc, type ChunkerParams } from "../chunker/fastcdc.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
@@ -51,7 +52,7 @@ export class LargeFileReader {
     params: ChunkerParams,
     private readonly idKey: Uint8Array,
   ) {
-    this.fd = openSync(Buffer.from(req.path.buffer, req.path.byteOffset, req.path.byteLength), "r");
+    this.fd = openRegularSync(Buffer.from(req.path.buffer, req.path.byteOffset, req.path.byteLength));
     this.chunker = new FastCdc(gear, params);
   }
 

@@ -6,6 +6,7 @@
  */
 import { close, open, read } from "node:fs";
 import { parentPort } from "node:worker_threads";
+import { OPEN_REGULAR } from "./open-regular.js";
 import type { ReadAheadHint, ReadAheadMessage } from "./read-ahead.js";
 
 /** Reads in flight: libuv's pool has four threads, and the codec workers read too. */
@@ -17,12 +18,16 @@ let queue: ReadAheadHint[] = [];
 let head = 0;
 const idle: Buffer[] = Array.from({ length: CONCURRENCY }, () => Buffer.allocUnsafe(64 * 1024));
 
+let stopping = false;
+
 function pump(): void {
   while (idle.length > 0 && head < queue.length) warm(queue[head++]!, idle.pop()!);
   if (head === queue.length) {
     queue = [];
     head = 0;
   }
+  // Every read closed its file: the thread can be terminated without leaking descriptors.
+  if (stopping && idle.length === CONCURRENCY) parentPort!.postMessage("stopped");
 }
 
 function warm(hint: ReadAheadHint, buf: Buffer): void {
@@ -31,7 +36,7 @@ function warm(hint: ReadAheadHint, buf: Buffer): void {
     pump();
   };
   const path = Buffer.from(hint.path.buffer, hint.path.byteOffset, hint.path.byteLength);
-  open(path, "r", (err, fd) => {
+  open(path, OPEN_REGULAR, (err, fd) => {
     if (err) return done(buf);
     // A buffer grown for a larger file is kept for the next.
     const into = buf.length >= hint.size ? buf : Buffer.allocUnsafe(hint.size);
@@ -39,7 +44,13 @@ function warm(hint: ReadAheadHint, buf: Buffer): void {
   });
 }
 
-parentPort?.on("message", (m: ReadAheadMessage) => {
+parentPort?.on("message", (m: ReadAheadMessage | "stop") => {
+  if (m === "stop") {
+    stopping = true;
+    queue = [];
+    head = 0;
+    return pump();
+  }
   let at = 0;
   m.lengths.forEach((n, i) => {
     queue.push({ path: m.paths.subarray(at, at + n), size: m.sizes[i]! });

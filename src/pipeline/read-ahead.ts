@@ -2,6 +2,9 @@ import { Worker } from "node:worker_threads";
 import { workerEntry } from "../workers/worker-entry.js";
 import { ReadAheadPolicy } from "./read-ahead-policy.js";
 
+/** Longest wait for the reads in flight when closing. */
+const STOP_WAIT_MS = 2000;
+
 /** A file to warm: its path and the size lstat gave. */
 export interface ReadAheadHint {
   path: Uint8Array;
@@ -50,8 +53,21 @@ export class ReadAhead {
     return this.w !== undefined;
   }
 
+  /** Stop once the reads in flight have closed their files (a terminated thread would leak their descriptors). */
   async close(): Promise<void> {
-    await this.w?.terminate();
+    const w = this.w;
+    if (!w) return;
+    await new Promise<void>((resolve) => {
+      // A read stuck on a hung file system must not hold up the end of the backup.
+      const timer = setTimeout(resolve, STOP_WAIT_MS);
+      w.once("message", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      w.once("exit", resolve);
+      w.postMessage("stop");
+    });
+    await w.terminate();
   }
 
   private worker(): Worker {

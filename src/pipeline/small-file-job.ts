@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
+import { openRegularSync } from "./open-regular.js";
 import { BlobType, type BlobId } from "../ids.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import { compressVerified } from "../repository/pack-codec.js";
@@ -65,7 +66,7 @@ function shareOneBuffer(results: SmallFileResult[]): void {
 const readScratch = new ScratchBuffer(64 * 1024);
 
 function readOne(r: SmallFileRequest, level: number, idKey: Uint8Array): SmallFileResult {
-  const fd = openSync(Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength), "r");
+  const fd = openRegularSync(Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength));
   const buf = readScratch.atLeast(r.size + 1).subarray(0, r.size + 1);
   let n = 0;
   let st;

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ReadAhead } from "../../src/pipeline/read-ahead.js";
@@ -63,5 +63,23 @@ describe("ReadAhead", () => {
     for (let i = 0; i < 200 && !(await readAll()); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await readAll()).toBe(true);
     await ra.close();
+  });
+  it("closes without leaving files open, even with reads queued and in flight", async () => {
+    const dir = join(work(), "many");
+    mkdirSync(dir, { recursive: true });
+    const hints = Array.from({ length: 400 }, (_, i) => {
+      const p = join(dir, `f${i}`);
+      writeFileSync(p, Buffer.alloc(20_000, i));
+      return { path: Buffer.from(p), size: 20_000 };
+    });
+    const openFiles = (): number => readdirSync("/proc/self/fd").length;
+    const before = openFiles();
+    const c = counter();
+    const ra = new ReadAhead(new ReadAheadPolicy(c.read, 1));
+    c.blocks += 10_000;
+    ra.hint(hints);
+    await new Promise((r) => setTimeout(r, 5)); // some reads under way
+    await ra.close();
+    expect(openFiles()).toBe(before);
   });
 });
