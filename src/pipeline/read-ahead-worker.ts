@@ -7,7 +7,7 @@
 import { close, open, read } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { OPEN_REGULAR } from "./open-regular.js";
-import type { ReadAheadHint, ReadAheadMessage } from "./read-ahead.js";
+import type { ReadAheadHint } from "./read-ahead.js";
 
 /** Reads in flight: libuv's pool has four threads, and the codec workers read too. */
 const CONCURRENCY = 4;
@@ -44,18 +44,14 @@ function warm(hint: ReadAheadHint, buf: Buffer): void {
   });
 }
 
-parentPort?.on("message", (m: ReadAheadMessage | "stop") => {
+parentPort?.on("message", (m: ReadAheadHint[] | "stop") => {
   if (m === "stop") {
     stopping = true;
     queue = [];
     head = 0;
     return pump();
   }
-  let at = 0;
-  m.lengths.forEach((n, i) => {
-    queue.push({ path: m.paths.subarray(at, at + n), size: m.sizes[i]! });
-    at += n;
-  });
+  queue.push(...m);
   if (queue.length - head > MAX_QUEUED) head = queue.length - MAX_QUEUED;
   pump();
 });

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { workerEntry } from "../workers/worker-entry.js";
+import { copyIntoOne } from "../workers/transfer.js";
 import { ReadAheadPolicy } from "./read-ahead-policy.js";
 
 /** Longest wait for the reads in flight when closing. */
@@ -9,13 +10,6 @@ const STOP_WAIT_MS = 2000;
 export interface ReadAheadHint {
   path: Uint8Array;
   size: number;
-}
-
-/** A batch of hints as sent to the worker. */
-export interface ReadAheadMessage {
-  paths: Uint8Array;
-  lengths: number[];
-  sizes: number[];
 }
 
 /**
@@ -37,15 +31,10 @@ export class ReadAhead {
   /** Files about to be read, in the order they will be. */
   hint(files: readonly ReadAheadHint[]): void {
     if (!this.policy.wants(files.length)) return;
-    // One buffer of all the paths, moved: a path is a view into a pooled buffer, which a message would copy whole.
-    const paths = new Uint8Array(files.reduce((n, f) => n + f.path.byteLength, 0));
-    let at = 0;
-    for (const f of files) {
-      paths.set(f.path, at);
-      at += f.path.byteLength;
-    }
-    const msg: ReadAheadMessage = { paths, lengths: files.map((f) => f.path.byteLength), sizes: files.map((f) => f.size) };
-    this.worker().postMessage(msg, [paths.buffer]);
+    // Paths are views into pooled buffers, which a message would copy whole: copied into one buffer that moves.
+    const paths = copyIntoOne(files.map((f) => f.path));
+    const hints: ReadAheadHint[] = files.map((f, i) => ({ path: paths[i]!, size: f.size }));
+    this.worker().postMessage(hints, paths.length > 0 ? [paths[0]!.buffer as ArrayBuffer] : []);
   }
 
   /** Whether the thread was started (tests). */

@@ -1,5 +1,5 @@
 import { ObjectLockedError } from "../errors.js";
-import { TaskPool } from "../storage/task-pool.js";
+import { TaskPool } from "../task-pool.js";
 import type { Storage } from "../storage/storage.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { openIndex, sealIndex, type IndexPack } from "./index-file.js";

@@ -3,6 +3,7 @@ import type { TreeNode } from "../repository/tree.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
 import type { SplitFile } from "./split-file.js";
+import type { TaskPool } from "../task-pool.js";
 
 export interface RestoreOptions {
   /** Snapshot paths ("/home/x" or "home/x"): restore only these subtrees and their parent directories. */
@@ -51,12 +52,8 @@ export interface RestoreContext {
   window: { files: Entry[]; blobs: number; scheduling?: Promise<void> };
   /** Files being written in parts, not yet finished (split-file.ts): deleted if the restore stops before they are. */
   splitFiles: Set<SplitFile>;
-  /** Files being restored in the background (restore-jobs.ts). */
-  jobs: Set<Promise<void>>;
-  /** Schedulers waiting for a job to finish (restore-jobs.ts). */
-  jobSlotWaiters: (() => void)[];
-  /** First error a background job threw (an abort); rethrown when jobs are drained. */
-  failure?: unknown;
+  /** Files being restored in the background, PARALLEL_FILES at most; keeps the first error a job threw (an abort) (restore-jobs.ts). */
+  jobs: TaskPool;
   /** Large files being written, and jobs waiting for a slot (restore-file.ts). */
   largeFiles: number;
   largeFileWaiters: (() => void)[];

@@ -12,30 +12,21 @@ export const PARALLEL_FILES = 64;
 export const LARGE_FILES = 4;
 
 /**
- * Run `fn` in the background once fewer than PARALLEL_FILES jobs are running.
- * `fn` must record its own per-entry errors; anything it throws (an abort)
- * is kept and rethrown by drainJobs.
+ * Run `fn` in the background once fewer than PARALLEL_FILES jobs are running
+ * (ctx.jobs, a TaskPool of that size). `fn` must record its own per-entry
+ * errors; anything it throws (an abort) is kept and rethrown by the next
+ * scheduleJob or by drainJobs, and no job starts after it.
  */
 export async function scheduleJob(ctx: RestoreContext, fn: () => Promise<void>): Promise<void> {
-  // A queue of waiters, not Promise.race over the running jobs: each race added a reaction to all 64
-  // promises, and a long job collected one per file scheduled while it ran.
-  while (ctx.jobs.size >= PARALLEL_FILES) await new Promise<void>((resolve) => ctx.jobSlotWaiters.push(resolve));
-  checkAborted(ctx.opts.signal); // no new job once the restore is aborted, even one that waited for a slot
-  if (ctx.failure !== undefined) throw ctx.failure;
-  const p: Promise<void> = fn().catch((e: unknown) => {
-    ctx.failure ??= e;
-  });
-  ctx.jobs.add(p);
-  void p.finally(() => {
-    ctx.jobs.delete(p);
-    ctx.jobSlotWaiters.shift()?.();
+  await ctx.jobs.add(async () => {
+    checkAborted(ctx.opts.signal); // no new job once the restore is aborted, even one that waited for a slot
+    await fn();
   });
 }
 
 /** Wait for every background job; rethrow the first failure. */
-export async function drainJobs(ctx: RestoreContext): Promise<void> {
-  while (ctx.jobs.size > 0) await Promise.all(ctx.jobs);
-  if (ctx.failure !== undefined) throw ctx.failure;
+export function drainJobs(ctx: RestoreContext): Promise<void> {
+  return ctx.jobs.drain();
 }
 
 /** Run `fn` for one entry: its failure is recorded against `display` and the restore goes on; an abort is rethrown. */

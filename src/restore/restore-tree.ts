@@ -8,7 +8,8 @@ import { applyPathMetadata } from "./restore-metadata.js";
 import { checkAborted, recordError, warn, type RestoreContext, type RestoreOptions, type RestoreSummary } from "./restore-context.js";
 import { removeScratch } from "./restore-special.js";
 import { restoreDir } from "./restore-walk.js";
-import { drainJobs } from "./restore-jobs.js";
+import { drainJobs, PARALLEL_FILES } from "./restore-jobs.js";
+import { TaskPool } from "../task-pool.js";
 import { flushWindow } from "./restore-window.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 
@@ -77,8 +78,7 @@ async function createContext(reader: SnapshotReader, target: string, opts: Resto
     dirs: [],
     window: { files: [], blobs: 0 },
     splitFiles: new Set(),
-    jobs: new Set(),
-    jobSlotWaiters: [],
+    jobs: new TaskPool(PARALLEL_FILES),
     largeFiles: 0,
     largeFileWaiters: [],
   };

@@ -6,7 +6,7 @@ import type { ByteRange, ObjectInfo, PutBody, PutOptions, Storage, StorageCapabi
 import { AZURE_CONTAINER_NAME, parseBucketUrl, type BucketLocation } from "./bucket-url.js";
 import { KeyPrefix } from "./key-prefix.js";
 import { PartReader, type Part } from "./part-reader.js";
-import { TaskPool } from "./task-pool.js";
+import { TaskPool } from "../task-pool.js";
 import { assertRange } from "./byte-range.js";
 import { azureError } from "./azure-error.js";
 import { azureContainerClient } from "./azure-client.js";

@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Part, PartReader } from "./part-reader.js";
-import { TaskPool } from "./task-pool.js";
+import { TaskPool } from "../task-pool.js";
 import { md5Base64 } from "./md5.js";
 import { retryPart } from "./part-retry.js";
 

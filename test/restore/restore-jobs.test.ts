@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { drainJobs, PARALLEL_FILES, scheduleJob } from "../../src/restore/restore-jobs.js";
 import type { RestoreContext } from "../../src/restore/restore-context.js";
+import { TaskPool } from "../../src/task-pool.js";
 
 function context(): RestoreContext {
-  return { jobs: new Set(), jobSlotWaiters: [], opts: {} } as unknown as RestoreContext;
+  return { jobs: new TaskPool(PARALLEL_FILES), opts: {} } as unknown as RestoreContext;
 }
 
 describe("scheduleJob", () => {
@@ -26,7 +27,7 @@ describe("scheduleJob", () => {
     expect(finished).toBe(total);
     expect(most).toBe(PARALLEL_FILES);
     expect(ctx.jobs.size).toBe(0);
-    expect(ctx.jobSlotWaiters).toHaveLength(0);
+    expect(ctx.jobs.waiting).toBe(0);
   });
 
   it("keeps the first failure, starts nothing after it, and drainJobs rethrows it", async () => {
