@@ -1,27 +1,7 @@
-// Lint rules that keep the architecture honest (docs/ARCHITECTURE.md):
-// dependency direction between folders, small functions, no stray `any`.
+// Lint rules for the code itself: small functions, no stray `any`. The dependency direction between
+// folders is dependency-cruiser's job (.dependency-cruiser.mjs, docs/ARCHITECTURE.md §Layers).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
-
-/** Folders a layer must not import from (the rule of direction in STYLE.md). */
-const forbidden = {
-  storage: ["repository", "pipeline", "restore", "cli", "agent", "sources", "crypto", "chunker", "compression"],
-  crypto: ["repository", "pipeline", "restore", "cli", "agent", "storage", "sources"],
-  chunker: ["repository", "pipeline", "restore", "cli", "agent", "storage", "sources"],
-  compression: ["repository", "pipeline", "restore", "cli", "agent", "storage", "sources"],
-  repository: ["pipeline", "restore", "cli", "agent", "sources"],
-  sources: ["storage", "pipeline", "restore", "cli", "agent"],
-  restore: ["pipeline", "cli", "agent", "storage"],
-  pipeline: ["cli", "agent"],
-  retention: ["pipeline", "restore", "cli", "agent", "sources"],
-};
-
-const layerRules = Object.entries(forbidden).map(([layer, banned]) => ({
-  files: [`src/${layer}/**/*.ts`],
-  rules: {
-    "no-restricted-imports": ["error", { patterns: banned.map((b) => ({ group: [`../${b}/*`, `../../${b}/*`], message: `${layer}/ must not depend on ${b}/ (STYLE.md rule of direction)` })) }],
-  },
-}));
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
@@ -36,7 +16,6 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
-  ...layerRules,
   {
     files: ["test/**/*.ts", "scripts/**/*.mjs", "bin/**/*.js"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-unused-vars": "off", "max-lines-per-function": "off" },

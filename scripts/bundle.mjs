@@ -20,7 +20,7 @@ await build({
     "dist/src/pipeline/codec-worker.js",
     "dist/src/pipeline/read-ahead-worker.js",
     "dist/src/restore/file-writer-worker.js",
-    "dist/src/repository/pack-verify-worker.js",
+    "dist/src/maintenance/pack-verify-worker.js",
     "dist/src/repository/pack-decrypt-worker.js",
   ],
   outbase: "dist/src",

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AgentConfig } from "../config/agent-config.js";
 import { loadConfig } from "../config/load-config.js";
-import { ConfigInvalidError } from "../errors.js";
+import { ConfigInvalidError } from "../core/errors.js";
 import { startHttpServer } from "./http-server.js";
 import { runJob } from "./job-runner.js";
 import type { Logger } from "./logger.js";
@@ -11,7 +11,8 @@ import { runPrune } from "./prune-runner.js";
 import { checkReachable, type Reachability } from "./reachability.js";
 import { Scheduler, scheduleConfig } from "./scheduler.js";
 import { SnapshotAgeWatch } from "./snapshot-age-watch.js";
-import { cacheRoot, stateFilePath } from "./state-file.js";
+import { cacheRoot } from "../jobs/cache-dir.js";
+import { stateFilePath } from "./state-file.js";
 
 const REACHABILITY_INTERVAL_MS = 60_000;
 const REACHABILITY_TIMEOUT_MS = 10_000;
@@ -21,7 +22,7 @@ const SNAPSHOT_REFRESH_MS = 15 * 60_000;
 /**
  * The long-running agent: runs jobs and prune on their schedules, serves
  * /healthz, /readyz and /metrics, reloads its config on SIGHUP and stops
- * cleanly on SIGTERM/SIGINT (src/agent/lifecycle.ts wires the signals).
+ * cleanly on SIGTERM/SIGINT (src/cli/commands/agent.ts wires the signals).
  */
 export class Agent {
   readonly metrics = new AgentMetrics();

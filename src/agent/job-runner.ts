@@ -1,6 +1,6 @@
 import type { JobSpec } from "../config/agent-config.js";
 import { runHook } from "./hooks.js";
-import { DrillFailedError } from "../errors.js";
+import { DrillFailedError } from "../core/errors.js";
 import { backupStep, drillStep, syncStep, type StepContext, type StepOutcome } from "./job-steps.js";
 import type { RunResult } from "./metrics.js";
 import { ping } from "./notify.js";

@@ -1,17 +1,15 @@
 import { hostname } from "node:os";
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
-import { cacheDirFor } from "../cli/common.js";
-import { expectedSha256, phaseOf } from "../cli/commands/sync.js";
-import { IntegrityError, UsageError } from "../errors.js";
+import { repositoryCacheDir } from "../jobs/cache-dir.js";
+import { UsageError } from "../core/errors.js";
 import type { DrillReport } from "../drill/drill-report.js";
 import { runDrill } from "../drill/run-drill.js";
-import { CONFIG_KEY } from "../repository/layout.js";
 import { forgetSnapshots } from "../retention/forget.js";
-import { createSource } from "../sources/create-source.js";
-import { syncStorage } from "../storage/sync.js";
+import { createSource } from "../jobs/create-source.js";
 import type { Logger } from "./logger.js";
 import type { AgentMetrics } from "./metrics.js";
-import { openConfiguredRepository, openRepositoryStorage } from "./open-repository.js";
+import { openConfiguredRepository, openConfiguredStorage } from "../jobs/open-repository.js";
+import { damagedSourceError, syncRepository } from "../jobs/sync-repository.js";
 
 /** What one attempt of a job did, summed over its repositories. */
 export interface StepOutcome {
@@ -48,7 +46,7 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
       const r = await source.backup(repo, {
         host,
         tags: job.config.tags,
-        cacheDir: cacheDirFor({ cacheDir: ctx.cacheRoot }, repo.config.id),
+        cacheDir: repositoryCacheDir(ctx.cacheRoot, repo.config.id),
         signal: ctx.signal,
         onWarning: (w) => ctx.log.warn({ job: job.name, repository: name, path: w.path }, `could not back up ${w.path}: ${w.message}`),
       });
@@ -88,14 +86,13 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
 export async function syncStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
   const s = job.config.sync;
   if (!s) throw new UsageError(`job ${job.name} has no sync section`);
-  const [from, to] = await Promise.all([openRepositoryStorage(ctx.config.repositories[s.from]), openRepositoryStorage(ctx.config.repositories[s.to])]);
+  const [from, to] = await Promise.all([openConfiguredStorage(ctx.config.repositories[s.from]), openConfiguredStorage(ctx.config.repositories[s.to])]);
   try {
-    if (!(await from.head(CONFIG_KEY))) throw new UsageError(`repository ${s.from} (${from.name}) holds no repository (no config object)`, { hint: "run `cairn init` there or fix its url" });
-    const report = await syncStorage(from, to, { phase: phaseOf, expectedSha256, concurrency: s.concurrency, signal: ctx.signal });
+    const fromLabel = `repository ${s.from} (${from.name})`;
+    const report = await syncRepository(from, to, { concurrency: s.concurrency, signal: ctx.signal, fromLabel, noRepositoryHint: "run `cairn init` there or fix its url" });
     ctx.metrics?.syncBytes.inc({ job: job.name }, report.bytesCopied);
-    if (report.problems.length > 0) {
-      throw new IntegrityError("object", report.problems[0].key, `${report.problems.length} damaged source object(s) not copied`, { hint: `run \`cairn check\` on ${s.from}` });
-    }
+    const damaged = damagedSourceError(report, `run \`cairn check\` on ${s.from}`);
+    if (damaged) throw damaged;
     return { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0, syncCopied: report.copied, syncBytes: report.bytesCopied };
   } finally {
     await Promise.all([from.close?.(), to.close?.()]);

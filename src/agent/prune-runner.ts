@@ -1,8 +1,8 @@
 import type { AgentConfig } from "../config/agent-config.js";
-import { prune } from "../repository/prune.js";
+import { prune } from "../maintenance/prune.js";
 import type { Logger } from "./logger.js";
 import type { AgentMetrics } from "./metrics.js";
-import { openConfiguredRepository } from "./open-repository.js";
+import { openConfiguredRepository } from "../jobs/open-repository.js";
 
 /**
  * `agent.prune`: prune each configured repository in turn, as `cairn prune`

@@ -1,6 +1,6 @@
 import type { RepositoryConfig } from "../config/config-schema.js";
 import { CONFIG_KEY } from "../repository/layout.js";
-import { openRepositoryStorage } from "./open-repository.js";
+import { openConfiguredStorage } from "../jobs/open-repository.js";
 
 export interface Reachability {
   reachable: boolean;
@@ -15,7 +15,7 @@ export async function checkReachable(r: RepositoryConfig, timeoutMs: number): Pr
     timer = setTimeout(() => done({ reachable: false, error: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
   });
   const probe = (async (): Promise<Reachability> => {
-    const storage = await openRepositoryStorage(r);
+    const storage = await openConfiguredStorage(r);
     try {
       return (await storage.head(CONFIG_KEY)) ? { reachable: true } : { reachable: false, error: "no repository there (no config object); run `cairn init`" };
     } finally {

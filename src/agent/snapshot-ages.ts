@@ -1,8 +1,8 @@
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import type { SourceConfig } from "../config/source-schema.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
-import { newestOfJob } from "./job-snapshots.js";
-import { openConfiguredRepository } from "./open-repository.js";
+import { newestOfJob } from "../jobs/job-snapshots.js";
+import { openConfiguredRepository } from "../jobs/open-repository.js";
 
 /** The newest snapshot of one backup job in one of its repositories, as last listed. */
 export interface NewestSnapshot {

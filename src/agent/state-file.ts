@@ -1,5 +1,4 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { RunResult } from "./metrics.js";
 
@@ -35,13 +34,6 @@ export interface DrillRecord {
 
 export interface AgentState {
   jobs: Record<string, { lastRun?: JobRunRecord; lastSuccess?: string }>;
-}
-
-/** The agent's cache root: agent.cache_dir, else $CAIRN_CACHE_DIR, else $XDG_CACHE_HOME/cairn, else ~/.cache/cairn. */
-export function cacheRoot(configured?: string): string {
-  if (configured) return configured;
-  if (process.env.CAIRN_CACHE_DIR) return process.env.CAIRN_CACHE_DIR;
-  return process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, "cairn") : join(homedir(), ".cache", "cairn");
 }
 
 export function stateFilePath(root: string): string {

@@ -1,4 +1,4 @@
-import { CairnError } from "../errors.js";
+import { CairnError } from "../core/errors.js";
 
 /** Chunk size bounds in bytes. `avg` is the target mean; it must be a power of two. */
 export interface ChunkerParams {

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { CairnError } from "../errors.js";
+import { CairnError } from "../core/errors.js";
 
 /** Domain label, so the gear key can never yield bytes that another HMAC use of it also yields. */
 const GEAR_LABEL = "cairn/chunker/gear-table/v1";

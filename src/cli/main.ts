@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { CairnError } from "../errors.js";
+import { CairnError } from "../core/errors.js";
 import { backupCommand } from "./commands/backup.js";
 import { checkCommand } from "./commands/check.js";
 import { dumpCommand } from "./commands/dump.js";

@@ -1,8 +1,8 @@
 // The binding module is CommonJS that re-exports a .node addon, so Node can only
 // offer it as a default import (no statically detectable named exports).
 import zstd from "zstd-napi/binding.js";
-import { IntegrityError } from "../errors.js";
-import { ScratchBuffer } from "../scratch-buffer.js";
+import { IntegrityError } from "../core/errors.js";
+import { ScratchBuffer } from "../core/scratch-buffer.js";
 
 /**
  * Keep the compressed form only if it saves at least 3%. Below that the data is

@@ -1,5 +1,7 @@
 import cron from "node-cron";
 import { z } from "zod";
+import { AZURE_IMMUTABILITY_MODES, AZURE_TIERS } from "../storage/azure/azure-options.js";
+import { OBJECT_LOCK_MODES, S3_CHECKSUM_MODES, S3_SSE_MODES } from "../storage/s3/s3-options.js";
 import { SourceSchema } from "./source-schema.js";
 
 /**
@@ -32,17 +34,17 @@ const S3Schema = z.strictObject({
   endpoint: z.string().optional(),
   region: z.string().optional(),
   path_style: z.boolean().optional(),
-  checksum: z.enum(["md5", "sdk", "off"]).optional(),
+  checksum: z.enum(S3_CHECKSUM_MODES).optional(),
   storage_class: z.string().optional(),
-  sse: z.enum(["AES256", "aws:kms", "aws:kms:dsse"]).optional(),
+  sse: z.enum(S3_SSE_MODES).optional(),
   sse_kms_key_id: z.string().optional(),
   conditional_create: z.boolean().optional(),
-  object_lock_mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).optional(),
+  object_lock_mode: z.enum(OBJECT_LOCK_MODES).optional(),
 });
 
 const AzureSchema = z.strictObject({
-  tier: z.enum(["Hot", "Cool", "Cold"]).optional(),
-  immutability_mode: z.enum(["Unlocked", "Locked"]).optional(),
+  tier: z.enum(AZURE_TIERS).optional(),
+  immutability_mode: z.enum(AZURE_IMMUTABILITY_MODES).optional(),
 });
 
 export const RepositorySchema = z.strictObject({

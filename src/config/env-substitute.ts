@@ -1,4 +1,4 @@
-import type { ConfigProblem } from "../errors.js";
+import type { ConfigProblem } from "../core/errors.js";
 
 /**
  * `${VAR}` and `${VAR:-default}` in config string values, shell-like: the

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
-import { ConfigInvalidError, type ConfigProblem } from "../errors.js";
+import { ConfigInvalidError, type ConfigProblem } from "../core/errors.js";
 import { parseExactDuration } from "../retention/duration.js";
 import type { AgentConfig, JobSpec, PruneSpec } from "./agent-config.js";
 import { ConfigSchema, type DrillConfig, type RawConfig } from "./config-schema.js";

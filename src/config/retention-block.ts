@@ -1,4 +1,4 @@
-import { CairnError, type ConfigProblem } from "../errors.js";
+import { CairnError, type ConfigProblem } from "../core/errors.js";
 import { retentionFromConfig, type RetentionConfig } from "../retention/policy-config.js";
 import { joinPath } from "./env-substitute.js";
 

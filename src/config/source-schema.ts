@@ -5,7 +5,7 @@ import { DumpSourceSchema, MysqlSourceSchema, PostgresSourceSchema, SnapshotSour
  * The `source:` section of a job, one strict object per kind, told apart by
  * `type`. Other kinds (database, dump and snapshot sources, issue 6) are added
  * to SourceSchema's list here, and a `case` for each to createSource
- * (src/sources/create-source.ts); nothing else needs to change.
+ * (src/jobs/create-source.ts); nothing else needs to change.
  */
 export const FilesSourceSchema = z.strictObject({
   type: z.literal("files"),

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import type { AgeRecipient } from "./age-keys.js";
 import { encodeHeader } from "./age-header.js";
 import { PAYLOAD_NONCE_SIZE, decryptChunks, encryptPayload, payloadKey, sealedPayloadSize } from "./age-stream.js";
 import { wrapFileKey } from "./age-x25519.js";
-import { ScratchBuffer } from "../scratch-buffer.js";
+import { ScratchBuffer } from "../core/scratch-buffer.js";
 
 /** The verification decrypt's output (packs are at most ~24 MiB). */
 const verifyScratch = new ScratchBuffer();

@@ -4,7 +4,7 @@
  * ranged decryption of a few STREAM chunks for restoring single blobs.
  */
 import { randomBytes } from "node:crypto";
-import { IntegrityError, WrongKeyError } from "../errors.js";
+import { IntegrityError, WrongKeyError } from "../core/errors.js";
 import type { AgeIdentity, AgeRecipient } from "./age-keys.js";
 import { encodeHeader, locateHeaderEnd, parseHeader, verifyHeaderMac } from "./age-header.js";
 import {

@@ -10,7 +10,7 @@
  * the header comes from storage we do not trust.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import { decodeBase64NoPad, encodeBase64NoPad } from "./base64.js";
 import { hkdfSha256 } from "./hkdf.js";
 

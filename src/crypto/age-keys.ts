@@ -5,7 +5,7 @@
  */
 import { inspect } from "node:util";
 import type { KeyObject } from "node:crypto";
-import { ConfigError, UsageError } from "../errors.js";
+import { ConfigError, UsageError } from "../core/errors.js";
 import { decodeBech32, encodeBech32 } from "./bech32.js";
 import { rawPublicKey, x25519Generate, x25519PrivateKey } from "./x25519.js";
 

@@ -3,7 +3,7 @@
  * cover a plaintext range, so restoring one blob from a pack fetches about
  * the blob's size rather than the whole pack.
  */
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import {
   CHUNK_SIZE,
   PAYLOAD_NONCE_SIZE,

@@ -7,7 +7,7 @@
  * node:crypto does the AEAD (native; the age-encryption package is pure JS).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import { hkdfSha256 } from "./hkdf.js";
 
 export const CHUNK_SIZE = 64 * 1024;

@@ -8,7 +8,7 @@
  * info = "age-encryption.org/v1/X25519").
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import { decodeBase64NoPad, encodeBase64NoPad } from "./base64.js";
 import { hkdfSha256 } from "./hkdf.js";
 import { identityPrivateKey, type AgeIdentity, type AgeRecipient } from "./age-keys.js";

@@ -10,8 +10,8 @@
  */
 import { createHmac } from "node:crypto";
 import { inspect } from "node:util";
-import { ConfigError } from "../errors.js";
-import type { BlobId, BlobType } from "../ids.js";
+import { ConfigError } from "../core/errors.js";
+import type { BlobId, BlobType } from "../core/ids.js";
 import { generateIdentity, parseIdentityFile, type AgeIdentity, type AgeRecipient } from "./age-keys.js";
 import { hkdfSha256 } from "./hkdf.js";
 

@@ -6,7 +6,7 @@
  * MAC proves an agent key holder wrote this object, as this kind.
  */
 import { timingSafeEqual } from "node:crypto";
-import { CairnError, IntegrityError, WrongKeyError } from "../errors.js";
+import { CairnError, IntegrityError, WrongKeyError } from "../core/errors.js";
 import { ageDecrypt } from "./age-file.js";
 import { ageEncryptVerified } from "./age-encrypt-verified.js";
 import type { AgentKey } from "./agent-key.js";

@@ -1,5 +1,5 @@
-import { ChildCommand, type CommandLog } from "../sources/dump/child-command.js";
-import type { CommandSpec } from "../sources/dump/command-spec.js";
+import { ChildCommand, type CommandLog } from "../exec/child-command.js";
+import type { CommandSpec } from "../exec/command-spec.js";
 
 /** Bound on a check query's kept output: a drill compares a short answer, not a table dump. */
 const MAX_OUTPUT = 64 * 1024;

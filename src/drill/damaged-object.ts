@@ -1,4 +1,4 @@
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 
 /** A repository object key in a message: `data/ab/<64 hex>`, `meta/…`, `index/<64 hex>`, `snapshots/<64 hex>`. */
 const OBJECT_KEY = /\b(?:(?:data|meta)\/[0-9a-f]{2}\/[0-9a-f]{64}|(?:index|snapshots)\/[0-9a-f]{64})\b/;

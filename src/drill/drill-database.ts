@@ -1,12 +1,12 @@
 import type { DrillConfig } from "../config/config-schema.js";
-import { CairnError, DrillFailedError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import { CairnError, DrillFailedError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { dumpToCommand } from "../restore/dump-to-command.js";
-import type { CommandLog } from "../sources/dump/child-command.js";
-import { runCommand } from "../sources/dump/run-command.js";
-import { logicalReplay, type LogicalDbSource } from "../cli/restore-source.js";
+import type { CommandLog } from "../exec/child-command.js";
+import { runCommand } from "../exec/run-command.js";
+import { logicalReplay, type LogicalDbSource } from "../jobs/restore-by-source.js";
 import { captureOutput } from "./capture-output.js";
 import { damagedObject } from "./damaged-object.js";
 import { scratchDatabase, type ScratchDatabase } from "./scratch-database.js";

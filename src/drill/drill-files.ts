@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DrillConfig } from "../config/config-schema.js";
-import { DrillFailedError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import { DrillFailedError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { restoreSnapshot } from "../restore/restore-tree.js";
-import type { CommandLog } from "../sources/dump/child-command.js";
+import type { CommandLog } from "../exec/child-command.js";
 import { damagedObjectIn } from "./damaged-object.js";
 import { sampleFiles } from "./sample-files.js";
 

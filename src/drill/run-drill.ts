@@ -1,12 +1,12 @@
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import type { SourceConfig } from "../config/source-schema.js";
-import { CairnError, DrillFailedError, UsageError } from "../errors.js";
+import { CairnError, DrillFailedError, UsageError } from "../core/errors.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
-import type { CommandLog } from "../sources/dump/child-command.js";
-import { newestOfJob } from "../agent/job-snapshots.js";
-import { openConfiguredRepository } from "../agent/open-repository.js";
-import type { LogicalDbSource } from "../cli/restore-source.js";
+import type { CommandLog } from "../exec/child-command.js";
+import { newestOfJob } from "../jobs/job-snapshots.js";
+import { openConfiguredRepository } from "../jobs/open-repository.js";
+import type { LogicalDbSource } from "../jobs/restore-by-source.js";
 import { damagedObject } from "./damaged-object.js";
 import { drillDatabase } from "./drill-database.js";
 import { drillFiles } from "./drill-files.js";

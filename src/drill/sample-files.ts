@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import { listTree } from "../restore/list-tree.js";
 import type { SnapshotReader } from "../restore/snapshot-reader.js";
 

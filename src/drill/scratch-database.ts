@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mysqlConnection, pgConnection } from "../sources/create-db-source.js";
-import type { CommandSpec } from "../sources/dump/command-spec.js";
+import { mysqlConnection, pgConnection } from "../jobs/create-db-source.js";
+import type { CommandSpec } from "../exec/command-spec.js";
 import { mysqlArgs, mysqlEnv } from "../sources/mysql/mysql-connection.js";
 import { pgArgs, pgEnv } from "../sources/postgres/pg-connection.js";
-import type { LogicalDbSource } from "../cli/restore-source.js";
+import type { LogicalDbSource } from "../jobs/restore-by-source.js";
 
 /** PostgreSQL truncates identifiers at 63 bytes, MariaDB refuses more than 64. */
 const MAX_NAME = 63;

@@ -1,9 +1,9 @@
 import { gearTable } from "../chunker/gear-table.js";
 import { inlineCodec, type PackCodec } from "../repository/pack-codec.js";
-import type { ParentCacheReader } from "../repository/parent-cache.js";
+import type { ParentCacheReader } from "./parent-cache/parent-cache.js";
 import type { Repository } from "../repository/repository.js";
 import type { Uploader } from "../repository/uploader.js";
-import { ExcludeMatcher } from "../sources/exclude.js";
+import { ExcludeMatcher } from "../fs/exclude.js";
 import { FileSaver } from "./file-saver.js";
 import type { BackupCounters, BackupEvents } from "./progress.js";
 import { inlineSmallFileCodec, SmallFileBatcher } from "./small-file-batcher.js";

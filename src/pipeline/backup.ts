@@ -1,13 +1,13 @@
 import { lstat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { UsageError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import { UsageError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
-import { ParentCacheReader, ParentCacheWriter } from "../repository/parent-cache.js";
+import { ParentCacheReader, ParentCacheWriter } from "./parent-cache/parent-cache.js";
 import type { Snapshot, SnapshotSummary } from "../repository/snapshot-record.js";
 import type { TreeNode } from "../repository/tree.js";
-import { baseNode } from "../sources/fs-node.js";
+import { baseNode } from "./fs-node.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedDir } from "./tree-builder.js";
 import { BackupSession } from "./backup-session.js";

@@ -1,13 +1,13 @@
 import { open } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
-import { BlobType, type BlobId } from "../ids.js";
+import { BlobType, type BlobId } from "../core/ids.js";
 import { chunkStream } from "../chunker/chunk-stream.js";
 import { FastCdc } from "../chunker/fastcdc.js";
 import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { changedWhileRead, type SmallFileBlob } from "./small-file-job.js";
 import type { LargeFileChunks } from "./walk.js";
-import { isZeroChunk } from "../all-zero.js";
+import { isZeroChunk } from "../core/all-zero.js";
 import { NotRegularError, OPEN_REGULAR } from "./open-regular.js";
 
 /** Read buffer size for large files: amortises syscalls, small against the 8 MiB max chunk. */

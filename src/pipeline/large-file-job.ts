@@ -3,10 +3,10 @@ import { openRegularSync } from "./open-regular.js";
 import { PendingChunk } from "../chunker/chunk-stream.js";
 import { FastCdc, type ChunkerParams } from "../chunker/fastcdc.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
-import { BlobType, type BlobId } from "../ids.js";
+import { BlobType, type BlobId } from "../core/ids.js";
 import { compressVerified } from "../repository/pack-codec.js";
 import type { FileVersion } from "./small-file-job.js";
-import { isAllZero, isZeroChunk } from "../all-zero.js";
+import { isAllZero, isZeroChunk } from "../core/all-zero.js";
 import { ownBuffer } from "../workers/transfer.js";
 
 /** Read size: fresh buffers, so a chunk's pieces are referenced, not copied, until the chunk ends. */

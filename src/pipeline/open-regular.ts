@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
-import { CairnError } from "../errors.js";
+import { CairnError } from "../core/errors.js";
 
 /**
  * Flags for opening a file the walk found to be a regular file. Between the

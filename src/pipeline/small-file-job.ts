@@ -1,10 +1,10 @@
 import { closeSync, fstatSync, readSync } from "node:fs";
 import { openRegularSync } from "./open-regular.js";
-import { BlobType, type BlobId } from "../ids.js";
+import { BlobType, type BlobId } from "../core/ids.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import { compressVerified } from "../repository/pack-codec.js";
 import { copyIntoOne } from "../workers/transfer.js";
-import { ScratchBuffer } from "../scratch-buffer.js";
+import { ScratchBuffer } from "../core/scratch-buffer.js";
 
 /** A small file to read whole: at most the chunker's minimum size, so it is exactly one chunk. */
 export interface SmallFileRequest {

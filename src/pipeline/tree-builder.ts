@@ -1,14 +1,14 @@
 import { readlink } from "node:fs/promises";
-import { BlobType, type BlobId } from "../ids.js";
-import { AbortedError, IntegrityError } from "../errors.js";
+import { BlobType, type BlobId } from "../core/ids.js";
+import { AbortedError, IntegrityError } from "../core/errors.js";
 import type { TreeNode } from "../repository/tree.js";
 import { encodeName } from "../repository/tree.js";
 import { encodeTree } from "../repository/tree-codec.js";
 import { encodeSkeleton } from "../repository/skeleton.js";
 import type { Uploader } from "../repository/uploader.js";
 import type { AgentKey } from "../crypto/agent-key.js";
-import type { ParentCacheWriter } from "../repository/parent-cache.js";
-import { baseNode } from "../sources/fs-node.js";
+import type { ParentCacheWriter } from "./parent-cache/parent-cache.js";
+import { baseNode } from "./fs-node.js";
 import type { FileSaver, SavedFile } from "./file-saver.js";
 import { Lookahead } from "./lookahead.js";
 import { changedWhileRead, type SmallFileResult } from "./small-file-job.js";

@@ -1,10 +1,10 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
-import type { BlobId } from "../ids.js";
-import { pathKey, type CachedFile, type ParentCacheReader } from "../repository/parent-cache.js";
-import type { ExcludeMatcher } from "../sources/exclude.js";
-import { nodeTypeOf } from "../sources/fs-node.js";
+import type { BlobId } from "../core/ids.js";
+import { pathKey, type CachedFile, type ParentCacheReader } from "./parent-cache/parent-cache.js";
+import type { ExcludeMatcher } from "../fs/exclude.js";
+import { nodeTypeOf } from "./fs-node.js";
 import type { SmallFileBatcher } from "./small-file-batcher.js";
 import type { SmallFileResult } from "./small-file-job.js";
 import type { LargeFileBatch } from "./large-file-job.js";

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { CairnError } from "../errors.js";
+import { CairnError } from "../core/errors.js";
 import { fromWireError } from "../workers/wire-error.js";
 import { workerEntry } from "../workers/worker-entry.js";
 import { copyIntoOne, ownBuffer, ownsBuffer, transferable } from "../workers/transfer.js";

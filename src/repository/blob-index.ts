@@ -1,4 +1,4 @@
-import { BlobType, type BlobId } from "../ids.js";
+import { BlobType, type BlobId } from "../core/ids.js";
 
 /**
  * The in-memory chunk index: blob id -> where the blob sits in which pack.

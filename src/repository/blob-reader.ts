@@ -1,5 +1,5 @@
-import { IdentityRequiredError, IntegrityError } from "../errors.js";
-import { BlobType, type BlobId } from "../ids.js";
+import { IdentityRequiredError, IntegrityError } from "../core/errors.js";
+import { BlobType, type BlobId } from "../core/ids.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
 import { ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";

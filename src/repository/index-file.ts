@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
 import { decompressBlob } from "../compression/zstd.js";
 import { compressVerified } from "./pack-codec.js";
-import { BlobType, isHexId, type BlobId } from "../ids.js";
+import { BlobType, isHexId, type BlobId } from "../core/ids.js";
 import type { BlobIndex } from "./blob-index.js";
 import { decodeJson, encodeJson } from "./json-body.js";
 import type { UploadedPack } from "./pack-writer.js";

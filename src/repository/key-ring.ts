@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IntegrityError, WrongKeyError } from "../errors.js";
+import { IntegrityError, WrongKeyError } from "../core/errors.js";
 import { AgentKey } from "../crypto/agent-key.js";
 import { ageDecrypt, ageEncrypt } from "../crypto/age-file.js";
 import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";

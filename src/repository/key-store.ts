@@ -1,4 +1,4 @@
-import { IntegrityError, RepositoryError, WrongKeyError } from "../errors.js";
+import { IntegrityError, RepositoryError, WrongKeyError } from "../core/errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
 import { parseRecipient } from "../crypto/age-keys.js";

@@ -39,3 +39,21 @@ export function keyFileKey(id: string): string {
 export function idOfKey(key: string): string {
   return key.slice(key.lastIndexOf("/") + 1);
 }
+
+/**
+ * The write phase of an object (FORMAT.md §Write order): config and keys, then
+ * packs, then index files, then snapshots, which commit. A copy made phase by
+ * phase (sync) leaves, when interrupted, a target whose every snapshot is complete.
+ */
+export function writePhaseOf(key: string): number {
+  if (key === CONFIG_KEY || key.startsWith(KEYS_PREFIX)) return 0;
+  if (key.startsWith(DATA_PREFIX) || key.startsWith(META_PREFIX)) return 1;
+  if (key.startsWith(SNAPSHOTS_PREFIX)) return 3;
+  return 2; // index/ and anything else
+}
+
+/** The SHA-256 (hex) an object's bytes must have: every object but `config` is named by it. */
+export function expectedSha256(key: string): string | undefined {
+  const id = idOfKey(key);
+  return key !== CONFIG_KEY && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
+}

@@ -1,5 +1,5 @@
-import { IntegrityError } from "../errors.js";
-import { BlobType } from "../ids.js";
+import { IntegrityError } from "../core/errors.js";
+import { BlobType } from "../core/ids.js";
 
 /**
  * Plaintext layout of a pack (docs/FORMAT.md §Packs):

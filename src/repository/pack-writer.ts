@@ -1,5 +1,5 @@
-import type { BlobId } from "../ids.js";
-import { BlobType } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
+import { BlobType } from "../core/ids.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
 import { encodeTrailer, type PackEntry } from "./pack-format.js";

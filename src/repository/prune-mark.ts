@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IntegrityError, NotFoundError } from "../errors.js";
+import { IntegrityError, NotFoundError } from "../core/errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
 import { decompressBlob } from "../compression/zstd.js";

@@ -1,7 +1,7 @@
-import { IdentityRequiredError, IntegrityError, NotFoundError, RepositoryError, UsageError, WrongKeyError } from "../errors.js";
-import type { BlobId } from "../ids.js";
-import { BlobType } from "../ids.js";
-import { systemClock, type Clock } from "../clock.js";
+import { IdentityRequiredError, IntegrityError, NotFoundError, RepositoryError, UsageError, WrongKeyError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
+import { BlobType } from "../core/ids.js";
+import { systemClock, type Clock } from "../core/clock.js";
 import { AgentKey } from "../crypto/agent-key.js";
 import { generateIdentity, type AgeIdentity, type AgeRecipient } from "../crypto/age-keys.js";
 import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from "../chunker/fastcdc.js";

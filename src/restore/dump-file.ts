@@ -1,6 +1,6 @@
 import { once } from "node:events";
-import { CairnError, IntegrityError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import { CairnError, IntegrityError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
 import { lookupPath } from "./path-lookup.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
-import type { BlobId } from "../ids.js";
-import { ChildCommand, type CommandLog } from "../sources/dump/child-command.js";
-import type { CommandSpec } from "../sources/dump/command-spec.js";
+import type { BlobId } from "../core/ids.js";
+import { ChildCommand, type CommandLog } from "../exec/child-command.js";
+import type { CommandSpec } from "../exec/command-spec.js";
 import { dumpFile } from "./dump-file.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 

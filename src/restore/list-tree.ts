@@ -1,4 +1,4 @@
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { joinDisplay } from "./display-path.js";
 import { lookupPath } from "./path-lookup.js";

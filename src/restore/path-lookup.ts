@@ -1,5 +1,5 @@
-import { CairnError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import { CairnError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { displayName } from "./display-path.js";
 import type { SnapshotReader } from "./snapshot-reader.js";

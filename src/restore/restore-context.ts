@@ -1,9 +1,9 @@
-import { AbortedError, CairnError } from "../errors.js";
+import { AbortedError, CairnError } from "../core/errors.js";
 import type { TreeNode } from "../repository/tree.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
 import type { SplitFile } from "./split-file.js";
-import type { TaskPool } from "../task-pool.js";
+import type { TaskPool } from "../core/task-pool.js";
 
 export interface RestoreOptions {
   /** Snapshot paths ("/home/x" or "home/x"): restore only these subtrees and their parent directories. */

@@ -1,5 +1,5 @@
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 import { fromWireError } from "../workers/wire-error.js";
 import { CREATE_NEW, type EncodedBlob } from "./file-write-job.js";
 import { FileWriterPool } from "./file-writer-pool.js";

@@ -1,4 +1,4 @@
-import { AbortedError } from "../errors.js";
+import { AbortedError } from "../core/errors.js";
 import { checkAborted, recordError, type RestoreContext } from "./restore-context.js";
 
 /**

@@ -1,7 +1,7 @@
 import { symlinkSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import { nodeTargetBytes } from "../repository/tree.js";
 import { IncludeFilter } from "./include-filter.js";
 import { applyPathMetadata } from "./restore-metadata.js";
@@ -9,7 +9,7 @@ import { checkAborted, recordError, warn, type RestoreContext, type RestoreOptio
 import { removeScratch } from "./restore-special.js";
 import { restoreDir } from "./restore-walk.js";
 import { drainJobs, PARALLEL_FILES } from "./restore-jobs.js";
-import { TaskPool } from "../task-pool.js";
+import { TaskPool } from "../core/task-pool.js";
 import { flushWindow } from "./restore-window.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { joinDisplay } from "./display-path.js";
 import type { IncludeFilter } from "./include-filter.js";

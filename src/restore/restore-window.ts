@@ -1,4 +1,4 @@
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import { checkAborted, type Entry, type RestoreContext } from "./restore-context.js";
 import { restoreFile } from "./restore-file.js";
 import { guarded, scheduleJob } from "./restore-jobs.js";

@@ -1,4 +1,4 @@
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import type { Tree } from "../repository/tree.js";
 import type { StoredBlob } from "../repository/blob-decode.js";
 

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { open, unlink } from "node:fs/promises";
-import { IntegrityError } from "../errors.js";
-import type { BlobId } from "../ids.js";
+import { IntegrityError } from "../core/errors.js";
+import type { BlobId } from "../core/ids.js";
 import type { Entry, RestoreContext } from "./restore-context.js";
 import { CREATE_NEW } from "./file-write-job.js";
 import { applyHandleMetadata } from "./restore-metadata.js";

@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
-import type { BlobId } from "../ids.js";
+import type { BlobId } from "../core/ids.js";
 import { checkAborted } from "./restore-context.js";
-import { isAllZero } from "../all-zero.js";
+import { isAllZero } from "../core/all-zero.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
 

@@ -1,4 +1,4 @@
-import { ObjectLockedError, UsageError } from "../errors.js";
+import { ObjectLockedError, UsageError } from "../core/errors.js";
 import type { Repository } from "../repository/repository.js";
 import { snapshotKey } from "../repository/layout.js";
 import type { Snapshot } from "../repository/snapshot-record.js";

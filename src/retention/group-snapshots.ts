@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 
 /** What snapshots are grouped by before a policy applies to each group (restic `--group-by`, default host,paths). */
 export interface GroupBy {

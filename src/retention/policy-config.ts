@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 import { parseCalendarSpan } from "./duration.js";
 import { parseGroupBy, type GroupBy } from "./group-snapshots.js";
 import { isEmptyPolicy, validatePolicy, type RetentionPolicy } from "./policy.js";

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 import { formatCalendarSpan, isZeroSpan, type CalendarSpan } from "./duration.js";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { findTool, installHint } from "./dump/tool-packages.js";
+import { findTool, installHint } from "../exec/tool-packages.js";
 
 /**
  * The `source:` kinds of issue 6 (dump, snapshot, postgres, mysql, sqlite), in

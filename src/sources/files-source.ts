@@ -1,5 +1,3 @@
-// A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
-// eslint-disable-next-line no-restricted-imports
 import { backupPaths, type BackupOptions, type BackupResult } from "../pipeline/backup.js";
 import type { Repository } from "../repository/repository.js";
 import type { BackupSource } from "./source.js";

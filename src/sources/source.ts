@@ -1,5 +1,3 @@
-// The seam names what a backup returns, which the pipeline defines (sources feed the pipeline).
-// eslint-disable-next-line no-restricted-imports
 import type { BackupOptions, BackupResult } from "../pipeline/backup.js";
 import type { Repository } from "../repository/repository.js";
 

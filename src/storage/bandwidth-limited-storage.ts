@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "../clock.js";
+import { systemClock, type Clock } from "../core/clock.js";
 import type { PutBody, PutOptions, Storage } from "./storage.js";
 import { StorageDecorator } from "./storage-decorator.js";
 import { bodyChunks } from "./put-body.js";

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 
 export interface BucketLocation {
   /** S3 bucket or Azure container. */

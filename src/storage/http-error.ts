@@ -1,4 +1,4 @@
-import { AbortedError, StorageError } from "../errors.js";
+import { AbortedError, StorageError } from "../core/errors.js";
 
 /**
  * What a cloud backend learned from a failed request, in SDK-neutral terms, so

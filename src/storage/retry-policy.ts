@@ -1,4 +1,4 @@
-import { StorageError } from "../errors.js";
+import { StorageError } from "../core/errors.js";
 
 // Network failures that surface as plain Node/undici errors rather than as a
 // StorageError from a backend; all are worth another attempt.

@@ -1,5 +1,5 @@
-import { AbortedError, StorageError } from "../errors.js";
-import { systemClock, type Clock } from "../clock.js";
+import { AbortedError, StorageError } from "../core/errors.js";
+import { systemClock, type Clock } from "../core/clock.js";
 import type { ByteRange, ObjectInfo, PutBody, PutOptions, Storage, StorageCapabilities } from "./storage.js";
 import { backoffDelay, isRetryable } from "./retry-policy.js";
 

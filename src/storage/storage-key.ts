@@ -1,4 +1,4 @@
-import { StorageError } from "../errors.js";
+import { StorageError } from "../core/errors.js";
 
 // The key grammar from storage.ts. Checking it here is what keeps a bad key
 // (`..`, an absolute path) from ever addressing a file outside the root.

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { AbortedError, StorageError } from "../errors.js";
+import { AbortedError, StorageError } from "../core/errors.js";
 import type { ObjectInfo, Storage } from "./storage.js";
-import { TaskPool } from "../task-pool.js";
+import { TaskPool } from "../core/task-pool.js";
 
 export interface SyncOptions {
   /**

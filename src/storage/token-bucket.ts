@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "../core/clock.js";
 
 /**
  * A token bucket that lends: `take(n)` always grants, but a caller that

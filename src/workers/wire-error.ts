@@ -1,4 +1,4 @@
-import { IntegrityError } from "../errors.js";
+import { IntegrityError } from "../core/errors.js";
 
 /** An error as it crosses between threads: structured cloning keeps neither the class nor the errno fields. */
 export interface WireError {

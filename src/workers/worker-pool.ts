@@ -1,5 +1,5 @@
 import { Worker, type MessagePort } from "node:worker_threads";
-import { CairnError } from "../errors.js";
+import { CairnError } from "../core/errors.js";
 import { fromWireError, toWireError, type WireError } from "./wire-error.js";
 import { workerEntry } from "./worker-entry.js";
 

@@ -21,7 +21,7 @@ import { makeRepo, useWorkDir, type TestRepo } from "../pipeline/helpers/repo.js
 import { startPingServer, type PingServer } from "../helpers/ping-server.js";
 import { listTree } from "../../src/restore/list-tree.js";
 import type { Repository } from "../../src/repository/repository.js";
-import type { BlobId } from "../../src/ids.js";
+import type { BlobId } from "../../src/core/ids.js";
 
 async function listTreeFiles(r: Repository, tree: BlobId) {
   const out = [];

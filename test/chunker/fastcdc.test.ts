@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CHUNKER_PARAMS, FastCdc, validateChunkerParams, type ChunkerParams } from "../../src/chunker/fastcdc.js";
 import { chunkStream } from "../../src/chunker/chunk-stream.js";
 import { gearTable } from "../../src/chunker/gear-table.js";
-import { CairnError } from "../../src/errors.js";
+import { CairnError } from "../../src/core/errors.js";
 import { asAsync, collect, seededBytes, seededInts, sha256Hex, split, testSeed } from "./seeded.js";
 
 /** Small params with the default's shape, so properties run on little data. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { gearTable } from "../../src/chunker/gear-table.js";
-import { CairnError } from "../../src/errors.js";
+import { CairnError } from "../../src/core/errors.js";
 
 const key = (fill: number) => new Uint8Array(32).fill(fill);
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import zstd from "zstd-napi/binding.js";
 import { compressBlob, decompressBlob } from "../../src/compression/zstd.js";
-import { IntegrityError } from "../../src/errors.js";
+import { IntegrityError } from "../../src/core/errors.js";
 
 const MiB = 1 << 20;
 const text = (n: number) => Buffer.from("2024-05-01T12:00:00Z INFO request served path=/api/v1/items status=200\n".repeat(n));

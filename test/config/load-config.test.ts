@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseConfig } from "../../src/config/load-config.js";
-import { ConfigInvalidError } from "../../src/errors.js";
+import { ConfigInvalidError } from "../../src/core/errors.js";
 
 const REPOS = `repositories:
   primary:

@@ -1,6 +1,6 @@
 import { ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { AzureStorage } from "../../src/storage/azure-storage.js";
+import { AzureStorage } from "../../src/storage/azure/azure-storage.js";
 import { startAzurite, type AzuriteEmulator } from "../helpers/emulators.js";
 import { CONTRACT_LARGE_OBJECT, runStorageContract } from "./storage-contract.js";
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalStorage } from "../../src/storage/local-storage.js";
+import { LocalStorage } from "../../src/storage/local/local-storage.js";
 import { runStorageContract } from "./storage-contract.js";
 
 runStorageContract("local", async () => {

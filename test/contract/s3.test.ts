@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { S3Storage } from "../../src/storage/s3-storage.js";
+import { S3Storage } from "../../src/storage/s3/s3-storage.js";
 import { S3_TEST_BUCKET, S3RVER_CREDENTIALS, startS3rver, type Emulator } from "../helpers/emulators.js";
 import { CONTRACT_LARGE_OBJECT, runStorageContract } from "./storage-contract.js";
 
@@ -20,7 +20,7 @@ it("uploads the contract's large object as multipart", () => {
 
 // Each test gets its own prefix in one bucket: a fresh, empty repository.
 // s3rver ignores If-None-Match on PUT, so conditional create is emulated here
-// (head + put) and the request itself is checked in test/storage/s3-storage.test.ts.
+// (head + put) and the request itself is checked in test/storage/s3/s3-storage.test.ts.
 runStorageContract("s3 (s3rver)", async () => ({
   storage: new S3Storage(
     { bucket: S3_TEST_BUCKET, prefix: `contract/t${++n}` },

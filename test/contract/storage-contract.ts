@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NotFoundError } from "../../src/errors.js";
+import { NotFoundError } from "../../src/core/errors.js";
 import type { ObjectInfo, Storage } from "../../src/storage/storage.js";
 
 export interface ContractSubject {

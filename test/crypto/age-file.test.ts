@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { IntegrityError, WrongKeyError } from "../../src/errors.js";
+import { IntegrityError, WrongKeyError } from "../../src/core/errors.js";
 import { generateIdentity } from "../../src/crypto/age-keys.js";
 import {
   AGE_CHUNK_SIZE,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inspect } from "node:util";
-import { ConfigError, UsageError } from "../../src/errors.js";
+import { ConfigError, UsageError } from "../../src/core/errors.js";
 import { generateIdentity, parseIdentity, parseIdentityFile, parseRecipient } from "../../src/crypto/age-keys.js";
 import { ageCliSkipNote, ageKeygen, ageKeygenRecipient, hasAgeCli } from "./age-cli.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes, randomInt } from "node:crypto";
-import { IntegrityError } from "../../src/errors.js";
+import { IntegrityError } from "../../src/core/errors.js";
 import { generateIdentity } from "../../src/crypto/age-keys.js";
 import { AGE_CHUNK_SIZE, ageDecryptRange, ageEncrypt, ageOpenHeader } from "../../src/crypto/age-file.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { inspect } from "node:util";
-import { ConfigError } from "../../src/errors.js";
-import { BlobType } from "../../src/ids.js";
+import { ConfigError } from "../../src/core/errors.js";
+import { BlobType } from "../../src/core/ids.js";
 import { AgentKey } from "../../src/crypto/agent-key.js";
 import { parseIdentity, parseIdentityFile } from "../../src/crypto/age-keys.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { IntegrityError, WrongKeyError } from "../../src/errors.js";
+import { IntegrityError, WrongKeyError } from "../../src/core/errors.js";
 import { AgentKey } from "../../src/crypto/agent-key.js";
 import { seal, unseal } from "../../src/crypto/sealed.js";
 import { ageEncrypt } from "../../src/crypto/age-file.js";

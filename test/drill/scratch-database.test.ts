@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scratchDatabase, scratchName } from "../../src/drill/scratch-database.js";
-import { commandArgv } from "../../src/sources/dump/command-spec.js";
+import { commandArgv } from "../../src/exec/command-spec.js";
 
 describe("scratch database names and commands", () => {
   it("are new every time, need no quoting, and fit PostgreSQL's 63-byte identifiers whatever the job is called", () => {

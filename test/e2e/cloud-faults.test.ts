@@ -11,11 +11,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateIdentity as newIdentity } from "../../src/crypto/age-keys.js";
 import { Repository } from "../../src/repository/repository.js";
-import { checkRepository } from "../../src/repository/check.js";
+import { checkRepository } from "../../src/maintenance/check.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { RetryingStorage, type RetryInfo } from "../../src/storage/retrying-storage.js";
-import { S3Storage } from "../../src/storage/s3-storage.js";
+import { S3Storage } from "../../src/storage/s3/s3-storage.js";
 import { mulberry32, numericTestSeed } from "../helpers/prng.js";
 import { FaultyHttpHandler, HTTP_FAULTS, type HttpFault } from "../helpers/faulty-http-handler.js";
 import { S3_TEST_BUCKET, S3RVER_CREDENTIALS } from "../helpers/emulators.js";
@@ -104,7 +104,7 @@ describe.each(["s3", "azure"] as const)("permanent storage faults through the CL
   const badEnv = (): Record<string, string>[] =>
     kind === "s3"
       ? // s3rver does not verify SigV4 signatures (a wrong secret key passes there), so only an
-        // unknown access key is tested here; SignatureDoesNotMatch is covered in test/storage/s3-storage.test.ts.
+        // unknown access key is tested here; SignatureDoesNotMatch is covered in test/storage/s3/s3-storage.test.ts.
         [{ AWS_ACCESS_KEY_ID: "NOSUCHKEY" }]
       : [{ AZURE_STORAGE_CONNECTION_STRING: cloud.env.AZURE_STORAGE_CONNECTION_STRING.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.alloc(64, 1).toString("base64")}`) }];
 
@@ -130,7 +130,7 @@ describe.each(["s3", "azure"] as const)("permanent storage faults through the CL
 });
 
 async function objectsOf(cloud: CloudTarget): Promise<string[]> {
-  const { openStorage } = await import("../../src/storage/open-storage.js");
+  const { openStorage } = await import("../../src/storage/location/open-storage.js");
   const saved = { ...process.env };
   Object.assign(process.env, cloud.env);
   try {

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/repository/index-file.js";
-import type { BlobId } from "../../src/ids.js";
+import type { BlobId } from "../../src/core/ids.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { jsonLines, listObjects, makeRepo, manifest, openRepo, randInt, removeDir, rng, runCli, seededBytes, seededText, tempDir, testSeed, writeTree, type Manifest } from "./helpers/kill-harness.js";
 import { runAndKill, type KillTrigger } from "./helpers/kill-process.js";

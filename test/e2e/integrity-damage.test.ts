@@ -11,13 +11,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BlobId } from "../../src/ids.js";
+import type { BlobId } from "../../src/core/ids.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
-import { checkRepository, type CheckReport } from "../../src/repository/check.js";
+import { checkRepository, type CheckReport } from "../../src/maintenance/check.js";
 import { openIndex } from "../../src/repository/index-file.js";
 import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
-import { LocalStorage } from "../../src/storage/local-storage.js";
+import { LocalStorage } from "../../src/storage/local/local-storage.js";
 import { copyRepo, deleteObject, flipBit, objectSize, objectsOfKind, truncateObject } from "./helpers/damage-repo.js";
 import { fileEntry, manifest, randInt, removeDir, rng, runCli, seededBytes, seededText, tempDir, testSeed, writeTree, makeRepo, jsonLines, type Manifest, type TestRepo } from "./helpers/kill-harness.js";
 

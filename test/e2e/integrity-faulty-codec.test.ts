@@ -8,9 +8,9 @@
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { generateIdentity } from "../../src/crypto/age-keys.js";
-import { IntegrityError } from "../../src/errors.js";
+import { IntegrityError } from "../../src/core/errors.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
-import { checkRepository } from "../../src/repository/check.js";
+import { checkRepository } from "../../src/maintenance/check.js";
 import { Repository } from "../../src/repository/repository.js";
 import { MemoryStorage } from "../fault/memory-storage.js";
 import { removeDir, seededBytes, seededText, tempDir, testSeed, writeTree } from "./helpers/kill-harness.js";

@@ -11,7 +11,7 @@
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkRepository } from "../../src/repository/check.js";
+import { checkRepository } from "../../src/maintenance/check.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { jsonLines, makeRepo, manifest, openRepo, randInt, removeDir, rng, runCli, seededBytes, tempDir, testSeed, writeTree, type Manifest } from "./helpers/kill-harness.js";
 
@@ -24,7 +24,7 @@ afterAll(() => dirs.forEach(removeDir));
 // Soak only (`npm run test:soak`): it takes 1-3 minutes on 2 cores, too long for the default suite.
 // The races it used to hit (a prune loading the index before listing snapshots, packs listed before
 // index files, marks finished between a backup's listing and its read, a pack under two marks) are
-// replayed deterministically, and fast, in test/repository/prune-races.test.ts.
+// replayed deterministically, and fast, in test/maintenance/prune-races.test.ts.
 describe.skipIf(!process.env.CAIRN_SOAK)("S6/S7: backups from three hosts while forget and prune run", () => {
   it("never loses a kept snapshot's data", async () => {
     const seed = testSeed("prune concurrent");

@@ -11,7 +11,7 @@
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkRepository } from "../../src/repository/check.js";
+import { checkRepository } from "../../src/maintenance/check.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
 import { forgetSnapshots } from "../../src/retention/forget.js";

@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AzureStorage } from "../../src/storage/azure-storage.js";
-import { S3Storage } from "../../src/storage/s3-storage.js";
+import { AzureStorage } from "../../src/storage/azure/azure-storage.js";
+import { S3Storage } from "../../src/storage/s3/s3-storage.js";
 import { syncStorage } from "../../src/storage/sync.js";
 import { CrashingStorage, SimulatedCrash } from "../fault/crashing-storage.js";
 import { listObjects as objectKeys, manifest, seededBytes, seededText } from "./helpers/kill-harness.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../src/clock.js";
+import type { Clock } from "../../src/core/clock.js";
 import { CrashingStorage, SimulatedCrash } from "./crashing-storage.js";
 import { FaultyStorage } from "./faulty-storage.js";
 import { MemoryStorage } from "./memory-storage.js";

@@ -1,5 +1,5 @@
-import { NotFoundError } from "../../src/errors.js";
-import { systemClock, type Clock } from "../../src/clock.js";
+import { NotFoundError } from "../../src/core/errors.js";
+import { systemClock, type Clock } from "../../src/core/clock.js";
 import type { ByteRange, ObjectInfo, PutBody, Storage, StorageCapabilities } from "../../src/storage/storage.js";
 import { assertStorageKey } from "../../src/storage/storage-key.js";
 import { bodyChunks } from "../../src/storage/put-body.js";

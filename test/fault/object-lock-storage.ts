@@ -1,5 +1,5 @@
-import { ObjectLockedError } from "../../src/errors.js";
-import type { Clock } from "../../src/clock.js";
+import { ObjectLockedError } from "../../src/core/errors.js";
+import type { Clock } from "../../src/core/clock.js";
 import type { PutBody, PutOptions, Storage, StorageCapabilities } from "../../src/storage/storage.js";
 import { StorageDecorator } from "../../src/storage/storage-decorator.js";
 

@@ -11,9 +11,9 @@ import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } 
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateIdentity } from "../../src/crypto/age-keys.js";
-import type { BlobId } from "../../src/ids.js";
+import type { BlobId } from "../../src/core/ids.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
-import { checkRepository } from "../../src/repository/check.js";
+import { checkRepository } from "../../src/maintenance/check.js";
 import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { MemoryStorage } from "../fault/memory-storage.js";

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AbortedError } from "../../src/errors.js";
+import { AbortedError } from "../../src/core/errors.js";
 import { ByteStream } from "./helpers/random-tree.js";
 import { backup, codecWorkersUsable, indexedBlobs, makeLayout, makeRepo, restore, useWorkDir } from "./helpers/repo.js";
 import { diffTrees, walkTree } from "./helpers/walk.js";

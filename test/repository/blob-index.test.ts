@@ -1,7 +1,7 @@
 import { mulberry32, numericTestSeed } from "../helpers/prng.js";
 import { describe, expect, it } from "vitest";
 import { BlobIndex, type BlobLocation } from "../../src/repository/blob-index.js";
-import { BlobType, type BlobId } from "../../src/ids.js";
+import { BlobType, type BlobId } from "../../src/core/ids.js";
 
 
 

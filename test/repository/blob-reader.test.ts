@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ByteStream } from "../pipeline/helpers/random-tree.js";
 import { backup, indexedBlobs, makeLayout, makeRepo, useWorkDir } from "../pipeline/helpers/repo.js";
-import { asBlobId, BlobType } from "../../src/ids.js";
+import { asBlobId, BlobType } from "../../src/core/ids.js";
 import { packKey } from "../../src/repository/layout.js";
 import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AgentKey } from "../../src/crypto/agent-key.js";
 import { seal } from "../../src/crypto/sealed.js";
-import { IntegrityError } from "../../src/errors.js";
+import { IntegrityError } from "../../src/core/errors.js";
 import { openIndex, sealIndex, type IndexPack } from "../../src/repository/index-file.js";
 
 const agent = AgentKey.generate();

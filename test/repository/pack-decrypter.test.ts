@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ageDecrypt, ageEncrypt } from "../../src/crypto/age-file.js";
 import { generateIdentity } from "../../src/crypto/age-keys.js";
-import { IntegrityError } from "../../src/errors.js";
+import { IntegrityError } from "../../src/core/errors.js";
 import { PackDecrypter } from "../../src/repository/pack-decrypter.js";
 
 describe("PackDecrypter (whole packs decrypted on a worker thread)", () => {

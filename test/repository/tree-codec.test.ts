@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { IntegrityError } from "../../src/errors.js";
+import { IntegrityError } from "../../src/core/errors.js";
 import { decodeTree, encodeTree } from "../../src/repository/tree-codec.js";
 import type { TreeNode } from "../../src/repository/tree.js";
-import type { BlobId } from "../../src/ids.js";
+import type { BlobId } from "../../src/core/ids.js";
 
 const hex = (c: string) => c.repeat(64) as BlobId;
 const file: TreeNode = { name: "a.txt", type: "file", mode: 0o644, uid: 1000, gid: 1000, mtimeNs: "1700000000123456789", size: 3, content: [hex("a")] };

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { CairnError, IntegrityError } from "../../src/errors.js";
+import { CairnError, IntegrityError } from "../../src/core/errors.js";
 import { dumpFile } from "../../src/restore/dump-file.js";
 import { fakeSnapshot } from "./fake-snapshot.js";
 

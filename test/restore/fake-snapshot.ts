@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { IntegrityError } from "../../src/errors.js";
-import { asBlobId, type BlobId } from "../../src/ids.js";
+import { IntegrityError } from "../../src/core/errors.js";
+import { asBlobId, type BlobId } from "../../src/core/ids.js";
 import { encodeName, type NodeType, type Tree, type TreeNode } from "../../src/repository/tree.js";
 import type { SnapshotReader } from "../../src/restore/snapshot-reader.js";
 

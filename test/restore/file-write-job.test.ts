@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { compressBlob } from "../../src/compression/zstd.js";
 import { keyedBlobId } from "../../src/crypto/agent-key.js";
-import { BlobType } from "../../src/ids.js";
+import { BlobType } from "../../src/core/ids.js";
 import { writeFileSync } from "../../src/restore/file-write-job.js";
 import { FileWriterPool, inOneBuffer } from "../../src/restore/file-writer-pool.js";
 import { WorkerPool } from "../../src/workers/worker-pool.js";

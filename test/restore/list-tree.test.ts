@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CairnError } from "../../src/errors.js";
+import { CairnError } from "../../src/core/errors.js";
 import { listTree } from "../../src/restore/list-tree.js";
 import { fakeSnapshot } from "./fake-snapshot.js";
 

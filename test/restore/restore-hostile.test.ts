@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AbortedError, IntegrityError } from "../../src/errors.js";
+import { AbortedError, IntegrityError } from "../../src/core/errors.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { fakeSnapshot, FakeReader, PackedFakeReader, type FakeEntry } from "./fake-snapshot.js";
 import { useTempDirs } from "./helpers.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { drainJobs, PARALLEL_FILES, scheduleJob } from "../../src/restore/restore-jobs.js";
 import type { RestoreContext } from "../../src/restore/restore-context.js";
-import { TaskPool } from "../../src/task-pool.js";
+import { TaskPool } from "../../src/core/task-pool.js";
 
 function context(): RestoreContext {
   return { jobs: new TaskPool(PARALLEL_FILES), opts: {} } as unknown as RestoreContext;

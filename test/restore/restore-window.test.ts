@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AbortedError } from "../../src/errors.js";
-import type { BlobId } from "../../src/ids.js";
+import { AbortedError } from "../../src/core/errors.js";
+import type { BlobId } from "../../src/core/ids.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { fakeSnapshot, PackedFakeReader, type FakeEntry } from "./fake-snapshot.js";
 import { useTempDirs } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UnsafePathError } from "../../src/errors.js";
+import { UnsafePathError } from "../../src/core/errors.js";
 import { safeName } from "../../src/restore/safe-name.js";
 
 describe("safeName", () => {

@@ -9,7 +9,7 @@ import { selectSnapshots, type PolicySnapshot } from "../../src/retention/select
 import { isEmptyPolicy, validatePolicy, describePolicy } from "../../src/retention/policy.js";
 import { parseCalendarSpan, parseExactDuration } from "../../src/retention/duration.js";
 import { isoWeek, subtractSpan, wallFields } from "../../src/retention/wall-clock.js";
-import { UsageError } from "../../src/errors.js";
+import { UsageError } from "../../src/core/errors.js";
 import { zoneFor } from "./zone.js";
 
 const utc = () => 0;
@@ -123,7 +123,7 @@ describe("durations and calendar arithmetic", () => {
 });
 
 import { retentionFromConfig } from "../../src/retention/policy-config.js";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseConfig } from "../../src/config/load-config.js";
-import { ConfigInvalidError } from "../../src/errors.js";
+import { ConfigInvalidError } from "../../src/core/errors.js";
 import { DbSourceSchema } from "../../src/sources/db-source-schema.js";
 
 const messages = (v: unknown) => {

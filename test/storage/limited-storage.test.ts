@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../src/clock.js";
+import type { Clock } from "../../src/core/clock.js";
 import { BandwidthLimitedStorage } from "../../src/storage/bandwidth-limited-storage.js";
 import { ConcurrencyLimitedStorage } from "../../src/storage/concurrency-limited-storage.js";
 import type { PutBody } from "../../src/storage/storage.js";

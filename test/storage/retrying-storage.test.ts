@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AbortedError, NotFoundError, StorageError } from "../../src/errors.js";
-import type { Clock } from "../../src/clock.js";
+import { AbortedError, NotFoundError, StorageError } from "../../src/core/errors.js";
+import type { Clock } from "../../src/core/clock.js";
 import type { ObjectInfo, Storage } from "../../src/storage/storage.js";
 import { RetryingStorage } from "../../src/storage/retrying-storage.js";
 import { FaultyStorage, type FaultPlan } from "../fault/faulty-storage.js";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { StorageError } from "../../src/errors.js";
+import { StorageError } from "../../src/core/errors.js";
 import { syncStorage } from "../../src/storage/sync.js";
 import type { PutBody } from "../../src/storage/storage.js";
 import { bodyChunks } from "../../src/storage/put-body.js";

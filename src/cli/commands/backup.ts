@@ -1,12 +1,14 @@
 import { Command, Option } from "commander";
 import { backupPaths, type BackupOptions } from "../../pipeline/backup.js";
-import { UsageError } from "../../errors.js";
-import { cacheDirFor, humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
-import { ProgressDisplay } from "../progress-display.js";
-import { onInterrupt } from "../signals.js";
-import { scanSize } from "../../sources/scan-size.js";
-import { ExcludeMatcher } from "../../sources/exclude.js";
-import { dumpSourceFromFlags, type DumpFlags } from "../dump-flags.js";
+import { UsageError } from "../../core/errors.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { humanBytes, printJson } from "../shared/print.js";
+import { cacheRoot, repositoryCacheDir } from "../../jobs/cache-dir.js";
+import { ProgressDisplay } from "../shared/progress-display.js";
+import { onInterrupt } from "../shared/signals.js";
+import { scanSize } from "../../fs/scan-size.js";
+import { ExcludeMatcher } from "../../fs/exclude.js";
+import { dumpSourceFromFlags, type DumpFlags } from "../shared/dump-flags.js";
 
 interface BackupOpts extends RepoOpts, DumpFlags {
   host?: string;
@@ -49,7 +51,7 @@ export function backupCommand(): Command {
           tags: o.tag,
           time,
           excludes: o.exclude,
-          cacheDir: o.cache === false ? undefined : cacheDirFor(o, repo.config.id),
+          cacheDir: o.cache === false ? undefined : repositoryCacheDir(cacheRoot(o.cacheDir), repo.config.id),
           signal: abort.signal,
           onProgress: (c) => display.update(c),
           onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`)),

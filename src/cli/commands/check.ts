@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import { checkRepository } from "../../repository/check.js";
-import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { checkRepository } from "../../maintenance/check.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { humanBytes, printJson } from "../shared/print.js";
 
 interface CheckOpts extends RepoOpts {
   readData?: boolean;

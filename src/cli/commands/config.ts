@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { printJson } from "../common.js";
+import { printJson } from "../shared/print.js";
 
 interface ValidateOpts {
   config: string;

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../core/errors.js";
 
 interface DrillOpts {
   config: string;
@@ -16,7 +16,7 @@ export function drillCommand(): Command {
     .argument("<job>", "a job with a drill: section")
     .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
     .action(async (name: string, o: DrillOpts) => {
-      const [{ loadConfig }, { runJobNow }] = await Promise.all([import("../../config/load-config.js"), import("../run-job-now.js")]); // on use: see agent.ts
+      const [{ loadConfig }, { runJobNow }] = await Promise.all([import("../../config/load-config.js"), import("../shared/run-job-now.js")]); // on use: see agent.ts
       const config = await loadConfig(o.config);
       const job = config.jobs[name];
       const drills = Object.values(config.jobs).filter((j) => j.kind === "drill").map((j) => j.name);

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { dumpFile } from "../../restore/dump-file.js";
-import type { BlobId } from "../../ids.js";
-import { openRepo, repoOptions, type RepoOpts } from "../common.js";
+import type { BlobId } from "../../core/ids.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 
 export function dumpCommand(): Command {
   const cmd = new Command("dump").description("write one file of a snapshot to stdout (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest").argument("<file>", "path of the file in the snapshot");

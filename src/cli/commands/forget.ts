@@ -1,10 +1,11 @@
 import { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../core/errors.js";
 import { parseCalendarSpan } from "../../retention/duration.js";
 import { forgetSnapshots, type ForgetResult } from "../../retention/forget.js";
 import { DEFAULT_GROUP_BY, parseGroupBy } from "../../retention/group-snapshots.js";
 import { describePolicy, type RetentionPolicy } from "../../retention/policy.js";
-import { openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { printJson } from "../shared/print.js";
 
 interface ForgetOpts extends RepoOpts {
   keepLast?: number;

@@ -3,10 +3,12 @@ import { Command, Option } from "commander";
 import { AgentKey } from "../../crypto/agent-key.js";
 import { parseRecipient } from "../../crypto/age-keys.js";
 import { Repository } from "../../repository/repository.js";
-import { openStorage } from "../../storage/open-storage.js";
-import { UsageError } from "../../errors.js";
-import { printJson, requireRepo, writeSecretFile } from "../common.js";
-import { storageOpenOptions, storageOptions, type StorageFlags } from "../storage-options.js";
+import { openRepositoryStorage } from "../../jobs/open-repository.js";
+import { UsageError } from "../../core/errors.js";
+import { requireRepo } from "../shared/repo-options.js";
+import { printJson } from "../shared/print.js";
+import { writeSecretFile } from "../shared/secret-file.js";
+import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "../shared/storage-flags.js";
 
 interface InitOpts extends StorageFlags {
   repo?: string;
@@ -24,14 +26,14 @@ export function initCommand(): Command {
     .addOption(new Option("--agent-key-file <file>", "where to write the new agent key (mode 0600)").env("CAIRN_AGENT_KEY_FILE"))
     .option("--pack-size <MiB>", "target pack size in MiB (default 16)")
     .option("--json", "JSON output");
-  return storageOptions(cmd).action(async (o: InitOpts) => {
+  return addStorageFlags(cmd).action(async (o: InitOpts) => {
     const url = requireRepo(o);
     if (!o.agentKeyFile) throw new UsageError("--agent-key-file is required: init writes the new agent key there");
     if (o.recipient.length === 0) throw new UsageError("at least one --recipient age1... is required", { hint: "create an identity with `cairn key generate --output id.txt`" });
     const recipients = o.recipient.map((r) => parseRecipient(r));
     const packSize = o.packSize ? Math.round(Number(o.packSize) * 1024 * 1024) : undefined;
     if (packSize !== undefined && !(packSize >= 1024 * 1024 && packSize <= 1024 * 1024 * 1024)) throw new UsageError("--pack-size must be between 1 and 1024 MiB");
-    const storage = await openStorage(url, storageOpenOptions(o));
+    const storage = await openRepositoryStorage(url, storageSettingsFromFlags(o));
     // The key file is written first: a repository whose agent key was never saved would be unusable.
     const agentKey = AgentKey.generate();
     await writeSecretFile(o.agentKeyFile, agentKey.toFileContents(), "--agent-key-file");

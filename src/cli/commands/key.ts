@@ -1,8 +1,10 @@
 import { Command } from "commander";
 import { generateIdentity, parseRecipient } from "../../crypto/age-keys.js";
 import { keyFileRecipients } from "../../repository/key-ring.js";
-import { UsageError } from "../../errors.js";
-import { openRepo, printJson, repoOptions, writeSecretFile, type RepoOpts } from "../common.js";
+import { UsageError } from "../../core/errors.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { printJson } from "../shared/print.js";
+import { writeSecretFile } from "../shared/secret-file.js";
 
 export function keyCommand(): Command {
   const key = new Command("key").description("restore identities and the recipients the repository encrypts to");

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { listTree } from "../../restore/list-tree.js";
-import type { BlobId } from "../../ids.js";
-import { openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import type { BlobId } from "../../core/ids.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { printJson } from "../shared/print.js";
 
 export function lsCommand(): Command {
   const cmd = new Command("ls").description("list the files of a snapshot (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest").argument("[path]", "only under this path");

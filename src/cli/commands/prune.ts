@@ -1,7 +1,8 @@
 import { Command } from "commander";
-import { DEFAULT_GRACE_MS, prune, type PruneResult } from "../../repository/prune.js";
+import { DEFAULT_GRACE_MS, prune, type PruneResult } from "../../maintenance/prune.js";
 import { parseExactDuration } from "../../retention/duration.js";
-import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { humanBytes, printJson } from "../shared/print.js";
 import { parsePercent, parseSize } from "../../config/units.js";
 
 interface PruneOpts extends RepoOpts {

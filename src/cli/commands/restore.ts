@@ -1,12 +1,13 @@
 import { Command } from "commander";
 import { restoreSnapshot } from "../../restore/restore-tree.js";
-import type { BlobId } from "../../ids.js";
-import { UsageError } from "../../errors.js";
-import { humanBytes, printJson, repoOptions } from "../common.js";
-import { onInterrupt } from "../signals.js";
-import { restoreDumpToCommand, type RestoreDumpFlags } from "../restore-dump.js";
-import { restoreBySource } from "../restore-source.js";
-import { openRestoreTarget, type ConfigRestoreFlags } from "../config-restore.js";
+import type { BlobId } from "../../core/ids.js";
+import { UsageError } from "../../core/errors.js";
+import { repoOptions } from "../shared/repo-options.js";
+import { humanBytes, printJson } from "../shared/print.js";
+import { onInterrupt } from "../shared/signals.js";
+import { restoreDumpToCommand, type RestoreDumpFlags } from "../shared/restore-dump.js";
+import { restoreBySource } from "../../jobs/restore-by-source.js";
+import { openRestoreTarget, type ConfigRestoreFlags } from "../shared/config-restore.js";
 
 interface RestoreOpts extends ConfigRestoreFlags, RestoreDumpFlags {
   database?: string;

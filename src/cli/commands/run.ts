@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../core/errors.js";
 import { EXIT_PARTIAL } from "./backup.js";
 
 interface RunOpts {
@@ -13,7 +13,7 @@ export function runCommand(): Command {
     .argument("<job>", "job name from the config's jobs:")
     .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
     .action(async (name: string, o: RunOpts) => {
-      const [{ loadConfig }, { runJobNow }] = await Promise.all([import("../../config/load-config.js"), import("../run-job-now.js")]); // on use: see agent.ts
+      const [{ loadConfig }, { runJobNow }] = await Promise.all([import("../../config/load-config.js"), import("../shared/run-job-now.js")]); // on use: see agent.ts
       const config = await loadConfig(o.config);
       const job = config.jobs[name];
       if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} in ${config.file}`, { hint: `jobs there: ${Object.keys(config.jobs).join(", ")}` });

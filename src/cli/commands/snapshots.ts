@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { humanBytes, openRepo, printJson, repoOptions, type RepoOpts } from "../common.js";
+import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
+import { humanBytes, printJson } from "../shared/print.js";
 
 export function snapshotsCommand(): Command {
   const cmd = new Command("snapshots").description("list snapshots (needs the agent key, or an identity to unwrap it)");

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
-import { ChildCommand, type CommandLog } from "./child-command.js";
-import { SourceError } from "../../errors.js";
-import { programName, showCommand, type CommandSpec } from "./command-spec.js";
+import { ChildCommand, type CommandLog } from "../../exec/child-command.js";
+import { SourceError } from "../../core/errors.js";
+import { programName, showCommand, type CommandSpec } from "../../exec/command-spec.js";
 
 /**
  * The stdout of a command as a byte stream that ends normally only when the

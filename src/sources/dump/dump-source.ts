@@ -1,14 +1,11 @@
-// A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
-// eslint-disable-next-line no-restricted-imports
 import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
-// eslint-disable-next-line no-restricted-imports
 import { backupComposed } from "../../pipeline/stream-backup.js";
 import type { Repository } from "../../repository/repository.js";
-import { UsageError } from "../../errors.js";
+import { UsageError } from "../../core/errors.js";
 import type { BackupSource } from "../source.js";
-import type { CommandLog } from "./child-command.js";
+import type { CommandLog } from "../../exec/child-command.js";
 import { commandOutput } from "./command-output.js";
-import { showCommand, type CommandSpec } from "./command-spec.js";
+import { showCommand, type CommandSpec } from "../../exec/command-spec.js";
 
 export interface DumpSourceOptions extends CommandSpec {
   /** The file the dump is stored as, at the root of the snapshot ("mydb.sql"). */

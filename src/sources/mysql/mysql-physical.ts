@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { DumpSource } from "../dump/dump-source.js";
-import type { CommandLog } from "../dump/child-command.js";
-import type { CommandSpec } from "../dump/command-spec.js";
+import type { CommandLog } from "../../exec/child-command.js";
+import type { CommandSpec } from "../../exec/command-spec.js";
 import { mysqlArgs, mysqlEnv, mysqlWhere, type MysqlConnection } from "./mysql-connection.js";
 
 export interface MysqlPhysicalOptions extends MysqlConnection {

@@ -1,16 +1,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-// A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
-// eslint-disable-next-line no-restricted-imports
 import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
-// eslint-disable-next-line no-restricted-imports
 import { backupComposed, type ComposedEntry, type EntryMeta } from "../../pipeline/stream-backup.js";
 import type { Repository } from "../../repository/repository.js";
-import { SourceError } from "../../errors.js";
+import { SourceError } from "../../core/errors.js";
 import type { BackupSource } from "../source.js";
 import { readLater } from "../read-later.js";
-import type { CommandLog } from "../dump/child-command.js";
+import type { CommandLog } from "../../exec/child-command.js";
 import { pgWhere, type PgConnection } from "./pg-connection.js";
 import { PsqlSession } from "./psql-session.js";
 

@@ -1,6 +1,6 @@
 import { DumpSource } from "../dump/dump-source.js";
-import type { CommandLog } from "../dump/child-command.js";
-import type { CommandSpec } from "../dump/command-spec.js";
+import type { CommandLog } from "../../exec/child-command.js";
+import type { CommandSpec } from "../../exec/command-spec.js";
 import { pgArgs, pgEnv, pgWhere, type PgConnection } from "./pg-connection.js";
 
 export interface PgSnapshotOptions extends PgConnection {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Writable } from "node:stream";
-import { SourceError } from "../../errors.js";
-import { ChildCommand, type CommandLog } from "../dump/child-command.js";
+import { SourceError } from "../../core/errors.js";
+import { ChildCommand, type CommandLog } from "../../exec/child-command.js";
 import { pgArgs, pgEnv, type PgConnection } from "./pg-connection.js";
 
 /**

@@ -1,11 +1,9 @@
-// A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
-// eslint-disable-next-line no-restricted-imports
 import { backupPaths, type BackupOptions, type BackupResult } from "../../pipeline/backup.js";
 import type { Repository } from "../../repository/repository.js";
 import type { BackupSource } from "../source.js";
-import type { CommandLog } from "../dump/child-command.js";
-import { showCommand, type CommandSpec } from "../dump/command-spec.js";
-import { runCommand } from "../dump/run-command.js";
+import type { CommandLog } from "../../exec/child-command.js";
+import { showCommand, type CommandSpec } from "../../exec/command-spec.js";
+import { runCommand } from "../../exec/run-command.js";
 
 export interface SnapshotSourceOptions {
   /** Makes the consistent copy (`voltadmin save --blocking /snap nightly`, an LVM snapshot and mount). */

@@ -1,18 +1,15 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-// A source is what feeds the pipeline (BackupSource.backup in source.ts runs it), so it imports it.
-// eslint-disable-next-line no-restricted-imports
 import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
-// eslint-disable-next-line no-restricted-imports
 import { backupComposed } from "../../pipeline/stream-backup.js";
 import type { Repository } from "../../repository/repository.js";
-import { SourceError } from "../../errors.js";
+import { SourceError } from "../../core/errors.js";
 import type { BackupSource } from "../source.js";
 import { readLater } from "../read-later.js";
-import type { CommandLog } from "../dump/child-command.js";
-import type { CommandSpec } from "../dump/command-spec.js";
-import { runCommand } from "../dump/run-command.js";
+import type { CommandLog } from "../../exec/child-command.js";
+import type { CommandSpec } from "../../exec/command-spec.js";
+import { runCommand } from "../../exec/run-command.js";
 
 export interface SqliteSourceOptions {
   /** The live database file. */

@@ -14,7 +14,7 @@ import { AgentKey } from "../../../src/crypto/agent-key.js";
 import { generateIdentity, type AgeIdentity } from "../../../src/crypto/age-keys.js";
 import type { ChunkerParams } from "../../../src/chunker/fastcdc.js";
 import { Repository } from "../../../src/repository/repository.js";
-import { LocalStorage } from "../../../src/storage/local-storage.js";
+import { LocalStorage } from "../../../src/storage/local/local-storage.js";
 
 export const CLI = fileURLToPath(new URL("../../../bin/cairn.js", import.meta.url));
 

@@ -5,13 +5,13 @@ import { afterAll } from "vitest";
 import { generateIdentity, type AgeIdentity } from "../../../src/crypto/age-keys.js";
 import type { AgentKey } from "../../../src/crypto/agent-key.js";
 import type { ChunkerParams } from "../../../src/chunker/fastcdc.js";
-import type { BlobId } from "../../../src/ids.js";
+import type { BlobId } from "../../../src/core/ids.js";
 import { openIndex } from "../../../src/repository/index-file.js";
 import { Repository } from "../../../src/repository/repository.js";
 import { backupPaths, type BackupOptions, type BackupResult } from "../../../src/pipeline/backup.js";
 import { listTree } from "../../../src/restore/list-tree.js";
 import { restoreSnapshot, type RestoreOptions, type RestoreSummary } from "../../../src/restore/restore-tree.js";
-import { LocalStorage } from "../../../src/storage/local-storage.js";
+import { LocalStorage } from "../../../src/storage/local/local-storage.js";
 import { WorkerCodec } from "../../../src/pipeline/worker-codec.js";
 
 /**

@@ -1,0 +1,59 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { Option } from "commander";
+import { UsageError } from "../../core/errors.js";
+import { AgentKey } from "../../crypto/agent-key.js";
+import { parseIdentityFile, type AgeIdentity } from "../../crypto/age-keys.js";
+import { openRepositoryStorage } from "../../jobs/open-repository.js";
+import { Repository } from "../../repository/repository.js";
+import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "./storage-flags.js";
+
+export interface RepoOpts extends StorageFlags {
+  repo?: string;
+  agentKeyFile?: string;
+  identity?: string;
+  cacheDir?: string;
+  json?: boolean;
+}
+
+/** Every command that touches a repository takes these; each also reads an environment variable. */
+export function repoOptions(cmd: Command, withIdentity = true): Command {
+  cmd.addOption(new Option("-r, --repo <url>", "repository: a directory, file:///path, s3://bucket/prefix or azure://container/prefix").env("CAIRN_REPO"));
+  cmd.addOption(new Option("--agent-key-file <file>", "agent key file (or CAIRN_AGENT_KEY with the key itself)").env("CAIRN_AGENT_KEY_FILE"));
+  if (withIdentity) cmd.addOption(new Option("-i, --identity <file>", "restore identity file (AGE-SECRET-KEY-1...)").env("CAIRN_IDENTITY_FILE"));
+  cmd.addOption(new Option("--cache-dir <dir>", "local cache directory").env("CAIRN_CACHE_DIR"));
+  return addStorageFlags(cmd);
+}
+
+export function requireRepo(o: RepoOpts): string {
+  if (!o.repo) throw new UsageError("no repository given", { hint: "pass --repo or set CAIRN_REPO" });
+  return o.repo;
+}
+
+export async function loadAgentKey(o: RepoOpts): Promise<AgentKey | undefined> {
+  if (o.agentKeyFile) {
+    const text = await readFile(o.agentKeyFile, "utf8").catch((e: Error) => {
+      throw new UsageError(`cannot read agent key file ${o.agentKeyFile}: ${e.message}`);
+    });
+    return AgentKey.parse(text, o.agentKeyFile);
+  }
+  const env = process.env.CAIRN_AGENT_KEY;
+  return env ? AgentKey.parse(env, "CAIRN_AGENT_KEY") : undefined;
+}
+
+export async function loadIdentities(o: RepoOpts): Promise<AgeIdentity[] | undefined> {
+  if (!o.identity) return undefined;
+  const text = await readFile(o.identity, "utf8").catch((e: Error) => {
+    throw new UsageError(`cannot read identity file ${o.identity}: ${e.message}`);
+  });
+  return parseIdentityFile(text, o.identity);
+}
+
+export async function openRepo(o: RepoOpts): Promise<Repository> {
+  const storage = await openRepositoryStorage(requireRepo(o), storageSettingsFromFlags(o));
+  const [agentKey, identities] = await Promise.all([loadAgentKey(o), loadIdentities(o)]);
+  const repo = await Repository.open(storage, { agentKey, identities });
+  // Damage worked around (a skipped snapshot or index file, a missing pack) is said once, on stderr.
+  repo.onWarning = (w) => process.stderr.write(`warning: ${w.kind} ${w.key}: ${w.message}\n`);
+  return repo;
+}

@@ -1,0 +1,23 @@
+import { parse } from "yaml";
+import { UsageError } from "../../core/errors.js";
+import { DbSourceSchema, type DbSourceConfig } from "../../sources/db-source-schema.js";
+
+/**
+ * `--source '{type: postgres, mode: physical, data_dir: /var/lib/postgresql/15/main}'`:
+ * a job's `source:` section given inline (YAML or JSON), validated like the
+ * config file's, so every preset is reachable from the CLI.
+ */
+export function parseSourceFlag(text: string): DbSourceConfig {
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (e) {
+    throw new UsageError(`--source is not YAML: ${(e as Error).message}`);
+  }
+  const r = DbSourceSchema.safeParse(value);
+  if (!r.success) {
+    const why = r.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
+    throw new UsageError(`--source: ${why}`, { hint: "e.g. --source '{type: postgres, mode: logical, database: orders}' (docs/DATABASES.md)" });
+  }
+  return r.data;
+}
