@@ -36,7 +36,8 @@ const layerRules = LAYERS.flatMap((layer, i) => {
 const subfolderRules = [
   {
     name: "storage-root-is-the-seam",
-    comment: "storage/'s own files (the interface, wrappers, shared helpers) know no backend; storage/location/ picks one",
+    comment:
+      "storage/'s own files (the interface, wrappers, shared helpers) know no backend; storage/location/ picks one",
     from: { path: "^src/storage/[^/]+$" },
     to: { path: "^src/storage/[^/]+/" },
   },
@@ -60,7 +61,8 @@ const subfolderRules = [
   },
   {
     name: "sources-kinds-apart",
-    comment: "a database kind (postgres, mysql, sqlite, snapshot) may use dump/ and sources/'s own files, not another kind",
+    comment:
+      "a database kind (postgres, mysql, sqlite, snapshot) may use dump/ and sources/'s own files, not another kind",
     from: { path: "^src/sources/(postgres|mysql|sqlite|snapshot)/" },
     to: { path: "^src/sources/[^/]+/", pathNot: "^src/sources/($1|dump)/" },
   },
@@ -130,6 +132,9 @@ export default {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
   },
 };

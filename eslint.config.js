@@ -18,7 +18,14 @@ export default tseslint.config(
   },
   {
     files: ["test/**/*.ts", "scripts/**/*.mjs", "bin/**/*.js"],
-    rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-unused-vars": "off", "max-lines-per-function": "off" },
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unused-vars": "off",
+      "max-lines-per-function": "off",
+    },
   },
-  { files: ["scripts/**/*.mjs", "bin/**/*.js", "test/**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly" } } },
+  {
+    files: ["scripts/**/*.mjs", "bin/**/*.js", "test/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly" } },
+  },
 );

@@ -9,5 +9,6 @@ const { main } = await import(existsSync(bundled) ? bundled.href : "../dist/src/
 
 const code = await main(process.argv);
 // Benchmarks read the peak RSS (whole process, worker threads included) from here.
-if (process.env.CAIRN_RSS_FILE) writeFileSync(process.env.CAIRN_RSS_FILE, String(process.resourceUsage().maxRSS * 1024));
+if (process.env.CAIRN_RSS_FILE)
+  writeFileSync(process.env.CAIRN_RSS_FILE, String(process.resourceUsage().maxRSS * 1024));
 process.exitCode = code;

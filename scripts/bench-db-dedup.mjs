@@ -26,16 +26,42 @@ const db = `cairn_bench_${randomBytes(4).toString("hex")}`;
 const cli = join(import.meta.dirname, "..", "bin", "cairn.js");
 const pg = ["-h", HOST, "-p", PORT, "-U", USER];
 
-const psql = (sql, database = db) => execFileSync("psql", [...pg, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql], { encoding: "utf8" }).trim();
-const cairn = (...args) => execFileSync(process.execPath, [cli, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+const psql = (sql, database = db) =>
+  execFileSync("psql", [...pg, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql], {
+    encoding: "utf8",
+  }).trim();
+const cairn = (...args) =>
+  execFileSync(process.execPath, [cli, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
 
 function backup(label) {
   const t0 = Date.now();
-  const out = cairn("backup", "--repo", join(dir, "repo"), "--agent-key-file", join(dir, "agent.key"), "--json", "--source", `{type: postgres, mode: logical, database: ${db}, host: ${HOST}, port: ${PORT}, user: ${USER}}`);
-  const s = out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.type === "summary");
-  const row = { label, dump: s.bytesRead, added: s.bytesAdded, stored: s.bytesStored, newBlobs: s.blobsNew, seconds: (Date.now() - t0) / 1000 };
-  console.log(`${label.padEnd(28)} dump ${mib(row.dump).padStart(10)}  added ${mib(row.added).padStart(10)} (${((100 * row.added) / row.dump).toFixed(1)}% of the dump)  stored ${mib(row.stored).padStart(9)}  new chunks ${String(row.newBlobs).padStart(4)}  ${row.seconds.toFixed(1)} s`);
+  const out = cairn(
+    "backup",
+    "--repo",
+    join(dir, "repo"),
+    "--agent-key-file",
+    join(dir, "agent.key"),
+    "--json",
+    "--source",
+    `{type: postgres, mode: logical, database: ${db}, host: ${HOST}, port: ${PORT}, user: ${USER}}`,
+  );
+  const s = out
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .find((l) => l.type === "summary");
+  const row = {
+    label,
+    dump: s.bytesRead,
+    added: s.bytesAdded,
+    stored: s.bytesStored,
+    newBlobs: s.blobsNew,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  console.log(
+    `${label.padEnd(28)} dump ${mib(row.dump).padStart(10)}  added ${mib(row.added).padStart(10)} (${((100 * row.added) / row.dump).toFixed(1)}% of the dump)  stored ${mib(row.stored).padStart(9)}  new chunks ${String(row.newBlobs).padStart(4)}  ${row.seconds.toFixed(1)} s`,
+  );
   return row;
 }
 
@@ -46,10 +72,14 @@ try {
   const t0 = Date.now();
   execFileSync("pgbench", [...pg, "-i", "-s", String(SCALE), "-q", db], { stdio: "ignore" });
   const rows = Number(psql("SELECT count(*) FROM pgbench_accounts"));
-  console.log(`database ${db}: pgbench scale ${SCALE}, ${rows} accounts, ${mib(Number(psql(`SELECT pg_database_size('${db}')`)))} on disk (loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s); chunker average 1 MiB`);
+  console.log(
+    `database ${db}: pgbench scale ${SCALE}, ${rows} accounts, ${mib(Number(psql(`SELECT pg_database_size('${db}')`)))} on disk (loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s); chunker average 1 MiB`,
+  );
   backup("first backup");
   backup("unchanged, again");
-  psql(`UPDATE pgbench_accounts SET abalance = abalance + 7 WHERE aid > ${rows / 2} AND aid <= ${rows / 2 + rows / 100}`);
+  psql(
+    `UPDATE pgbench_accounts SET abalance = abalance + 7 WHERE aid > ${rows / 2} AND aid <= ${rows / 2 + rows / 100}`,
+  );
   backup("1% of rows, clustered");
   psql("UPDATE pgbench_accounts SET abalance = abalance + 7 WHERE aid % 100 = 50");
   backup("1% of rows, scattered");

@@ -93,13 +93,40 @@ async function generate() {
     }
   });
   for (let s = 0; s < SNAPSHOTS; s++) {
-    await repo.saveSnapshot({ version: 1, time: new Date(start + s * 8 * 3_600_000).toISOString(), host: "bench", paths: ["/data"], tags: [], tree: roots[s].tree, skeleton: roots[s].root, program: "bench" });
+    await repo.saveSnapshot({
+      version: 1,
+      time: new Date(start + s * 8 * 3_600_000).toISOString(),
+      host: "bench",
+      paths: ["/data"],
+      tags: [],
+      tree: roots[s].tree,
+      skeleton: roots[s].root,
+      program: "bench",
+    });
   }
-  console.log(`generated ${SNAPSHOTS} snapshots, ${PACKS} data packs (${PACKS * BLOBS_PER_PACK} blobs), ${indexFiles} index files in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${repoDir}`);
+  console.log(
+    `generated ${SNAPSHOTS} snapshots, ${PACKS} data packs (${PACKS * BLOBS_PER_PACK} blobs), ${indexFiles} index files in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${repoDir}`,
+  );
 }
 
 function measure(label, args) {
-  const r = execFileSync("bash", ["-c", `/usr/bin/time -f "__TIME__ %e %M" "$@" 2>&1 >/tmp/bench-prune-out.json`, "bash", process.execPath, cli, ...args, "--repo", repoDir, "--agent-key-file", join(dir, "agent.key"), "--json"], { encoding: "utf8" });
+  const r = execFileSync(
+    "bash",
+    [
+      "-c",
+      `/usr/bin/time -f "__TIME__ %e %M" "$@" 2>&1 >/tmp/bench-prune-out.json`,
+      "bash",
+      process.execPath,
+      cli,
+      ...args,
+      "--repo",
+      repoDir,
+      "--agent-key-file",
+      join(dir, "agent.key"),
+      "--json",
+    ],
+    { encoding: "utf8" },
+  );
   const m = /__TIME__ ([\d.]+) (\d+)/.exec(r);
   const result = JSON.parse(execFileSync("cat", ["/tmp/bench-prune-out.json"], { encoding: "utf8" }));
   console.log(`| ${label} | ${m[1]} | ${(Number(m[2]) / 1024).toFixed(0)} |`);
@@ -108,9 +135,17 @@ function measure(label, args) {
 
 await generate();
 console.log("\n| step | wall s | peak RSS MiB |\n|---|---:|---:|");
-const f = measure("forget --keep-last 300 --keep-weekly 4 (1,000 snapshots)", ["forget", "--keep-last", "300", "--keep-weekly", "4"]);
+const f = measure("forget --keep-last 300 --keep-weekly 4 (1,000 snapshots)", [
+  "forget",
+  "--keep-last",
+  "300",
+  "--keep-weekly",
+  "4",
+]);
 const p1 = measure("prune, phase 1 (walk, plan, rewrite index, mark)", ["prune", "--grace", "0s"]);
 const p2 = measure("prune, phase 2 (delete condemned packs) + phase 1 again", ["prune", "--grace", "0s"]);
 console.log(`\nforget: kept ${f.kept}, removed ${f.removed}`);
-console.log(`prune 1: marked ${p1.packsMarked} packs, ${p1.packsLeft} left; prune 2: deleted ${p2.packsDeleted} packs (${(p2.bytesFreed / 2 ** 30).toFixed(1)} GiB nominal)`);
+console.log(
+  `prune 1: marked ${p1.packsMarked} packs, ${p1.packsLeft} left; prune 2: deleted ${p2.packsDeleted} packs (${(p2.bytesFreed / 2 ** 30).toFixed(1)} GiB nominal)`,
+);
 if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });

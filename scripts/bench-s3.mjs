@@ -42,13 +42,16 @@ export async function benchS3({ root, dir, data, bytes, run, recipient, local })
     const full = run("backup-s3", ["backup", data], env);
     const restore = run("restore-s3", ["restore", "latest", "--target", join(dir, "restore-s3")], env);
     const mb = (n) => (n / 1e6).toFixed(1);
-    const row = (name, b, r) => `| ${name} | ${b.secs.toFixed(2)} | ${mb(bytes / b.secs)} | ${r.secs.toFixed(2)} | ${mb(bytes / r.secs)} |`;
+    const row = (name, b, r) =>
+      `| ${name} | ${b.secs.toFixed(2)} | ${mb(bytes / b.secs)} | ${r.secs.toFixed(2)} | ${mb(bytes / r.secs)} |`;
     console.log("");
     console.log("| backend | backup s | backup MB/s | restore s | restore MB/s |");
     console.log("| --- | ---: | ---: | ---: | ---: |");
     console.log(row("local", local.full, local.restore));
     console.log(row("s3 (s3rver, 127.0.0.1)", full, restore));
-    console.log(`s3 / local time: backup ${(full.secs / local.full.secs).toFixed(2)}x, restore ${(restore.secs / local.restore.secs).toFixed(2)}x`);
+    console.log(
+      `s3 / local time: backup ${(full.secs / local.full.secs).toFixed(2)}x, restore ${(restore.secs / local.restore.secs).toFixed(2)}x`,
+    );
   } finally {
     s3.stop();
   }

@@ -19,14 +19,19 @@ const data = join(dir, "data");
 
 function du(p) {
   let n = 0;
-  for (const e of readdirSync(p, { withFileTypes: true })) n += e.isDirectory() ? du(join(p, e.name)) : statSync(join(p, e.name)).size;
+  for (const e of readdirSync(p, { withFileTypes: true }))
+    n += e.isDirectory() ? du(join(p, e.name)) : statSync(join(p, e.name)).size;
   return n;
 }
 
 function run(label, args, env) {
   const rssFile = join(dir, "rss");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, ...env, CAIRN_RSS_FILE: rssFile }, encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    env: { ...process.env, ...env, CAIRN_RSS_FILE: rssFile },
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
   return { secs, rss: Number(readFileSync(rssFile, "utf8")), out: r.stdout };
@@ -37,7 +42,9 @@ async function bigFile(path, gib) {
   const out = createWriteStream(path);
   const ctr = createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), Buffer.alloc(16));
   const zero = Buffer.alloc(1 << 20);
-  const text = Buffer.from("2026-11-24T06:00:00Z INFO request served path=/api/v1/items status=200 ms=12\n".repeat(13000)).subarray(0, 1 << 20);
+  const text = Buffer.from(
+    "2026-11-24T06:00:00Z INFO request served path=/api/v1/items status=200 ms=12\n".repeat(13000),
+  ).subarray(0, 1 << 20);
   for (let i = 0; i < gib * 1024; i++) {
     const chunk = i % 2 ? text : ctr.update(zero);
     if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
@@ -52,7 +59,12 @@ else throw new Error(`dataset generator not found at ${gen}`);
 const big = Number(process.env.BENCH_BIG_GIB ?? 0);
 if (big > 0) await bigFile(join(data, "big.bin"), big);
 const bytes = du(data);
-const env = { CAIRN_REPO: join(dir, "repo"), CAIRN_AGENT_KEY_FILE: join(dir, "agent.key"), CAIRN_IDENTITY_FILE: join(dir, "id.txt"), CAIRN_CACHE_DIR: join(dir, "cache") };
+const env = {
+  CAIRN_REPO: join(dir, "repo"),
+  CAIRN_AGENT_KEY_FILE: join(dir, "agent.key"),
+  CAIRN_IDENTITY_FILE: join(dir, "id.txt"),
+  CAIRN_CACHE_DIR: join(dir, "cache"),
+};
 const recipient = run("key", ["key", "generate", "--output", env.CAIRN_IDENTITY_FILE], env).out.trim();
 run("init", ["init", "--recipient", recipient], env);
 const full = run("backup", ["backup", data], env);
@@ -63,8 +75,14 @@ const mb = (n) => (n / 1e6).toFixed(1);
 console.log(`dataset: ${mb(bytes)} MB (${data}, scale ${scale}${big ? `, + ${big} GiB single file` : ""})`);
 console.log(`| step | seconds | MB/s | peak RSS MiB |`);
 console.log(`| --- | ---: | ---: | ---: |`);
-console.log(`| initial backup | ${full.secs.toFixed(2)} | ${mb(bytes / full.secs)} | ${(full.rss / 2 ** 20).toFixed(0)} |`);
-console.log(`| no-change backup | ${again.secs.toFixed(2)} | ${mb(bytes / again.secs)} | ${(again.rss / 2 ** 20).toFixed(0)} |`);
-console.log(`| restore | ${restore.secs.toFixed(2)} | ${mb(bytes / restore.secs)} | ${(restore.rss / 2 ** 20).toFixed(0)} |`);
+console.log(
+  `| initial backup | ${full.secs.toFixed(2)} | ${mb(bytes / full.secs)} | ${(full.rss / 2 ** 20).toFixed(0)} |`,
+);
+console.log(
+  `| no-change backup | ${again.secs.toFixed(2)} | ${mb(bytes / again.secs)} | ${(again.rss / 2 ** 20).toFixed(0)} |`,
+);
+console.log(
+  `| restore | ${restore.secs.toFixed(2)} | ${mb(bytes / restore.secs)} | ${(restore.rss / 2 ** 20).toFixed(0)} |`,
+);
 console.log(`repository: ${mb(repoBytes)} MB = ${(repoBytes / bytes).toFixed(3)} x dataset`);
 if (process.env.BENCH_S3 !== "0") await benchS3({ root, dir, data, bytes, run, recipient, local: { full, restore } });

@@ -36,6 +36,8 @@ await build({
   // The native zstd addon is loaded from node_modules as it is.
   external: ["zstd-napi", "zstd-napi/*"],
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });

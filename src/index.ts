@@ -21,7 +21,14 @@ export { restoreSnapshot } from "./restore/restore-tree.js";
 export { listTree } from "./restore/list-tree.js";
 export { dumpFile } from "./restore/dump-file.js";
 export { AgentKey } from "./crypto/agent-key.js";
-export { generateIdentity, parseIdentity, parseRecipient, parseIdentityFile, type AgeIdentity, type AgeRecipient } from "./crypto/age-keys.js";
+export {
+  generateIdentity,
+  parseIdentity,
+  parseRecipient,
+  parseIdentityFile,
+  type AgeIdentity,
+  type AgeRecipient,
+} from "./crypto/age-keys.js";
 export { openStorage } from "./storage/location/open-storage.js";
 export { LocalStorage } from "./storage/local/local-storage.js";
 export { S3Storage } from "./storage/s3/s3-storage.js";

@@ -45,7 +45,15 @@ export class Agent {
 
   async start(): Promise<void> {
     this.server = await startHttpServer(this.config.agent.listen, this.metrics, () => this.readiness());
-    this.log.info({ event: "agent_started", listen: this.config.agent.listen, config: this.config.file, jobs: Object.keys(this.config.jobs) }, `agent listening on ${this.config.agent.listen}`);
+    this.log.info(
+      {
+        event: "agent_started",
+        listen: this.config.agent.listen,
+        config: this.config.file,
+        jobs: Object.keys(this.config.jobs),
+      },
+      `agent listening on ${this.config.agent.listen}`,
+    );
     this.apply(this.config);
     void this.checkRepositories();
     this.reachTimer = setInterval(() => void this.checkRepositories(), REACHABILITY_INTERVAL_MS);
@@ -55,7 +63,14 @@ export class Agent {
     for (const job of Object.keys(c.jobs)) this.metrics.declareJob(job);
     const root = cacheRoot(c.agent.cache_dir);
     const stateFile = stateFilePath(root);
-    const ctx = { config: c, cacheRoot: root, log: this.log, metrics: this.metrics, signal: this.abort.signal, stateFile };
+    const ctx = {
+      config: c,
+      cacheRoot: root,
+      log: this.log,
+      metrics: this.metrics,
+      signal: this.abort.signal,
+      stateFile,
+    };
     scheduleConfig(
       this.scheduler,
       c,
@@ -67,7 +82,16 @@ export class Agent {
     );
     for (const job of Object.values(c.jobs)) {
       const next = this.scheduler.nextRun(job.name);
-      this.log.info({ job: job.name, kind: job.kind, schedule: job.config.schedule, timezone: job.timezone, next_run: next?.toISOString() }, `job ${job.name} scheduled${next ? `; next run ${next.toISOString()}` : " (no schedule)"}`);
+      this.log.info(
+        {
+          job: job.name,
+          kind: job.kind,
+          schedule: job.config.schedule,
+          timezone: job.timezone,
+          next_run: next?.toISOString(),
+        },
+        `job ${job.name} scheduled${next ? `; next run ${next.toISOString()}` : " (no schedule)"}`,
+      );
     }
   }
 
@@ -78,10 +102,14 @@ export class Agent {
       next = await loadConfig(this.config.file);
     } catch (e) {
       const problems = e instanceof ConfigInvalidError ? e.problems : [{ path: "", message: (e as Error).message }];
-      this.log.error({ event: "config_reload_failed", problems }, `config reload failed; keeping the running config: ${(e as Error).message}`);
+      this.log.error(
+        { event: "config_reload_failed", problems },
+        `config reload failed; keeping the running config: ${(e as Error).message}`,
+      );
       return false;
     }
-    if (next.agent.listen !== this.config.agent.listen) this.log.warn({ listen: next.agent.listen }, "agent.listen changed: takes effect at the next restart");
+    if (next.agent.listen !== this.config.agent.listen)
+      this.log.warn({ listen: next.agent.listen }, "agent.listen changed: takes effect at the next restart");
     await this.scheduler.stop();
     const carried = this.scheduler.runningNow();
     this.scheduler = new Scheduler(this.log, this.metrics);
@@ -96,13 +124,22 @@ export class Agent {
 
   private async checkRepositories(): Promise<void> {
     const c = this.config;
-    const results = await Promise.all(Object.entries(c.repositories).map(async ([name, r]) => [name, await checkReachable(r, REACHABILITY_TIMEOUT_MS)] as const));
+    const results = await Promise.all(
+      Object.entries(c.repositories).map(
+        async ([name, r]) => [name, await checkReachable(r, REACHABILITY_TIMEOUT_MS)] as const,
+      ),
+    );
     const next = new Map<string, Reachability>();
     for (const [name, r] of results) {
       const was = this.reachability.get(name);
       this.metrics.reachable.set({ repository: name }, r.reachable ? 1 : 0);
-      if (!r.reachable && was?.reachable !== false) this.log.warn({ repository: name, url: redactUrl(c.repositories[name].url), error: r.error }, `repository ${name} is not reachable: ${r.error}`);
-      if (r.reachable && was?.reachable === false) this.log.info({ repository: name }, `repository ${name} is reachable again`);
+      if (!r.reachable && was?.reachable !== false)
+        this.log.warn(
+          { repository: name, url: redactUrl(c.repositories[name].url), error: r.error },
+          `repository ${name} is not reachable: ${r.error}`,
+        );
+      if (r.reachable && was?.reachable === false)
+        this.log.info({ repository: name }, `repository ${name} is reachable again`);
       next.set(name, r);
     }
     this.reachability = next;
@@ -122,7 +159,12 @@ export class Agent {
   }
 
   private readiness(): { ready: boolean; detail: Record<string, unknown> } {
-    const repos = Object.fromEntries(Object.keys(this.config.repositories).map((n) => [n, this.reachability.get(n) ?? { reachable: false, error: "not checked yet" }]));
+    const repos = Object.fromEntries(
+      Object.keys(this.config.repositories).map((n) => [
+        n,
+        this.reachability.get(n) ?? { reachable: false, error: "not checked yet" },
+      ]),
+    );
     const ready = !this.stopping && Object.values(repos).every((r) => r.reachable);
     return { ready, detail: { stopping: this.stopping, repositories: repos } };
   }
@@ -138,12 +180,18 @@ export class Agent {
     const grace = this.config.gracePeriodMs;
     const running = await this.scheduler.stop();
     clearInterval(this.reachTimer);
-    this.log.info({ event: "agent_stopping", reason, running: running.length, grace_period_s: grace / 1000 }, `${reason}: stopping; ${running.length} run(s) in progress`);
+    this.log.info(
+      { event: "agent_stopping", reason, running: running.length, grace_period_s: grace / 1000 },
+      `${reason}: stopping; ${running.length} run(s) in progress`,
+    );
     const all = Promise.allSettled(running).then(() => "done" as const);
     const wait = (ms: number) => new Promise<"timeout">((done) => setTimeout(() => done("timeout"), ms).unref());
     let abandoned: string[] = [];
     if ((await Promise.race([all, wait(grace * 0.8)])) === "timeout") {
-      this.log.warn({ event: "abandoning_runs", jobs: [...this.scheduler.runningNow().keys()] }, "grace period nearly over: abandoning the running job(s); no snapshot is recorded for them");
+      this.log.warn(
+        { event: "abandoning_runs", jobs: [...this.scheduler.runningNow().keys()] },
+        "grace period nearly over: abandoning the running job(s); no snapshot is recorded for them",
+      );
       this.abort.abort(new Error(`stopped by ${reason}`));
       await Promise.race([all, wait(grace * 0.2)]);
       // Still going (e.g. mid-upload of a pack): the process exit ends them; a snapshot record is never half-written.
@@ -154,6 +202,9 @@ export class Agent {
       this.server.close(() => done());
       this.server.closeAllConnections();
     });
-    this.log.info({ event: "agent_stopped", abandoned }, `agent stopped${abandoned.length ? `; abandoned ${abandoned.join(", ")} mid-run` : ""}`);
+    this.log.info(
+      { event: "agent_stopped", abandoned },
+      `agent stopped${abandoned.length ? `; abandoned ${abandoned.join(", ")} mid-run` : ""}`,
+    );
   }
 }

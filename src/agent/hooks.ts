@@ -14,9 +14,17 @@ const MAX_OUTPUT = 64 * 1024;
  * killed after `timeoutMs`. Never throws: the caller decides what a failure
  * means (a failing `before` fails the run; `after`/`on_failure` only log).
  */
-export function runHook(name: string, command: string, o: { timeoutMs: number; env: Record<string, string>; jobEnv: Record<string, string>; log: Logger }): Promise<HookRun> {
+export function runHook(
+  name: string,
+  command: string,
+  o: { timeoutMs: number; env: Record<string, string>; jobEnv: Record<string, string>; log: Logger },
+): Promise<HookRun> {
   return new Promise((done) => {
-    const child = spawn("/bin/sh", ["-c", command], { env: { ...process.env, ...o.env, ...o.jobEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("/bin/sh", ["-c", command], {
+      env: { ...process.env, ...o.env, ...o.jobEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let output = "";
     const collect = (b: Buffer) => {
       if (output.length < MAX_OUTPUT) output += b.toString("utf8");
@@ -36,7 +44,13 @@ export function runHook(name: string, command: string, o: { timeoutMs: number; e
     const finish = (exitCode: number | null, error?: string) => {
       clearTimeout(timer);
       const ok = exitCode === 0 && !timedOut;
-      const fields = { hook: name, exit_code: exitCode, timed_out: timedOut, output: output.slice(0, MAX_OUTPUT).trimEnd(), error };
+      const fields = {
+        hook: name,
+        exit_code: exitCode,
+        timed_out: timedOut,
+        output: output.slice(0, MAX_OUTPUT).trimEnd(),
+        error,
+      };
       if (ok) o.log.info(fields, `hook ${name} succeeded`);
       else o.log.warn(fields, `hook ${name} failed${timedOut ? ` (timed out after ${o.timeoutMs / 1000} s)` : ""}`);
       done({ ok, exitCode, timedOut });

@@ -11,7 +11,11 @@ export interface Readiness {
  * config is loaded and every repository answered the last check (503 with
  * the reasons otherwise). /metrics: Prometheus text format.
  */
-export async function startHttpServer(listen: string, metrics: AgentMetrics, readiness: () => Readiness): Promise<Server> {
+export async function startHttpServer(
+  listen: string,
+  metrics: AgentMetrics,
+  readiness: () => Readiness,
+): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const send = (status: number, type: string, body: string) => {

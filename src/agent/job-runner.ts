@@ -35,10 +35,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 async function attempt(job: JobSpec, ctx: RunContext): Promise<StepOutcome> {
   const hooks = job.config.hooks;
-  const hookOpts = { timeoutMs: job.hookTimeoutMs, env: hooks?.env ?? {}, jobEnv: { CAIRN_JOB: job.name }, log: ctx.log.child({ job: job.name }) };
-  if (hooks?.before && !(await runHook("before", hooks.before, hookOpts)).ok) throw new HookFailed(`the before hook failed; ${job.kind === "drill" ? "no drill was run" : "no backup was made"}`);
-  const out = job.kind === "backup" ? await backupStep(job, ctx) : job.kind === "sync" ? await syncStep(job, ctx) : await drillStep(job, ctx);
-  if (hooks?.after) await runHook("after", hooks.after, { ...hookOpts, jobEnv: { ...hookOpts.jobEnv, CAIRN_RESULT: out.warnings > 0 ? "partial" : "success" } });
+  const hookOpts = {
+    timeoutMs: job.hookTimeoutMs,
+    env: hooks?.env ?? {},
+    jobEnv: { CAIRN_JOB: job.name },
+    log: ctx.log.child({ job: job.name }),
+  };
+  if (hooks?.before && !(await runHook("before", hooks.before, hookOpts)).ok)
+    throw new HookFailed(`the before hook failed; ${job.kind === "drill" ? "no drill was run" : "no backup was made"}`);
+  const out =
+    job.kind === "backup"
+      ? await backupStep(job, ctx)
+      : job.kind === "sync"
+        ? await syncStep(job, ctx)
+        : await drillStep(job, ctx);
+  if (hooks?.after)
+    await runHook("after", hooks.after, {
+      ...hookOpts,
+      jobEnv: { ...hookOpts.jobEnv, CAIRN_RESULT: out.warnings > 0 ? "partial" : "success" },
+    });
   return out;
 }
 
@@ -53,7 +68,8 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
   const log = ctx.log.child({ job: job.name });
   const notify = job.config.notify;
   log.info({ event: "job_started", kind: job.kind, trigger: ctx.trigger }, `job ${job.name} started (${ctx.trigger})`);
-  if (notify?.on_start) await ping(notify.on_start, { job: job.name, event: "start" }, { timeoutMs: job.notifyTimeoutMs, log });
+  if (notify?.on_start)
+    await ping(notify.on_start, { job: job.name, event: "start" }, { timeoutMs: job.notifyTimeoutMs, log });
   let step: StepOutcome | undefined;
   let error: string | undefined;
   let failure: unknown;
@@ -72,7 +88,10 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
       const wait = job.retryBackoffMs * 2 ** (attempts - 1);
       const fits = ctx.deadline === undefined || Date.now() + wait < ctx.deadline;
       if (ctx.signal.aborted || attempts >= maxAttempts || !fits) break;
-      log.warn({ attempt: attempts, error, retry_in_s: wait / 1000 }, `attempt ${attempts} of ${job.name} failed; retrying in ${wait / 1000} s`);
+      log.warn(
+        { attempt: attempts, error, retry_in_s: wait / 1000 },
+        `attempt ${attempts} of ${job.name} failed; retrying in ${wait / 1000} s`,
+      );
       await sleep(wait, ctx.signal);
       if (ctx.signal.aborted) break;
     }
@@ -80,7 +99,17 @@ export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome>
   if (ctx.signal.aborted && error !== undefined) error = `abandoned at shutdown: ${error}`;
   const result: RunResult = error !== undefined ? "failure" : step && step.warnings > 0 ? "partial" : "success";
   const finished = Date.now();
-  const outcome: JobOutcome = { result, startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationSeconds: (finished - started) / 1000, attempts, snapshots: step?.snapshots, error, drill: drillRecord(job, step, failure), step };
+  const outcome: JobOutcome = {
+    result,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationSeconds: (finished - started) / 1000,
+    attempts,
+    snapshots: step?.snapshots,
+    error,
+    drill: drillRecord(job, step, failure),
+    step,
+  };
   await report(job, ctx, outcome);
   return outcome;
 }
@@ -97,25 +126,70 @@ async function report(job: JobSpec, ctx: RunContext, o: JobOutcome): Promise<voi
   ctx.metrics?.runs.inc({ job: job.name, result: o.result });
   ctx.metrics?.lastDuration.set({ job: job.name }, o.durationSeconds);
   if (o.result !== "failure") ctx.metrics?.lastSuccess.set({ job: job.name }, Date.parse(o.finishedAt) / 1000);
-  await recordRun(ctx.stateFile, job.name, { ...o, step: undefined } as JobRunRecord).catch((e: Error) => log.warn({ error: e.message }, `cannot write the state file ${ctx.stateFile}`));
+  await recordRun(ctx.stateFile, job.name, { ...o, step: undefined } as JobRunRecord).catch((e: Error) =>
+    log.warn({ error: e.message }, `cannot write the state file ${ctx.stateFile}`),
+  );
   const summary = summaryFields(job, ctx, o);
   if (o.result === "failure") log.error(summary, `job ${job.name} failed: ${o.error}`);
-  else log.info(summary, `job ${job.name} ${o.result === "partial" ? "finished with unreadable files" : "succeeded"} in ${o.durationSeconds.toFixed(1)} s`);
+  else
+    log.info(
+      summary,
+      `job ${job.name} ${o.result === "partial" ? "finished with unreadable files" : "succeeded"} in ${o.durationSeconds.toFixed(1)} s`,
+    );
   const hooks = job.config.hooks;
   if (o.result === "failure" && hooks?.on_failure) {
-    await runHook("on_failure", hooks.on_failure, { timeoutMs: job.hookTimeoutMs, env: hooks.env, jobEnv: { CAIRN_JOB: job.name, CAIRN_RESULT: "failure", CAIRN_ERROR: o.error ?? "" }, log });
+    await runHook("on_failure", hooks.on_failure, {
+      timeoutMs: job.hookTimeoutMs,
+      env: hooks.env,
+      jobEnv: { CAIRN_JOB: job.name, CAIRN_RESULT: "failure", CAIRN_ERROR: o.error ?? "" },
+      log,
+    });
   }
   const url = o.result === "failure" ? job.config.notify?.on_failure : job.config.notify?.on_success;
-  const drill = o.drill && { drilled_job: o.drill.job, damaged_object: o.drill.damagedObject, restored_bytes: o.drill.restoredBytes, restore_s: o.drill.restoreSeconds };
-  if (url) await ping(url, { job: job.name, result: o.result, duration_s: o.durationSeconds, snapshots: o.snapshots, error: o.error, ...drill }, { timeoutMs: job.notifyTimeoutMs, log });
+  const drill = o.drill && {
+    drilled_job: o.drill.job,
+    damaged_object: o.drill.damagedObject,
+    restored_bytes: o.drill.restoredBytes,
+    restore_s: o.drill.restoreSeconds,
+  };
+  if (url)
+    await ping(
+      url,
+      {
+        job: job.name,
+        result: o.result,
+        duration_s: o.durationSeconds,
+        snapshots: o.snapshots,
+        error: o.error,
+        ...drill,
+      },
+      { timeoutMs: job.notifyTimeoutMs, log },
+    );
 }
 
 /** The fields of the one log line per run. */
 function summaryFields(job: JobSpec, ctx: RunContext, o: JobOutcome): Record<string, unknown> {
   const step = o.step;
   return {
-    event: "job_run", kind: job.kind, trigger: ctx.trigger, result: o.result, duration_s: o.durationSeconds, attempts: o.attempts, snapshots: o.snapshots,
-    drilled_job: o.drill?.job, restored_bytes: o.drill?.restoredBytes, restore_s: o.drill?.restoreSeconds, query_result: o.drill?.queryResult, scratch_database: o.drill?.scratchDatabase, damaged_object: o.drill?.damagedObject,
-    files: step?.filesTotal, bytes_read: step?.bytesRead, bytes_added: step?.bytesAdded, unreadable: step?.warnings, objects_copied: step?.syncCopied, bytes_copied: step?.syncBytes, error: o.error,
+    event: "job_run",
+    kind: job.kind,
+    trigger: ctx.trigger,
+    result: o.result,
+    duration_s: o.durationSeconds,
+    attempts: o.attempts,
+    snapshots: o.snapshots,
+    drilled_job: o.drill?.job,
+    restored_bytes: o.drill?.restoredBytes,
+    restore_s: o.drill?.restoreSeconds,
+    query_result: o.drill?.queryResult,
+    scratch_database: o.drill?.scratchDatabase,
+    damaged_object: o.drill?.damagedObject,
+    files: step?.filesTotal,
+    bytes_read: step?.bytesRead,
+    bytes_added: step?.bytesAdded,
+    unreadable: step?.warnings,
+    objects_copied: step?.syncCopied,
+    bytes_copied: step?.syncBytes,
+    error: o.error,
   };
 }

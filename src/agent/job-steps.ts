@@ -37,7 +37,9 @@ export interface StepContext {
 export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
   if (!job.config.source) throw new UsageError(`job ${job.name} has no source`);
   // A dump or database tool's stderr goes to the log, tagged with its job, not to the agent's bare stderr.
-  const source = createSource(job.config.source, (line) => ctx.log.info({ job: job.name, event: "source_output" }, line));
+  const source = createSource(job.config.source, (line) =>
+    ctx.log.info({ job: job.name, event: "source_output" }, line),
+  );
   const host = job.config.host ?? hostname();
   const out: StepOutcome = { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0 };
   for (const name of job.config.repositories ?? []) {
@@ -48,7 +50,8 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
         tags: job.config.tags,
         cacheDir: repositoryCacheDir(ctx.cacheRoot, repo.config.id),
         signal: ctx.signal,
-        onWarning: (w) => ctx.log.warn({ job: job.name, repository: name, path: w.path }, `could not back up ${w.path}: ${w.message}`),
+        onWarning: (w) =>
+          ctx.log.warn({ job: job.name, repository: name, path: w.path }, `could not back up ${w.path}: ${w.message}`),
       });
       const s = r.summary;
       out.snapshots[name] = r.snapshotId;
@@ -68,7 +71,10 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
           (f) => {
             ctx.metrics?.snapshotsKept.set({ job: job.name, repository: name }, f.kept);
             ctx.metrics?.snapshotsRemoved.inc({ job: job.name, repository: name }, f.removed);
-            ctx.log.info({ job: job.name, repository: name, kept: f.kept, removed: f.removed, locked: f.locked.length }, `retention on ${name}: kept ${f.kept}, removed ${f.removed}`);
+            ctx.log.info(
+              { job: job.name, repository: name, kept: f.kept, removed: f.removed, locked: f.locked.length },
+              `retention on ${name}: kept ${f.kept}, removed ${f.removed}`,
+            );
           },
           (e: Error) => {
             out.retentionError = `retention on ${name}: ${e.message}`;
@@ -86,14 +92,30 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
 export async function syncStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
   const s = job.config.sync;
   if (!s) throw new UsageError(`job ${job.name} has no sync section`);
-  const [from, to] = await Promise.all([openConfiguredStorage(ctx.config.repositories[s.from]), openConfiguredStorage(ctx.config.repositories[s.to])]);
+  const [from, to] = await Promise.all([
+    openConfiguredStorage(ctx.config.repositories[s.from]),
+    openConfiguredStorage(ctx.config.repositories[s.to]),
+  ]);
   try {
     const fromLabel = `repository ${s.from} (${from.name})`;
-    const report = await syncRepository(from, to, { concurrency: s.concurrency, signal: ctx.signal, fromLabel, noRepositoryHint: "run `cairn init` there or fix its url" });
+    const report = await syncRepository(from, to, {
+      concurrency: s.concurrency,
+      signal: ctx.signal,
+      fromLabel,
+      noRepositoryHint: "run `cairn init` there or fix its url",
+    });
     ctx.metrics?.syncBytes.inc({ job: job.name }, report.bytesCopied);
     const damaged = damagedSourceError(report, `run \`cairn check\` on ${s.from}`);
     if (damaged) throw damaged;
-    return { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0, syncCopied: report.copied, syncBytes: report.bytesCopied };
+    return {
+      snapshots: {},
+      filesTotal: 0,
+      bytesRead: 0,
+      bytesAdded: 0,
+      warnings: 0,
+      syncCopied: report.copied,
+      syncBytes: report.bytesCopied,
+    };
   } finally {
     await Promise.all([from.close?.(), to.close?.()]);
   }
@@ -101,9 +123,19 @@ export async function syncStep(job: JobSpec, ctx: StepContext): Promise<StepOutc
 
 /** A restore drill (src/drill/run-drill.ts); its metrics describe the last successful drill, so a failed one leaves them as they were. */
 export async function drillStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
-  const report = await runDrill(ctx.config, job, { signal: ctx.signal, log: (line) => ctx.log.info({ job: job.name, event: "drill_output" }, line) });
+  const report = await runDrill(ctx.config, job, {
+    signal: ctx.signal,
+    log: (line) => ctx.log.info({ job: job.name, event: "drill_output" }, line),
+  });
   ctx.metrics?.drillLastSuccess.set({ job: job.name }, Date.now() / 1000);
   ctx.metrics?.drillDuration.set({ job: job.name }, report.restoreSeconds);
   ctx.metrics?.drillRestoredBytes.set({ job: job.name }, report.restoredBytes);
-  return { snapshots: { [report.repository]: report.snapshot }, filesTotal: report.files, bytesRead: 0, bytesAdded: 0, warnings: 0, drill: report };
+  return {
+    snapshots: { [report.repository]: report.snapshot },
+    filesTotal: report.files,
+    bytesRead: 0,
+    bytesAdded: 0,
+    warnings: 0,
+    drill: report,
+  };
 }

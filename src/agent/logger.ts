@@ -8,7 +8,14 @@ export type { Logger };
  * second line of defence for fields that might carry one by mistake.
  */
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stdout): Logger {
-  return pino({ level, base: { name: "cairn" }, redact: { paths: ["agent_key", "*.agent_key", "env", "*.env", "password", "*.password"], censor: "[redacted]" } }, destination);
+  return pino(
+    {
+      level,
+      base: { name: "cairn" },
+      redact: { paths: ["agent_key", "*.agent_key", "env", "*.env", "password", "*.password"], censor: "[redacted]" },
+    },
+    destination,
+  );
 }
 
 /**

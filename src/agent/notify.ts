@@ -6,7 +6,11 @@ import { redactUrl } from "./logger.js";
  * a webhook). A ping that fails or times out is logged and never fails the
  * job: monitoring must not be the reason a backup is reported as failed.
  */
-export async function ping(url: string, body: Record<string, unknown>, o: { timeoutMs: number; log: Logger }): Promise<boolean> {
+export async function ping(
+  url: string,
+  body: Record<string, unknown>,
+  o: { timeoutMs: number; log: Logger },
+): Promise<boolean> {
   const target = redactUrl(url);
   try {
     const res = await fetch(url, {

@@ -9,7 +9,10 @@ import { openConfiguredRepository } from "../jobs/open-repository.js";
  * would. A failure on one repository is logged and counted and does not stop
  * the others.
  */
-export async function runPrune(c: AgentConfig, o: { log: Logger; metrics?: AgentMetrics; signal: AbortSignal }): Promise<void> {
+export async function runPrune(
+  c: AgentConfig,
+  o: { log: Logger; metrics?: AgentMetrics; signal: AbortSignal },
+): Promise<void> {
   const p = c.prune;
   if (!p) return;
   for (const name of p.repositories) {
@@ -27,7 +30,17 @@ export async function runPrune(c: AgentConfig, o: { log: Logger; metrics?: Agent
         o.metrics?.pruneBytesFreed.inc({ repository: name }, r.bytesFreed);
         o.metrics?.pruneRuns.inc({ repository: name, result: "success" });
         o.log.info(
-          { event: "prune_run", repository: name, result: "success", duration_s: (Date.now() - started) / 1000, bytes_freed: r.bytesFreed, packs_deleted: r.packsDeleted, packs_marked: r.packsMarked, packs_repacked: r.packsRepacked, snapshots: r.snapshots },
+          {
+            event: "prune_run",
+            repository: name,
+            result: "success",
+            duration_s: (Date.now() - started) / 1000,
+            bytes_freed: r.bytesFreed,
+            packs_deleted: r.packsDeleted,
+            packs_marked: r.packsMarked,
+            packs_repacked: r.packsRepacked,
+            snapshots: r.snapshots,
+          },
           `prune of ${name} freed ${r.bytesFreed} bytes`,
         );
       } finally {
@@ -35,7 +48,16 @@ export async function runPrune(c: AgentConfig, o: { log: Logger; metrics?: Agent
       }
     } catch (e) {
       o.metrics?.pruneRuns.inc({ repository: name, result: "failure" });
-      o.log.error({ event: "prune_run", repository: name, result: "failure", duration_s: (Date.now() - started) / 1000, error: (e as Error).message }, `prune of ${name} failed: ${(e as Error).message}`);
+      o.log.error(
+        {
+          event: "prune_run",
+          repository: name,
+          result: "failure",
+          duration_s: (Date.now() - started) / 1000,
+          error: (e as Error).message,
+        },
+        `prune of ${name} failed: ${(e as Error).message}`,
+      );
     }
   }
 }

@@ -17,7 +17,9 @@ export async function checkReachable(r: RepositoryConfig, timeoutMs: number): Pr
   const probe = (async (): Promise<Reachability> => {
     const storage = await openConfiguredStorage(r);
     try {
-      return (await storage.head(CONFIG_KEY)) ? { reachable: true } : { reachable: false, error: "no repository there (no config object); run `cairn init`" };
+      return (await storage.head(CONFIG_KEY))
+        ? { reachable: true }
+        : { reachable: false, error: "no repository there (no config object); run `cairn init`" };
     } finally {
       await storage.close?.();
     }

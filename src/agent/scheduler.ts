@@ -28,7 +28,14 @@ export class Scheduler {
     private readonly metrics: AgentMetrics,
   ) {}
 
-  add(name: string, schedule: string | undefined, timezone: string | undefined, jitterMs: number, runOnStart: boolean, work: Work): void {
+  add(
+    name: string,
+    schedule: string | undefined,
+    timezone: string | undefined,
+    jitterMs: number,
+    runOnStart: boolean,
+    work: Work,
+  ): void {
     const entry: Entry = { name };
     this.entries.set(name, entry);
     const fire = (trigger: "schedule" | "start") => {
@@ -69,7 +76,9 @@ export class Scheduler {
 
   /** Runs going now, by entry name. */
   runningNow(): Map<string, Promise<void>> {
-    return new Map([...this.entries.values()].filter((e) => e.running).map((e) => [e.name, e.running as Promise<void>]));
+    return new Map(
+      [...this.entries.values()].filter((e) => e.running).map((e) => [e.name, e.running as Promise<void>]),
+    );
   }
 
   nextRun(name: string): Date | null {
@@ -107,9 +116,16 @@ function cronLogger(log: Logger) {
 export const PRUNE_ENTRY = "(prune)";
 
 /** Jobs and prune of a config as scheduler entries. */
-export function scheduleConfig(s: Scheduler, c: AgentConfig, runJob: (job: JobSpec, deadline: number | undefined, trigger: "schedule" | "start") => Promise<void>, runPrune: () => Promise<void>): void {
+export function scheduleConfig(
+  s: Scheduler,
+  c: AgentConfig,
+  runJob: (job: JobSpec, deadline: number | undefined, trigger: "schedule" | "start") => Promise<void>,
+  runPrune: () => Promise<void>,
+): void {
   for (const job of Object.values(c.jobs)) {
-    s.add(job.name, job.config.schedule, job.timezone, job.jitterMs, job.config.run_on_start, (deadline, trigger) => runJob(job, deadline, trigger));
+    s.add(job.name, job.config.schedule, job.timezone, job.jitterMs, job.config.run_on_start, (deadline, trigger) =>
+      runJob(job, deadline, trigger),
+    );
   }
   if (c.prune) s.add(PRUNE_ENTRY, c.prune.config.schedule, c.prune.timezone, 0, false, () => runPrune());
 }

@@ -35,7 +35,10 @@ export class SnapshotAgeWatch {
     for (const n of await this.list(config, only)) {
       const key = `${n.job}\0${n.repository}`;
       if (n.error !== undefined) {
-        this.log.debug({ job: n.job, repository: n.repository, error: n.error }, `cannot list snapshots of ${n.repository}: ${n.error}`);
+        this.log.debug(
+          { job: n.job, repository: n.repository, error: n.error },
+          `cannot list snapshots of ${n.repository}: ${n.error}`,
+        );
         if (!this.newest.has(key)) this.newest.set(key, { job: n.job, repository: n.repository });
         continue;
       }
@@ -64,18 +67,52 @@ export class SnapshotAgeWatch {
         this.stale.add(key);
         await this.alert(config, n, age);
       } else if (!over && this.stale.delete(key)) {
-        this.log.info({ event: "snapshot_fresh", job: n.job, repository: n.repository, age_s: age }, `job ${n.job} has a fresh snapshot in ${n.repository} again`);
+        this.log.info(
+          { event: "snapshot_fresh", job: n.job, repository: n.repository, age_s: age },
+          `job ${n.job} has a fresh snapshot in ${n.repository} again`,
+        );
       }
     }
   }
 
-  private async alert(config: AgentConfig, n: { job: string; repository: string; time?: string; snapshot?: string }, age: number | undefined): Promise<void> {
+  private async alert(
+    config: AgentConfig,
+    n: { job: string; repository: string; time?: string; snapshot?: string },
+    age: number | undefined,
+  ): Promise<void> {
     const job = config.jobs[n.job];
     const maxAge = (job.maxAgeMs ?? 0) / 1000;
-    const what = n.time === undefined ? `has no snapshot in ${n.repository}` : `newest snapshot in ${n.repository} is ${Math.round(age ?? 0)} s old`;
+    const what =
+      n.time === undefined
+        ? `has no snapshot in ${n.repository}`
+        : `newest snapshot in ${n.repository} is ${Math.round(age ?? 0)} s old`;
     const log = this.log.child({ job: n.job });
-    log.warn({ event: "snapshot_stale", repository: n.repository, age_s: age, max_age_s: maxAge, snapshot: n.snapshot, snapshot_time: n.time }, `job ${n.job} ${what}, more than its max_age of ${maxAge} s`);
+    log.warn(
+      {
+        event: "snapshot_stale",
+        repository: n.repository,
+        age_s: age,
+        max_age_s: maxAge,
+        snapshot: n.snapshot,
+        snapshot_time: n.time,
+      },
+      `job ${n.job} ${what}, more than its max_age of ${maxAge} s`,
+    );
     const url = job.config.notify?.on_stale ?? job.config.notify?.on_failure;
-    if (url) await ping(url, { job: n.job, event: "stale", repository: n.repository, age_s: age ?? null, max_age_s: maxAge, snapshot: n.snapshot ?? null, snapshot_time: n.time ?? null, error: `${what} (max_age ${maxAge} s)` }, { timeoutMs: job.notifyTimeoutMs, log });
+    if (url)
+      await ping(
+        url,
+        {
+          job: n.job,
+          event: "stale",
+          repository: n.repository,
+          age_s: age ?? null,
+          max_age_s: maxAge,
+          snapshot: n.snapshot ?? null,
+          snapshot_time: n.time ?? null,
+          error: `${what} (max_age ${maxAge} s)`,
+        },
+        { timeoutMs: job.notifyTimeoutMs, log },
+      );
   }
 }

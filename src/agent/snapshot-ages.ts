@@ -16,7 +16,10 @@ export interface NewestSnapshot {
 }
 
 /** Backup jobs and the repositories they write to, as (job, repository) pairs; `only` narrows to some jobs. */
-export function backupTargets(config: AgentConfig, only?: readonly string[]): { job: JobSpec; source: SourceConfig; repository: string }[] {
+export function backupTargets(
+  config: AgentConfig,
+  only?: readonly string[],
+): { job: JobSpec; source: SourceConfig; repository: string }[] {
   const out: { job: JobSpec; source: SourceConfig; repository: string }[] = [];
   for (const job of Object.values(config.jobs)) {
     if (job.kind !== "backup" || !job.config.source || (only && !only.includes(job.name))) continue;
@@ -30,7 +33,11 @@ export function backupTargets(config: AgentConfig, only?: readonly string[]): { 
  * so no identity is needed) and find every backup job's newest snapshot there.
  * A repository that cannot be listed yields an `error` for its jobs.
  */
-export async function listNewestSnapshots(config: AgentConfig, only?: readonly string[], signal?: AbortSignal): Promise<NewestSnapshot[]> {
+export async function listNewestSnapshots(
+  config: AgentConfig,
+  only?: readonly string[],
+  signal?: AbortSignal,
+): Promise<NewestSnapshot[]> {
   const targets = backupTargets(config, only);
   const repos = [...new Set(targets.map((t) => t.repository))];
   const listings = new Map<string, Snapshot[] | Error>();
@@ -41,7 +48,8 @@ export async function listNewestSnapshots(config: AgentConfig, only?: readonly s
   );
   return targets.map(({ job, source, repository }) => {
     const listing = listings.get(repository);
-    if (listing instanceof Error || listing === undefined) return { job: job.name, repository, error: listing?.message ?? "not listed" };
+    if (listing instanceof Error || listing === undefined)
+      return { job: job.name, repository, error: listing?.message ?? "not listed" };
     const newest = newestOfJob(listing, source);
     return { job: job.name, repository, snapshot: newest?.id, time: newest?.time };
   });

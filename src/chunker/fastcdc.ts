@@ -58,8 +58,13 @@ export function validateChunkerParams(p: ChunkerParams): void {
   if (!(p.min < p.avg && p.avg < p.max)) fail("need min < avg < max");
   if (p.min < MIN_MIN) fail(`min must be at least ${MIN_MIN} bytes`);
   if (Math.log2(p.avg) > MAX_AVG_BITS) fail(`avg must be at most ${2 ** MAX_AVG_BITS} bytes`);
-  if (p.normalization !== undefined && !(Number.isInteger(p.normalization) && p.normalization >= 0 && p.normalization <= 3)) fail("normalization must be 0, 1, 2 or 3");
-  if (Math.log2(p.avg) <= (p.normalization ?? LEGACY_NORMALIZATION)) fail("avg is too small for the normalization level");
+  if (
+    p.normalization !== undefined &&
+    !(Number.isInteger(p.normalization) && p.normalization >= 0 && p.normalization <= 3)
+  )
+    fail("normalization must be 0, 1, 2 or 3");
+  if (Math.log2(p.avg) <= (p.normalization ?? LEGACY_NORMALIZATION))
+    fail("avg is too small for the normalization level");
   if (p.max > MAX_MAX) fail(`max must be at most ${MAX_MAX} bytes`);
 }
 
@@ -114,7 +119,8 @@ export class FastCdc {
   private fp = 0;
 
   constructor(gear: Uint32Array, params: ChunkerParams) {
-    if (gear.length !== 256) throw new CairnError("E_CHUNKER_KEY", `gear table must have 256 entries, got ${gear.length}`);
+    if (gear.length !== 256)
+      throw new CairnError("E_CHUNKER_KEY", `gear table must have 256 entries, got ${gear.length}`);
     validateChunkerParams(params);
     this.gear = new Int32Array(gear.buffer, gear.byteOffset, 256);
     ({ min: this.min, avg: this.avg, max: this.max } = params);

@@ -23,7 +23,24 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const c of [keyCommand(), initCommand(), backupCommand(), snapshotsCommand(), lsCommand(), restoreCommand(), dumpCommand(), checkCommand(), forgetCommand(), pruneCommand(), syncCommand(), configCommand(), agentCommand(), runCommand(), statusCommand(), drillCommand()]) {
+  for (const c of [
+    keyCommand(),
+    initCommand(),
+    backupCommand(),
+    snapshotsCommand(),
+    lsCommand(),
+    restoreCommand(),
+    dumpCommand(),
+    checkCommand(),
+    forgetCommand(),
+    pruneCommand(),
+    syncCommand(),
+    configCommand(),
+    agentCommand(),
+    runCommand(),
+    statusCommand(),
+    drillCommand(),
+  ]) {
     program.addCommand(c);
   }
   for (const c of program.commands) exitOverrideDeep(c);
@@ -64,7 +81,9 @@ function report(e: unknown): number {
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === "ENOSPC") {
-    process.stderr.write(`cairn: no space left on device${err.path ? ` (${err.path})` : ""}: ${err.message}\n  hint: free space and run again; nothing partial was recorded\n`);
+    process.stderr.write(
+      `cairn: no space left on device${err.path ? ` (${err.path})` : ""}: ${err.message}\n  hint: free space and run again; nothing partial was recorded\n`,
+    );
     return 1;
   }
   process.stderr.write(`cairn: unexpected error: ${err?.stack ?? String(e)}\n`);

@@ -27,7 +27,11 @@ export function isValidTimezone(tz: string): boolean {
 const Timezone = z.string().refine(isValidTimezone, "expected an IANA time zone such as Europe/Berlin or UTC");
 const Schedule = z.string().superRefine((s, ctx) => {
   const v = cron.validateDetailed(s);
-  if (!v.valid) ctx.addIssue({ code: "custom", message: `expected a cron expression (5 fields, or 6 with seconds first): ${v.errors.map((e) => e.message).join("; ") || "cannot parse"}` });
+  if (!v.valid)
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a cron expression (5 fields, or 6 with seconds first): ${v.errors.map((e) => e.message).join("; ") || "cannot parse"}`,
+    });
 });
 
 const S3Schema = z.strictObject({
@@ -55,7 +59,10 @@ export const RepositorySchema = z.strictObject({
   identity_file: z.string().optional(),
   s3: S3Schema.optional(),
   azure: AzureSchema.optional(),
-  retain_for: z.string().regex(/^\d+[hdy]$/, "expected a duration with h, d or y, e.g. 30d").optional(),
+  retain_for: z
+    .string()
+    .regex(/^\d+[hdy]$/, "expected a duration with h, d or y, e.g. 30d")
+    .optional(),
   upload_concurrency: z.number().int().positive().optional(),
   limit_upload_mib: z.number().positive().optional(),
 });
@@ -131,7 +138,10 @@ const PruneSchema = z.strictObject({
 });
 
 const AgentSchema = z.strictObject({
-  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:9090").default("0.0.0.0:9090"),
+  listen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:9090")
+    .default("0.0.0.0:9090"),
   cache_dir: z.string().optional(),
   timezone: Timezone.optional(),
   grace_period: Duration.default("25s"),

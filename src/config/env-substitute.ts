@@ -9,28 +9,46 @@ import type { ConfigProblem } from "../core/errors.js";
 const REF = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const INNER = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 
-export function substituteString(text: string, env: NodeJS.ProcessEnv, path: string, problems: ConfigProblem[]): string {
+export function substituteString(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  path: string,
+  problems: ConfigProblem[],
+): string {
   return text.replace(REF, (whole, inner: string | undefined) => {
     if (whole === "$$") return "$";
     const m = inner === undefined ? null : INNER.exec(inner);
     if (!m) {
-      problems.push({ path, message: `malformed variable reference ${JSON.stringify(whole)}: expected \${NAME} or \${NAME:-default} (write $$ for a literal $)` });
+      problems.push({
+        path,
+        message: `malformed variable reference ${JSON.stringify(whole)}: expected \${NAME} or \${NAME:-default} (write $$ for a literal $)`,
+      });
       return whole;
     }
     const value = env[m[1]];
     if (value !== undefined && (value !== "" || m[2] === undefined)) return value;
     if (m[2] !== undefined) return m[2];
-    problems.push({ path, message: `environment variable ${m[1]} is not set (write \${${m[1]}:-default} for a default)` });
+    problems.push({
+      path,
+      message: `environment variable ${m[1]} is not set (write \${${m[1]}:-default} for a default)`,
+    });
     return "";
   });
 }
 
 /** Substitute in every string value (not keys) of a parsed YAML tree, recording problems by dotted path. */
-export function substituteTree(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: ConfigProblem[]): unknown {
+export function substituteTree(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: string,
+  problems: ConfigProblem[],
+): unknown {
   if (typeof value === "string") return substituteString(value, env, path, problems);
   if (Array.isArray(value)) return value.map((v, i) => substituteTree(v, env, joinPath(path, i), problems));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteTree(v, env, joinPath(path, k), problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substituteTree(v, env, joinPath(path, k), problems)]),
+    );
   }
   return value;
 }

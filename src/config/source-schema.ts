@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DumpSourceSchema, MysqlSourceSchema, PostgresSourceSchema, SnapshotSourceSchema, SqliteSourceSchema } from "../sources/db-source-schema.js";
+import {
+  DumpSourceSchema,
+  MysqlSourceSchema,
+  PostgresSourceSchema,
+  SnapshotSourceSchema,
+  SqliteSourceSchema,
+} from "../sources/db-source-schema.js";
 
 /**
  * The `source:` section of a job, one strict object per kind, told apart by
@@ -13,6 +19,13 @@ export const FilesSourceSchema = z.strictObject({
   exclude: z.array(z.string()).default([]),
 });
 
-export const SourceSchema = z.discriminatedUnion("type", [FilesSourceSchema, DumpSourceSchema, SnapshotSourceSchema, PostgresSourceSchema, MysqlSourceSchema, SqliteSourceSchema]);
+export const SourceSchema = z.discriminatedUnion("type", [
+  FilesSourceSchema,
+  DumpSourceSchema,
+  SnapshotSourceSchema,
+  PostgresSourceSchema,
+  MysqlSourceSchema,
+  SqliteSourceSchema,
+]);
 
 export type SourceConfig = z.infer<typeof SourceSchema>;

@@ -5,7 +5,12 @@ import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type N
  * nearest ancestor that exists (a missing key is reported at its parent).
  * `atKey` points at the key itself rather than its value (unknown keys).
  */
-export function lineOf(doc: Document, lc: LineCounter, path: readonly (string | number)[], atKey = false): number | undefined {
+export function lineOf(
+  doc: Document,
+  lc: LineCounter,
+  path: readonly (string | number)[],
+  atKey = false,
+): number | undefined {
   let node: unknown = doc.contents;
   let line = lineAt(node, lc);
   for (const [i, seg] of path.entries()) {

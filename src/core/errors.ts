@@ -33,7 +33,11 @@ export class ConfigError extends CairnError {
   readonly file?: string;
   readonly line?: number;
   readonly path?: string;
-  constructor(message: string, where: { file?: string; line?: number; path?: string } = {}, opts: CairnErrorOptions = {}) {
+  constructor(
+    message: string,
+    where: { file?: string; line?: number; path?: string } = {},
+    opts: CairnErrorOptions = {},
+  ) {
     super("E_CONFIG", message, 2, opts);
     this.file = where.file;
     this.line = where.line;
@@ -114,7 +118,12 @@ export class AlreadyExistsError extends StorageError {
 export class ObjectLockedError extends StorageError {
   readonly retainUntil?: Date;
   constructor(backend: string, key: string, retainUntil?: Date, opts: CairnErrorOptions = {}) {
-    super(backend, key, `object is locked${retainUntil ? ` until ${retainUntil.toISOString()}` : ""} (object lock / immutability)`, { status: 403, retryable: false, ...opts });
+    super(
+      backend,
+      key,
+      `object is locked${retainUntil ? ` until ${retainUntil.toISOString()}` : ""} (object lock / immutability)`,
+      { status: 403, retryable: false, ...opts },
+    );
     this.retainUntil = retainUntil;
   }
 }
@@ -161,8 +170,12 @@ export class ConfigInvalidError extends CairnError {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
   constructor(file: string, problems: readonly ConfigProblem[]) {
-    const lines = problems.map((p) => `  ${file}${p.line === undefined ? "" : `:${p.line}`}: ${p.path || "(top level)"}: ${p.message}`);
-    super("E_CONFIG", `${file}: ${problems.length} problem(s) in the config:\n${lines.join("\n")}`, 2, { hint: "fix each listed key (docs/CONFIG.md documents them all) and run `cairn config validate --config FILE`" });
+    const lines = problems.map(
+      (p) => `  ${file}${p.line === undefined ? "" : `:${p.line}`}: ${p.path || "(top level)"}: ${p.message}`,
+    );
+    super("E_CONFIG", `${file}: ${problems.length} problem(s) in the config:\n${lines.join("\n")}`, 2, {
+      hint: "fix each listed key (docs/CONFIG.md documents them all) and run `cairn config validate --config FILE`",
+    });
     this.file = file;
     this.problems = problems;
   }
@@ -188,15 +201,24 @@ export class ClockSkewError extends CairnError {
       "E_CLOCK_SKEW",
       `refusing to prune: this host's clock reads ${hostTime.toISOString()} but ${storage} dated an object it wrote just now ${storeTime.toISOString()}, ${d(Math.abs(skewMs))} ${skewMs > 0 ? "later" : "earlier"}; a grace period of ${d(graceMs)} absorbs at most ${d(maxSkewMs)}`,
       1,
-      { hint: `set this host's clock (NTP: chrony, systemd-timesyncd) or the storage's; if the difference cannot be fixed, pass a --grace of at least 4 × ${d(Math.abs(skewMs))}` },
+      {
+        hint: `set this host's clock (NTP: chrony, systemd-timesyncd) or the storage's; if the difference cannot be fixed, pass a --grace of at least 4 × ${d(Math.abs(skewMs))}`,
+      },
     );
   }
 
   private static span(ms: number): string {
     if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
     const s = Math.round(ms / 1000);
-    const parts = [[Math.floor(s / 3600), "h"], [Math.floor((s % 3600) / 60), "m"], [s % 60, "s"]] as const;
-    return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join("");
+    const parts = [
+      [Math.floor(s / 3600), "h"],
+      [Math.floor((s % 3600) / 60), "m"],
+      [s % 60, "s"],
+    ] as const;
+    return parts
+      .filter(([n]) => n > 0)
+      .map(([n, u]) => `${n}${u}`)
+      .join("");
   }
 }
 
@@ -208,7 +230,14 @@ export class ClockSkewError extends CairnError {
 export class DrillFailedError extends CairnError {
   readonly objectKey?: string;
   constructor(message: string, opts: CairnErrorOptions & { objectKey?: string } = {}) {
-    super("E_DRILL", message, 1, { hint: opts.hint ?? (opts.objectKey ? `run \`cairn check --read-data\` on that repository; ${opts.objectKey} is damaged` : undefined), cause: opts.cause });
+    super("E_DRILL", message, 1, {
+      hint:
+        opts.hint ??
+        (opts.objectKey
+          ? `run \`cairn check --read-data\` on that repository; ${opts.objectKey} is damaged`
+          : undefined),
+      cause: opts.cause,
+    });
     this.objectKey = opts.objectKey;
   }
 }

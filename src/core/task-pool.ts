@@ -28,7 +28,8 @@ export class TaskPool {
   async add(task: () => Promise<void>): Promise<void> {
     // A queue of waiters, not Promise.race over the running tasks: each race added a reaction to every
     // running task, and a long task collected one per task added while it ran (thousands, in a restore).
-    while (this.running.size >= this.limit && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.running.size >= this.limit && !this.failure)
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.throwIfFailed();
     const p: Promise<void> = task().then(
       () => this.settle(p),

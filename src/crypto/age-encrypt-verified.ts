@@ -15,11 +15,18 @@ const verifyScratch = new ScratchBuffer();
  * a faulty cipher must not ship corrupt packs). Works without any identity,
  * so a recipients-only agent verifies its data packs too.
  */
-export function ageEncryptVerified(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): { file: Buffer; headerLength: number } {
+export function ageEncryptVerified(
+  parts: readonly Uint8Array[],
+  recipients: readonly AgeRecipient[],
+  what: string,
+): { file: Buffer; headerLength: number } {
   if (recipients.length === 0) throw new TypeError("ageEncryptVerified needs at least one recipient");
   const plainSize = parts.reduce((n, p) => n + p.length, 0);
   const fileKey = randomBytes(16);
-  const header = encodeHeader(recipients.map((r) => wrapFileKey(fileKey, r)), fileKey);
+  const header = encodeHeader(
+    recipients.map((r) => wrapFileKey(fileKey, r)),
+    fileKey,
+  );
   const nonce = randomBytes(PAYLOAD_NONCE_SIZE);
   const start = header.length + PAYLOAD_NONCE_SIZE;
   const file = Buffer.allocUnsafe(start + sealedPayloadSize(plainSize));
@@ -31,9 +38,15 @@ export function ageEncryptVerified(parts: readonly Uint8Array[], recipients: rea
   const n = decryptChunks(key, file.subarray(start), 0, true, check, what);
   let p = 0;
   for (const part of parts) {
-    if (!check.subarray(p, p + part.length).equals(part)) throw new IntegrityError("pack", what, "encrypted pack does not decrypt to its plaintext; not uploaded");
+    if (!check.subarray(p, p + part.length).equals(part))
+      throw new IntegrityError("pack", what, "encrypted pack does not decrypt to its plaintext; not uploaded");
     p += part.length;
   }
-  if (n !== plainSize) throw new IntegrityError("pack", what, `encrypted pack decrypts to ${n} bytes, expected ${plainSize}; not uploaded`);
+  if (n !== plainSize)
+    throw new IntegrityError(
+      "pack",
+      what,
+      `encrypted pack decrypts to ${n} bytes, expected ${plainSize}; not uploaded`,
+    );
   return { file, headerLength: header.length };
 }

@@ -33,7 +33,10 @@ export function ageEncrypt(plaintext: Uint8Array | readonly Uint8Array[], recipi
   const parts = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
   const plainSize = parts.reduce((n, p) => n + p.length, 0);
   const fileKey = randomBytes(16);
-  const header = encodeHeader(recipients.map((r) => wrapFileKey(fileKey, r)), fileKey);
+  const header = encodeHeader(
+    recipients.map((r) => wrapFileKey(fileKey, r)),
+    fileKey,
+  );
   const nonce = randomBytes(PAYLOAD_NONCE_SIZE);
   const out = Buffer.allocUnsafe(header.length + PAYLOAD_NONCE_SIZE + sealedPayloadSize(plainSize));
   header.copy(out, 0);
@@ -57,9 +60,12 @@ export function ageOpenHeader(file: Uint8Array, identities: readonly AgeIdentity
   const header = parseHeader(file, what);
   const fileKey = unwrapFileKey(header.stanzas, identities, what);
   if (!fileKey) {
-    throw new WrongKeyError(`${what}: no identity matched (it is encrypted to other recipients, or its header is damaged)`, {
-      hint: "pass the identity the repository was initialised for",
-    });
+    throw new WrongKeyError(
+      `${what}: no identity matched (it is encrypted to other recipients, or its header is damaged)`,
+      {
+        hint: "pass the identity the repository was initialised for",
+      },
+    );
   }
   verifyHeaderMac(header, fileKey, what);
   return { fileKey, headerLength: header.length };

@@ -55,7 +55,7 @@ export function locateHeaderEnd(prefix: Uint8Array, what: string): number | unde
   }
   // The MAC line is the first line starting with "---": stanza lines start
   // with "->" and body lines are base64, which has no '-'.
-  for (let start = VERSION_BYTES.length; start < limit; ) {
+  for (let start = VERSION_BYTES.length; start < limit;) {
     const lf = prefix.indexOf(LF, start);
     if (lf < 0 || lf >= limit) break;
     if (lf - start >= 3 && prefix[start] === DASH && prefix[start + 1] === DASH && prefix[start + 2] === DASH) {
@@ -99,7 +99,7 @@ export function parseHeader(file: Uint8Array, what: string): AgeHeader {
   if (!/^[\x20-\x7e\n]*$/.test(text)) throw malformed(what, "non-printable character");
   const lines = text.split("\n");
   const stanzas: Stanza[] = [];
-  for (let i = 1; i < lines.length - 1; ) {
+  for (let i = 1; i < lines.length - 1;) {
     const { stanza, next } = parseStanza(lines, i, what);
     stanzas.push(stanza);
     i = next;
@@ -113,7 +113,9 @@ export function parseHeader(file: Uint8Array, what: string): AgeHeader {
 }
 
 function headerMac(fileKey: Uint8Array, macInput: Uint8Array): Buffer {
-  return createHmac("sha256", hkdfSha256(fileKey, "", "header")).update(macInput).digest();
+  return createHmac("sha256", hkdfSha256(fileKey, "", "header"))
+    .update(macInput)
+    .digest();
 }
 
 export function verifyHeaderMac(header: AgeHeader, fileKey: Uint8Array, what: string): void {

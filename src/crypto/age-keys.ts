@@ -117,7 +117,9 @@ export function parseIdentityFile(contents: string, fileName: string): AgeIdenti
     }
   }
   if (identities.length === 0) {
-    throw new ConfigError(`${fileName}: no age identity found (expected a line AGE-SECRET-KEY-1...)`, { file: fileName });
+    throw new ConfigError(`${fileName}: no age identity found (expected a line AGE-SECRET-KEY-1...)`, {
+      file: fileName,
+    });
   }
   return identities;
 }

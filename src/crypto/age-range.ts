@@ -18,7 +18,11 @@ export type RangeReader = (offset: number, length: number) => Promise<Uint8Array
 async function readExactly(read: RangeReader, offset: number, length: number, what: string): Promise<Uint8Array> {
   const bytes = await read(offset, length);
   if (bytes.length !== length) {
-    throw new IntegrityError("age file", what, `short read: got ${bytes.length} of ${length} bytes at offset ${offset}`);
+    throw new IntegrityError(
+      "age file",
+      what,
+      `short read: got ${bytes.length} of ${length} bytes at offset ${offset}`,
+    );
   }
   return bytes;
 }
@@ -57,7 +61,11 @@ export async function ageDecryptRange(
   const sealedSize = fileSize - payloadStart;
   const plainSize = plainPayloadSize(sealedSize, what);
   if (plainOffset + plainLength > plainSize) {
-    throw new IntegrityError("age file", what, `range ${plainOffset}+${plainLength} is beyond the plaintext size ${plainSize}`);
+    throw new IntegrityError(
+      "age file",
+      what,
+      `range ${plainOffset}+${plainLength} is beyond the plaintext size ${plainSize}`,
+    );
   }
   if (plainLength === 0) return Buffer.alloc(0);
   const first = Math.floor(plainOffset / CHUNK_SIZE);

@@ -45,14 +45,22 @@ export function plainPayloadSize(sealedSize: number, what: string): number {
 }
 
 /** Encrypts `plainSize` bytes taken in order from `parts` into `out` at `offset`. */
-export function encryptPayload(key: Buffer, parts: readonly Uint8Array[], plainSize: number, out: Buffer, offset: number): void {
+export function encryptPayload(
+  key: Buffer,
+  parts: readonly Uint8Array[],
+  plainSize: number,
+  out: Buffer,
+  offset: number,
+): void {
   const chunks = Math.max(1, Math.ceil(plainSize / CHUNK_SIZE));
   let part = 0;
   let partPos = 0;
   for (let i = 0; i < chunks; i++) {
-    const cipher = createCipheriv("chacha20-poly1305", key, chunkNonce(i, i === chunks - 1), { authTagLength: TAG_SIZE });
+    const cipher = createCipheriv("chacha20-poly1305", key, chunkNonce(i, i === chunks - 1), {
+      authTagLength: TAG_SIZE,
+    });
     // Feed the chunk straight from the caller's parts (it may span several) instead of concatenating them.
-    for (let need = Math.min(CHUNK_SIZE, plainSize - i * CHUNK_SIZE); need > 0; ) {
+    for (let need = Math.min(CHUNK_SIZE, plainSize - i * CHUNK_SIZE); need > 0;) {
       const take = Math.min(need, parts[part].length - partPos);
       offset += cipher.update(parts[part].subarray(partPos, partPos + take)).copy(out, offset);
       need -= take;
@@ -90,7 +98,14 @@ function chunkFailure(key: Buffer, sealed: Uint8Array, index: number, last: bool
  * `out` (from 0). `endsFinal` says whether the last of them is the file's
  * final chunk. Returns the plaintext length written.
  */
-export function decryptChunks(key: Buffer, sealed: Uint8Array, firstIndex: number, endsFinal: boolean, out: Buffer, what: string): number {
+export function decryptChunks(
+  key: Buffer,
+  sealed: Uint8Array,
+  firstIndex: number,
+  endsFinal: boolean,
+  out: Buffer,
+  what: string,
+): number {
   const count = Math.ceil(sealed.length / SEALED_CHUNK_SIZE);
   let written = 0;
   for (let j = 0; j < count; j++) {

@@ -29,9 +29,14 @@ export function wrapFileKey(fileKey: Buffer, recipient: AgeRecipient): Stanza {
   const shared = x25519SharedSecret(ephemeral.privateKey, recipient.publicKey);
   // Never print the argument: a caller mixing up types could have passed an identity (a secret).
   if (!shared) throw new TypeError("recipient is a low-order point (or not a recipient at all)");
-  const cipher = createCipheriv("chacha20-poly1305", wrapKey(shared, ephemeral.publicKey, recipient.publicKey), ZERO_NONCE, {
-    authTagLength: TAG_LENGTH,
-  });
+  const cipher = createCipheriv(
+    "chacha20-poly1305",
+    wrapKey(shared, ephemeral.publicKey, recipient.publicKey),
+    ZERO_NONCE,
+    {
+      authTagLength: TAG_LENGTH,
+    },
+  );
   const body = Buffer.concat([cipher.update(fileKey), cipher.final(), cipher.getAuthTag()]);
   return { args: ["X25519", encodeBase64NoPad(ephemeral.publicKey)], body };
 }
@@ -53,7 +58,11 @@ function tryUnwrap(share: Buffer, body: Buffer, identity: AgeIdentity, what: str
 }
 
 /** Tries every X25519 stanza with every identity. Malformed X25519 stanzas are errors, per the spec. */
-export function unwrapFileKey(stanzas: readonly Stanza[], identities: readonly AgeIdentity[], what: string): Buffer | undefined {
+export function unwrapFileKey(
+  stanzas: readonly Stanza[],
+  identities: readonly AgeIdentity[],
+  what: string,
+): Buffer | undefined {
   for (const stanza of stanzas) {
     if (stanza.args[0] !== "X25519") continue;
     const share = stanza.args.length === 2 ? decodeBase64NoPad(stanza.args[1]) : undefined;

@@ -40,9 +40,12 @@ export class AgentKey {
   static parse(text: string, source: string): AgentKey {
     const identities = parseIdentityFile(text, source);
     if (identities.length !== 1) {
-      throw new ConfigError(`${source}: an agent key file holds exactly one AGE-SECRET-KEY-1 line, found ${identities.length}`, {
-        file: source,
-      });
+      throw new ConfigError(
+        `${source}: an agent key file holds exactly one AGE-SECRET-KEY-1 line, found ${identities.length}`,
+        {
+          file: source,
+        },
+      );
     }
     return new AgentKey(identities[0]);
   }

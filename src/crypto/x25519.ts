@@ -28,7 +28,11 @@ export function rawSecretKey(key: KeyObject): Buffer {
 /** A fresh key pair as raw bytes plus the private KeyObject (for the DH that follows). */
 export function x25519Generate(): { privateKey: KeyObject; secret: Buffer; publicKey: Buffer } {
   const pair = generateKeyPairSync("x25519");
-  return { privateKey: pair.privateKey, secret: rawSecretKey(pair.privateKey), publicKey: rawPublicKey(pair.publicKey) };
+  return {
+    privateKey: pair.privateKey,
+    secret: rawSecretKey(pair.privateKey),
+    publicKey: rawPublicKey(pair.publicKey),
+  };
 }
 
 /**

@@ -29,10 +29,20 @@ const DROP_TIMEOUT_S = 120;
  * never written. Every blob of the dump is checked against its keyed id as
  * it is streamed.
  */
-export async function drillDatabase(repo: Repository, snap: Snapshot, c: LogicalDbSource, d: DrillConfig, label: string, o: { signal: AbortSignal; log: CommandLog }): Promise<DatabaseDrillResult> {
+export async function drillDatabase(
+  repo: Repository,
+  snap: Snapshot,
+  c: LogicalDbSource,
+  d: DrillConfig,
+  label: string,
+  o: { signal: AbortSignal; log: CommandLog },
+): Promise<DatabaseDrillResult> {
   const scratch = scratchDatabase(c, label);
   await runCommand(scratch.create, o.log, o.signal).catch((e: unknown) => {
-    throw new DrillFailedError(`cannot create the scratch database ${scratch.name}: ${(e as Error).message}`, { hint: "the drill's database user needs the right to create databases (PostgreSQL: CREATEDB; MariaDB: CREATE on *.*)", cause: e });
+    throw new DrillFailedError(`cannot create the scratch database ${scratch.name}: ${(e as Error).message}`, {
+      hint: "the drill's database user needs the right to create databases (PostgreSQL: CREATEDB; MariaDB: CREATE on *.*)",
+      cause: e,
+    });
   });
   let result: DatabaseDrillResult | undefined;
   let failure: unknown;
@@ -50,29 +60,56 @@ export async function drillDatabase(repo: Repository, snap: Snapshot, c: Logical
     throw failure;
   }
   // A verified restore that leaves a database behind still needs someone's attention: the drill fails and says which.
-  if (dropError) throw new DrillFailedError(`the snapshot replayed and verified, but the scratch database ${scratch.name} could not be dropped: ${dropError.message}`, { hint: `drop it by hand: DROP DATABASE ${scratch.name}` });
+  if (dropError)
+    throw new DrillFailedError(
+      `the snapshot replayed and verified, but the scratch database ${scratch.name} could not be dropped: ${dropError.message}`,
+      { hint: `drop it by hand: DROP DATABASE ${scratch.name}` },
+    );
   return result!;
 }
 
-async function replayAndCheck(repo: Repository, snap: Snapshot, c: LogicalDbSource, d: DrillConfig, scratch: ScratchDatabase, o: { signal: AbortSignal; log: CommandLog }): Promise<DatabaseDrillResult> {
+async function replayAndCheck(
+  repo: Repository,
+  snap: Snapshot,
+  c: LogicalDbSource,
+  d: DrillConfig,
+  scratch: ScratchDatabase,
+  o: { signal: AbortSignal; log: CommandLog },
+): Promise<DatabaseDrillResult> {
   const replay = logicalReplay(c, scratch.name);
   const started = performance.now();
-  const restoredBytes = await dumpToCommand(repo, snap.tree as BlobId, replay.name, replay.spec, o.log, o.signal).catch((e: unknown) => {
-    const objectKey = damagedObject(e);
-    throw new DrillFailedError(`replaying ${replay.name} into the scratch database ${scratch.name} failed${objectKey ? `; damaged object ${objectKey}` : ""}: ${(e as Error).message}`, { objectKey, cause: e });
-  });
+  const restoredBytes = await dumpToCommand(repo, snap.tree as BlobId, replay.name, replay.spec, o.log, o.signal).catch(
+    (e: unknown) => {
+      const objectKey = damagedObject(e);
+      throw new DrillFailedError(
+        `replaying ${replay.name} into the scratch database ${scratch.name} failed${objectKey ? `; damaged object ${objectKey}` : ""}: ${(e as Error).message}`,
+        { objectKey, cause: e },
+      );
+    },
+  );
   const restoreSeconds = (performance.now() - started) / 1000;
   const queryResult = d.query === undefined ? undefined : await checkQuery(scratch.query(d.query), scratch.name, d, o);
   return { restoredBytes, restoreSeconds, scratchDatabase: scratch.name, queryResult };
 }
 
-async function checkQuery(spec: Parameters<typeof captureOutput>[0], scratch: string, d: DrillConfig, o: { signal: AbortSignal; log: CommandLog }): Promise<string> {
+async function checkQuery(
+  spec: Parameters<typeof captureOutput>[0],
+  scratch: string,
+  d: DrillConfig,
+  o: { signal: AbortSignal; log: CommandLog },
+): Promise<string> {
   const out = await captureOutput(spec, o.log, o.signal).catch((e: unknown) => {
-    throw new DrillFailedError(`the check query failed in the scratch database ${scratch}: ${e instanceof CairnError ? e.message : String(e)}`, { hint: "the query runs in the scratch database, which holds the replayed dump", cause: e });
+    throw new DrillFailedError(
+      `the check query failed in the scratch database ${scratch}: ${e instanceof CairnError ? e.message : String(e)}`,
+      { hint: "the query runs in the scratch database, which holds the replayed dump", cause: e },
+    );
   });
   const result = out.trim();
   if (d.expect !== undefined && result !== d.expect.trim()) {
-    throw new DrillFailedError(`the check query returned ${JSON.stringify(result)}, expected ${JSON.stringify(d.expect.trim())} (in the scratch database ${scratch})`, { hint: "the restored data differs from what the drill expects: compare the backup with the live database" });
+    throw new DrillFailedError(
+      `the check query returned ${JSON.stringify(result)}, expected ${JSON.stringify(d.expect.trim())} (in the scratch database ${scratch})`,
+      { hint: "the restored data differs from what the drill expects: compare the backup with the live database" },
+    );
   }
   return result;
 }

@@ -34,7 +34,10 @@ export async function runDrill(config: AgentConfig, drill: JobSpec, o: DrillOpti
   try {
     repo.requireIdentity("a restore drill");
     const snap = newestOfJob(await repo.listSnapshots(o.signal), source);
-    if (!snap) throw new DrillFailedError(`repository ${repoName} holds no snapshot of job ${d.job}: nothing to restore`, { hint: `run the job (cairn run --config F ${d.job}) or check that it backs up there` });
+    if (!snap)
+      throw new DrillFailedError(`repository ${repoName} holds no snapshot of job ${d.job}: nothing to restore`, {
+        hint: `run the job (cairn run --config F ${d.job}) or check that it backs up there`,
+      });
     const base = { job: d.job, repository: repoName, snapshot: snap.id, snapshotTime: snap.time };
     return { ...base, ...(await restoreAndVerify(repo, snap, source, drill, o)) };
   } catch (e) {
@@ -46,7 +49,13 @@ export async function runDrill(config: AgentConfig, drill: JobSpec, o: DrillOpti
 
 type Restored = Omit<DrillReport, "job" | "repository" | "snapshot" | "snapshotTime">;
 
-async function restoreAndVerify(repo: Repository, snap: Snapshot, source: SourceConfig, drill: JobSpec, o: DrillOptions): Promise<Restored> {
+async function restoreAndVerify(
+  repo: Repository,
+  snap: Snapshot,
+  source: SourceConfig,
+  drill: JobSpec,
+  o: DrillOptions,
+): Promise<Restored> {
   const d = drill.config.drill!;
   if (isLogicalDb(source)) {
     const r = await drillDatabase(repo, snap, source, d, drill.name, o);
@@ -62,8 +71,13 @@ function isLogicalDb(s: SourceConfig): s is LogicalDbSource {
 /** Every failure becomes a DrillFailedError that says which job and repository were drilled, and the damaged object if one is named. */
 function asDrillFailure(e: unknown, job: string, repo: string): DrillFailedError {
   const where = `drill of ${job} from ${repo}`;
-  if (e instanceof DrillFailedError) return new DrillFailedError(`${where}: ${e.message}`, { objectKey: e.objectKey, hint: e.hint, cause: e });
+  if (e instanceof DrillFailedError)
+    return new DrillFailedError(`${where}: ${e.message}`, { objectKey: e.objectKey, hint: e.hint, cause: e });
   const objectKey = damagedObject(e);
   const message = e instanceof Error ? e.message : String(e);
-  return new DrillFailedError(`${where}: ${message}${objectKey ? ` (damaged object ${objectKey})` : ""}`, { objectKey, hint: e instanceof CairnError ? e.hint : undefined, cause: e });
+  return new DrillFailedError(`${where}: ${message}${objectKey ? ` (damaged object ${objectKey})` : ""}`, {
+    objectKey,
+    hint: e instanceof CairnError ? e.hint : undefined,
+    cause: e,
+  });
 }

@@ -38,17 +38,49 @@ export function scratchDatabase(c: LogicalDbSource, job: string): ScratchDatabas
   if (c.type === "postgres") {
     const conn = pgConnection(c);
     const psql = (db: string, sql: string): CommandSpec => ({
-      command: ["psql", "--no-psqlrc", "--quiet", "--no-align", "--tuples-only", "--set", "ON_ERROR_STOP=1", ...pgArgs(conn), "--dbname", db, "--command", sql],
+      command: [
+        "psql",
+        "--no-psqlrc",
+        "--quiet",
+        "--no-align",
+        "--tuples-only",
+        "--set",
+        "ON_ERROR_STOP=1",
+        ...pgArgs(conn),
+        "--dbname",
+        db,
+        "--command",
+        sql,
+      ],
       env: pgEnv(conn),
       timeoutSeconds: c.timeout_seconds,
     });
-    return { name, create: psql("postgres", `CREATE DATABASE ${name}`), drop: psql("postgres", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), query: (sql) => psql(name, sql) };
+    return {
+      name,
+      create: psql("postgres", `CREATE DATABASE ${name}`),
+      drop: psql("postgres", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      query: (sql) => psql(name, sql),
+    };
   }
   const conn = mysqlConnection(c);
   const mariadb = (sql: string, db?: string): CommandSpec => ({
-    command: ["mariadb", ...mysqlArgs(conn), "--batch", "--skip-column-names", "--default-character-set=utf8mb4", "--execute", sql, ...(db ? [db] : [])],
+    command: [
+      "mariadb",
+      ...mysqlArgs(conn),
+      "--batch",
+      "--skip-column-names",
+      "--default-character-set=utf8mb4",
+      "--execute",
+      sql,
+      ...(db ? [db] : []),
+    ],
     env: mysqlEnv(conn),
     timeoutSeconds: c.timeout_seconds,
   });
-  return { name, create: mariadb(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`), drop: mariadb(`DROP DATABASE IF EXISTS ${name}`), query: (sql) => mariadb(sql, name) };
+  return {
+    name,
+    create: mariadb(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`),
+    drop: mariadb(`DROP DATABASE IF EXISTS ${name}`),
+    query: (sql) => mariadb(sql, name),
+  };
 }

@@ -33,7 +33,11 @@ export class ChildCommand {
     const [file, ...args] = commandArgv(spec);
     this.child = spawn(file, args, { stdio, env: { ...process.env, ...spec.env }, cwd: spec.cwd });
     this.child.stderr?.on("data", (b: Buffer) => this.onStderr(b.toString("utf8")));
-    if (spec.timeoutSeconds) this.timer = setTimeout(() => { this.timedOut = true; this.kill(); }, spec.timeoutSeconds * 1000);
+    if (spec.timeoutSeconds)
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.kill();
+      }, spec.timeoutSeconds * 1000);
     const onAbort = () => this.kill();
     signal?.addEventListener("abort", onAbort, { once: true });
     this.exited = this.wait().finally(() => {
@@ -52,7 +56,10 @@ export class ChildCommand {
   kill(): void {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill("SIGTERM");
-    setTimeout(() => this.child.exitCode === null && this.child.signalCode === null && this.child.kill("SIGKILL"), KILL_GRACE_MS).unref();
+    setTimeout(
+      () => this.child.exitCode === null && this.child.signalCode === null && this.child.kill("SIGKILL"),
+      KILL_GRACE_MS,
+    ).unref();
   }
 
   private wait(): Promise<void> {
@@ -60,14 +67,30 @@ export class ChildCommand {
     return new Promise((resolve, reject) => {
       this.child.on("error", (e: NodeJS.ErrnoException) => {
         const missing = e.code === "ENOENT";
-        reject(new SourceError(name, missing ? `command not found (${showCommand(this.spec)})` : `cannot run ${showCommand(this.spec)}: ${e.message}`, { hint: missing ? installHint(name) : undefined, cause: e }));
+        reject(
+          new SourceError(
+            name,
+            missing
+              ? `command not found (${showCommand(this.spec)})`
+              : `cannot run ${showCommand(this.spec)}: ${e.message}`,
+            { hint: missing ? installHint(name) : undefined, cause: e },
+          ),
+        );
       });
       this.child.on("close", (code, sig) => {
         this.flushLine();
         if (code === 0 && !this.timedOut) return resolve();
-        const why = this.timedOut ? `timed out after ${this.spec.timeoutSeconds} s` : sig ? `was killed by ${sig}` : `exited with code ${code}`;
+        const why = this.timedOut
+          ? `timed out after ${this.spec.timeoutSeconds} s`
+          : sig
+            ? `was killed by ${sig}`
+            : `exited with code ${code}`;
         const said = this.tail.trim();
-        reject(new SourceError(name, `${why}${said ? `: ${said}` : ""}`, { hint: `the command was: ${showCommand(this.spec)}; no snapshot was recorded` }));
+        reject(
+          new SourceError(name, `${why}${said ? `: ${said}` : ""}`, {
+            hint: `the command was: ${showCommand(this.spec)}; no snapshot was recorded`,
+          }),
+        );
       });
     });
   }

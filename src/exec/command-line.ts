@@ -38,5 +38,7 @@ export function parseCommandLine(line: string): string[] {
 }
 
 function shellSyntax(line: string, c: string): UsageError {
-  return new UsageError(`command ${JSON.stringify(line)} uses shell syntax (${c}) but runs without a shell`, { hint: "quote the character, or ask for a shell (--dump-shell / `shell: true`)" });
+  return new UsageError(`command ${JSON.stringify(line)} uses shell syntax (${c}) but runs without a shell`, {
+    hint: "quote the character, or ask for a shell (--dump-shell / `shell: true`)",
+  });
 }

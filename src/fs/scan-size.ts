@@ -10,7 +10,11 @@ const PARALLEL = 16;
  * progress display's ETA. Runs beside the backup on a terminal only; errors
  * are ignored (the backup reports them), and it stops when `signal` aborts.
  */
-export async function scanSize(paths: readonly string[], excludes: ExcludeMatcher, signal?: AbortSignal): Promise<number> {
+export async function scanSize(
+  paths: readonly string[],
+  excludes: ExcludeMatcher,
+  signal?: AbortSignal,
+): Promise<number> {
   let total = 0;
   const queue = paths.map((p) => resolve(p));
   let active = 0;

@@ -27,7 +27,11 @@ export function openConfiguredStorage(r: RepositoryConfig): Promise<Storage> {
 async function agentKeyOf(name: string, r: RepositoryConfig): Promise<AgentKey | undefined> {
   if (r.agent_key_file !== undefined) {
     const text = await readFile(r.agent_key_file, "utf8").catch((e: Error) => {
-      throw new ConfigError(`repositories.${name}.agent_key_file: cannot read ${r.agent_key_file}: ${e.message}`, { path: `repositories.${name}.agent_key_file` }, { hint: "mount the agent key file there or fix the path" });
+      throw new ConfigError(
+        `repositories.${name}.agent_key_file: cannot read ${r.agent_key_file}: ${e.message}`,
+        { path: `repositories.${name}.agent_key_file` },
+        { hint: "mount the agent key file there or fix the path" },
+      );
     });
     return AgentKey.parse(text, r.agent_key_file);
   }
@@ -39,12 +43,19 @@ async function agentKeyOf(name: string, r: RepositoryConfig): Promise<AgentKey |
 export async function openConfiguredRepository(name: string, r: RepositoryConfig): Promise<Repository> {
   const storage = await openConfiguredStorage(r);
   const agentKey = await agentKeyOf(name, r);
-  const identities = r.identity_file === undefined ? undefined : parseIdentityFile(await readIdentityFile(name, r.identity_file), r.identity_file);
+  const identities =
+    r.identity_file === undefined
+      ? undefined
+      : parseIdentityFile(await readIdentityFile(name, r.identity_file), r.identity_file);
   return Repository.open(storage, { agentKey, identities });
 }
 
 function readIdentityFile(name: string, file: string): Promise<string> {
   return readFile(file, "utf8").catch((e: Error) => {
-    throw new ConfigError(`repositories.${name}.identity_file: cannot read ${file}: ${e.message}`, { path: `repositories.${name}.identity_file` }, { hint: "mount the restore identity there (drills and restores need it) or fix the path" });
+    throw new ConfigError(
+      `repositories.${name}.identity_file: cannot read ${file}: ${e.message}`,
+      { path: `repositories.${name}.identity_file` },
+      { hint: "mount the restore identity there (drills and restores need it) or fix the path" },
+    );
   });
 }

@@ -31,12 +31,21 @@ export interface SourceRestoreOptions {
  * copied back) into an empty directory, a snapshot's files put back and its
  * restore command run. Returns a one-line account for the user.
  */
-export async function restoreBySource(repo: Repository, snap: Snapshot, c: DbSourceConfig, o: SourceRestoreOptions): Promise<string> {
+export async function restoreBySource(
+  repo: Repository,
+  snap: Snapshot,
+  c: DbSourceConfig,
+  o: SourceRestoreOptions,
+): Promise<string> {
   const tree = snap.tree as BlobId;
-  const pipe = (name: string, spec: Parameters<typeof dumpToCommand>[3]) => dumpToCommand(repo, tree, name, spec, o.log, o.signal);
+  const pipe = (name: string, spec: Parameters<typeof dumpToCommand>[3]) =>
+    dumpToCommand(repo, tree, name, spec, o.log, o.signal);
   switch (c.type) {
     case "dump": {
-      if (!c.restore) throw new UsageError(`this dump source has no restore command`, { hint: `add restore: "..." to the source, or run: cairn restore SNAPSHOT --dump-name ${c.name} --to-command "..."` });
+      if (!c.restore)
+        throw new UsageError(`this dump source has no restore command`, {
+          hint: `add restore: "..." to the source, or run: cairn restore SNAPSHOT --dump-name ${c.name} --to-command "..."`,
+        });
       return `replayed ${c.name}: ${await pipe(c.name, { command: c.restore, shell: c.shell, env: c.env })} bytes`;
     }
     case "snapshot":
@@ -60,12 +69,24 @@ export type LogicalDbSource = Extract<DbSourceConfig, { type: "postgres" | "mysq
 /** A logical postgres/mysql source's dump file in the snapshot and the client command that replays it into `database`. */
 export function logicalReplay(c: LogicalDbSource, database: string): { name: string; spec: CommandSpec } {
   const name = c.name ?? `${c.database}.sql`;
-  return { name, spec: c.type === "postgres" ? pgRestoreCommand(pgConnection(c), database) : mysqlRestoreCommand(mysqlConnection(c), database) };
+  return {
+    name,
+    spec:
+      c.type === "postgres"
+        ? pgRestoreCommand(pgConnection(c), database)
+        : mysqlRestoreCommand(mysqlConnection(c), database),
+  };
 }
 
 type Pipe = (name: string, spec: Parameters<typeof dumpToCommand>[3]) => Promise<number>;
 
-async function restorePostgres(repo: Repository, tree: BlobId, c: Extract<DbSourceConfig, { type: "postgres" }>, o: SourceRestoreOptions, pipe: Pipe): Promise<string> {
+async function restorePostgres(
+  repo: Repository,
+  tree: BlobId,
+  c: Extract<DbSourceConfig, { type: "postgres" }>,
+  o: SourceRestoreOptions,
+  pipe: Pipe,
+): Promise<string> {
   if (c.mode === "logical") {
     const db = o.database ?? c.database ?? "";
     const r = logicalReplay(c, db);
@@ -78,7 +99,12 @@ async function restorePostgres(repo: Repository, tree: BlobId, c: Extract<DbSour
   return `data directory restored to ${target}; chown -R postgres:postgres it, then start the server on it (it replays the stored WAL first)`;
 }
 
-async function restoreMariadbPhysical(name: string, target: string, o: SourceRestoreOptions, pipe: Pipe): Promise<string> {
+async function restoreMariadbPhysical(
+  name: string,
+  target: string,
+  o: SourceRestoreOptions,
+  pipe: Pipe,
+): Promise<string> {
   // The stream is unpacked and prepared beside the target: same filesystem, and never inside the new data directory.
   const work = await mkdtemp(join(dirname(target), ".cairn-mariadb-"));
   try {
@@ -92,7 +118,12 @@ async function restoreMariadbPhysical(name: string, target: string, o: SourceRes
   return `data directory restored to ${target}; chown -R mysql:mysql it, then start the server on it`;
 }
 
-async function restoreFiles(repo: Repository, tree: BlobId, o: SourceRestoreOptions, after?: Parameters<typeof runCommand>[0]): Promise<string> {
+async function restoreFiles(
+  repo: Repository,
+  tree: BlobId,
+  o: SourceRestoreOptions,
+  after?: Parameters<typeof runCommand>[0],
+): Promise<string> {
   if (!o.target) throw new UsageError("--target is required to restore this source's files");
   const target = resolve(o.target);
   const r = await restoreTree(repo, tree, target, o);
@@ -100,9 +131,21 @@ async function restoreFiles(repo: Repository, tree: BlobId, o: SourceRestoreOpti
   return `restored ${r.files} files to ${target}${after ? " and ran the restore command" : ""}`;
 }
 
-async function restoreTree(repo: Repository, tree: BlobId, target: string, o: SourceRestoreOptions): Promise<{ files: number }> {
-  const r = await restoreSnapshot(repo, tree, target, { signal: o.signal, onWarning: (w) => o.log(`warning: ${w.path}: ${w.message}`) });
-  if (r.errors.length > 0) throw new CairnError("E_RESTORE", `${r.errors.length} entries could not be restored, first: ${r.errors[0].path}: ${r.errors[0].message}`);
+async function restoreTree(
+  repo: Repository,
+  tree: BlobId,
+  target: string,
+  o: SourceRestoreOptions,
+): Promise<{ files: number }> {
+  const r = await restoreSnapshot(repo, tree, target, {
+    signal: o.signal,
+    onWarning: (w) => o.log(`warning: ${w.path}: ${w.message}`),
+  });
+  if (r.errors.length > 0)
+    throw new CairnError(
+      "E_RESTORE",
+      `${r.errors.length} entries could not be restored, first: ${r.errors[0].path}: ${r.errors[0].message}`,
+    );
   return r;
 }
 
@@ -111,6 +154,9 @@ async function emptyTarget(o: SourceRestoreOptions): Promise<string> {
   if (!o.target) throw new UsageError("--target is required: the new, empty data directory");
   const target = resolve(o.target);
   await mkdir(target, { recursive: true });
-  if ((await readdir(target)).length > 0) throw new UsageError(`${target} is not empty`, { hint: "restore a data directory into a new or empty directory, never over a live one" });
+  if ((await readdir(target)).length > 0)
+    throw new UsageError(`${target} is not empty`, {
+      hint: "restore a data directory into a new or empty directory, never over a live one",
+    });
   return target;
 }

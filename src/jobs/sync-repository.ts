@@ -20,7 +20,9 @@ export interface SyncRepositoryOptions {
  */
 export async function syncRepository(from: Storage, to: Storage, o: SyncRepositoryOptions = {}): Promise<SyncReport> {
   if (!(await from.head(CONFIG_KEY))) {
-    throw new UsageError(`${o.fromLabel ?? from.name} holds no repository (no config object)`, { hint: o.noRepositoryHint ?? "check the source location" });
+    throw new UsageError(`${o.fromLabel ?? from.name} holds no repository (no config object)`, {
+      hint: o.noRepositoryHint ?? "check the source location",
+    });
   }
   return syncStorage(from, to, { phase: writePhaseOf, expectedSha256, concurrency: o.concurrency, signal: o.signal });
 }
@@ -28,5 +30,10 @@ export async function syncRepository(from: Storage, to: Storage, o: SyncReposito
 /** The error for a sync that left damaged source objects behind (after the report was shown). */
 export function damagedSourceError(report: SyncReport, hint: string): IntegrityError | undefined {
   if (report.problems.length === 0) return undefined;
-  return new IntegrityError("object", report.problems[0].key, `${report.problems.length} damaged source object(s) not copied`, { hint });
+  return new IntegrityError(
+    "object",
+    report.problems[0].key,
+    `${report.problems.length} damaged source object(s) not copied`,
+    { hint },
+  );
 }

@@ -4,7 +4,16 @@ import { CairnError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import { BlobReader } from "../repository/blob-reader.js";
 import { addToBlobIndex, openIndex } from "../repository/index-file.js";
-import { DATA_PREFIX, idOfKey, INDEX_PREFIX, KEYS_PREFIX, META_PREFIX, PRUNE_PREFIX, SNAPSHOTS_PREFIX, packKey } from "../repository/layout.js";
+import {
+  DATA_PREFIX,
+  idOfKey,
+  INDEX_PREFIX,
+  KEYS_PREFIX,
+  META_PREFIX,
+  PRUNE_PREFIX,
+  SNAPSHOTS_PREFIX,
+  packKey,
+} from "../repository/layout.js";
 import { listMarks } from "../repository/prune-mark.js";
 import { PackVerifierPool } from "./pack-verifier-pool.js";
 import type { Repository } from "../repository/repository.js";
@@ -44,10 +53,24 @@ const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, PRUNE_PREFIX
  * `readData`, every pack is decrypted and every blob checked against its ID.
  */
 export async function checkRepository(repo: Repository, o: CheckOptions = {}): Promise<CheckReport> {
-  const r: CheckReport = { problems: [], objects: 0, bytesHashed: 0, snapshots: 0, packs: 0, blobsVerified: 0, dataPacksSkipped: 0 };
+  const r: CheckReport = {
+    problems: [],
+    objects: 0,
+    bytesHashed: 0,
+    snapshots: 0,
+    packs: 0,
+    blobsVerified: 0,
+    dataPacksSkipped: 0,
+  };
   // With --read-data every indexed pack is read whole anyway: hash it then, not in a first pass as well.
   const deferred = new Set<string>();
-  const stored = await hashEverything(repo, r, o, o.readData ? (key) => key.startsWith(DATA_PREFIX) || key.startsWith(META_PREFIX) : () => false, deferred);
+  const stored = await hashEverything(
+    repo,
+    r,
+    o,
+    o.readData ? (key) => key.startsWith(DATA_PREFIX) || key.startsWith(META_PREFIX) : () => false,
+    deferred,
+  );
   const snapshots = await loadSnapshots(repo, r);
   await loadIndexes(repo, r, stored);
   const badPacks = checkIndexedPacks(repo, stored, r);
@@ -59,7 +82,13 @@ export async function checkRepository(repo: Repository, o: CheckOptions = {}): P
 }
 
 /** Hash every content-named object, except those `defer` picks: their keys go to `deferred` (their sizes are recorded). */
-async function hashEverything(repo: Repository, r: CheckReport, o: CheckOptions, defer: (key: string) => boolean, deferred: Set<string>): Promise<Map<string, number>> {
+async function hashEverything(
+  repo: Repository,
+  r: CheckReport,
+  o: CheckOptions,
+  defer: (key: string) => boolean,
+  deferred: Set<string>,
+): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   for (const prefix of CONTENT_NAMED) {
     for await (const obj of repo.storage.list(prefix, o.signal)) {
@@ -80,11 +109,20 @@ async function hashObject(repo: Repository, key: string, size: number, r: CheckR
 
 function hashed(r: CheckReport, key: string, size: number, sha256: string): void {
   r.bytesHashed += size;
-  if (sha256 !== idOfKey(key)) r.problems.push({ kind: kindOf(key), key, message: "stored bytes do not hash to the object's name (bit rot or tampering)" });
+  if (sha256 !== idOfKey(key))
+    r.problems.push({
+      kind: kindOf(key),
+      key,
+      message: "stored bytes do not hash to the object's name (bit rot or tampering)",
+    });
 }
 
 function kindOf(key: string): string {
-  return key.startsWith(DATA_PREFIX) ? "data pack" : key.startsWith(META_PREFIX) ? "meta pack" : key.slice(0, key.indexOf("/")).replace(/s$/, "");
+  return key.startsWith(DATA_PREFIX)
+    ? "data pack"
+    : key.startsWith(META_PREFIX)
+      ? "meta pack"
+      : key.slice(0, key.indexOf("/")).replace(/s$/, "");
 }
 
 async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot[]> {
@@ -108,7 +146,9 @@ async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot
  */
 async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string, number>): Promise<void> {
   // Packs a prune condemned but has not deleted yet still serve reads (FORMAT.md §Prune); a damaged mark is a problem to report.
-  const marks = await listMarks(repo.storage, repo.agent, undefined, (key, e) => r.problems.push({ kind: "prune mark", key, message: errorText(e) }));
+  const marks = await listMarks(repo.storage, repo.agent, undefined, (key, e) =>
+    r.problems.push({ kind: "prune mark", key, message: errorText(e) }),
+  );
   const superseded = new Set(marks.flatMap((m) => m.body.objects));
   const bodies = [];
   for await (const obj of repo.storage.list(INDEX_PREFIX)) {
@@ -140,7 +180,11 @@ function checkIndexedPacks(repo: Repository, stored: Map<string, number>, r: Che
       r.problems.push({ kind: `${p.kind} pack`, key, message: "indexed pack is missing from storage" });
     } else if (size !== p.size) {
       bad.add(i);
-      r.problems.push({ kind: `${p.kind} pack`, key, message: `size ${size} differs from the indexed ${p.size} (truncated?)` });
+      r.problems.push({
+        kind: `${p.kind} pack`,
+        key,
+        message: `size ${size} differs from the indexed ${p.size} (truncated?)`,
+      });
     }
   }
   r.packs = repo.index.packCount;
@@ -148,7 +192,12 @@ function checkIndexedPacks(repo: Repository, stored: Map<string, number>, r: Che
 }
 
 /** Walk every snapshot's skeletons; name each unreachable blob and the snapshots that need it. */
-async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<number>, r: CheckReport): Promise<void> {
+async function walkSnapshots(
+  repo: Repository,
+  snaps: Snapshot[],
+  badPacks: Set<number>,
+  r: CheckReport,
+): Promise<void> {
   const missing = new Map<string, CheckProblem>();
   const report = (id: string, snap: string, message: string) => {
     const p = missing.get(id) ?? { kind: "blob", key: id, message, snapshots: [] };
@@ -158,7 +207,8 @@ async function walkSnapshots(repo: Repository, snaps: Snapshot[], badPacks: Set<
   const usable = (id: string, snap: string): boolean => {
     const loc = repo.index.get(id as BlobId);
     if (!loc) report(id, snap, "referenced but not in any index");
-    else if (badPacks.has(loc.packIndex)) report(id, snap, `its pack ${repo.index.pack(loc.packIndex).id} is missing or damaged`);
+    else if (badPacks.has(loc.packIndex))
+      report(id, snap, `its pack ${repo.index.pack(loc.packIndex).id} is missing or damaged`);
     return !!loc && !badPacks.has(loc.packIndex);
   };
   // Read skeletons through the index check loaded itself (damaged index files
@@ -202,7 +252,14 @@ async function walkSkeletons(
 const PACKS_IN_FLIGHT_PER_WORKER = 2;
 
 /** Verify every indexed pack on the workers; each pack read is also hashed there and taken out of `deferred`. */
-async function readAllPacks(repo: Repository, stored: Map<string, number>, badPacks: Set<number>, r: CheckReport, o: CheckOptions, deferred: Set<string>): Promise<void> {
+async function readAllPacks(
+  repo: Repository,
+  stored: Map<string, number>,
+  badPacks: Set<number>,
+  r: CheckReport,
+  o: CheckOptions,
+  deferred: Set<string>,
+): Promise<void> {
   const total = repo.index.packCount;
   const todo: number[] = [];
   for (let i = 0; i < total; i++) {
@@ -213,7 +270,10 @@ async function readAllPacks(repo: Repository, stored: Map<string, number>, badPa
   }
   if (todo.length === 0) return;
   const workers = Math.max(1, Math.min(availableParallelism(), todo.length));
-  const pool = new PackVerifierPool(workers, repo.agent.exportBlobIdKey(), { data: repo.identities ?? [], meta: [repo.agent.identity] });
+  const pool = new PackVerifierPool(workers, repo.agent.exportBlobIdKey(), {
+    data: repo.identities ?? [],
+    meta: [repo.agent.identity],
+  });
   let next = 0;
   let done = 0;
   const run = async (): Promise<void> => {
@@ -227,7 +287,8 @@ async function readAllPacks(repo: Repository, stored: Map<string, number>, badPa
         // A damaged pack stays deferred and is hashed again below: rare, and its hash result matters.
         if (deferred.delete(key)) hashed(r, key, size, v.sha256);
         r.blobsVerified += v.blobsVerified;
-        for (const id of v.badBlobs) r.problems.push({ kind: "blob", key: `${id} in ${key}`, message: "content does not match its id" });
+        for (const id of v.badBlobs)
+          r.problems.push({ kind: "blob", key: `${id} in ${key}`, message: "content does not match its id" });
       } catch (e) {
         if (o.signal?.aborted) throw e;
         r.problems.push({ kind: `${p.kind} pack`, key, message: errorText(e) });

@@ -13,8 +13,16 @@ import type { PackCheckResult, PackVerifyWorkerData } from "./pack-verify-worker
 export class PackVerifierPool {
   private readonly pool: WorkerPool;
 
-  constructor(count: number, idKey: Uint8Array, identities: { data: readonly AgeIdentity[]; meta: readonly AgeIdentity[] }) {
-    const workerData: PackVerifyWorkerData = { idKey, data: identities.data.map(String), meta: identities.meta.map(String) };
+  constructor(
+    count: number,
+    idKey: Uint8Array,
+    identities: { data: readonly AgeIdentity[]; meta: readonly AgeIdentity[] },
+  ) {
+    const workerData: PackVerifyWorkerData = {
+      idKey,
+      data: identities.data.map(String),
+      meta: identities.meta.map(String),
+    };
     this.pool = new WorkerPool("maintenance/pack-verify-worker", count, workerData);
   }
 

@@ -25,4 +25,6 @@ const identities = { data: wd.data.map(parseIdentity), meta: wd.meta.map(parseId
 /** The verification and the pack's SHA-256 (its name: check's content test, so the pack is read once). */
 export type PackCheckResult = PackVerifyResult & { sha256: string };
 
-serveRequests<PackVerifyRequest, PackCheckResult>(parentPort, (req) => ({ result: { ...verifyPack(req.file, identities[req.kind], wd.idKey, req.key), sha256: sha256Hex(req.file) } }));
+serveRequests<PackVerifyRequest, PackCheckResult>(parentPort, (req) => ({
+  result: { ...verifyPack(req.file, identities[req.kind], wd.idKey, req.key), sha256: sha256Hex(req.file) },
+}));

@@ -21,7 +21,12 @@ const rawScratch = new ScratchBuffer();
  * damaged (decryption, trailer, zstd frame). Not reentrant (shared scratch
  * buffers): one call at a time per thread, as the verifier workers do.
  */
-export function verifyPack(file: Uint8Array, identities: readonly AgeIdentity[], idKey: Uint8Array, key: string): PackVerifyResult {
+export function verifyPack(
+  file: Uint8Array,
+  identities: readonly AgeIdentity[],
+  idKey: Uint8Array,
+  key: string,
+): PackVerifyResult {
   const plain = ageDecrypt(file, identities, key, plainScratch.atLeast(file.length));
   const r: PackVerifyResult = { blobsVerified: 0, badBlobs: [] };
   for (const e of decodeTrailer(plain, key)) {

@@ -45,7 +45,12 @@ export async function readStoreClock(storage: Storage, agent: AgentKey, clock: C
   const info = await storage.head(key);
   await deleteUnlessLocked(storage, key);
   const store = info ? info.mtime.getTime() : after;
-  const skewMs = store < before - STORE_TIME_RESOLUTION_MS ? store - (before - STORE_TIME_RESOLUTION_MS) : store > after ? store - after : 0;
+  const skewMs =
+    store < before - STORE_TIME_RESOLUTION_MS
+      ? store - (before - STORE_TIME_RESOLUTION_MS)
+      : store > after
+        ? store - after
+        : 0;
   return { host: new Date((before + after) / 2), store: new Date(store), skewMs };
 }
 
@@ -55,8 +60,21 @@ export async function readStoreClock(storage: Storage, agent: AgentKey, clock: C
  * store time measured against this host's clock, and a clock that runs ahead
  * would delete packs a backup may still commit against.
  */
-export async function refuseClockSkew(storage: Storage, agent: AgentKey, clock: Clock, graceMs: number): Promise<ClockReading> {
+export async function refuseClockSkew(
+  storage: Storage,
+  agent: AgentKey,
+  clock: Clock,
+  graceMs: number,
+): Promise<ClockReading> {
   const reading = await readStoreClock(storage, agent, clock);
-  if (Math.abs(reading.skewMs) > maxClockSkewMs(graceMs)) throw new ClockSkewError(storage.name, reading.host, reading.store, reading.skewMs, graceMs, maxClockSkewMs(graceMs));
+  if (Math.abs(reading.skewMs) > maxClockSkewMs(graceMs))
+    throw new ClockSkewError(
+      storage.name,
+      reading.host,
+      reading.store,
+      reading.skewMs,
+      graceMs,
+      maxClockSkewMs(graceMs),
+    );
   return reading;
 }

@@ -23,7 +23,12 @@ const PACKS_PER_INDEX = 1024;
  * batch). Returns the keys written. The old files are superseded only by the
  * prune mark written after this (FORMAT.md §Prune, mark phase).
  */
-export async function rewriteIndex(storage: Storage, agent: AgentKey, oldFiles: readonly string[], drop: ReadonlySet<string>): Promise<string[]> {
+export async function rewriteIndex(
+  storage: Storage,
+  agent: AgentKey,
+  oldFiles: readonly string[],
+  drop: ReadonlySet<string>,
+): Promise<string[]> {
   const written: string[] = [];
   const done = new Set<string>();
   let batch: IndexPack[] = [];

@@ -21,7 +21,12 @@ export function canExtendRetention(s: Storage): s is RetentionExtending {
  * packs, the index, key files, config) gets its retention moved to
  * `until`. Condemned packs are left to expire. Returns how many objects.
  */
-export async function extendLiveRetention(s: RetentionExtending, livePacks: Iterable<PackEntry>, until: Date, signal?: AbortSignal): Promise<number> {
+export async function extendLiveRetention(
+  s: RetentionExtending,
+  livePacks: Iterable<PackEntry>,
+  until: Date,
+  signal?: AbortSignal,
+): Promise<number> {
   let n = 0;
   for (const p of livePacks) {
     await s.extendRetention(packKey(p.kind, p.id), until);

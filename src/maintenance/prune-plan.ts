@@ -40,8 +40,20 @@ interface Candidate {
  * pack holding only duplicates is unused. Reads each index file once more,
  * one at a time, keeping rows only for packs that will be condemned or repacked.
  */
-export async function planPrune(repo: Repository, used: EntryBits, packTimes: ReadonlyMap<string, number>, o: PlanOptions): Promise<PrunePlan> {
-  const plan: PrunePlan = { condemn: [], repack: [], keep: new Set(), unusedBytesKept: 0, repackSkippedNoIdentity: 0, youngUnused: 0 };
+export async function planPrune(
+  repo: Repository,
+  used: EntryBits,
+  packTimes: ReadonlyMap<string, number>,
+  o: PlanOptions,
+): Promise<PrunePlan> {
+  const plan: PrunePlan = {
+    condemn: [],
+    repack: [],
+    keep: new Set(),
+    unusedBytesKept: 0,
+    repackSkippedNoIdentity: 0,
+    youngUnused: 0,
+  };
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
   for (const key of repo.loadedIndexFiles) {
@@ -53,7 +65,8 @@ export async function planPrune(repo: Repository, used: EntryBits, packTimes: Re
       const old = o.now - (packTimes.get(p.id) ?? o.now) >= o.graceMs;
       const share = u.unusedBytes / Math.max(1, u.usedBytes + u.unusedBytes);
       if (u.usedBlobs === 0 && old) plan.condemn.push(p);
-      else if (u.usedBlobs > 0 && old && share > o.maxUnused) candidates.push({ pack: p, share, unusedBytes: u.unusedBytes });
+      else if (u.usedBlobs > 0 && old && share > o.maxUnused)
+        candidates.push({ pack: p, share, unusedBytes: u.unusedBytes });
       else {
         if (u.usedBlobs === 0) plan.youngUnused++;
         keep(plan, p.id, u.unusedBytes);
@@ -64,7 +77,12 @@ export async function planPrune(repo: Repository, used: EntryBits, packTimes: Re
   return plan;
 }
 
-function packUse(repo: Repository, used: EntryBits, p: IndexPack, packIndex: number): { usedBlobs: number; usedBytes: number; unusedBytes: number } {
+function packUse(
+  repo: Repository,
+  used: EntryBits,
+  p: IndexPack,
+  packIndex: number,
+): { usedBlobs: number; usedBytes: number; unusedBytes: number } {
   let usedBlobs = 0;
   let usedBytes = 0;
   let unusedBytes = 0;

@@ -23,11 +23,22 @@ export interface RepackStats {
  * is copied: repacking never launders damage into a fresh pack. Meta packs
  * open with the agent key; data packs need the data identity.
  */
-export async function repackPacks(repo: Repository, packs: readonly IndexPack[], usedHere: (blob: BlobId, packId: string) => boolean, signal?: AbortSignal): Promise<RepackStats> {
+export async function repackPacks(
+  repo: Repository,
+  packs: readonly IndexPack[],
+  usedHere: (blob: BlobId, packId: string) => boolean,
+  signal?: AbortSignal,
+): Promise<RepackStats> {
   const stats: RepackStats = { packs: 0, blobs: 0, bytesRead: 0, bytesWritten: 0 };
   if (packs.length === 0) return stats;
   // A fresh index: nothing is deduplicated against the old copies, which are about to be condemned.
-  const up = new Uploader(repo.storage, new BlobIndex(), repo.agent, packs.some((p) => p.kind === "data") ? [repo.dataRecipient] : [], repo.config);
+  const up = new Uploader(
+    repo.storage,
+    new BlobIndex(),
+    repo.agent,
+    packs.some((p) => p.kind === "data") ? [repo.dataRecipient] : [],
+    repo.config,
+  );
   try {
     for (const p of packs) {
       signal?.throwIfAborted();
@@ -38,10 +49,12 @@ export async function repackPacks(repo: Repository, packs: readonly IndexPack[],
       stats.bytesRead += p.size;
       for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
         if (!usedHere(id as BlobId, p.id)) continue;
-        if (offset + length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
+        if (offset + length > plain.byteLength)
+          throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
         const stored = plain.subarray(offset, offset + length);
         const raw = compressed ? decompressBlob(stored, rawLength, key) : Buffer.from(stored);
-        if (repo.agent.blobId(type as BlobType, raw) !== id) throw new IntegrityError("blob", `${id} in ${key}`, "content does not match its id; not repacking it");
+        if (repo.agent.blobId(type as BlobType, raw) !== id)
+          throw new IntegrityError("blob", `${id} in ${key}`, "content does not match its id; not repacking it");
         await up.add(type as BlobType, id as BlobId, raw);
         stats.blobs++;
       }

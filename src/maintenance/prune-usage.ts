@@ -30,13 +30,20 @@ export interface Usage {
  * shared by several snapshots is read once. A reachable blob missing from the
  * index stops the prune: deleting on an incomplete picture could lose data.
  */
-export async function findUsedBlobs(repo: Repository, snapshots: readonly Snapshot[], signal?: AbortSignal): Promise<Usage> {
+export async function findUsedBlobs(
+  repo: Repository,
+  snapshots: readonly Snapshot[],
+  signal?: AbortSignal,
+): Promise<Usage> {
   const index = repo.index;
   const used = new EntryBits(index.size);
   let usedBlobs = 0;
   const mark = (id: string, snap: Snapshot): boolean => {
     const e = index.entryOf(id as BlobId);
-    if (e < 0) throw new RepositoryError(`snapshot ${snap.id} references blob ${id}, which no index lists; refusing to prune`, { hint: "run `cairn check` to find the damage; a new backup re-uploads missing data" });
+    if (e < 0)
+      throw new RepositoryError(`snapshot ${snap.id} references blob ${id}, which no index lists; refusing to prune`, {
+        hint: "run `cairn check` to find the damage; a new backup re-uploads missing data",
+      });
     if (used.has(e)) return false;
     used.set(e);
     usedBlobs++;
@@ -61,7 +68,11 @@ async function readSkeleton(repo: Repository, id: string, s: Snapshot) {
   try {
     return decodeSkeleton(await repo.readBlob(id as BlobId), id);
   } catch (e) {
-    if (e instanceof IntegrityError) throw new RepositoryError(`snapshot ${s.id}: skeleton ${id} is unreadable (${e.message}); refusing to prune`, { hint: "run `cairn check --read-data` to find the damage", cause: e });
+    if (e instanceof IntegrityError)
+      throw new RepositoryError(`snapshot ${s.id}: skeleton ${id} is unreadable (${e.message}); refusing to prune`, {
+        hint: "run `cairn check --read-data` to find the damage",
+        cause: e,
+      });
     throw e;
   }
 }

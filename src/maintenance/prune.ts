@@ -95,10 +95,19 @@ export async function prune(repo: Repository, o: PruneOptions = {}): Promise<Pru
   for (const m of expired) await finishMark(repo, m, phase2);
   const stored = await listPacks(repo, o.signal);
   const packTimes = new Map([...stored].map(([id, p]) => [id, p.mtime]));
-  const plan = await planPrune(repo, usage.used, packTimes, { graceMs, maxUnused: o.maxUnused ?? 0.05, maxRepackBytes: o.maxRepackBytes ?? Infinity, canRepackData: repo.hasIdentity, now });
+  const plan = await planPrune(repo, usage.used, packTimes, {
+    graceMs,
+    maxUnused: o.maxUnused ?? 0.05,
+    maxRepackBytes: o.maxRepackBytes ?? Infinity,
+    canRepackData: repo.hasIdentity,
+    now,
+  });
   const unindexed = unindexedPacks(repo, stored, now, graceMs);
   if (plan.keep.size === 0 && plan.condemn.length + plan.repack.length + unindexed.length > 0 && !o.force) {
-    throw new UsageError(`this prune would condemn every pack in ${repo.storage.name} (${snapshots.length} snapshots remain)`, { hint: "check the retention policy; pass --force if the repository really should be emptied" });
+    throw new UsageError(
+      `this prune would condemn every pack in ${repo.storage.name} (${snapshots.length} snapshots remain)`,
+      { hint: "check the retention policy; pass --force if the repository really should be emptied" },
+    );
   }
   if (!o.dryRun) await markPhase(repo, plan, unindexed, usage, r, { graceMs, now, signal: o.signal });
   summarise(r, plan, unindexed, repo);
@@ -111,11 +120,34 @@ export async function prune(repo: Repository, o: PruneOptions = {}): Promise<Pru
 
 function refuseOnDamage(repo: Repository): void {
   const w = repo.warnings.find((x) => x.kind === "index" || x.kind === "prune mark");
-  if (w) throw new RepositoryError(`refusing to prune: ${w.kind} ${w.key} is damaged (${w.message})`, { hint: "run `cairn check`; prune needs an intact index to know what is in use" });
+  if (w)
+    throw new RepositoryError(`refusing to prune: ${w.kind} ${w.key} is damaged (${w.message})`, {
+      hint: "run `cairn check`; prune needs an intact index to know what is in use",
+    });
 }
 
 function emptyResult(dryRun: boolean, snapshots: number, marksPending: number): PruneResult {
-  return { dryRun, snapshots, packsDeleted: 0, bytesFreed: 0, packsRevived: 0, deletionsDeferred: 0, packsMarked: 0, bytesMarked: 0, packsRepacked: 0, blobsRepacked: 0, bytesRepackWritten: 0, repackSkippedNoIdentity: 0, youngUnusedPacks: 0, marksPending, retentionExtended: 0, packsLeft: 0, bytesLeft: 0, unusedBytesLeft: 0, clockSkewMs: 0 };
+  return {
+    dryRun,
+    snapshots,
+    packsDeleted: 0,
+    bytesFreed: 0,
+    packsRevived: 0,
+    deletionsDeferred: 0,
+    packsMarked: 0,
+    bytesMarked: 0,
+    packsRepacked: 0,
+    blobsRepacked: 0,
+    bytesRepackWritten: 0,
+    repackSkippedNoIdentity: 0,
+    youngUnusedPacks: 0,
+    marksPending,
+    retentionExtended: 0,
+    packsLeft: 0,
+    bytesLeft: 0,
+    unusedBytesLeft: 0,
+    clockSkewMs: 0,
+  };
 }
 
 /** Whether a snapshot needs a blob whose copy the index serves from this pack. */
@@ -138,7 +170,13 @@ interface Phase2Context {
   handled: Set<string>;
 }
 
-function phase2Context(marks: readonly PruneMark[], expired: readonly PruneMark[], usage: Usage, r: PruneResult, dryRun: boolean): Phase2Context {
+function phase2Context(
+  marks: readonly PruneMark[],
+  expired: readonly PruneMark[],
+  usage: Usage,
+  r: PruneResult,
+  dryRun: boolean,
+): Phase2Context {
   const pending = new Set(marks.filter((m) => !expired.includes(m)).flatMap((m) => m.body.packs.map((p) => p.id)));
   const rows = new Map<string, IndexPack>();
   for (const p of marks.flatMap((m) => m.body.packs)) if (!rows.has(p.id) || p.blobs.length > 0) rows.set(p.id, p);
@@ -178,7 +216,10 @@ async function finishMark(repo: Repository, m: PruneMark, c: Phase2Context): Pro
     return;
   }
   if (revive.length > 0) await writeIndexFile(repo.storage, repo.agent, revive);
-  const lockedPacks = await deleteAllUnlessLocked(repo.storage, remove.map((p) => packKey(p.kind, p.id)));
+  const lockedPacks = await deleteAllUnlessLocked(
+    repo.storage,
+    remove.map((p) => packKey(p.kind, p.id)),
+  );
   const left = { packs: remove.filter((p) => lockedPacks.has(packKey(p.kind, p.id))), objects: [] as string[] };
   for (const p of remove) {
     if (lockedPacks.has(packKey(p.kind, p.id))) continue;
@@ -189,7 +230,8 @@ async function finishMark(repo: Repository, m: PruneMark, c: Phase2Context): Pro
   const lockedObjects = await deleteAllUnlessLocked(repo.storage, m.body.objects);
   left.objects = m.body.objects.filter((key) => lockedObjects.has(key));
   r.deletionsDeferred += left.packs.length + left.objects.length;
-  if (left.packs.length + left.objects.length > 0) await writeMark(repo.storage, repo.agent, emptyMark(repo.clock.now(), m.body.graceMs, left.packs, left.objects));
+  if (left.packs.length + left.objects.length > 0)
+    await writeMark(repo.storage, repo.agent, emptyMark(repo.clock.now(), m.body.graceMs, left.packs, left.objects));
   if (!(await deleteUnlessLocked(repo.storage, m.key))) r.deletionsDeferred++;
 }
 
@@ -203,7 +245,8 @@ interface StoredPack {
 async function listPacks(repo: Repository, signal?: AbortSignal): Promise<Map<string, StoredPack>> {
   const out = new Map<string, StoredPack>();
   for (const kind of ["data", "meta"] as const) {
-    for await (const o of repo.storage.list(kind === "data" ? DATA_PREFIX : META_PREFIX, signal)) out.set(idOfKey(o.key), { kind, size: o.size, mtime: o.mtime.getTime() });
+    for await (const o of repo.storage.list(kind === "data" ? DATA_PREFIX : META_PREFIX, signal))
+      out.set(idOfKey(o.key), { kind, size: o.size, mtime: o.mtime.getTime() });
   }
   return out;
 }
@@ -214,12 +257,18 @@ async function listPacks(repo: Repository, signal?: AbortSignal): Promise<Map<st
  * blob list) once older than the grace period; a backup still running past
  * that fails its commit check instead of referencing them.
  */
-function unindexedPacks(repo: Repository, stored: ReadonlyMap<string, StoredPack>, now: number, graceMs: number): IndexPack[] {
+function unindexedPacks(
+  repo: Repository,
+  stored: ReadonlyMap<string, StoredPack>,
+  now: number,
+  graceMs: number,
+): IndexPack[] {
   const out: IndexPack[] = [];
   for (const [id, p] of stored) {
     // size must be positive in the index row schema; an empty file is damage anyway.
     // An index file listing it, even one whose packs looked missing when the index was loaded, is evidence enough: not unindexed.
-    if (repo.index.findPack(id) < 0 && !repo.indexedButMissing.has(id) && now - p.mtime >= graceMs) out.push({ id, kind: p.kind, size: Math.max(1, p.size), headerLength: 1, blobs: [] });
+    if (repo.index.findPack(id) < 0 && !repo.indexedButMissing.has(id) && now - p.mtime >= graceMs)
+      out.push({ id, kind: p.kind, size: Math.max(1, p.size), headerLength: 1, blobs: [] });
   }
   return out;
 }
@@ -235,13 +284,25 @@ interface MarkContext {
  * indexed; new index files listing the live packs; the mark condemning the
  * rest and superseding the old index files; then the old index files deleted.
  */
-async function markPhase(repo: Repository, plan: PrunePlan, unindexed: IndexPack[], usage: Usage, r: PruneResult, c: MarkContext): Promise<void> {
+async function markPhase(
+  repo: Repository,
+  plan: PrunePlan,
+  unindexed: IndexPack[],
+  usage: Usage,
+  r: PruneResult,
+  c: MarkContext,
+): Promise<void> {
   const condemn = [...plan.condemn, ...plan.repack, ...unindexed];
   const consolidate = repo.loadedIndexFiles.length > CONSOLIDATE_INDEX_FILES;
   if (condemn.length === 0 && !consolidate) return;
   const usedHere = (id: BlobId, packId: string) => {
     const e = repo.index.entryOf(id);
-    return e >= 0 && e < usage.used.size && usage.used.has(e) && repo.index.pack(repo.index.locationAt(e).packIndex).id === packId;
+    return (
+      e >= 0 &&
+      e < usage.used.size &&
+      usage.used.has(e) &&
+      repo.index.pack(repo.index.locationAt(e).packIndex).id === packId
+    );
   };
   const s = await repackPacks(repo, plan.repack, usedHere, c.signal);
   r.packsRepacked = s.packs;

@@ -23,15 +23,30 @@ export class BackupSession {
   private readonly gear: Uint32Array;
   private readonly readAhead: ReadAhead | undefined;
 
-  constructor(private readonly repo: Repository, workers?: number) {
+  constructor(
+    private readonly repo: Repository,
+    workers?: number,
+  ) {
     this.gear = gearTable(repo.agent.gearKey);
-    this.workers = workers === 0 ? undefined : new WorkerCodec(workers, repo.agent.exportBlobIdKey(), { gear: this.gear, params: repo.config.chunker });
+    this.workers =
+      workers === 0
+        ? undefined
+        : new WorkerCodec(workers, repo.agent.exportBlobIdKey(), { gear: this.gear, params: repo.config.chunker });
     this.codec = this.workers ?? inlineCodec;
     this.readAhead = this.workers ? new ReadAhead() : undefined;
   }
 
   /** The saver and walk context for one uploader session; progress is reported at most every 200 ms. */
-  tools(up: Uploader, counters: BackupCounters, o: { excludes?: string[]; parentCache?: ParentCacheReader; signal?: AbortSignal; onProgress?: BackupEvents["onProgress"] }): { saver: FileSaver; walk: WalkContext } {
+  tools(
+    up: Uploader,
+    counters: BackupCounters,
+    o: {
+      excludes?: string[];
+      parentCache?: ParentCacheReader;
+      signal?: AbortSignal;
+      onProgress?: BackupEvents["onProgress"];
+    },
+  ): { saver: FileSaver; walk: WalkContext } {
     const { repo, workers } = this;
     let lastTick = 0;
     const saver = new FileSaver(repo.agent, this.gear, repo.config.chunker, up, (n) => {
@@ -46,7 +61,11 @@ export class BackupSession {
       excludes: new ExcludeMatcher(o.excludes ?? []),
       parentCache: o.parentCache,
       has: (id) => up.has(id),
-      batcher: new SmallFileBatcher(workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey()), repo.config.compressionLevel, this.readAhead),
+      batcher: new SmallFileBatcher(
+        workers ?? inlineSmallFileCodec(repo.agent.exportBlobIdKey()),
+        repo.config.compressionLevel,
+        this.readAhead,
+      ),
       smallFileLimit: saver.smallFileLimit,
       // Chunks come back raw: only those the repository lacks cost a compression (on any free worker).
       startLargeFile: workers ? (abs) => workers.chunkLargeFile(abs, repo.config.compressionLevel) : undefined,

@@ -11,6 +11,7 @@ import { baseNode } from "./fs-node.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedDir } from "./tree-builder.js";
 import { BackupSession } from "./backup-session.js";
+import { snapshotSummary } from "./snapshot-summary.js";
 
 export const PROGRAM = "cairn 0.1.0";
 
@@ -44,29 +45,71 @@ interface VirtualDir {
  * mirrors absolute paths from `/`, like restic. Write order: packs, index,
  * then the snapshot record (FORMAT.md §Write order).
  */
-export async function backupPaths(repo: Repository, paths: readonly string[], o: BackupOptions = {}): Promise<BackupResult> {
+export async function backupPaths(
+  repo: Repository,
+  paths: readonly string[],
+  o: BackupOptions = {},
+): Promise<BackupResult> {
   if (paths.length === 0) throw new UsageError("nothing to back up: give at least one path");
   const started = Date.now();
   const roots = normaliseRoots(paths);
-  for (const r of roots) await lstat(r).catch((e: Error) => { throw new UsageError(`cannot back up ${r}: ${e.message}`); });
+  for (const r of roots)
+    await lstat(r).catch((e: Error) => {
+      throw new UsageError(`cannot back up ${r}: ${e.message}`);
+    });
   const host = o.host ?? hostname();
   const parent = (await repo.listSnapshots(o.signal)).filter((s) => s.host === host && sameList(s.paths, roots)).at(-1);
   const cacheGen = "0";
   const parentCache = o.cacheDir && parent ? await ParentCacheReader.open(o.cacheDir, parent.id, cacheGen) : undefined;
-  const cacheWriter = o.cacheDir ? await ParentCacheWriter.create(o.cacheDir, "backup", { generation: cacheGen }) : undefined;
+  const cacheWriter = o.cacheDir
+    ? await ParentCacheWriter.create(o.cacheDir, "backup", { generation: cacheGen })
+    : undefined;
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
-  const events: BackupEvents = { onWarning: (w) => { warnings.push(w); o.onWarning?.(w); }, onProgress: o.onProgress };
+  const events: BackupEvents = {
+    onWarning: (w) => {
+      warnings.push(w);
+      o.onWarning?.(w);
+    },
+    onProgress: o.onProgress,
+  };
   const session = new BackupSession(repo, o.workers);
   try {
-    const { result: root, uploader } = await repo.withUploader(async (up) => {
-      const { saver, walk } = session.tools(up, counters, { excludes: o.excludes, parentCache, signal: o.signal, onProgress: o.onProgress });
-      const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, cacheWriter, counters, events, signal: o.signal });
-      return saveVirtual(builder, buildVirtualRoot(roots), []);
-    }, { codec: session.codec });
-    const s = uploader.stats;
-    const summary: SnapshotSummary = { ...counters, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
-    const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: roots, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
+    const { result: root, uploader } = await repo.withUploader(
+      async (up) => {
+        const { saver, walk } = session.tools(up, counters, {
+          excludes: o.excludes,
+          parentCache,
+          signal: o.signal,
+          onProgress: o.onProgress,
+        });
+        const builder = new TreeBuilder({
+          agent: repo.agent,
+          up,
+          saver,
+          walk,
+          cacheWriter,
+          counters,
+          events,
+          signal: o.signal,
+        });
+        return saveVirtual(builder, buildVirtualRoot(roots), []);
+      },
+      { codec: session.codec },
+    );
+    const summary = snapshotSummary(counters, uploader.stats, started);
+    const record = {
+      version: 1 as const,
+      time: (o.time ?? repo.clock.now()).toISOString(),
+      host,
+      paths: roots,
+      tags: o.tags ?? [],
+      parent: parent?.id,
+      tree: root.tree,
+      skeleton: root.skeleton,
+      summary,
+      program: PROGRAM,
+    };
     const snapshotId = await repo.saveSnapshot(record);
     await cacheWriter?.commit(snapshotId);
     return { snapshotId, snapshot: { ...record, id: snapshotId }, summary, warnings };

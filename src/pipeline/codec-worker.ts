@@ -31,22 +31,34 @@ function handle(req: CodecRequest): { res: CodecResponse; transfer: ArrayBuffer[
   if (req.op === "compress") {
     // The raw chunk came here without a copy (WorkerCodec.compress) and goes back the same way when it does not compress.
     const r = compressVerified(req.raw, req.level, req.what);
-    return { res: { seq: req.seq, ok: true, compressed: r.compressed, bytes: r.bytes }, transfer: transferable(r.bytes) };
+    return {
+      res: { seq: req.seq, ok: true, compressed: r.compressed, bytes: r.bytes },
+      transfer: transferable(r.bytes),
+    };
   }
   if (req.op === "files") {
     if (!blobIdKey) throw new Error("codec worker started without a blob-ID key cannot read files");
     const results = readSmallFiles(req.files, req.level, blobIdKey);
     const shared = results.find((r) => r.ok && r.blob);
-    return { res: { seq: req.seq, ok: true, results }, transfer: shared?.ok && shared.blob ? [shared.blob.bytes.buffer as ArrayBuffer] : [] };
+    return {
+      res: { seq: req.seq, ok: true, results },
+      transfer: shared?.ok && shared.blob ? [shared.blob.bytes.buffer as ArrayBuffer] : [],
+    };
   }
   if (req.op === "largeOpen" || req.op === "largeNext" || req.op === "largeClose") return largeFile(req);
   const s = sealVerified(req.parts, recipients(req.recipients), req.what);
   req.parts.length = 0;
   const file = new Uint8Array(s.file.buffer, s.file.byteOffset, s.file.byteLength);
-  return { res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id }, transfer: transferable(file) };
+  return {
+    res: { seq: req.seq, ok: true, file, headerLength: s.headerLength, id: s.id },
+    transfer: transferable(file),
+  };
 }
 
-function largeFile(req: Extract<CodecRequest, { op: "largeOpen" | "largeNext" | "largeClose" }>): { res: CodecResponse; transfer: ArrayBuffer[] } {
+function largeFile(req: Extract<CodecRequest, { op: "largeOpen" | "largeNext" | "largeClose" }>): {
+  res: CodecResponse;
+  transfer: ArrayBuffer[];
+} {
   if (req.op === "largeClose") {
     largeFiles.get(req.session)?.close();
     largeFiles.delete(req.session);
@@ -66,7 +78,10 @@ function largeFile(req: Extract<CodecRequest, { op: "largeOpen" | "largeNext" | 
   const batch: LargeFileBatch = reader.next(req.rawBytes);
   if (!batch.ok || batch.end) largeFiles.delete(req.session);
   collect(); // a batch's read buffers are dead now; see `collect`
-  return { res: { seq: req.seq, ok: true, batch }, transfer: batch.blobs?.map((b) => b.bytes.buffer as ArrayBuffer) ?? [] };
+  return {
+    res: { seq: req.seq, ok: true, batch },
+    transfer: batch.blobs?.map((b) => b.bytes.buffer as ArrayBuffer) ?? [],
+  };
 }
 
 parentPort?.on("message", (req: CodecRequest) => {

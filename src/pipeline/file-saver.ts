@@ -48,7 +48,10 @@ export class FileSaver {
   /** Store a small file's blob, read, hashed and compressed by the small-file job. */
   async storeRead(blob: SmallFileBlob): Promise<BlobId> {
     this.onBytes(blob.rawLength);
-    await this.up.addCompressed(BlobType.Data, blob.id, blob.rawLength, { bytes: blob.bytes, compressed: blob.compressed });
+    await this.up.addCompressed(BlobType.Data, blob.id, blob.rawLength, {
+      bytes: blob.bytes,
+      compressed: blob.compressed,
+    });
     return blob.id;
   }
 
@@ -57,14 +60,22 @@ export class FileSaver {
    * chunking it (`started`, see WalkContext.startLargeFile), else streamed
    * through the chunker here.
    */
-  async saveLarge(path: Buffer, before: BigIntStats, signal?: AbortSignal, started?: LargeFileChunks): Promise<SavedFile> {
+  async saveLarge(
+    path: Buffer,
+    before: BigIntStats,
+    signal?: AbortSignal,
+    started?: LargeFileChunks,
+  ): Promise<SavedFile> {
     if (started) return this.saveChunked(started, before, signal);
     const fh = await open(path, OPEN_REGULAR);
     try {
       if (!(await fh.stat()).isFile()) throw new NotRegularError();
       const content: BlobId[] = [];
       let size = 0;
-      for await (const chunk of chunkStream(fh.createReadStream({ highWaterMark: READ_BUFFER, autoClose: false, signal }), this.chunker)) {
+      for await (const chunk of chunkStream(
+        fh.createReadStream({ highWaterMark: READ_BUFFER, autoClose: false, signal }),
+        this.chunker,
+      )) {
         size += chunk.byteLength; // before handing the chunk over: the uploader owns it from then on
         content.push(await this.store(chunk));
       }
@@ -80,7 +91,8 @@ export class FileSaver {
       for (const b of batch.blobs) {
         this.onBytes(b.rawLength);
         content.push(b.id);
-        if (b.encoded) await this.up.addCompressed(BlobType.Data, b.id, b.rawLength, { bytes: b.bytes, compressed: b.compressed });
+        if (b.encoded)
+          await this.up.addCompressed(BlobType.Data, b.id, b.rawLength, { bytes: b.bytes, compressed: b.compressed });
         else await this.up.add(BlobType.Data, b.id, b.bytes);
       }
       const { end } = batch;

@@ -68,7 +68,14 @@ export class LargeFileReader {
           if (this.pending.length > 0) blobs.push(this.blob(this.pending.finish(new Uint8Array(0))));
           const st = fstatSync(this.fd, { bigint: true });
           this.close();
-          return { ok: true, blobs, end: { size: this.position, after: { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino } } };
+          return {
+            ok: true,
+            blobs,
+            end: {
+              size: this.position,
+              after: { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino },
+            },
+          };
         }
         this.position += n;
         taken += n;
@@ -109,7 +116,13 @@ export class LargeFileReader {
     // Sparse files and zeroed images repeat all-zero chunks of a few lengths: hash and compress each length once.
     if (zeroChunks.size < 64 && isZeroChunk(raw, 4096)) {
       const c = compressVerified(raw, this.req.level, id);
-      const blob = { id, rawLength: raw.byteLength, compressed: c.compressed, encoded: true, bytes: ownBuffer(c.bytes) };
+      const blob = {
+        id,
+        rawLength: raw.byteLength,
+        compressed: c.compressed,
+        encoded: true,
+        bytes: ownBuffer(c.bytes),
+      };
       zeroChunks.set(raw.byteLength, { ...blob, bytes: new Uint8Array(blob.bytes) });
       return blob;
     }

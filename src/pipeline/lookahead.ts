@@ -23,7 +23,12 @@ export class Lookahead<T> {
   ) {}
 
   /** Start `produce` feeding this queue; its end or failure ends the queue. */
-  static run<T>(produce: (out: Lookahead<T>) => Promise<void>, weigh: (item: T) => number, maxItems: number, maxWeight: number): Lookahead<T> {
+  static run<T>(
+    produce: (out: Lookahead<T>) => Promise<void>,
+    weigh: (item: T) => number,
+    maxItems: number,
+    maxWeight: number,
+  ): Lookahead<T> {
     const la = new Lookahead(weigh, maxItems, maxWeight);
     produce(la).then(
       () => la.end(),

@@ -30,8 +30,7 @@ export interface SmallFileBlob {
 }
 
 export type SmallFileResult =
-  | { ok: true; size: number; after: FileVersion; blob?: SmallFileBlob }
-  | { ok: false; message: string };
+  { ok: true; size: number; after: FileVersion; blob?: SmallFileBlob } | { ok: false; message: string };
 
 /**
  * Reads, hashes and compresses a batch of small files with synchronous calls.
@@ -92,5 +91,11 @@ function readOne(r: SmallFileRequest, level: number, idKey: Uint8Array): SmallFi
 
 /** True when the file changed between lstat and the end of reading it, or was not read whole. */
 export function changedWhileRead(before: FileVersion, after: FileVersion, bytesRead: number): boolean {
-  return after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs || after.ino !== before.ino || BigInt(bytesRead) !== after.size;
+  return (
+    after.size !== before.size ||
+    after.mtimeNs !== before.mtimeNs ||
+    after.ctimeNs !== before.ctimeNs ||
+    after.ino !== before.ino ||
+    BigInt(bytesRead) !== after.size
+  );
 }

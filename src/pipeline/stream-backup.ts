@@ -1,12 +1,12 @@
 import { hostname } from "node:os";
 import type { Repository } from "../repository/repository.js";
-import type { SnapshotSummary } from "../repository/snapshot-record.js";
 import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { PROGRAM, type BackupOptions, type BackupResult } from "./backup.js";
 import { FileSaver } from "./file-saver.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedEntry } from "./tree-builder.js";
 import { BackupSession } from "./backup-session.js";
+import { snapshotSummary } from "./snapshot-summary.js";
 
 /** Ownership and permissions of an entry that has no file on disk. */
 export interface EntryMeta {
@@ -25,7 +25,12 @@ export interface EntryMeta {
 export type ComposedEntry =
   | { kind: "stream"; name: string; data: AsyncIterable<Uint8Array>; meta?: EntryMeta }
   | { kind: "path"; name: string; abs: string }
-  | { kind: "dir"; name: string; entries: readonly ComposedEntry[] | (() => Promise<ComposedEntry[]>); meta?: EntryMeta };
+  | {
+      kind: "dir";
+      name: string;
+      entries: readonly ComposedEntry[] | (() => Promise<ComposedEntry[]>);
+      meta?: EntryMeta;
+    };
 
 export interface ComposedOptions extends BackupOptions {
   /** Recorded as the snapshot's paths: the key that finds the parent and groups retention. */
@@ -49,10 +54,16 @@ export interface ComposedOptions extends BackupOptions {
  * written last, after every entry's data ended well: a stream that throws
  * leaves no snapshot (FORMAT.md §Write order).
  */
-export async function backupComposed(repo: Repository, entries: readonly ComposedEntry[], o: ComposedOptions): Promise<BackupResult> {
+export async function backupComposed(
+  repo: Repository,
+  entries: readonly ComposedEntry[],
+  o: ComposedOptions,
+): Promise<BackupResult> {
   const started = Date.now();
   const host = o.host ?? hostname();
-  const parent = (await repo.listSnapshots(o.signal)).filter((s) => s.host === host && s.paths.join("\0") === o.paths.join("\0")).at(-1);
+  const parent = (await repo.listSnapshots(o.signal))
+    .filter((s) => s.host === host && s.paths.join("\0") === o.paths.join("\0"))
+    .at(-1);
   const counters = newCounters();
   const warnings: BackupWarning[] = [];
   const onWarning = (w: BackupWarning) => {
@@ -63,15 +74,33 @@ export async function backupComposed(repo: Repository, entries: readonly Compose
   const events: BackupEvents = { onWarning, onProgress: o.onProgress };
   const session = new BackupSession(repo, o.workers);
   try {
-    const { result: root, uploader } = await repo.withUploader(async (up) => {
-      const { saver, walk } = session.tools(up, counters, { excludes: o.excludes, signal: o.signal, onProgress: o.onProgress });
-      const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, counters, events, signal: o.signal });
-      const composer = new Composer(builder, saver, counters, repo.clock.now());
-      return builder.saveNodes(await composer.saveAll(entries));
-    }, { codec: session.codec });
-    const s = uploader.stats;
-    const summary: SnapshotSummary = { ...counters, warnings: warnings.length, bytesAdded: s.bytesAdded, bytesStored: s.bytesStored, blobsNew: s.blobsNew, blobsDeduplicated: s.blobsDeduplicated, packsUploaded: s.packsUploaded, durationSeconds: (Date.now() - started) / 1000 };
-    const record = { version: 1 as const, time: (o.time ?? repo.clock.now()).toISOString(), host, paths: o.paths, source: o.source, tags: o.tags ?? [], parent: parent?.id, tree: root.tree, skeleton: root.skeleton, summary, program: PROGRAM };
+    const { result: root, uploader } = await repo.withUploader(
+      async (up) => {
+        const { saver, walk } = session.tools(up, counters, {
+          excludes: o.excludes,
+          signal: o.signal,
+          onProgress: o.onProgress,
+        });
+        const builder = new TreeBuilder({ agent: repo.agent, up, saver, walk, counters, events, signal: o.signal });
+        const composer = new Composer(builder, saver, counters, repo.clock.now());
+        return builder.saveNodes(await composer.saveAll(entries));
+      },
+      { codec: session.codec },
+    );
+    const summary = { ...snapshotSummary(counters, uploader.stats, started), warnings: warnings.length };
+    const record = {
+      version: 1 as const,
+      time: (o.time ?? repo.clock.now()).toISOString(),
+      host,
+      paths: o.paths,
+      source: o.source,
+      tags: o.tags ?? [],
+      parent: parent?.id,
+      tree: root.tree,
+      skeleton: root.skeleton,
+      summary,
+      program: PROGRAM,
+    };
     const snapshotId = await repo.saveSnapshot(record);
     return { snapshotId, snapshot: { ...record, id: snapshotId }, summary, warnings };
   } finally {
@@ -108,16 +137,30 @@ class Composer {
     if (e.kind === "path") return this.builder.saveEntry(Buffer.from(e.abs), [name], name);
     if (e.kind === "dir") {
       this.counters.dirs++;
-      const d = await this.builder.saveNodes(await this.saveAll(typeof e.entries === "function" ? await e.entries() : e.entries));
-      return { node: { ...this.node(name, "dir", e.meta ?? { ...this.defaultMeta, mode: 0o700 }), subtree: d.tree }, skeleton: d.skeleton };
+      const d = await this.builder.saveNodes(
+        await this.saveAll(typeof e.entries === "function" ? await e.entries() : e.entries),
+      );
+      return {
+        node: { ...this.node(name, "dir", e.meta ?? { ...this.defaultMeta, mode: 0o700 }), subtree: d.tree },
+        skeleton: d.skeleton,
+      };
     }
     const saved = await this.saver.saveStream(e.data);
     this.counters.filesNew++;
     this.counters.bytesTotal += saved.size;
-    return { node: { ...this.node(name, "file", e.meta ?? this.defaultMeta), size: saved.size, content: saved.content } };
+    return {
+      node: { ...this.node(name, "file", e.meta ?? this.defaultMeta), size: saved.size, content: saved.content },
+    };
   }
 
   private node(name: Buffer, type: "file" | "dir", m: EntryMeta): TreeNode {
-    return { ...encodeName(name), type, mode: m.mode & 0o7777, uid: m.uid, gid: m.gid, mtimeNs: (BigInt(this.now.getTime()) * 1_000_000n).toString() };
+    return {
+      ...encodeName(name),
+      type,
+      mode: m.mode & 0o7777,
+      uid: m.uid,
+      gid: m.gid,
+      mtimeNs: (BigInt(this.now.getTime()) * 1_000_000n).toString(),
+    };
   }
 }

@@ -55,7 +55,10 @@ export class TreeBuilder {
   /** Save the contents of the directory `abs` (its absolute path split into `components`). */
   async saveDir(abs: Buffer, components: Buffer[]): Promise<SavedDir> {
     this.c.counters.dirs++;
-    return this.run((out) => walkDir(this.c.walk, abs, components, out), (la) => this.consumeDir(la));
+    return this.run(
+      (out) => walkDir(this.c.walk, abs, components, out),
+      (la) => this.consumeDir(la),
+    );
   }
 
   /** Save one backed-up path (file, directory or other); undefined when excluded or unreadable. */
@@ -67,7 +70,8 @@ export class TreeBuilder {
     };
     return this.run(root, async (la) => {
       let saved: SavedEntry | undefined;
-      for (let ev = await la.next(); ev.t !== "end"; ev = await la.next()) saved = (await this.consume(la, ev)) ?? saved;
+      for (let ev = await la.next(); ev.t !== "end"; ev = await la.next())
+        saved = (await this.consume(la, ev)) ?? saved;
       return saved;
     });
   }
@@ -86,7 +90,10 @@ export class TreeBuilder {
     return { tree, skeleton };
   }
 
-  private async run<R>(produce: (out: Lookahead<WalkEvent>) => Promise<void>, consume: (la: Lookahead<WalkEvent>) => Promise<R>): Promise<R> {
+  private async run<R>(
+    produce: (out: Lookahead<WalkEvent>) => Promise<void>,
+    consume: (la: Lookahead<WalkEvent>) => Promise<R>,
+  ): Promise<R> {
     const la = Lookahead.run(produce, eventWeight, AHEAD_EVENTS, AHEAD_BYTES);
     try {
       return await consume(la);
@@ -108,7 +115,10 @@ export class TreeBuilder {
     return this.saveNodes(entries);
   }
 
-  private async consume(la: Lookahead<WalkEvent>, ev: Exclude<WalkEvent, { t: "end" }>): Promise<SavedEntry | undefined> {
+  private async consume(
+    la: Lookahead<WalkEvent>,
+    ev: Exclude<WalkEvent, { t: "end" }>,
+  ): Promise<SavedEntry | undefined> {
     if (ev.t === "warn") {
       this.warn(ev.abs, ev.message);
       return undefined;
@@ -149,7 +159,8 @@ export class TreeBuilder {
         const saved = await this.readFile(ev, ev.file);
         node.size = saved.size;
         node.content = saved.content;
-        if (saved.changedWhileReading) this.warn(ev.abs, `file changed while it was being read; stored the ${saved.size} bytes read`);
+        if (saved.changedWhileReading)
+          this.warn(ev.abs, `file changed while it was being read; stored the ${saved.size} bytes read`);
       } catch (e) {
         if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
         if (e instanceof IntegrityError) throw e; // the codec failed its own check: not this file's fault
@@ -161,7 +172,14 @@ export class TreeBuilder {
     }
     counters.bytesTotal += node.size ?? 0;
     const st = ev.st;
-    await this.c.cacheWriter?.add(key, { size: node.size ?? 0, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: Number(st.ino), dev: Number(st.dev), content: node.content ?? [] });
+    await this.c.cacheWriter?.add(key, {
+      size: node.size ?? 0,
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs,
+      ino: Number(st.ino),
+      dev: Number(st.dev),
+      content: node.content ?? [],
+    });
     return { node };
   }
 

@@ -72,10 +72,20 @@ let lastYield = performance.now();
  * few milliseconds so uploads and worker replies are not held up by a large
  * tree.
  */
-export async function walkDir(c: WalkContext, abs: Buffer, components: Buffer[], out: WalkOutput, st?: BigIntStats): Promise<void> {
+export async function walkDir(
+  c: WalkContext,
+  abs: Buffer,
+  components: Buffer[],
+  out: WalkOutput,
+  st?: BigIntStats,
+): Promise<void> {
   let names: Buffer[] = [];
   try {
-    names = (listingWritesNothing(st, Date.now()) ? readdirSync(abs, { encoding: "buffer" }) : await readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
+    names = (
+      listingWritesNothing(st, Date.now())
+        ? readdirSync(abs, { encoding: "buffer" })
+        : await readdir(abs, { encoding: "buffer" })
+    ).sort(Buffer.compare);
   } catch (e) {
     await out.push({ t: "warn", abs, message: `cannot list directory: ${(e as Error).message}; stored as empty` });
   }
@@ -93,7 +103,14 @@ export async function walkDir(c: WalkContext, abs: Buffer, components: Buffer[],
 }
 
 /** One entry (a directory with everything below it); nothing for an excluded one. */
-export async function walkEntry(c: WalkContext, abs: Buffer, components: Buffer[], name: Buffer, out: WalkOutput, st: BigIntStats | Error = lstatOrError(abs)): Promise<void> {
+export async function walkEntry(
+  c: WalkContext,
+  abs: Buffer,
+  components: Buffer[],
+  name: Buffer,
+  out: WalkOutput,
+  st: BigIntStats | Error = lstatOrError(abs),
+): Promise<void> {
   if (st instanceof Error) return out.push({ t: "warn", abs, message: `vanished or unreadable: ${st.message}` });
   const type = nodeTypeOf(st);
   if (c.excludes.active && c.excludes.excluded(abs.toString("utf8"), type === "dir")) return;
@@ -125,7 +142,9 @@ const ATIME_REFRESH_NS = 23n * 3600n * 1_000_000_000n;
  */
 export function listingWritesNothing(st: BigIntStats | undefined, nowMs: number): boolean {
   if (!st) return false;
-  return st.atimeNs > st.mtimeNs && st.atimeNs > st.ctimeNs && BigInt(nowMs) * 1_000_000n - st.atimeNs < ATIME_REFRESH_NS;
+  return (
+    st.atimeNs > st.mtimeNs && st.atimeNs > st.ctimeNs && BigInt(nowMs) * 1_000_000n - st.atimeNs < ATIME_REFRESH_NS
+  );
 }
 
 function lstatOrError(abs: Buffer): BigIntStats | Error {
@@ -139,7 +158,8 @@ function lstatOrError(abs: Buffer): BigIntStats | Error {
 async function planFile(c: WalkContext, abs: Buffer, components: Buffer[], st: BigIntStats): Promise<PlannedFile> {
   const key = pathKey(components);
   const cached = await c.parentCache?.lookup(key);
-  const unchanged = cached !== undefined && sameVersion(cached, st) && cached.content.every((id) => c.has(id as BlobId));
+  const unchanged =
+    cached !== undefined && sameVersion(cached, st) && cached.content.every((id) => c.has(id as BlobId));
   const plan: PlannedFile = { key, cached, unchanged };
   if (!unchanged && st.size <= BigInt(c.smallFileLimit)) {
     plan.read = c.batcher.submit(abs, Number(st.size));

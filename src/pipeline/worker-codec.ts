@@ -39,7 +39,11 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
    * read (readSmallFiles); with `chunking` too they can chunk large files
    * (chunkLargeFile).
    */
-  constructor(count = Math.max(1, availableParallelism()), blobIdKey?: Uint8Array, chunking?: { gear: Uint32Array; params: ChunkerParams }) {
+  constructor(
+    count = Math.max(1, availableParallelism()),
+    blobIdKey?: Uint8Array,
+    chunking?: { gear: Uint32Array; params: ChunkerParams },
+  ) {
     const { url, execArgv } = workerEntry("pipeline/codec-worker");
     const workerData: CodecWorkerData = { blobIdKey, chunking };
     for (let i = 0; i < count; i++) {
@@ -69,9 +73,16 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     // Every part moves to the worker without a copy; the pack writer owns its parts by then (callers
     // hand blobs over and never touch them again: see Uploader.add).
     const moved = coalesceSmallParts(parts);
-    const r = await this.call({ seq: 0, op: "seal", parts: moved, recipients: recipients.map(String), what }, moved.map((p) => p.buffer as ArrayBuffer));
+    const r = await this.call(
+      { seq: 0, op: "seal", parts: moved, recipients: recipients.map(String), what },
+      moved.map((p) => p.buffer as ArrayBuffer),
+    );
     if (!("file" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a seal with a compress");
-    return { file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength), headerLength: r.headerLength, id: r.id };
+    return {
+      file: Buffer.from(r.file.buffer, r.file.byteOffset, r.file.byteLength),
+      headerLength: r.headerLength,
+      id: r.id,
+    };
   }
 
   async readSmallFiles(files: SmallFileRequest[], level: number): Promise<SmallFileResult[]> {
@@ -99,7 +110,11 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
     return this.batches(slot, session, first);
   }
 
-  private async *batches(slot: Slot, session: number, first: Promise<LargeFileBatch>): AsyncGenerator<LargeFileBatch & { ok: true }> {
+  private async *batches(
+    slot: Slot,
+    session: number,
+    first: Promise<LargeFileBatch>,
+  ): AsyncGenerator<LargeFileBatch & { ok: true }> {
     let next = first;
     let finished = false;
     try {
@@ -129,13 +144,18 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
 
   async close(): Promise<void> {
     // Files opened ahead but never iterated (an aborted backup): close them before the workers go.
-    await Promise.all([...this.openFiles].map(([session, slot]) => this.batch(slot, { seq: 0, op: "largeClose", session }).catch(() => undefined)));
+    await Promise.all(
+      [...this.openFiles].map(([session, slot]) =>
+        this.batch(slot, { seq: 0, op: "largeClose", session }).catch(() => undefined),
+      ),
+    );
     await Promise.all(this.workers.map((s) => s.w.terminate()));
   }
 
   private async batch(slot: Slot, req: CodecRequest): Promise<LargeFileBatch> {
     const r = await this.callOn(slot, req);
-    if (!("batch" in r)) throw new CairnError("E_INTERNAL", "codec worker answered a large-file request with something else");
+    if (!("batch" in r))
+      throw new CairnError("E_INTERNAL", "codec worker answered a large-file request with something else");
     return r.batch;
   }
 

@@ -22,9 +22,15 @@ export interface StoredBlob {
  *
  * @throws IntegrityError naming the blob and its pack.
  */
-export function decodeStoredBlob(s: StoredBlob, id: string, blobId: (type: BlobType, raw: Uint8Array) => string, into?: Buffer): Buffer {
+export function decodeStoredBlob(
+  s: StoredBlob,
+  id: string,
+  blobId: (type: BlobType, raw: Uint8Array) => string,
+  into?: Buffer,
+): Buffer {
   const raw = asBuffer(s.compressed ? decompressBlob(s.stored, s.rawLength, s.what, into) : s.stored);
-  if (raw.byteLength !== s.rawLength || blobId(s.type, raw) !== id) throw new IntegrityError("blob", s.what, "content does not match its id");
+  if (raw.byteLength !== s.rawLength || blobId(s.type, raw) !== id)
+    throw new IntegrityError("blob", s.what, "content does not match its id");
   return raw;
 }
 

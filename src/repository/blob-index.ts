@@ -153,8 +153,14 @@ class KeyTable {
     const k = this.keyPages[e >>> PAGE_SHIFT];
     const b = (e & PAGE_MASK) * KEY_WORDS;
     return (
-      k[b] === q[0] && k[b + 1] === q[1] && k[b + 2] === q[2] && k[b + 3] === q[3] &&
-      k[b + 4] === q[4] && k[b + 5] === q[5] && k[b + 6] === q[6] && k[b + 7] === q[7]
+      k[b] === q[0] &&
+      k[b + 1] === q[1] &&
+      k[b + 2] === q[2] &&
+      k[b + 3] === q[3] &&
+      k[b + 4] === q[4] &&
+      k[b + 5] === q[5] &&
+      k[b + 6] === q[6] &&
+      k[b + 7] === q[7]
     );
   }
 

@@ -92,23 +92,35 @@ export class BlobReader {
    */
   async readStored(id: BlobId, signal?: AbortSignal): Promise<StoredBlob> {
     const found = this.locate(id);
-    if (!found) throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
+    if (!found)
+      throw new IntegrityError("blob", id, "not in any index: the pack holding it is missing or was never indexed");
     const { loc, pack, key, cache } = found;
     const identities = this.identitiesFor(pack.kind);
     let stored: Buffer;
     const announced = this.expected.get(key);
     // Announced reads: whole while the reads still to come justify it, so a pack evicted near its end is not fetched again for a few blobs.
-    const whole = announced !== undefined ? worthWhole(announced.blobs, announced.bytes, announced.size) : this.wantsWhole(key, pack.size, loc.length);
+    const whole =
+      announced !== undefined
+        ? worthWhole(announced.blobs, announced.bytes, announced.size)
+        : this.wantsWhole(key, pack.size, loc.length);
     if (cache.packs.has(key) || whole) {
       const loading = this.wholePack(cache, key, identities, signal);
       if (announced !== undefined) this.countExpectedRead(key, announced, loc.length); // after the load is cached: the last read marks it finished
       const plain = await loading;
-      if (loc.offset + loc.length > plain.byteLength) throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
+      if (loc.offset + loc.length > plain.byteLength)
+        throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
       stored = plain.subarray(loc.offset, loc.offset + loc.length);
     } else {
       if (announced !== undefined) this.countExpectedRead(key, announced, loc.length);
       const opened = await this.openPack(key, identities, pack.headerLength, signal);
-      stored = await ageDecryptRange(opened, pack.size, loc.offset, loc.length, (o, l) => this.storage.get(key, { offset: o, length: l }, signal), key);
+      stored = await ageDecryptRange(
+        opened,
+        pack.size,
+        loc.offset,
+        loc.length,
+        (o, l) => this.storage.get(key, { offset: o, length: l }, signal),
+        key,
+      );
     }
     return { stored, compressed: loc.compressed, rawLength: loc.rawLength, type: loc.type, what: `${id} in ${key}` };
   }
@@ -148,7 +160,12 @@ export class BlobReader {
     if (!found) return;
     const { pack, key, cache } = found;
     const announced = this.expected.get(key);
-    if (cache.packs.has(key) || announced === undefined || !worthWhole(announced.blobs, announced.bytes, announced.size)) return;
+    if (
+      cache.packs.has(key) ||
+      announced === undefined ||
+      !worthWhole(announced.blobs, announced.bytes, announced.size)
+    )
+      return;
     let identities: readonly AgeIdentity[];
     try {
       identities = this.identitiesFor(pack.kind);
@@ -163,7 +180,12 @@ export class BlobReader {
     const loc = this.index.get(id);
     if (!loc) return undefined;
     const pack = this.index.pack(loc.packIndex);
-    return { loc, pack, key: packKey(pack.kind, pack.id), cache: loc.type === BlobType.Tree ? this.treePacks : this.dataPacks };
+    return {
+      loc,
+      pack,
+      key: packKey(pack.kind, pack.id),
+      cache: loc.type === BlobType.Tree ? this.treePacks : this.dataPacks,
+    };
   }
 
   private countExpectedRead(key: string, e: ExpectedReads, length: number): void {
@@ -197,7 +219,12 @@ export class BlobReader {
   }
 
   /** Whole decrypted pack, shared by concurrent readers; a failed load is not cached. */
-  private wholePack(cache: PackCache, key: string, identities: readonly AgeIdentity[], signal?: AbortSignal): Promise<Buffer> {
+  private wholePack(
+    cache: PackCache,
+    key: string,
+    identities: readonly AgeIdentity[],
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
     const { packs } = cache;
     const cached = packs.get(key);
     if (cached) {
@@ -205,7 +232,9 @@ export class BlobReader {
       packs.set(key, cached);
       return cached;
     }
-    const loading = this.storage.get(key, undefined, signal).then((file) => this.decrypter.decrypt(file, identities, key));
+    const loading = this.storage
+      .get(key, undefined, signal)
+      .then((file) => this.decrypter.decrypt(file, identities, key));
     // Only this load's entry: after an eviction the key may hold a newer load by the time this one fails.
     loading.catch(() => packs.get(key) === loading && packs.delete(key));
     if (packs.size >= cache.capacity) this.evict(packs);

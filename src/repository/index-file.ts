@@ -14,7 +14,14 @@ import type { UploadedPack } from "./pack-writer.js";
  * key; body = u8 flags (bit 0: zstd) || u32le raw JSON length || JSON, zstd-compressed when flagged. Each lists packs and the blobs
  * they hold, so the agent can dedup, check and prune without the identity.
  */
-const BlobRow = z.tuple([z.number().int(), z.string().regex(/^[0-9a-f]{64}$/), z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1)])]);
+const BlobRow = z.tuple([
+  z.number().int(),
+  z.string().regex(/^[0-9a-f]{64}$/),
+  z.number().int().nonnegative(),
+  z.number().int().nonnegative(),
+  z.number().int().nonnegative(),
+  z.union([z.literal(0), z.literal(1)]),
+]);
 export const PackRowSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{64}$/),
   kind: z.enum(["data", "meta"]),
@@ -59,7 +66,12 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 function looksValid(body: unknown): body is IndexBody {
   if (typeof body !== "object" || body === null) return false;
   const b = body as { version?: unknown; packs?: unknown };
-  return b.version === 1 && Array.isArray(b.packs) && Object.keys(b).length === 2 && (b.packs as unknown[]).every(packLooksValid);
+  return (
+    b.version === 1 &&
+    Array.isArray(b.packs) &&
+    Object.keys(b).length === 2 &&
+    (b.packs as unknown[]).every(packLooksValid)
+  );
 }
 
 function packLooksValid(p: unknown): boolean {
@@ -67,7 +79,14 @@ function packLooksValid(p: unknown): boolean {
   if (typeof p !== "object" || p === null || Object.keys(p).length !== 5) return false;
   const { id, kind, size, headerLength, blobs } = p as Record<string, unknown>;
   if (typeof id !== "string" || !isHexId(id) || (kind !== "data" && kind !== "meta")) return false;
-  return isCount(size) && size > 0 && isCount(headerLength) && headerLength > 0 && Array.isArray(blobs) && (blobs as unknown[]).every(rowLooksValid);
+  return (
+    isCount(size) &&
+    size > 0 &&
+    isCount(headerLength) &&
+    headerLength > 0 &&
+    Array.isArray(blobs) &&
+    (blobs as unknown[]).every(rowLooksValid)
+  );
 }
 
 function rowLooksValid(row: unknown): boolean {
@@ -92,13 +111,24 @@ export function openIndex(agent: AgentKey, file: Uint8Array, what: string): Inde
 }
 
 /** Load an index file's packs into the in-memory index; `keep` can leave out packs (e.g. ones missing from storage). */
-export function addToBlobIndex(index: BlobIndex, body: IndexBody, keep: (pack: IndexPack) => boolean = () => true): void {
+export function addToBlobIndex(
+  index: BlobIndex,
+  body: IndexBody,
+  keep: (pack: IndexPack) => boolean = () => true,
+): void {
   for (const p of body.packs) {
     if (!keep(p)) continue;
     const packIndex = index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
     for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
       // Checked as lowercase hex where the body was decoded (openIndex, the prune mark's schema): a second regex per row was ~20 ms of every command's start.
-      index.add(id as BlobId, { type: type as BlobType, packIndex, offset, length, rawLength, compressed: compressed === 1 });
+      index.add(id as BlobId, {
+        type: type as BlobType,
+        packIndex,
+        offset,
+        length,
+        rawLength,
+        compressed: compressed === 1,
+      });
     }
   }
 }

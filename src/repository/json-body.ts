@@ -9,7 +9,8 @@ export function encodeJson(value: unknown): Buffer {
 
 /** Parse a JSON metadata body, turning any failure into an IntegrityError naming the object. */
 export function decodeJson(body: Uint8Array, kind: string, what: string): unknown {
-  if (body.byteLength > MAX_JSON_BODY) throw new IntegrityError(kind, what, `body of ${body.byteLength} bytes exceeds the ${MAX_JSON_BODY}-byte limit`);
+  if (body.byteLength > MAX_JSON_BODY)
+    throw new IntegrityError(kind, what, `body of ${body.byteLength} bytes exceeds the ${MAX_JSON_BODY}-byte limit`);
   try {
     return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
   } catch (e) {
@@ -18,6 +19,7 @@ export function decodeJson(body: Uint8Array, kind: string, what: string): unknow
 }
 
 export function expectObject(v: unknown, kind: string, what: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new IntegrityError(kind, what, "expected a JSON object");
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new IntegrityError(kind, what, "expected a JSON object");
   return v as Record<string, unknown>;
 }

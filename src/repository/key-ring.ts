@@ -28,7 +28,15 @@ const KeyFileSchema = z.object({
 export type KeyFile = z.infer<typeof KeyFileSchema>;
 
 function macInput(k: Omit<KeyFile, "mac">): Buffer {
-  return encodeJson([k.version, k.seq, k.created, k.recipients, k.dataRecipient, k.wrappedAgentKey, k.wrappedDataIdentity]);
+  return encodeJson([
+    k.version,
+    k.seq,
+    k.created,
+    k.recipients,
+    k.dataRecipient,
+    k.wrappedAgentKey,
+    k.wrappedDataIdentity,
+  ]);
 }
 
 export interface KeyFileSecrets {
@@ -66,11 +74,22 @@ export function keyFileRecipients(k: KeyFile): AgeRecipient[] {
 }
 
 /** Unwrap both secrets with a restore identity; undefined when none of the identities is a recipient. */
-export function unwrapSecrets(k: KeyFile, identities: readonly AgeIdentity[], what: string): KeyFileSecrets | undefined {
+export function unwrapSecrets(
+  k: KeyFile,
+  identities: readonly AgeIdentity[],
+  what: string,
+): KeyFileSecrets | undefined {
   try {
-    const agent = AgentKey.parse(ageDecrypt(Buffer.from(k.wrappedAgentKey, "base64"), identities, what).toString("utf8"), what);
-    const data = parseIdentityFile(ageDecrypt(Buffer.from(k.wrappedDataIdentity, "base64"), identities, what).toString("utf8"), what);
-    if (data.length !== 1 || String(data[0].recipient) !== k.dataRecipient) throw new IntegrityError("key file", what, "wrapped data identity does not match dataRecipient");
+    const agent = AgentKey.parse(
+      ageDecrypt(Buffer.from(k.wrappedAgentKey, "base64"), identities, what).toString("utf8"),
+      what,
+    );
+    const data = parseIdentityFile(
+      ageDecrypt(Buffer.from(k.wrappedDataIdentity, "base64"), identities, what).toString("utf8"),
+      what,
+    );
+    if (data.length !== 1 || String(data[0].recipient) !== k.dataRecipient)
+      throw new IntegrityError("key file", what, "wrapped data identity does not match dataRecipient");
     return { agent, dataIdentity: data[0] };
   } catch (e) {
     if (e instanceof WrongKeyError) return undefined;

@@ -4,7 +4,14 @@ import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
 import { parseRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
 import { idOfKey, keyFileKey, KEYS_PREFIX } from "./layout.js";
-import { keyFileAuthentic, makeKeyFile, parseKeyFile, unwrapSecrets, type KeyFile, type KeyFileSecrets } from "./key-ring.js";
+import {
+  keyFileAuthentic,
+  makeKeyFile,
+  parseKeyFile,
+  unwrapSecrets,
+  type KeyFile,
+  type KeyFileSecrets,
+} from "./key-ring.js";
 import { sha256Hex } from "./sha256.js";
 
 export interface StoredKeyFile extends KeyFile {
@@ -39,9 +46,14 @@ export class KeyStore {
     const valid = files.find((k) => keyFileAuthentic(agent, k));
     if (!valid) {
       const bad = [...this.damaged, ...files.map((k) => keyFileKey(k.objectId))];
-      throw new RepositoryError(bad.length === 0 ? "repository has no key file (keys/)" : `no key file is intact and authenticated by this agent key (${bad.join(", ")})`, {
-        hint: "the key file is damaged or foreign; restore keys/ from a mirror of the repository (`cairn check` lists what else is damaged)",
-      });
+      throw new RepositoryError(
+        bad.length === 0
+          ? "repository has no key file (keys/)"
+          : `no key file is intact and authenticated by this agent key (${bad.join(", ")})`,
+        {
+          hint: "the key file is damaged or foreign; restore keys/ from a mirror of the repository (`cairn check` lists what else is damaged)",
+        },
+      );
     }
     return valid;
   }

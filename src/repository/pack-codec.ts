@@ -34,13 +34,26 @@ const verifyScratch = new ScratchBuffer();
 /** Compress and check that the frame decompresses to the original bytes. */
 export function compressVerified(raw: Uint8Array, level: number, what: string): CompressedBlob {
   const r = compressBlob(raw, level);
-  if (r.compressed && !Buffer.from(decompressBlob(r.bytes, raw.byteLength, what, verifyScratch.atLeast(raw.byteLength))).equals(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) {
-    throw new IntegrityError("blob", what, "compressor produced data that does not decompress to the original; not stored");
+  if (
+    r.compressed &&
+    !Buffer.from(decompressBlob(r.bytes, raw.byteLength, what, verifyScratch.atLeast(raw.byteLength))).equals(
+      Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+    )
+  ) {
+    throw new IntegrityError(
+      "blob",
+      what,
+      "compressor produced data that does not decompress to the original; not stored",
+    );
   }
   return r;
 }
 
-export function sealVerified(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): SealedPack {
+export function sealVerified(
+  parts: readonly Uint8Array[],
+  recipients: readonly AgeRecipient[],
+  what: string,
+): SealedPack {
   const { file, headerLength } = ageEncryptVerified(parts, recipients, what);
   return { file, headerLength, id: sha256Hex(file) };
 }

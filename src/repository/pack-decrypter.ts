@@ -18,7 +18,10 @@ export class PackDecrypter {
     const pool = this.start();
     if (!pool) return ageDecrypt(file, identities, what);
     const body = ownBuffer(file);
-    const plain = await pool.call<Uint8Array>({ file: body, identities: identities.map(String), what }, transferable(body));
+    const plain = await pool.call<Uint8Array>(
+      { file: body, identities: identities.map(String), what },
+      transferable(body),
+    );
     return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
   }
 

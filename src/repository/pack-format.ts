@@ -46,7 +46,8 @@ export function decodeTrailer(plain: Uint8Array, what: string): PackEntry[] {
   }
   const count = buf.readUInt32LE(buf.length - FOOTER_SIZE);
   const trailerStart = buf.length - FOOTER_SIZE - count * ENTRY_SIZE;
-  if (count > buf.length / ENTRY_SIZE || trailerStart < 0) throw new IntegrityError("pack", what, `trailer claims ${count} blobs, more than fit`);
+  if (count > buf.length / ENTRY_SIZE || trailerStart < 0)
+    throw new IntegrityError("pack", what, `trailer claims ${count} blobs, more than fit`);
   const entries: PackEntry[] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
@@ -54,9 +55,17 @@ export function decodeTrailer(plain: Uint8Array, what: string): PackEntry[] {
     const type = buf[p] as BlobType;
     if (!(type in BlobType)) throw new IntegrityError("pack", what, `blob ${i} has unknown type ${type}`);
     const length = buf.readUInt32LE(p + 34);
-    entries.push({ type, compressed: (buf[p + 1] & FLAG_ZSTD) !== 0, id: Buffer.from(buf.subarray(p + 2, p + 34)), offset, length, rawLength: buf.readUInt32LE(p + 38) });
+    entries.push({
+      type,
+      compressed: (buf[p + 1] & FLAG_ZSTD) !== 0,
+      id: Buffer.from(buf.subarray(p + 2, p + 34)),
+      offset,
+      length,
+      rawLength: buf.readUInt32LE(p + 38),
+    });
     offset += length;
   }
-  if (offset !== trailerStart) throw new IntegrityError("pack", what, `blob lengths sum to ${offset}, trailer starts at ${trailerStart}`);
+  if (offset !== trailerStart)
+    throw new IntegrityError("pack", what, `blob lengths sum to ${offset}, trailer starts at ${trailerStart}`);
   return entries;
 }

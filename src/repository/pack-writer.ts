@@ -52,7 +52,10 @@ export class PackWriter {
     while (this.inFlight.size >= this.o.maxInFlight) await Promise.race(this.inFlight);
     this.throwIfFailed();
     const rawLength = raw.byteLength;
-    this.track(this.compressing, this.o.codec.compress(raw, this.o.compressionLevel, id).then((c) => this.append(type, id, rawLength, c)));
+    this.track(
+      this.compressing,
+      this.o.codec.compress(raw, this.o.compressionLevel, id).then((c) => this.append(type, id, rawLength, c)),
+    );
   }
 
   /** Add a blob compressed elsewhere (and verified there): it goes straight into the pack. */
@@ -78,7 +81,14 @@ export class PackWriter {
   }
 
   private append(type: BlobType, id: BlobId, rawLength: number, c: CompressedBlob): void {
-    this.entries.push({ type, id: Buffer.from(id, "hex"), offset: this.bytes, length: c.bytes.byteLength, rawLength, compressed: c.compressed });
+    this.entries.push({
+      type,
+      id: Buffer.from(id, "hex"),
+      offset: this.bytes,
+      length: c.bytes.byteLength,
+      rawLength,
+      compressed: c.compressed,
+    });
     this.parts.push(c.bytes);
     this.bytes += c.bytes.byteLength;
     this.o.onStored?.(c.bytes.byteLength);
@@ -99,7 +109,13 @@ export class PackWriter {
     const sealed = await this.o.codec.seal(parts, this.o.recipients, `new ${this.o.kind} pack`);
     await this.o.storage.put(packKey(this.o.kind, sealed.id), sealed.file);
     this.o.onBytes?.(sealed.file.byteLength);
-    this.o.onUploaded({ id: sealed.id, kind: this.o.kind, size: sealed.file.byteLength, headerLength: sealed.headerLength, entries });
+    this.o.onUploaded({
+      id: sealed.id,
+      kind: this.o.kind,
+      size: sealed.file.byteLength,
+      headerLength: sealed.headerLength,
+      entries,
+    });
   }
 
   private track(set: Set<Promise<void>>, work: Promise<void>): void {

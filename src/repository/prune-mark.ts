@@ -70,12 +70,22 @@ export async function writeMark(storage: Storage, agent: AgentKey, body: MarkBod
  * it (readers may go on without it; prune must not, since it cannot tell that
  * mark's packs from live ones).
  */
-export async function listMarks(storage: Storage, agent: AgentKey, signal?: AbortSignal, onDamaged?: (key: string, e: IntegrityError) => void, skip?: (key: string) => boolean): Promise<PruneMark[]> {
+export async function listMarks(
+  storage: Storage,
+  agent: AgentKey,
+  signal?: AbortSignal,
+  onDamaged?: (key: string, e: IntegrityError) => void,
+  skip?: (key: string) => boolean,
+): Promise<PruneMark[]> {
   const out: PruneMark[] = [];
   for await (const o of storage.list(PRUNE_PREFIX, signal)) {
     if (idOfKey(o.key).length !== 64 || skip?.(o.key)) continue;
     try {
-      out.push({ key: o.key, mtime: o.mtime, body: openMark(agent, await storage.get(o.key, undefined, signal), o.key) });
+      out.push({
+        key: o.key,
+        mtime: o.mtime,
+        body: openMark(agent, await storage.get(o.key, undefined, signal), o.key),
+      });
     } catch (e) {
       // Listed, then finished and deleted by a prune: its packs are revived or gone, which a backup's pack listing after this shows.
       if (e instanceof NotFoundError) continue;

@@ -15,7 +15,12 @@ const ConfigSchema = z.object({
   version: z.number().int(),
   id: z.string().regex(/^[0-9a-f]{32}$/),
   created: z.string(),
-  chunker: z.object({ min: z.number().int(), avg: z.number().int(), max: z.number().int(), normalization: z.number().int().min(0).max(3).optional() }),
+  chunker: z.object({
+    min: z.number().int(),
+    avg: z.number().int(),
+    max: z.number().int(),
+    normalization: z.number().int().min(0).max(3).optional(),
+  }),
   packSize: z.number().int().positive(),
   compressionLevel: z.number().int().min(1).max(19),
   pruneProtocol: z.string(),
@@ -51,7 +56,12 @@ export function openConfig(agent: AgentKey, file: Uint8Array): RepoConfig {
   const parsed = ConfigSchema.safeParse(decodeJson(unseal(agent, "config", file, "config"), "config", "config"));
   if (!parsed.success) throw new IntegrityError("config", "config", parsed.error.message);
   if (parsed.data.version !== FORMAT_VERSION) {
-    throw new IntegrityError("config", "config", `repository format version ${parsed.data.version} is not supported by this cairn (reads version ${FORMAT_VERSION})`, { hint: "upgrade cairn" });
+    throw new IntegrityError(
+      "config",
+      "config",
+      `repository format version ${parsed.data.version} is not supported by this cairn (reads version ${FORMAT_VERSION})`,
+      { hint: "upgrade cairn" },
+    );
   }
   return parsed.data;
 }

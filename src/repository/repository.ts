@@ -1,4 +1,11 @@
-import { IdentityRequiredError, IntegrityError, NotFoundError, RepositoryError, UsageError, WrongKeyError } from "../core/errors.js";
+import {
+  IdentityRequiredError,
+  IntegrityError,
+  NotFoundError,
+  RepositoryError,
+  UsageError,
+  WrongKeyError,
+} from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import { BlobType } from "../core/ids.js";
 import { systemClock, type Clock } from "../core/clock.js";
@@ -11,7 +18,16 @@ import { BlobReader } from "./blob-reader.js";
 import type { StoredBlob } from "./blob-decode.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore } from "./key-store.js";
-import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, INDEX_PREFIX, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
+import {
+  CONFIG_KEY,
+  DATA_PREFIX,
+  idOfKey,
+  indexKey,
+  INDEX_PREFIX,
+  META_PREFIX,
+  SNAPSHOTS_PREFIX,
+  snapshotKey,
+} from "./layout.js";
 import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
 import { sha256Hex } from "./sha256.js";
 import { decodeSkeleton, type Skeleton } from "./skeleton.js";
@@ -81,14 +97,25 @@ export class Repository {
 
   /** Create a repository: key file first, then `config`, whose presence marks an initialised repository. */
   static async init(storage: Storage, o: InitOptions): Promise<{ repo: Repository; agentKey: AgentKey }> {
-    if (o.recipients.length === 0) throw new UsageError("at least one recipient (age1...) is needed", { hint: "create one with `cairn key generate`" });
-    if (await storage.head(CONFIG_KEY)) throw new RepositoryError(`a repository already exists at ${storage.name}`, { hint: "use it, or choose another location" });
+    if (o.recipients.length === 0)
+      throw new UsageError("at least one recipient (age1...) is needed", {
+        hint: "create one with `cairn key generate`",
+      });
+    if (await storage.head(CONFIG_KEY))
+      throw new RepositoryError(`a repository already exists at ${storage.name}`, {
+        hint: "use it, or choose another location",
+      });
     const clock = o.clock ?? systemClock;
     const chunker = o.chunker ?? DEFAULT_CHUNKER_PARAMS;
     validateChunkerParams(chunker);
     const agentKey = o.agentKey ?? AgentKey.generate();
     const dataIdentity = generateIdentity();
-    const config = newRepoConfig({ chunker, packSize: o.packSize ?? DEFAULT_PACK_SIZE, compressionLevel: o.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL, now: clock.now() });
+    const config = newRepoConfig({
+      chunker,
+      packSize: o.packSize ?? DEFAULT_PACK_SIZE,
+      compressionLevel: o.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+      now: clock.now(),
+    });
     await new KeyStore(storage).replace({ agent: agentKey, dataIdentity }, o.recipients, clock.now());
     await storage.put(CONFIG_KEY, sealConfig(agentKey, config));
     // The data identity is not kept: like any agent, this handle can write but not read contents.
@@ -98,7 +125,9 @@ export class Repository {
   static async open(storage: Storage, o: OpenOptions): Promise<Repository> {
     const configBytes = await storage.get(CONFIG_KEY).catch((e: unknown) => {
       if ((e as { code?: string }).code === "E_STORAGE" && (e as { status?: number }).status === 404) {
-        throw new RepositoryError(`no cairn repository at ${storage.name} (no config object)`, { hint: "check --repo / CAIRN_REPO, or create one with `cairn init`" });
+        throw new RepositoryError(`no cairn repository at ${storage.name} (no config object)`, {
+          hint: "check --repo / CAIRN_REPO, or create one with `cairn init`",
+        });
       }
       throw e;
     });
@@ -110,12 +139,18 @@ export class Repository {
       dataIdentity = secrets.dataIdentity;
       agent ??= secrets.agent;
     }
-    if (!agent) throw new UsageError("an agent key or an identity is needed to open the repository", { hint: "pass --agent-key-file (CAIRN_AGENT_KEY_FILE) or --identity (CAIRN_IDENTITY_FILE)" });
+    if (!agent)
+      throw new UsageError("an agent key or an identity is needed to open the repository", {
+        hint: "pass --agent-key-file (CAIRN_AGENT_KEY_FILE) or --identity (CAIRN_IDENTITY_FILE)",
+      });
     let config: RepoConfig;
     try {
       config = openConfig(agent, configBytes);
     } catch (e) {
-      if (e instanceof WrongKeyError) throw new WrongKeyError(`the agent key does not open the repository at ${storage.name}`, { hint: "check --agent-key-file / CAIRN_AGENT_KEY: it must be the key written by `cairn init` for this repository" });
+      if (e instanceof WrongKeyError)
+        throw new WrongKeyError(`the agent key does not open the repository at ${storage.name}`, {
+          hint: "check --agent-key-file / CAIRN_AGENT_KEY: it must be the key written by `cairn init` for this repository",
+        });
       throw e;
     }
     // Without an intact key file the repository still opens, so check can report the damage; writing fails later, naming it.
@@ -123,8 +158,14 @@ export class Repository {
       if (e instanceof RepositoryError) return e;
       throw e;
     });
-    if (dataIdentity && !(dataRecipient instanceof RepositoryError) && String(dataIdentity.recipient) !== String(dataRecipient)) {
-      throw new WrongKeyError("the identity opens a key file that does not belong with this agent key", { hint: "use the agent key and identity of the same repository" });
+    if (
+      dataIdentity &&
+      !(dataRecipient instanceof RepositoryError) &&
+      String(dataIdentity.recipient) !== String(dataRecipient)
+    ) {
+      throw new WrongKeyError("the identity opens a key file that does not belong with this agent key", {
+        hint: "use the agent key and identity of the same repository",
+      });
     }
     return new Repository(storage, config, agent, dataRecipient, dataIdentity, o.clock ?? systemClock);
   }
@@ -147,7 +188,10 @@ export class Repository {
   /** Re-wrap the agent key and data identity to a new recipient set (needs the identity). No data is re-encrypted. */
   async setRecipients(recipients: readonly AgeRecipient[]): Promise<void> {
     if (!this.dataIdentity) throw new IdentityRequiredError("changing recipients");
-    if (recipients.length === 0) throw new UsageError("refusing to leave the repository without recipients: nobody could restore it", { hint: "add the new recipient first" });
+    if (recipients.length === 0)
+      throw new UsageError("refusing to leave the repository without recipients: nobody could restore it", {
+        hint: "add the new recipient first",
+      });
     await this.keys.replace({ agent: this.agent, dataIdentity: this.dataIdentity }, recipients, this.clock.now());
   }
 
@@ -166,7 +210,9 @@ export class Repository {
    */
   async loadMarks(signal?: AbortSignal): Promise<PruneMark[]> {
     if (!this.marksLoaded) {
-      this.marks = await listMarks(this.storage, this.agent, signal, (key, e) => this.warn({ kind: "prune mark", key, message: `${e.message}; ignored` }));
+      this.marks = await listMarks(this.storage, this.agent, signal, (key, e) =>
+        this.warn({ kind: "prune mark", key, message: `${e.message}; ignored` }),
+      );
       this.marksLoaded = true;
     }
     return this.marks;
@@ -192,7 +238,8 @@ export class Repository {
     const indexKeys: string[] = [];
     for await (const o of this.storage.list(INDEX_PREFIX, signal)) if (!superseded.has(o.key)) indexKeys.push(o.key);
     const stored = new Set<string>();
-    for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
+    for (const prefix of [DATA_PREFIX, META_PREFIX])
+      for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
     const missing = new Set<string>();
     // A pack condemned without a blob list (unindexed when marked) that an index file lists now was a running backup's: that is newer evidence, it stays live.
     const condemnedIds = new Set(marks.flatMap((m) => m.body.packs.filter((p) => p.blobs.length > 0).map((p) => p.id)));
@@ -211,7 +258,12 @@ export class Repository {
     }
     this.addCondemned(marks, stored);
     for (const id of missing) this.indexedButMissing.add(id);
-    for (const id of missing) this.warn({ kind: "pack", key: id, message: "listed in the index but missing from storage; its blobs count as absent (run `cairn check`)" });
+    for (const id of missing)
+      this.warn({
+        kind: "pack",
+        key: id,
+        message: "listed in the index but missing from storage; its blobs count as absent (run `cairn check`)",
+      });
     this.indexLoaded = true;
   }
 
@@ -243,13 +295,19 @@ export class Repository {
    */
   private async verifyNotCondemned(up: Uploader): Promise<void> {
     const referenced = new Set([...up.referencedPacks].map((i) => this.index.pack(i).id));
-    const race = (pack: string, why: string) => new RepositoryError(`a prune ${why} pack ${pack}, which this backup references; committing now could race its deletion`, { hint: "run the backup again: it stores the data anew" });
+    const race = (pack: string, why: string) =>
+      new RepositoryError(
+        `a prune ${why} pack ${pack}, which this backup references; committing now could race its deletion`,
+        { hint: "run the backup again: it stores the data anew" },
+      );
     const hits: PruneMark[] = [];
-    for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key))) if (m.body.packs.some((p) => referenced.has(p.id))) hits.push(m);
+    for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key)))
+      if (m.body.packs.some((p) => referenced.has(p.id))) hits.push(m);
     // Marks first, then packs: a mark created and finished while this backup ran (it took longer than the
     // grace period) is gone from the list above, but then so is its pack from this one.
     const stored = new Set<string>();
-    for (const prefix of [DATA_PREFIX, META_PREFIX]) for await (const o of this.storage.list(prefix)) stored.add(idOfKey(o.key));
+    for (const prefix of [DATA_PREFIX, META_PREFIX])
+      for await (const o of this.storage.list(prefix)) stored.add(idOfKey(o.key));
     for (const id of referenced) if (!stored.has(id)) throw race(id, "deleted");
     if (hits.length === 0) return;
     // Judged as late as possible (the commit follows), and by the later of this host's clock and the
@@ -257,7 +315,8 @@ export class Repository {
     // lags the store must not let a commit through late (FORMAT.md §Prune, Clocks).
     const now = Math.max(this.clock.now().getTime(), await this.storeTimeOf(up.indexWriter.written.at(-1)));
     for (const m of hits) {
-      if (now - m.mtime.getTime() >= m.body.graceMs / 2) throw race(m.body.packs.find((p) => referenced.has(p.id))!.id, `condemned at ${m.mtime.toISOString()}`);
+      if (now - m.mtime.getTime() >= m.body.graceMs / 2)
+        throw race(m.body.packs.find((p) => referenced.has(p.id))!.id, `condemned at ${m.mtime.toISOString()}`);
     }
   }
 
@@ -303,16 +362,27 @@ export class Repository {
     }
     const hits = all.filter((s) => s.id.startsWith(ref));
     if (hits.length === 1) return hits[0];
-    throw new UsageError(hits.length === 0 ? `no snapshot matches ${JSON.stringify(ref)}` : `${JSON.stringify(ref)} matches ${hits.length} snapshots; give more of the id`, { hint: "list them with `cairn snapshots`" });
+    throw new UsageError(
+      hits.length === 0
+        ? `no snapshot matches ${JSON.stringify(ref)}`
+        : `${JSON.stringify(ref)} matches ${hits.length} snapshots; give more of the id`,
+      { hint: "list them with `cairn snapshots`" },
+    );
   }
 
   /**
    * Run `fn` with a deduplicating uploader; on return every blob it added is
    * uploaded and indexed (write order: packs, then index — FORMAT.md §Write order).
    */
-  async withUploader<T>(fn: (up: Uploader) => Promise<T>, o: UploaderOptions = {}): Promise<{ result: T; uploader: Uploader }> {
+  async withUploader<T>(
+    fn: (up: Uploader) => Promise<T>,
+    o: UploaderOptions = {},
+  ): Promise<{ result: T; uploader: Uploader }> {
     await this.loadIndex();
-    const up = new Uploader(this.storage, this.index, this.agent, [this.dataRecipient], this.config, { condemned: this.condemned, ...o });
+    const up = new Uploader(this.storage, this.index, this.agent, [this.dataRecipient], this.config, {
+      condemned: this.condemned,
+      ...o,
+    });
     let result: T;
     try {
       result = await fn(up);

@@ -41,24 +41,26 @@ const isNumber = (v: unknown): boolean => typeof v === "number";
 const isHex64 = (v: unknown): boolean => typeof v === "string" && isHexId(v);
 
 /** NodeSchema by hand, key by key (keep the two in step); the required keys are in REQUIRED. */
-const NODE_CHECKS = new Map<string, (v: unknown) => boolean>(Object.entries({
-  name: isString,
-  nameB64: isString,
-  type: (v) => NODE_TYPES.has(v as string),
-  mode: (v) => isCount(v) && (v as number) <= 0o7777,
-  uid: isCount,
-  gid: isCount,
-  mtimeNs: (v) => typeof v === "string" && MTIME.test(v),
-  size: isCount,
-  target: isString,
-  targetB64: isString,
-  content: (v) => Array.isArray(v) && v.every(isHex64),
-  subtree: isHex64,
-  links: (v) => isCount(v) && (v as number) > 0,
-  dev: isNumber,
-  ino: isNumber,
-  rdev: isNumber,
-}));
+const NODE_CHECKS = new Map<string, (v: unknown) => boolean>(
+  Object.entries({
+    name: isString,
+    nameB64: isString,
+    type: (v) => NODE_TYPES.has(v as string),
+    mode: (v) => isCount(v) && (v as number) <= 0o7777,
+    uid: isCount,
+    gid: isCount,
+    mtimeNs: (v) => typeof v === "string" && MTIME.test(v),
+    size: isCount,
+    target: isString,
+    targetB64: isString,
+    content: (v) => Array.isArray(v) && v.every(isHex64),
+    subtree: isHex64,
+    links: (v) => isCount(v) && (v as number) > 0,
+    dev: isNumber,
+    ino: isNumber,
+    rdev: isNumber,
+  }),
+);
 const REQUIRED = ["type", "mode", "uid", "gid", "mtimeNs"];
 
 /**
@@ -70,7 +72,12 @@ const REQUIRED = ["type", "mode", "uid", "gid", "mtimeNs"];
 function looksValid(body: unknown): body is Tree & { version: 1 } {
   if (typeof body !== "object" || body === null) return false;
   const b = body as { version?: unknown; nodes?: unknown };
-  return b.version === 1 && Array.isArray(b.nodes) && Object.keys(b).length === 2 && (b.nodes as unknown[]).every(nodeLooksValid);
+  return (
+    b.version === 1 &&
+    Array.isArray(b.nodes) &&
+    Object.keys(b).length === 2 &&
+    (b.nodes as unknown[]).every(nodeLooksValid)
+  );
 }
 
 function nodeLooksValid(n: unknown): boolean {

@@ -37,7 +37,14 @@ export interface UploadStats {
  * key). Blobs already indexed or already queued in this session are skipped.
  */
 export class Uploader {
-  readonly stats: UploadStats = { blobsNew: 0, blobsDeduplicated: 0, bytesAdded: 0, bytesStored: 0, packsUploaded: 0, bytesUploaded: 0 };
+  readonly stats: UploadStats = {
+    blobsNew: 0,
+    blobsDeduplicated: 0,
+    bytesAdded: 0,
+    bytesStored: 0,
+    packsUploaded: 0,
+    bytesUploaded: 0,
+  };
   private readonly queued = new Set<string>();
   /** Blobs stored again because their only indexed copy is condemned (the index keeps its first location). */
   private readonly restored = new Set<string>();
@@ -50,7 +57,14 @@ export class Uploader {
   private readonly meta: PackWriter;
   readonly indexWriter: IndexWriter;
 
-  constructor(storage: Storage, private readonly index: BlobIndex, agent: AgentKey, recipients: readonly AgeRecipient[], config: RepoConfig, o: UploaderOptions = {}) {
+  constructor(
+    storage: Storage,
+    private readonly index: BlobIndex,
+    agent: AgentKey,
+    recipients: readonly AgeRecipient[],
+    config: RepoConfig,
+    o: UploaderOptions = {},
+  ) {
     this.indexWriter = new IndexWriter(storage, agent);
     this.condemned = o.condemned ?? new Set();
     const common = {
@@ -129,7 +143,17 @@ export class Uploader {
     this.referencedPacks.add(packIndex);
     for (const e of p.entries) {
       const id = e.id.toString("hex") as BlobId;
-      if (!this.index.add(id, { type: e.type, packIndex, offset: e.offset, length: e.length, rawLength: e.rawLength, compressed: e.compressed })) this.restored.add(id);
+      if (
+        !this.index.add(id, {
+          type: e.type,
+          packIndex,
+          offset: e.offset,
+          length: e.length,
+          rawLength: e.rawLength,
+          compressed: e.compressed,
+        })
+      )
+        this.restored.add(id);
       this.queued.delete(id);
     }
     this.indexWriter.add(p);

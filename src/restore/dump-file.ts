@@ -11,7 +11,12 @@ import type { SnapshotReader } from "./snapshot-reader.js";
  * Throws CairnError for a missing path or a non-file, IntegrityError for a
  * damaged blob or when the content length disagrees with the recorded size.
  */
-export async function dumpFile(reader: SnapshotReader, rootTree: BlobId, path: string, out: NodeJS.WritableStream): Promise<number> {
+export async function dumpFile(
+  reader: SnapshotReader,
+  rootTree: BlobId,
+  path: string,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const { node, path: shown } = await lookupPath(reader, rootTree, path);
   if (node === undefined || node.type === "dir") throw new CairnError("E_IS_DIRECTORY", `is a directory: ${path}`);
   if (node.type !== "file") throw new CairnError("E_NOT_A_FILE", `not a regular file (${node.type}): ${path}`);

@@ -12,7 +12,14 @@ import type { SnapshotReader } from "./snapshot-reader.js";
  * Throws the command's own failure (exit code, stderr) over a broken pipe:
  * when it exits early, that is the reason worth reading.
  */
-export async function dumpToCommand(reader: SnapshotReader, root: BlobId, path: string, spec: CommandSpec, log: CommandLog, signal?: AbortSignal): Promise<number> {
+export async function dumpToCommand(
+  reader: SnapshotReader,
+  root: BlobId,
+  path: string,
+  spec: CommandSpec,
+  log: CommandLog,
+  signal?: AbortSignal,
+): Promise<number> {
   const cmd = new ChildCommand(spec, ["pipe", "pipe", "pipe"], log, signal);
   cmd.child.stdout?.on("data", (b: Buffer) => process.stderr.write(b));
   const stdin = cmd.child.stdin as Writable;
@@ -23,7 +30,10 @@ export async function dumpToCommand(reader: SnapshotReader, root: BlobId, path: 
     written = await Promise.race([dumpFile(reader, root, path, stdin), pipeBroken]);
   } catch (e) {
     stdin.destroy();
-    const failed = await cmd.exited.then(() => undefined, (err: unknown) => err);
+    const failed = await cmd.exited.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     // A broken pipe means the command quit early: its own failure is the reason worth reading.
     throw isPipeError(e) && failed ? failed : e;
   }

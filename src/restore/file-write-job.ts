@@ -2,7 +2,17 @@ import { isAllZero } from "../core/all-zero.js";
 import { decodeWithIdKey, type StoredBlob } from "../repository/blob-decode.js";
 import { toWireError, type WireError } from "../workers/wire-error.js";
 import type { ScratchBuffer } from "../core/scratch-buffer.js";
-import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  ftruncateSync,
+  futimesSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 
 /**
  * Create-only and never through a symlink: O_EXCL fails on any existing entry

@@ -78,7 +78,11 @@ export class FileWriterPool {
     // Always a copy: the stored bytes are a view into a decrypted pack the reader may still cache (posting the
     // view would clone the whole pack, and moving a buffer that happens to be all of it would detach the cache's).
     const stored = new Uint8Array(blob.stored);
-    return this.pool.call<number>({ blob: { fd, position, blob: { ...blob, stored } } }, [stored.buffer as ArrayBuffer], BLOB_WEIGHT);
+    return this.pool.call<number>(
+      { blob: { fd, position, blob: { ...blob, stored } } },
+      [stored.buffer as ArrayBuffer],
+      BLOB_WEIGHT,
+    );
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { serveRequests } from "../workers/worker-pool.js";
 import { ScratchBuffer } from "../core/scratch-buffer.js";
-import { writeBlobSync, writeFileSync, type BlobWriteRequest, type FileWriteRequest, type FileWriteResult } from "./file-write-job.js";
+import {
+  writeBlobSync,
+  writeFileSync,
+  type BlobWriteRequest,
+  type FileWriteRequest,
+  type FileWriteResult,
+} from "./file-write-job.js";
 
 export type FileWriterRequest = { seq: number; files: FileWriteRequest[] } | { seq: number; blob: BlobWriteRequest };
 

@@ -17,13 +17,22 @@ export interface ListedEntry {
  * Names are shown as stored, not validated: listing a hostile tree is how one
  * inspects it.
  */
-export async function* listTree(reader: SnapshotReader, rootTree: BlobId, prefix?: string): AsyncGenerator<ListedEntry> {
+export async function* listTree(
+  reader: SnapshotReader,
+  rootTree: BlobId,
+  prefix?: string,
+): AsyncGenerator<ListedEntry> {
   const start = await lookupPath(reader, rootTree, prefix ?? "/");
   if (start.node !== undefined) yield { path: start.path, node: start.node };
   if (start.subtree !== undefined) yield* listDir(reader, start.subtree, start.path, new Set());
 }
 
-async function* listDir(reader: SnapshotReader, id: BlobId, path: string, ancestors: Set<BlobId>): AsyncGenerator<ListedEntry> {
+async function* listDir(
+  reader: SnapshotReader,
+  id: BlobId,
+  path: string,
+  ancestors: Set<BlobId>,
+): AsyncGenerator<ListedEntry> {
   // Content addressing makes cycles impossible in a real repository; the guard
   // keeps a broken reader from turning ls into an endless loop.
   if (ancestors.has(id)) return;

@@ -81,7 +81,11 @@ async function fillFile(ctx: RestoreContext, fh: FileHandle, e: Entry): Promise<
   const writers = ctx.reader.readStoredBlob && ctx.reader.exportBlobIdKey ? fileWriters(ctx) : undefined;
   const written = await writeSparse(ctx.reader, fh, e.node.content ?? [], ctx.opts.signal, writers);
   if (written !== size) {
-    throw new IntegrityError("file", e.display, `content is ${written} bytes but the tree records ${size}; file not restored`);
+    throw new IntegrityError(
+      "file",
+      e.display,
+      `content is ${written} bytes but the tree records ${size}; file not restored`,
+    );
   }
   // Extends over trailing zero blobs without writing them: the file stays sparse.
   await fh.truncate(size);
@@ -114,7 +118,12 @@ async function writeSmallFile(ctx: RestoreContext, e: Entry): Promise<void> {
       length += b.length;
     }
   }
-  if (length !== size) throw new IntegrityError("file", e.display, `content is ${length} bytes but the tree records ${size}; file not restored`);
+  if (length !== size)
+    throw new IntegrityError(
+      "file",
+      e.display,
+      `content is ${length} bytes but the tree records ${size}; file not restored`,
+    );
   const r = await fileWriters(ctx).write({
     path: e.path,
     blobs,

@@ -5,7 +5,14 @@ import type { BlobId } from "../core/ids.js";
 import { nodeTargetBytes } from "../repository/tree.js";
 import { IncludeFilter } from "./include-filter.js";
 import { applyPathMetadata } from "./restore-metadata.js";
-import { checkAborted, recordError, warn, type RestoreContext, type RestoreOptions, type RestoreSummary } from "./restore-context.js";
+import {
+  checkAborted,
+  recordError,
+  warn,
+  type RestoreContext,
+  type RestoreOptions,
+  type RestoreSummary,
+} from "./restore-context.js";
 import { removeScratch } from "./restore-special.js";
 import { restoreDir } from "./restore-walk.js";
 import { drainJobs, PARALLEL_FILES } from "./restore-jobs.js";
@@ -57,7 +64,8 @@ export async function restoreSnapshot(
     await ctx.writers?.close();
     await removeScratch(ctx);
   }
-  if (filter !== "all") for (const p of filter.unmatched()) warn(ctx, p, "include path matched nothing in the snapshot");
+  if (filter !== "all")
+    for (const p of filter.unmatched()) warn(ctx, p, "include path matched nothing in the snapshot");
   return ctx.summary;
 }
 

@@ -75,7 +75,12 @@ function childEntry(job: DirJob, node: TreeNode, seen: Set<string>): Child | und
   return { entry: { path: Buffer.concat([job.path, SLASH, raw]), display, node }, filter };
 }
 
-async function restoreNode(ctx: RestoreContext, e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
+async function restoreNode(
+  ctx: RestoreContext,
+  e: Entry,
+  parent: DirJob,
+  filter: IncludeFilter | "all",
+): Promise<void> {
   switch (e.node.type) {
     case "dir":
       return restoreSubdir(ctx, e, parent, filter);
@@ -90,7 +95,12 @@ async function restoreNode(ctx: RestoreContext, e: Entry, parent: DirJob, filter
   }
 }
 
-async function restoreSubdir(ctx: RestoreContext, e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
+async function restoreSubdir(
+  ctx: RestoreContext,
+  e: Entry,
+  parent: DirJob,
+  filter: IncludeFilter | "all",
+): Promise<void> {
   const tree = e.node.subtree;
   const ancestors = new Set(parent.ancestors).add(parent.tree);
   if (tree !== undefined && ancestors.has(tree)) throw new Error("directory contains itself (tree cycle)");

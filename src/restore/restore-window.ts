@@ -49,7 +49,10 @@ function startWindow(ctx: RestoreContext): void {
 
 async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void> {
   const reader = ctx.reader;
-  const jobs = reader.storedAt && reader.expectReads ? inStoredOrder(ctx, reader, files) : files.map((e) => ({ e, rank: 0, run: () => restoreFile(ctx, e) }));
+  const jobs =
+    reader.storedAt && reader.expectReads
+      ? inStoredOrder(ctx, reader, files)
+      : files.map((e) => ({ e, rank: 0, run: () => restoreFile(ctx, e) }));
   reader.expectReads?.(blobsOf(files));
   // Running jobs by pack rank: a job waits while one more than a pack behind it still runs (see PACK_LEAD).
   const running = new Map<object, number>();
@@ -125,7 +128,11 @@ function inStoredOrder(ctx: RestoreContext, reader: SnapshotReader, files: Entry
   const add = (e: Entry, first: Placement | undefined, firstBlob: BlobId | undefined, run: () => Promise<void>) => {
     const r = first === undefined ? -1 : rank.get(first.pack)!;
     // The index holds offsets below 2^32 (blob-index.ts): rank and offset in one exact double.
-    keyed.push({ key: first === undefined ? -1 : r * 2 ** 32 + first.offset, seq: keyed.length, job: { e, rank: r, firstBlob, run } });
+    keyed.push({
+      key: first === undefined ? -1 : r * 2 ** 32 + first.offset,
+      seq: keyed.length,
+      job: { e, rank: r, firstBlob, run },
+    });
   };
   for (const e of files) {
     const content = e.node.content ?? [];

@@ -60,7 +60,12 @@ export class SplitFile {
     await unlink(this.entry.path).catch(() => undefined);
   }
 
-  private async write(ctx: RestoreContext, content: readonly BlobId[], position: number, length: number): Promise<void> {
+  private async write(
+    ctx: RestoreContext,
+    content: readonly BlobId[],
+    position: number,
+    length: number,
+  ): Promise<void> {
     // 0o600 until the data is complete: a half-written file is never readable by others.
     await (this.created ??= open(this.entry.path, CREATE_NEW, 0o600).then((fh) => fh.close()));
     const fh = await open(this.entry.path, WRITE_EXISTING);
@@ -68,7 +73,11 @@ export class SplitFile {
       const writers = ctx.reader.readStoredBlob && ctx.reader.exportBlobIdKey ? fileWriters(ctx) : undefined;
       const written = await writeSparse(ctx.reader, fh, content, ctx.opts.signal, writers, position);
       if (written !== length) {
-        throw new IntegrityError("file", this.entry.display, `a part at offset ${position} is ${written} bytes but the index records ${length}; file not restored`);
+        throw new IntegrityError(
+          "file",
+          this.entry.display,
+          `a part at offset ${position} is ${written} bytes but the index records ${length}; file not restored`,
+        );
       }
     } finally {
       await fh.close();

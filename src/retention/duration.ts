@@ -29,7 +29,9 @@ export function parseCalendarSpan(text: string, option = "--keep-within"): Calen
     at = re.lastIndex;
   }
   if (text.length === 0 || at !== text.length) {
-    throw new UsageError(`${option} ${JSON.stringify(text)} is not a duration`, { hint: "use numbers with units y, m, d, h, e.g. 2d, 1y6m, 36h" });
+    throw new UsageError(`${option} ${JSON.stringify(text)} is not a duration`, {
+      hint: "use numbers with units y, m, d, h, e.g. 2d, 1y6m, 36h",
+    });
   }
   return span;
 }
@@ -40,8 +42,16 @@ export function isZeroSpan(s: CalendarSpan): boolean {
 
 /** restic's spelling of a span (`2d`, `1y6m`), used in keep reasons. */
 export function formatCalendarSpan(s: CalendarSpan): string {
-  const parts = [[s.years, "y"], [s.months, "m"], [s.days, "d"], [s.hours, "h"]] as const;
-  const text = parts.filter(([n]) => n !== 0).map(([n, u]) => `${n}${u}`).join("");
+  const parts = [
+    [s.years, "y"],
+    [s.months, "m"],
+    [s.days, "d"],
+    [s.hours, "h"],
+  ] as const;
+  const text = parts
+    .filter(([n]) => n !== 0)
+    .map(([n, u]) => `${n}${u}`)
+    .join("");
   return text === "" ? "0h" : text;
 }
 
@@ -59,6 +69,9 @@ export function parseExactDuration(text: string, option: string): number {
     ms += Number(m[1]) * EXACT_UNIT_MS[m[2]];
     at = re.lastIndex;
   }
-  if (text.length === 0 || at !== text.length) throw new UsageError(`${option} ${JSON.stringify(text)} is not a duration`, { hint: "use numbers with units ms, s, m, h, d, e.g. 24h, 90m, 1h30m" });
+  if (text.length === 0 || at !== text.length)
+    throw new UsageError(`${option} ${JSON.stringify(text)} is not a duration`, {
+      hint: "use numbers with units ms, s, m, h, d, e.g. 24h, 90m, 1h30m",
+    });
   return ms;
 }

@@ -50,7 +50,14 @@ export interface PolicyEntry extends PolicySnapshot {
 /** Its instant and the UTC offset of the host that took it (this process's zone for records older than the offset field). */
 export function policyView(s: Snapshot, zone: ZoneOffsetAt = processZone): PolicyEntry {
   const ms = Date.parse(s.time);
-  return { id: s.id, host: s.host, paths: s.paths, tags: s.tags, recorded: s.time, time: { ms, offsetMinutes: s.utcOffset ?? zone(ms) } };
+  return {
+    id: s.id,
+    host: s.host,
+    paths: s.paths,
+    tags: s.tags,
+    recorded: s.time,
+    time: { ms, offsetMinutes: s.utcOffset ?? zone(ms) },
+  };
 }
 
 /**
@@ -59,13 +66,23 @@ export function policyView(s: Snapshot, zone: ZoneOffsetAt = processZone): Polic
  * Needs only the agent key. Deleting a record is the whole of forget: the data
  * it referenced goes with the next prune (FORMAT.md §Prune).
  */
-export async function forgetSnapshots(repo: Repository, policy: RetentionPolicy, o: ForgetOptions = {}): Promise<ForgetResult> {
+export async function forgetSnapshots(
+  repo: Repository,
+  policy: RetentionPolicy,
+  o: ForgetOptions = {},
+): Promise<ForgetResult> {
   validatePolicy(policy);
-  if (isEmptyPolicy(policy)) throw new UsageError("no keep-* option given: refusing to forget", { hint: "give at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within, --keep-tag" });
+  if (isEmptyPolicy(policy))
+    throw new UsageError("no keep-* option given: refusing to forget", {
+      hint: "give at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly, --keep-within, --keep-tag",
+    });
   const zone = o.zone ?? processZone;
   const all = (await repo.listSnapshots(o.signal)).filter((s) => !o.hosts?.length || o.hosts.includes(s.host));
   const result: ForgetResult = { groups: [], kept: 0, removed: 0, locked: [], dryRun: o.dryRun === true };
-  for (const g of groupSnapshots(all.map((s) => policyView(s, zone)), o.groupBy ?? DEFAULT_GROUP_BY)) {
+  for (const g of groupSnapshots(
+    all.map((s) => policyView(s, zone)),
+    o.groupBy ?? DEFAULT_GROUP_BY,
+  )) {
     const sel = selectSnapshots(g.snapshots, policy, { now: (o.now ?? repo.clock.now()).getTime(), zone });
     result.groups.push({
       key: g.key,

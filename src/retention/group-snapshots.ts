@@ -24,17 +24,26 @@ export interface GroupKey {
 /** Parse `host,paths`, `host`, `host,source,tags`, or the empty string (one group). `source` is cairn's word for paths. */
 export function parseGroupBy(text: string): GroupBy {
   const g: GroupBy = { host: false, paths: false, tags: false };
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (part === "host") g.host = true;
     else if (part === "paths" || part === "path" || part === "source") g.paths = true;
     else if (part === "tags" || part === "tag") g.tags = true;
-    else throw new UsageError(`--group-by: unknown field ${JSON.stringify(part)}`, { hint: "use a comma-separated subset of host, paths (or source), tags; \"\" for a single group" });
+    else
+      throw new UsageError(`--group-by: unknown field ${JSON.stringify(part)}`, {
+        hint: 'use a comma-separated subset of host, paths (or source), tags; "" for a single group',
+      });
   }
   return g;
 }
 
 /** Split snapshots into groups; groups come out in order of first appearance, each keeping the input order. */
-export function groupSnapshots<T extends GroupableSnapshot>(snapshots: readonly T[], by: GroupBy): { key: GroupKey; snapshots: T[] }[] {
+export function groupSnapshots<T extends GroupableSnapshot>(
+  snapshots: readonly T[],
+  by: GroupBy,
+): { key: GroupKey; snapshots: T[] }[] {
   const groups = new Map<string, { key: GroupKey; snapshots: T[] }>();
   for (const s of snapshots) {
     const key: GroupKey = {};

@@ -39,17 +39,30 @@ export function retentionFromConfig(value: unknown, path: string): RetentionConf
   const r = RetentionSchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ConfigError(`${path}.${issue.path.join(".")}: ${issue.message}`, { path: `${path}.${issue.path.join(".")}` });
+    throw new ConfigError(`${path}.${issue.path.join(".")}: ${issue.message}`, {
+      path: `${path}.${issue.path.join(".")}`,
+    });
   }
   const c = r.data;
-  const span = (k: keyof typeof c) => (c[k] === undefined ? undefined : parseCalendarSpan(String(c[k]), `${path}.${k}`));
+  const span = (k: keyof typeof c) =>
+    c[k] === undefined ? undefined : parseCalendarSpan(String(c[k]), `${path}.${k}`);
   const policy: RetentionPolicy = {
-    last: c["keep-last"], hourly: c["keep-hourly"], daily: c["keep-daily"], weekly: c["keep-weekly"], monthly: c["keep-monthly"], yearly: c["keep-yearly"],
-    within: span("keep-within"), withinHourly: span("keep-within-hourly"), withinDaily: span("keep-within-daily"),
-    withinWeekly: span("keep-within-weekly"), withinMonthly: span("keep-within-monthly"), withinYearly: span("keep-within-yearly"),
+    last: c["keep-last"],
+    hourly: c["keep-hourly"],
+    daily: c["keep-daily"],
+    weekly: c["keep-weekly"],
+    monthly: c["keep-monthly"],
+    yearly: c["keep-yearly"],
+    within: span("keep-within"),
+    withinHourly: span("keep-within-hourly"),
+    withinDaily: span("keep-within-daily"),
+    withinWeekly: span("keep-within-weekly"),
+    withinMonthly: span("keep-within-monthly"),
+    withinYearly: span("keep-within-yearly"),
     tags: (c["keep-tag"] ?? []).map((t) => t.split(",").map((s) => s.trim())),
   };
   validatePolicy(policy);
-  if (isEmptyPolicy(policy)) throw new ConfigError(`${path}: no keep-* option; a retention block must keep something`, { path });
+  if (isEmptyPolicy(policy))
+    throw new ConfigError(`${path}: no keep-* option; a retention block must keep something`, { path });
   return { policy, groupBy: parseGroupBy(c["group-by"] ?? "host,paths") };
 }

@@ -25,7 +25,14 @@ export interface RetentionPolicy {
 }
 
 export const COUNT_KEYS = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
-export const SPAN_KEYS = ["within", "withinHourly", "withinDaily", "withinWeekly", "withinMonthly", "withinYearly"] as const;
+export const SPAN_KEYS = [
+  "within",
+  "withinHourly",
+  "withinDaily",
+  "withinWeekly",
+  "withinMonthly",
+  "withinYearly",
+] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];
 
 /** True when the policy says nothing: restic then keeps everything; cairn's forget refuses to run. */
@@ -43,7 +50,10 @@ export function validatePolicy(p: RetentionPolicy): void {
     }
   }
   for (const list of p.tags ?? []) {
-    if (list.length === 0 || list.some((t) => t === "")) throw new UsageError("keep-tag needs at least one non-empty tag", { hint: "e.g. --keep-tag release or --keep-tag a,b (both tags)" });
+    if (list.length === 0 || list.some((t) => t === ""))
+      throw new UsageError("keep-tag needs at least one non-empty tag", {
+        hint: "e.g. --keep-tag release or --keep-tag a,b (both tags)",
+      });
   }
 }
 

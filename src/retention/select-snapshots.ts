@@ -36,10 +36,22 @@ export interface SelectOptions {
 
 type Bucketer = (t: LocalTime, nr: number) => number;
 
-const byHour: Bucketer = (t) => { const f = wallFields(t); return ((f.year * 100 + f.month) * 100 + f.day) * 100 + f.hour; };
-const byDay: Bucketer = (t) => { const f = wallFields(t); return (f.year * 100 + f.month) * 100 + f.day; };
-const byWeek: Bucketer = (t) => { const w = isoWeek(wallFields(t)); return w.year * 100 + w.week; };
-const byMonth: Bucketer = (t) => { const f = wallFields(t); return f.year * 100 + f.month; };
+const byHour: Bucketer = (t) => {
+  const f = wallFields(t);
+  return ((f.year * 100 + f.month) * 100 + f.day) * 100 + f.hour;
+};
+const byDay: Bucketer = (t) => {
+  const f = wallFields(t);
+  return (f.year * 100 + f.month) * 100 + f.day;
+};
+const byWeek: Bucketer = (t) => {
+  const w = isoWeek(wallFields(t));
+  return w.year * 100 + w.week;
+};
+const byMonth: Bucketer = (t) => {
+  const f = wallFields(t);
+  return f.year * 100 + f.month;
+};
 const byYear: Bucketer = (t) => wallFields(t).year;
 const each: Bucketer = (_t, nr) => nr;
 
@@ -60,8 +72,18 @@ const WITHIN_BUCKETERS = [
   ["withinYearly", byYear, "yearly within"],
 ] as const;
 
-interface CountBucket { left: number; last: number; bucket: Bucketer; reason: string }
-interface SpanBucket { cutoff: number; last: number; bucket: Bucketer; reason: string }
+interface CountBucket {
+  left: number;
+  last: number;
+  bucket: Bucketer;
+  reason: string;
+}
+interface SpanBucket {
+  cutoff: number;
+  last: number;
+  bucket: Bucketer;
+  reason: string;
+}
 
 /**
  * Apply a retention policy to one group of snapshots (restic's forget rules).
@@ -72,22 +94,39 @@ interface SpanBucket { cutoff: number; last: number; bucket: Bucketer; reason: s
  * up one count of every option it opened a bucket for, so options overlap.
  * Pure: no I/O, no clock unless `now` is omitted.
  */
-export function selectSnapshots<T extends PolicySnapshot>(snapshots: readonly T[], policy: RetentionPolicy, o: SelectOptions = {}): Selection<T> {
+export function selectSnapshots<T extends PolicySnapshot>(
+  snapshots: readonly T[],
+  policy: RetentionPolicy,
+  o: SelectOptions = {},
+): Selection<T> {
   const list = [...snapshots].sort((a, b) => b.time.ms - a.time.ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (isEmptyPolicy(policy)) return { keep: list.map((snapshot) => ({ snapshot, reasons: ["policy is empty"] })), remove: [] };
+  if (isEmptyPolicy(policy))
+    return { keep: list.map((snapshot) => ({ snapshot, reasons: ["policy is empty"] })), remove: [] };
   if (list.length === 0) return { keep: [], remove: [] };
   const zone = o.zone ?? processZone;
   const latest = newestNotAfter(list, o.now ?? Date.now());
   const cutoff = (span: CalendarSpan) => (latest ? subtractSpan(latest, span, zone) : -Infinity);
-  const counts: CountBucket[] = COUNT_KEYS.filter((k) => (policy[k] ?? 0) > 0 || policy[k] === -1).map((k) => ({ left: policy[k]!, last: -1, bucket: COUNT_BUCKETERS[k][0], reason: COUNT_BUCKETERS[k][1] }));
-  const spans: SpanBucket[] = WITHIN_BUCKETERS.filter(([k]) => hasSpan(policy[k])).map(([k, bucket, reason]) => ({ cutoff: cutoff(policy[k]!), last: -1, bucket, reason: `${reason} ${formatCalendarSpan(policy[k]!)}` }));
+  const counts: CountBucket[] = COUNT_KEYS.filter((k) => (policy[k] ?? 0) > 0 || policy[k] === -1).map((k) => ({
+    left: policy[k]!,
+    last: -1,
+    bucket: COUNT_BUCKETERS[k][0],
+    reason: COUNT_BUCKETERS[k][1],
+  }));
+  const spans: SpanBucket[] = WITHIN_BUCKETERS.filter(([k]) => hasSpan(policy[k])).map(([k, bucket, reason]) => ({
+    cutoff: cutoff(policy[k]!),
+    last: -1,
+    bucket,
+    reason: `${reason} ${formatCalendarSpan(policy[k]!)}`,
+  }));
   const withinCutoff = hasSpan(policy.within) ? cutoff(policy.within!) : undefined;
   const keepOldest = o.keepOldestWhenUnfilled ?? true;
   const out: Selection<T> = { keep: [], remove: [] };
   list.forEach((cur, nr) => {
     const reasons: string[] = [];
-    for (const tags of policy.tags ?? []) if (tags.every((t) => cur.tags.includes(t))) reasons.push(`has tags [${tags.join(", ")}]`);
-    if (withinCutoff !== undefined && cur.time.ms > withinCutoff) reasons.push(`within ${formatCalendarSpan(policy.within!)}`);
+    for (const tags of policy.tags ?? [])
+      if (tags.every((t) => cur.tags.includes(t))) reasons.push(`has tags [${tags.join(", ")}]`);
+    if (withinCutoff !== undefined && cur.time.ms > withinCutoff)
+      reasons.push(`within ${formatCalendarSpan(policy.within!)}`);
     const oldest = keepOldest && nr === list.length - 1;
     for (const b of counts) {
       if (b.left === 0) continue;

@@ -57,8 +57,14 @@ export const PostgresSourceSchema = z
     ...pgConnection,
   })
   .superRefine((c, ctx) => {
-    if (c.mode === "logical" && !c.database) ctx.addIssue({ code: "custom", path: ["database"], message: "mode logical needs the database to dump" });
-    if (c.mode === "physical" && !c.data_dir) ctx.addIssue({ code: "custom", path: ["data_dir"], message: "mode physical needs data_dir (the cluster's data directory, e.g. /var/lib/postgresql/15/main)" });
+    if (c.mode === "logical" && !c.database)
+      ctx.addIssue({ code: "custom", path: ["database"], message: "mode logical needs the database to dump" });
+    if (c.mode === "physical" && !c.data_dir)
+      ctx.addIssue({
+        code: "custom",
+        path: ["data_dir"],
+        message: "mode physical needs data_dir (the cluster's data directory, e.g. /var/lib/postgresql/15/main)",
+      });
     checkTools(ctx, { logical: ["pg_dump", "psql"], physical: ["psql"], snapshot: ["pg_basebackup", "tar"] }[c.mode]);
   });
 
@@ -79,7 +85,8 @@ export const MysqlSourceSchema = z
     timeout_seconds: timeout.optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.mode === "logical" && !c.database) ctx.addIssue({ code: "custom", path: ["database"], message: "mode logical needs the database to dump" });
+    if (c.mode === "logical" && !c.database)
+      ctx.addIssue({ code: "custom", path: ["database"], message: "mode logical needs the database to dump" });
     checkTools(ctx, c.mode === "logical" ? ["mariadb-dump", "mariadb"] : ["mariadb-backup", "mbstream"]);
   });
 
@@ -94,11 +101,18 @@ export const SqliteSourceSchema = z
   })
   .superRefine((_c, ctx) => checkTools(ctx, ["sqlite3"]));
 
-export const DbSourceSchema = z.discriminatedUnion("type", [DumpSourceSchema, SnapshotSourceSchema, PostgresSourceSchema, MysqlSourceSchema, SqliteSourceSchema]);
+export const DbSourceSchema = z.discriminatedUnion("type", [
+  DumpSourceSchema,
+  SnapshotSourceSchema,
+  PostgresSourceSchema,
+  MysqlSourceSchema,
+  SqliteSourceSchema,
+]);
 export type DbSourceConfig = z.infer<typeof DbSourceSchema>;
 
 function checkTools(ctx: z.RefinementCtx, tools: readonly string[]): void {
   for (const t of tools) {
-    if (!findTool(t)) ctx.addIssue({ code: "custom", path: ["type"], message: `${t} is not installed; ${installHint(t)}` });
+    if (!findTool(t))
+      ctx.addIssue({ code: "custom", path: ["type"], message: `${t} is not installed; ${installHint(t)}` });
   }
 }

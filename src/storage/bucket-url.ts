@@ -16,10 +16,15 @@ export interface BucketLocation {
 export function parseBucketUrl(url: string, scheme: "s3" | "azure", namePattern: RegExp, what: string): BucketLocation {
   const m = new RegExp(`^${scheme}://([^/?#]*)(/[^?#]*)?$`, "i").exec(url);
   const example = `${scheme}://my-${what}/backups/app1`;
-  if (!m) throw new UsageError(`cannot parse ${JSON.stringify(url)} as a ${scheme}:// repository URL`, { hint: `write ${example}; options go in flags or environment variables, not in the URL` });
+  if (!m)
+    throw new UsageError(`cannot parse ${JSON.stringify(url)} as a ${scheme}:// repository URL`, {
+      hint: `write ${example}; options go in flags or environment variables, not in the URL`,
+    });
   const bucket = m[1];
   if (!namePattern.test(bucket)) {
-    throw new UsageError(`${JSON.stringify(bucket)} in ${JSON.stringify(url)} is not a valid ${what} name`, { hint: `write ${example}` });
+    throw new UsageError(`${JSON.stringify(bucket)} in ${JSON.stringify(url)} is not a valid ${what} name`, {
+      hint: `write ${example}`,
+    });
   }
   const prefix = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
   if (prefix.split("/").some((c) => c === "." || c === "..")) {

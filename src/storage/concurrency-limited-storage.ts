@@ -11,9 +11,13 @@ export class ConcurrencyLimitedStorage extends StorageDecorator {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(inner: Storage, private readonly limit: number) {
+  constructor(
+    inner: Storage,
+    private readonly limit: number,
+  ) {
     super(inner);
-    if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`upload concurrency must be a positive integer, got ${limit}`);
+    if (!(Number.isInteger(limit) && limit >= 1))
+      throw new RangeError(`upload concurrency must be a positive integer, got ${limit}`);
   }
 
   override put(key: string, body: PutBody, opts?: PutOptions): Promise<void> {

@@ -15,14 +15,33 @@ export interface HttpFailure {
 // Server-side conditions a retry may cure. 408/429/5xx by status; these codes
 // also arrive with a 400 (RequestTimeout) or a 503 that some stores label.
 const TRANSIENT_CODES = new Set([
-  "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "ThrottlingException",
-  "TooManyRequests", "RequestLimitExceeded", "ServerBusy", "OperationTimedOut", "InternalServerError",
-  "ConditionalRequestConflict", "TimeoutError",
+  "SlowDown",
+  "RequestTimeout",
+  "InternalError",
+  "ServiceUnavailable",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequests",
+  "RequestLimitExceeded",
+  "ServerBusy",
+  "OperationTimedOut",
+  "InternalServerError",
+  "ConditionalRequestConflict",
+  "TimeoutError",
 ]);
 // Connection-level failures surfaced by Node or the SDKs' HTTP stacks.
 const NETWORK_CODES = new Set([
-  "ECONNRESET", "ECONNABORTED", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENETUNREACH",
-  "EHOSTUNREACH", "UND_ERR_SOCKET", "REQUEST_SEND_ERROR", "ERR_STREAM_PREMATURE_CLOSE",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "REQUEST_SEND_ERROR",
+  "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
 export function isTransient(f: HttpFailure): boolean {
@@ -41,7 +60,13 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /** The common tail of both backends' error mapping: a StorageError with the retry verdict. */
-export function storageFailure(backend: string, key: string | undefined, f: HttpFailure, hint: string | undefined, cause: unknown): StorageError {
+export function storageFailure(
+  backend: string,
+  key: string | undefined,
+  f: HttpFailure,
+  hint: string | undefined,
+  cause: unknown,
+): StorageError {
   const transient = isTransient(f);
   const label = [f.status, f.code].filter((x) => x !== undefined).join(" ");
   return new StorageError(backend, key, `${label ? `${label}: ` : ""}${f.message}`, {

@@ -21,7 +21,10 @@ export class PartReader {
   private ended = false;
   private count = 0;
 
-  constructor(body: PutBody, private readonly partSize: number) {
+  constructor(
+    body: PutBody,
+    private readonly partSize: number,
+  ) {
     this.source = bodyChunks(body)[Symbol.asyncIterator]();
   }
 

@@ -5,7 +5,11 @@ const PART_ATTEMPTS = 3;
 const PART_BACKOFF_MS = 200;
 
 /** Runs `send` up to 3 times while `transient(err)` says the failure may pass. */
-export async function retryPart<T>(send: () => Promise<T>, transient: (err: unknown) => boolean, signal?: AbortSignal): Promise<T> {
+export async function retryPart<T>(
+  send: () => Promise<T>,
+  transient: (err: unknown) => boolean,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await send();

@@ -41,7 +41,10 @@ export class RetryingStorage implements Storage {
   readonly capabilities: StorageCapabilities;
   private readonly opts: Required<Omit<RetryOptions, "onRetry">> & Pick<RetryOptions, "onRetry">;
 
-  constructor(private readonly inner: Storage, opts: RetryOptions = {}) {
+  constructor(
+    private readonly inner: Storage,
+    opts: RetryOptions = {},
+  ) {
     this.name = inner.name;
     this.capabilities = inner.capabilities;
     this.opts = { ...DEFAULTS, clock: systemClock, random: Math.random, ...opts };
@@ -108,7 +111,13 @@ export class RetryingStorage implements Storage {
   }
 
   /** Sleeps before the next attempt, or throws when `err` is permanent or attempts are spent. */
-  private async backoffOrThrow(op: string, key: string, attempt: number, err: unknown, signal?: AbortSignal): Promise<void> {
+  private async backoffOrThrow(
+    op: string,
+    key: string,
+    attempt: number,
+    err: unknown,
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (!isRetryable(err) || signal?.aborted) throw err;
     if (attempt >= this.opts.attempts) throw this.gaveUp(op, key, attempt, err);
     const { baseDelayMs, maxDelayMs, random, clock } = this.opts;

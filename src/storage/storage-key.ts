@@ -9,7 +9,8 @@ export function assertStorageKey(backend: string, key: string): void {
   const parts = key.split("/");
   for (const part of parts) {
     const bad = !COMPONENT.test(part) || part === "." || part === ".." || part.startsWith(TEMP_PREFIX);
-    if (bad) throw new StorageError(backend, key, "invalid storage key (expected `/`-separated [A-Za-z0-9._-] components)");
+    if (bad)
+      throw new StorageError(backend, key, "invalid storage key (expected `/`-separated [A-Za-z0-9._-] components)");
   }
 }
 

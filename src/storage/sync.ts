@@ -72,7 +72,13 @@ function phases(objects: ObjectInfo[], phase: ((key: string) => number) | undefi
   return [...byPhase.entries()].sort((a, b) => a[0] - b[0]).map(([, batch]) => batch);
 }
 
-async function copyOne(from: Storage, to: Storage, info: ObjectInfo, report: SyncReport, opts: SyncOptions): Promise<void> {
+async function copyOne(
+  from: Storage,
+  to: Storage,
+  info: ObjectInfo,
+  report: SyncReport,
+  opts: SyncOptions,
+): Promise<void> {
   const { key } = info;
   let sourceHash = "";
   let size = 0;
@@ -91,7 +97,10 @@ async function copyOne(from: Storage, to: Storage, info: ObjectInfo, report: Syn
   const expected = opts.expectedSha256?.(key);
   if (expected !== undefined && expected !== sourceHash) {
     await to.delete(key); // never leave a damaged copy for the next run to skip
-    report.problems.push({ key, message: `source object is damaged: its SHA-256 is ${sourceHash}, its name says ${expected}` });
+    report.problems.push({
+      key,
+      message: `source object is damaged: its SHA-256 is ${sourceHash}, its name says ${expected}`,
+    });
     return;
   }
   const copyHash = await sha256Of(to, key, opts.signal);

@@ -11,8 +11,13 @@ export class TokenBucket {
   private last: number;
 
   /** `rate` in units per second; `burst` is what may go out at once after a quiet spell. */
-  constructor(private readonly rate: number, private readonly burst: number, private readonly clock: Clock) {
-    if (!(rate > 0) || !(burst > 0)) throw new RangeError(`token bucket needs a positive rate and burst (got ${rate}, ${burst})`);
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly clock: Clock,
+  ) {
+    if (!(rate > 0) || !(burst > 0))
+      throw new RangeError(`token bucket needs a positive rate and burst (got ${rate}, ${burst})`);
     this.tokens = burst;
     this.last = clock.now().getTime();
   }

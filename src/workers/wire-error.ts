@@ -11,7 +11,8 @@ export interface WireError {
 }
 
 export function toWireError(e: unknown): WireError {
-  if (e instanceof IntegrityError) return { message: e.message, integrity: { kind: e.kind, objectKey: e.objectKey, detail: e.detail } };
+  if (e instanceof IntegrityError)
+    return { message: e.message, integrity: { kind: e.kind, objectKey: e.objectKey, detail: e.detail } };
   const err = e as NodeJS.ErrnoException;
   return { message: err instanceof Error ? err.message : String(e), code: err?.code, syscall: err?.syscall };
 }

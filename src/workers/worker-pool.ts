@@ -20,7 +20,12 @@ export class WorkerPool {
   private seq = 0;
   private failure: Error | undefined;
 
-  constructor(relative: string, count: number, workerData: unknown, private readonly unrefWhenIdle = false) {
+  constructor(
+    relative: string,
+    count: number,
+    workerData: unknown,
+    private readonly unrefWhenIdle = false,
+  ) {
     const { url, execArgv } = workerEntry(relative);
     for (let i = 0; i < count; i++) {
       const w = new Worker(url, { execArgv, workerData });
@@ -86,7 +91,10 @@ export class WorkerPool {
  * The worker side: answer each request with `handle`'s result (its buffers
  * in `transfer` move without a copy) or with the error it threw.
  */
-export function serveRequests<Q extends { seq: number }, R>(port: MessagePort | null, handle: (req: Q) => { result: R; transfer?: ArrayBuffer[] }): void {
+export function serveRequests<Q extends { seq: number }, R>(
+  port: MessagePort | null,
+  handle: (req: Q) => { result: R; transfer?: ArrayBuffer[] },
+): void {
   port?.on("message", (req: Q) => {
     let reply: WorkerReply<R>;
     let transfer: ArrayBuffer[] = [];

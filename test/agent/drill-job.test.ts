@@ -46,7 +46,8 @@ describe("drill jobs in the agent", () => {
     dir = work();
     const data = join(dir, "data");
     await mkdir(join(data, "sub"), { recursive: true });
-    for (let i = 0; i < 12; i++) await writeFile(join(data, i % 2 ? "sub" : "", `f${i}.txt`), `file ${i} `.repeat(2000 + i * 300));
+    for (let i = 0; i < 12; i++)
+      await writeFile(join(data, i % 2 ? "sub" : "", `f${i}.txt`), `file ${i} `.repeat(2000 + i * 300));
     await mkdir(join(dir, "scratch"));
     t = await makeRepo(dir);
     await writeFile(join(dir, "id.txt"), `${t.identity.toString()}\n`);
@@ -69,7 +70,15 @@ jobs:
     config = parseConfig(yaml, "t.yaml", { KEY: t.agentKey.toFileContents() });
     metrics = new AgentMetrics();
     const sink = new Writable({ write: (c: Buffer, _e, cb) => ((logs += c.toString()), cb()) });
-    ctx = { config, cacheRoot: join(dir, "cache"), log: createLogger("debug", sink), metrics, signal: new AbortController().signal, stateFile: join(dir, "cache", "state.json"), trigger: "manual" };
+    ctx = {
+      config,
+      cacheRoot: join(dir, "cache"),
+      log: createLogger("debug", sink),
+      metrics,
+      signal: new AbortController().signal,
+      stateFile: join(dir, "cache", "state.json"),
+      trigger: "manual",
+    };
     const first = await runJob(config.jobs.app, ctx);
     expect(first.result).toBe("success");
     out0Snapshot = first.snapshots?.local;
@@ -91,9 +100,15 @@ jobs:
     expect(text).toMatch(/cairn_drill_duration_seconds\{job="drill-app"\} \d/);
     expect(text).toContain(`cairn_drill_restored_bytes{job="drill-app"} ${bytes}`);
     const state = await readState(ctx.stateFile);
-    expect(state.jobs["drill-app"].lastRun).toMatchObject({ result: "success", drill: { job: "app", restoredBytes: bytes } });
+    expect(state.jobs["drill-app"].lastRun).toMatchObject({
+      result: "success",
+      drill: { job: "app", restoredBytes: bytes },
+    });
     expect(logs).toMatch(/"event":"job_run".*"drilled_job":"app".*"restored_bytes":\d+/);
-    expect(pings.pings.at(-1)).toMatchObject({ path: "/ok", body: { job: "drill-app", result: "success", drilled_job: "app" } });
+    expect(pings.pings.at(-1)).toMatchObject({
+      path: "/ok",
+      body: { job: "drill-app", result: "success", drilled_job: "app" },
+    });
   });
 
   it("a sample drill restores only that many files", async () => {
@@ -135,7 +150,9 @@ jobs:
     const damagedKey = `data/${pack.id.slice(0, 2)}/${pack.id}`;
     expect(objectsOfKind(join(dir, "repo"), "data pack")).toContain(damagedKey);
     flipBit(join(dir, "repo"), damagedKey);
-    const before = (await metrics.registry.getSingleMetricAsString("cairn_drill_last_success_timestamp_seconds")).trim();
+    const before = (
+      await metrics.registry.getSingleMetricAsString("cairn_drill_last_success_timestamp_seconds")
+    ).trim();
     const out = await runJob(config.jobs["drill-app"], ctx);
     expect(out.result).toBe("failure");
     expect(out.attempts).toBe(1);
@@ -143,13 +160,18 @@ jobs:
     expect(damaged).toBe(damagedKey);
     expect(out.error).toContain(`damaged object ${damaged}`);
     const fail = pings.pings.at(-1);
-    expect(fail).toMatchObject({ path: "/fail", body: { job: "drill-app", result: "failure", drilled_job: "app", damaged_object: damaged } });
+    expect(fail).toMatchObject({
+      path: "/fail",
+      body: { job: "drill-app", result: "failure", drilled_job: "app", damaged_object: damaged },
+    });
     expect(String(fail?.body.error)).toContain(damaged);
     expect((await readState(ctx.stateFile)).jobs["drill-app"].lastRun?.drill?.damagedObject).toBe(damaged);
     expect(logs).toContain(`job drill-app failed: drill of app from local`);
     expect(await scratch()).toEqual([]);
     // The metrics describe the last successful drill: a failure leaves them alone.
-    expect((await metrics.registry.getSingleMetricAsString("cairn_drill_last_success_timestamp_seconds")).trim()).toBe(before);
+    expect((await metrics.registry.getSingleMetricAsString("cairn_drill_last_success_timestamp_seconds")).trim()).toBe(
+      before,
+    );
     expect(await readFile(join(dir, "data", "f0.txt"), "utf8")).toMatch(/^file 0 /); // live data untouched
   });
 });

@@ -11,7 +11,10 @@ describe("agent HTTP endpoints", () => {
     const metrics = new AgentMetrics();
     metrics.declareJob("app");
     let ready = false;
-    server = await startHttpServer("127.0.0.1:0", metrics, () => ({ ready, detail: { repositories: { r: { reachable: ready } } } }));
+    server = await startHttpServer("127.0.0.1:0", metrics, () => ({
+      ready,
+      detail: { repositories: { r: { reachable: ready } } },
+    }));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const notReady = await fetch(`${base}/readyz`);
@@ -20,7 +23,15 @@ describe("agent HTTP endpoints", () => {
     ready = true;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const text = await (await fetch(`${base}/metrics`)).text();
-    for (const name of ["cairn_job_last_success_timestamp_seconds", "cairn_job_last_run_duration_seconds", "cairn_backup_bytes_read_total", "cairn_backup_bytes_added_total", "cairn_backup_files_total", "cairn_repository_reachable", "cairn_prune_bytes_freed_total"]) {
+    for (const name of [
+      "cairn_job_last_success_timestamp_seconds",
+      "cairn_job_last_run_duration_seconds",
+      "cairn_backup_bytes_read_total",
+      "cairn_backup_bytes_added_total",
+      "cairn_backup_files_total",
+      "cairn_repository_reachable",
+      "cairn_prune_bytes_freed_total",
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(text).toContain('cairn_job_runs_total{job="app",result="failure"} 0');

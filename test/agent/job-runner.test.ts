@@ -34,12 +34,22 @@ describe("runJob", () => {
     let text = "";
     const sink = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
     const metrics = new AgentMetrics();
-    const ctx: RunContext = { config, cacheRoot: join(dir, "cache"), log: createLogger("debug", sink), metrics, signal: new AbortController().signal, stateFile: join(dir, "cache", "state.json"), trigger: "manual" };
+    const ctx: RunContext = {
+      config,
+      cacheRoot: join(dir, "cache"),
+      log: createLogger("debug", sink),
+      metrics,
+      signal: new AbortController().signal,
+      stateFile: join(dir, "cache", "state.json"),
+      trigger: "manual",
+    };
     return { config, ctx, logs: () => text, metrics };
   }
 
   it("backs up, applies retention, records state and metrics, pings on success, logs one summary line and no secret", async () => {
-    const { config, ctx, logs, metrics } = setup(`    retention: { keep_last: 1 }\n    notify: { on_success: "${ping.url}/ok/token123", on_failure: "${ping.url}/fail" }\n    hooks: { after: "echo after \\"$CAIRN_JOB\\" $CAIRN_RESULT" }\n`);
+    const { config, ctx, logs, metrics } = setup(
+      `    retention: { keep_last: 1 }\n    notify: { on_success: "${ping.url}/ok/token123", on_failure: "${ping.url}/fail" }\n    hooks: { after: "echo after \\"$CAIRN_JOB\\" $CAIRN_RESULT" }\n`,
+    );
     const first = await runJob(config.jobs.app, ctx);
     await writeFile(join(dir, "data", "a.txt"), "second");
     const second = await runJob(config.jobs.app, ctx);
@@ -49,11 +59,20 @@ describe("runJob", () => {
     expect(snaps.map((s) => s.id)).toEqual([second.snapshots?.local]); // keep_last 1 removed the first
     const state = await readState(ctx.stateFile);
     expect(state.jobs.app.lastRun?.snapshots?.local).toBe(second.snapshots?.local);
-    expect(await metrics.registry.getSingleMetricAsString("cairn_job_runs_total")).toContain('cairn_job_runs_total{job="app",result="success"} 2');
+    expect(await metrics.registry.getSingleMetricAsString("cairn_job_runs_total")).toContain(
+      'cairn_job_runs_total{job="app",result="success"} 2',
+    );
     expect(await metrics.registry.getSingleMetricAsString("cairn_retention_snapshots_removed_total")).toContain("} 1");
-    expect(await metrics.registry.getSingleMetricAsString("cairn_backup_chunks_new_total")).toMatch(/\{job="app"\} [1-9]/);
-    expect(ping.pings.filter((p) => p.path === "/ok/token123").map((p) => p.body.result)).toEqual(["success", "success"]);
-    const summaries = logs().split("\n").filter((l) => l.includes('"event":"job_run"'));
+    expect(await metrics.registry.getSingleMetricAsString("cairn_backup_chunks_new_total")).toMatch(
+      /\{job="app"\} [1-9]/,
+    );
+    expect(ping.pings.filter((p) => p.path === "/ok/token123").map((p) => p.body.result)).toEqual([
+      "success",
+      "success",
+    ]);
+    const summaries = logs()
+      .split("\n")
+      .filter((l) => l.includes('"event":"job_run"'));
     expect(summaries).toHaveLength(2);
     expect(logs()).toContain('"output":"after app success"');
     expect(logs()).not.toContain("AGE-SECRET-KEY");
@@ -61,7 +80,9 @@ describe("runJob", () => {
   });
 
   it("a failing before hook fails the run with no snapshot; it is retried, then on_failure runs and the failure URL is pinged", async () => {
-    const { config, ctx, logs } = setup(`    hooks: { before: "echo not today >&2; exit 3", on_failure: "echo failed: $CAIRN_ERROR" }\n    retry: { attempts: 1, backoff: 10ms }\n    notify: { on_success: "${ping.url}/ok", on_failure: "${ping.url}/fail" }\n`);
+    const { config, ctx, logs } = setup(
+      `    hooks: { before: "echo not today >&2; exit 3", on_failure: "echo failed: $CAIRN_ERROR" }\n    retry: { attempts: 1, backoff: 10ms }\n    notify: { on_success: "${ping.url}/ok", on_failure: "${ping.url}/fail" }\n`,
+    );
     const before = (await (await t.writer()).listSnapshots()).length;
     const out = await runJob(config.jobs.app, ctx);
     expect(out.result).toBe("failure");
@@ -81,7 +102,9 @@ describe("runJob", () => {
   });
 
   it("a hook that outlives its timeout is killed and fails the run; a notification that fails does not", async () => {
-    const { config, ctx, logs } = setup(`    hooks: { before: "sleep 30", timeout: 200ms }\n    retry: { attempts: 0 }\n`);
+    const { config, ctx, logs } = setup(
+      `    hooks: { before: "sleep 30", timeout: 200ms }\n    retry: { attempts: 0 }\n`,
+    );
     const out = await runJob(config.jobs.app, ctx);
     expect(out.result).toBe("failure");
     expect(logs()).toContain("timed out after 0.2 s");

@@ -91,7 +91,9 @@ describe("Scheduler", () => {
   it("computes the next run in the job's time zone", () => {
     const next = nextRunOf("0 3 * * *", "Asia/Tokyo");
     expect(next).not.toBeNull();
-    const hour = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", hourCycle: "h23" }).format(next!);
+    const hour = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", hourCycle: "h23" }).format(
+      next!,
+    );
     expect(hour).toBe("03");
     expect(next!.getUTCHours()).toBe(18);
   });

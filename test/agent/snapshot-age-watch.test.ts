@@ -68,7 +68,12 @@ jobs:
     ];
     const metrics = new AgentMetrics();
     const { log, text } = capture();
-    const watch = new SnapshotAgeWatch(metrics, log, () => now, async () => listing);
+    const watch = new SnapshotAgeWatch(
+      metrics,
+      log,
+      () => now,
+      async () => listing,
+    );
     await watch.refresh(config);
     await watch.check(config);
     const gauge = await metrics.registry.getSingleMetricAsString("cairn_snapshot_age_seconds");
@@ -77,7 +82,19 @@ jobs:
     expect(gauge).toContain('cairn_snapshot_age_seconds{job="nolimit",repository="a"}');
     expect(gauge).not.toContain('job="db"'); // never listed: no age to show
     // web in b is 36 h old, over its 26 h: one alert, to on_stale.
-    expect(pings).toEqual([{ path: "/stale", body: expect.objectContaining({ job: "web", event: "stale", repository: "b", age_s: 129600, max_age_s: 93600, snapshot: "bb11" }) }]);
+    expect(pings).toEqual([
+      {
+        path: "/stale",
+        body: expect.objectContaining({
+          job: "web",
+          event: "stale",
+          repository: "b",
+          age_s: 129600,
+          max_age_s: 93600,
+          snapshot: "bb11",
+        }),
+      },
+    ]);
     expect(text()).toContain('"event":"snapshot_stale"');
 
     now += 10 * 60_000;
@@ -87,7 +104,12 @@ jobs:
     // db was never listed; one hour after the watch started, having no snapshot is stale: alert to on_failure.
     now += HOUR;
     await watch.check(config);
-    expect(pings.slice(1)).toEqual([{ path: "/db-fail", body: expect.objectContaining({ job: "db", event: "stale", repository: "a", snapshot: null }) }]);
+    expect(pings.slice(1)).toEqual([
+      {
+        path: "/db-fail",
+        body: expect.objectContaining({ job: "db", event: "stale", repository: "a", snapshot: null }),
+      },
+    ]);
 
     // A new snapshot in b: fresh again (logged); when it too grows old, a new alert.
     listing = [{ job: "web", repository: "b", snapshot: "bb22", time: new Date(now).toISOString() }];
@@ -102,7 +124,9 @@ jobs:
     listing = [{ job: "web", repository: "a", error: "timeout" }];
     await watch.refresh(config, ["web"]);
     await watch.check(config);
-    expect(await metrics.registry.getSingleMetricAsString("cairn_snapshot_age_seconds")).toMatch(/\{job="web",repository="a"\} 10\d{4}/);
+    expect(await metrics.registry.getSingleMetricAsString("cairn_snapshot_age_seconds")).toMatch(
+      /\{job="web",repository="a"\} 10\d{4}/,
+    );
   });
 });
 
@@ -118,7 +142,14 @@ describe("snapshot ages from a real repository", () => {
       { KEY: t.agentKey.toFileContents() },
     );
     const { log } = capture();
-    const run = await runJob(config.jobs.app, { config, cacheRoot: join(dir, "cache"), log, signal: new AbortController().signal, stateFile: join(dir, "cache", "s.json"), trigger: "manual" });
+    const run = await runJob(config.jobs.app, {
+      config,
+      cacheRoot: join(dir, "cache"),
+      log,
+      signal: new AbortController().signal,
+      stateFile: join(dir, "cache", "s.json"),
+      trigger: "manual",
+    });
     const newest = await listNewestSnapshots(config);
     expect(newest).toEqual([
       { job: "app", repository: "local", snapshot: run.snapshots?.local, time: expect.any(String) },

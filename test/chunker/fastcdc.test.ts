@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CHUNKER_PARAMS, FastCdc, validateChunkerParams, type ChunkerParams } from "../../src/chunker/fastcdc.js";
+import {
+  DEFAULT_CHUNKER_PARAMS,
+  FastCdc,
+  validateChunkerParams,
+  type ChunkerParams,
+} from "../../src/chunker/fastcdc.js";
 import { chunkStream } from "../../src/chunker/chunk-stream.js";
 import { gearTable } from "../../src/chunker/gear-table.js";
 import { CairnError } from "../../src/core/errors.js";
@@ -166,7 +171,11 @@ describe("FastCdc shift resistance (default params)", () => {
     const seed = testSeed("fastcdc shift");
     const original = seededBytes(seed, 64 * MiB);
     const middle = original.length / 2;
-    const edited = Buffer.concat([original.subarray(0, middle), seededBytes(`${seed}/insert`, 10), original.subarray(middle)]);
+    const edited = Buffer.concat([
+      original.subarray(0, middle),
+      seededBytes(`${seed}/insert`, 10),
+      original.subarray(middle),
+    ]);
     const hashes = async (data: Uint8Array) => {
       const chunker = cdcWith(DEFAULT_CHUNKER_PARAMS);
       const chunks = await collect(chunkStream(asAsync(split(data, () => 65536)), chunker));

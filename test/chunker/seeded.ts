@@ -30,7 +30,7 @@ export function seededInts(seed: string, lo: number, hi: number): () => number {
 /** Split `data` into consecutive pieces whose sizes come from `size()`. */
 export function split(data: Uint8Array, size: () => number): Uint8Array[] {
   const pieces: Uint8Array[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const n = Math.max(1, size());
     pieces.push(data.subarray(at, at + n));
     at += n;

@@ -9,8 +9,10 @@ import { compressBlob, decompressBlob } from "../../src/compression/zstd.js";
 import { IntegrityError } from "../../src/core/errors.js";
 
 const MiB = 1 << 20;
-const text = (n: number) => Buffer.from("2024-05-01T12:00:00Z INFO request served path=/api/v1/items status=200\n".repeat(n));
-const random = (n: number) => createCipheriv("aes-256-ctr", Buffer.alloc(32, 3), Buffer.alloc(16)).update(Buffer.alloc(n));
+const text = (n: number) =>
+  Buffer.from("2024-05-01T12:00:00Z INFO request served path=/api/v1/items status=200\n".repeat(n));
+const random = (n: number) =>
+  createCipheriv("aes-256-ctr", Buffer.alloc(32, 3), Buffer.alloc(16)).update(Buffer.alloc(n));
 
 /** A standard zstd frame of `size` zero bytes, with or without the content size in its header. */
 function zerosFrame(size: number, withContentSize = true): Buffer {
@@ -106,7 +108,9 @@ describe("compressBlob / decompressBlob", () => {
 
       writeFileSync(join(dir, "cli"), data);
       execFileSync("/usr/bin/zstd", ["-q", "-19", join(dir, "cli"), "-o", join(dir, "cli.zst")]);
-      expect(Buffer.from(decompressBlob(readFileSync(join(dir, "cli.zst")), data.length, "cli")).equals(data)).toBe(true);
+      expect(Buffer.from(decompressBlob(readFileSync(join(dir, "cli.zst")), data.length, "cli")).equals(data)).toBe(
+        true,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

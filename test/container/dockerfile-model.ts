@@ -59,7 +59,14 @@ function logicalLines(text: string): Instruction[] {
     const full = (pending + line).trim();
     pending = "";
     const sp = full.search(/\s/);
-    out.push({ keyword: full.slice(0, sp).toUpperCase(), args: full.slice(sp + 1).trim().replace(/\s+/g, " "), line: start });
+    out.push({
+      keyword: full.slice(0, sp).toUpperCase(),
+      args: full
+        .slice(sp + 1)
+        .trim()
+        .replace(/\s+/g, " "),
+      line: start,
+    });
   });
   return out;
 }

@@ -16,7 +16,10 @@ type Obj = Record<string, unknown>;
 const listenPort = (listen: string) => Number(listen.split(":").at(-1));
 
 describe("docker compose example", () => {
-  const compose = read("docker-compose.yml") as { services: Record<string, Obj>; secrets: Record<string, { file: string }> };
+  const compose = read("docker-compose.yml") as {
+    services: Record<string, Obj>;
+    secrets: Record<string, { file: string }>;
+  };
   const cairn = compose.services.cairn as { volumes: string[]; secrets: string[]; ports: string[]; command: string[] };
 
   it("mounts a valid agent config where the image's default command reads it", async () => {
@@ -40,7 +43,12 @@ describe("docker compose example", () => {
 describe("kubernetes example", () => {
   const configMap = read("kubernetes/configmap.yaml") as { metadata: { name: string }; data: Record<string, string> };
   const deployment = read("kubernetes/deployment.yaml") as {
-    spec: { template: { metadata: { annotations: Record<string, string> }; spec: { securityContext: Obj; containers: Obj[]; volumes: Obj[] } } };
+    spec: {
+      template: {
+        metadata: { annotations: Record<string, string> };
+        spec: { securityContext: Obj; containers: Obj[]; volumes: Obj[] };
+      };
+    };
   };
   const pod = deployment.spec.template;
   const cairn = pod.spec.containers.find((c) => c.name === "cairn") as {
@@ -54,8 +62,12 @@ describe("kubernetes example", () => {
   const mountOf = (volume: string) => cairn.volumeMounts.find((m) => m.name === volume)!;
 
   it("embeds a valid agent config, mounted where the container's arguments read it", () => {
-    const configVolume = pod.spec.volumes.find((v) => (v.configMap as Obj | undefined)?.name === configMap.metadata.name)!;
-    expect(`${mountOf(configVolume.name as string).mountPath}/cairn.yaml`).toBe(cairn.args[cairn.args.indexOf("--config") + 1]);
+    const configVolume = pod.spec.volumes.find(
+      (v) => (v.configMap as Obj | undefined)?.name === configMap.metadata.name,
+    )!;
+    expect(`${mountOf(configVolume.name as string).mountPath}/cairn.yaml`).toBe(
+      cairn.args[cairn.args.indexOf("--config") + 1],
+    );
   });
 
   it("wires the probes and the scrape annotations to the agent's listen port", () => {

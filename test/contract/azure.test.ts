@@ -25,6 +25,9 @@ it("uploads the contract's large object as blocks", () => {
 // Each test gets its own prefix in one container: a fresh, empty repository.
 // azurite enforces If-None-Match: * (409), so the concurrent-create case runs for real.
 runStorageContract("azure (azurite)", async () => ({
-  storage: new AzureStorage({ bucket: CONTAINER, prefix: `contract/t${++n}` }, { connectionString: azurite.connectionString, blockSize: BLOCK_SIZE, listPageSize: 1000 }),
+  storage: new AzureStorage(
+    { bucket: CONTAINER, prefix: `contract/t${++n}` },
+    { connectionString: azurite.connectionString, blockSize: BLOCK_SIZE, listPageSize: 1000 },
+  ),
   cleanup: async () => {},
 }));

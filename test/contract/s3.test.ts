@@ -24,7 +24,13 @@ it("uploads the contract's large object as multipart", () => {
 runStorageContract("s3 (s3rver)", async () => ({
   storage: new S3Storage(
     { bucket: S3_TEST_BUCKET, prefix: `contract/t${++n}` },
-    { endpoint: s3.endpoint, region: "us-east-1", credentials: S3RVER_CREDENTIALS, partSize: PART_SIZE, conditionalCreate: false },
+    {
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      credentials: S3RVER_CREDENTIALS,
+      partSize: PART_SIZE,
+      conditionalCreate: false,
+    },
   ),
   cleanup: async () => {},
 }));

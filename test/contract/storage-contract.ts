@@ -225,8 +225,13 @@ export function runStorageContract(name: string, make: () => Promise<ContractSub
       it("lets exactly one of several concurrent creators win, where enforced", async (ctx) => {
         // Emulated create-if-absent (head + put) is racy by contract; such a backend's
         // conditional request is checked by a request-shape test instead.
-        ctx.skip(!s.capabilities.conditionalCreate, `${s.name} does not enforce conditional create (capabilities.conditionalCreate = false)`);
-        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.putIfAbsent("locks/race", Buffer.from(`w${i}`))));
+        ctx.skip(
+          !s.capabilities.conditionalCreate,
+          `${s.name} does not enforce conditional create (capabilities.conditionalCreate = false)`,
+        );
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => s.putIfAbsent("locks/race", Buffer.from(`w${i}`))),
+        );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
         expect(Buffer.from(await s.get("locks/race")).toString()).toBe(`w${winner}`);

@@ -46,7 +46,10 @@ describe("ageEncrypt / ageDecrypt", () => {
   it("encrypts to several recipients, each of which can decrypt alone", () => {
     const ids = [generateIdentity(), generateIdentity(), generateIdentity()];
     const plain = randomBytes(70_000);
-    const file = ageEncrypt(plain, ids.map((i) => i.recipient));
+    const file = ageEncrypt(
+      plain,
+      ids.map((i) => i.recipient),
+    );
     for (const i of ids) expect(ageDecrypt(file, [i], "t").equals(plain)).toBe(true);
     expect(ageDecrypt(file, [generateIdentity(), ids[2]], "t").equals(plain)).toBe(true);
   });
@@ -91,7 +94,10 @@ describe("tampering and truncation", () => {
         const err = errorOf(() => ageDecrypt(flipped(byte, bit), [id], "obj"));
         // A damaged stanza is indistinguishable from one addressed to someone else.
         const allowed = byte >= 22 && byte < stanzaEnd ? [IntegrityError, WrongKeyError] : [IntegrityError];
-        expect(allowed.some((c) => err instanceof c), `byte ${byte} bit ${bit}: ${String(err)}`).toBe(true);
+        expect(
+          allowed.some((c) => err instanceof c),
+          `byte ${byte} bit ${bit}: ${String(err)}`,
+        ).toBe(true);
       }
     }
   });
@@ -100,11 +106,17 @@ describe("tampering and truncation", () => {
     const sealedChunk = K + 16;
     const payload = headerLength + 16;
     const offsets = [
-      headerLength, headerLength + 15, // nonce
-      payload, payload + 1000, payload + K - 1, // chunk 0 data
-      payload + K, payload + sealedChunk - 1, // chunk 0 tag
-      payload + sealedChunk, payload + 2 * sealedChunk + 5, // chunks 1, 2
-      file.length - 16, file.length - 1, // final tag
+      headerLength,
+      headerLength + 15, // nonce
+      payload,
+      payload + 1000,
+      payload + K - 1, // chunk 0 data
+      payload + K,
+      payload + sealedChunk - 1, // chunk 0 tag
+      payload + sealedChunk,
+      payload + 2 * sealedChunk + 5, // chunks 1, 2
+      file.length - 16,
+      file.length - 1, // final tag
     ];
     for (const byte of offsets) {
       for (const bit of [0, 7]) {
@@ -123,7 +135,10 @@ describe("tampering and truncation", () => {
     const cuts = [0, 1, 10, 30, headerLength - 1, headerLength, payload - 1, payload, payload + 15, payload + 100];
     cuts.push(payload + K + 16, payload + 2 * (K + 16), payload + K + 15, file.length - 1, file.length - 16);
     for (const cut of cuts) {
-      expect(errorOf(() => ageDecrypt(file.subarray(0, cut), [id], "obj")), `cut at ${cut}`).toBeInstanceOf(IntegrityError);
+      expect(
+        errorOf(() => ageDecrypt(file.subarray(0, cut), [id], "obj")),
+        `cut at ${cut}`,
+      ).toBeInstanceOf(IntegrityError);
     }
     expect(String(errorOf(() => ageDecrypt(file.subarray(0, payload + 2 * (K + 16)), [id], "obj")))).toMatch(
       /truncated: missing final chunk/,
@@ -133,7 +148,10 @@ describe("tampering and truncation", () => {
   it("rejects trailing data", () => {
     for (const extra of [1, 16, 17, 1000, K + 16]) {
       const longer = Buffer.concat([file, randomBytes(extra)]);
-      expect(errorOf(() => ageDecrypt(longer, [id], "obj")), `extra ${extra}`).toBeInstanceOf(IntegrityError);
+      expect(
+        errorOf(() => ageDecrypt(longer, [id], "obj")),
+        `extra ${extra}`,
+      ).toBeInstanceOf(IntegrityError);
     }
     // A whole extra chunk after a full final chunk: the final chunk authenticates as final.
     const full = ageEncrypt(randomBytes(K), [id.recipient]);

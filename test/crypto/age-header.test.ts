@@ -34,7 +34,10 @@ describe("age header", () => {
   });
 
   it("rejects non-age input early and bounds the header size", () => {
-    expectIntegrity(() => ageHeaderLength(Buffer.from("age-encryption.org/v2\n")), /not an age-encryption.org\/v1 file/);
+    expectIntegrity(
+      () => ageHeaderLength(Buffer.from("age-encryption.org/v2\n")),
+      /not an age-encryption.org\/v1 file/,
+    );
     expectIntegrity(() => ageHeaderLength(Buffer.from("PK\x03\x04")));
     const endless = Buffer.concat([Buffer.from("age-encryption.org/v1\n"), Buffer.alloc(AGE_MAX_HEADER_LENGTH, "A")]);
     expectIntegrity(() => ageHeaderLength(endless), /no end of header/);

@@ -32,7 +32,9 @@ describe("age keys", () => {
       expect((err as Error).message).not.toContain(id.slice(20, 40));
     }
     expect(() => parseRecipient(id)).toThrow(UsageError);
-    expect(() => parseRecipient(generateIdentity().recipient.toString().toUpperCase().replace("AGE1", "age1"))).toThrow(UsageError);
+    expect(() => parseRecipient(generateIdentity().recipient.toString().toUpperCase().replace("AGE1", "age1"))).toThrow(
+      UsageError,
+    );
   });
 
   it("keeps the secret out of inspect output", () => {

@@ -23,8 +23,17 @@ describe("ageDecryptRange", () => {
   it("equals the plaintext slice for boundary and random ranges, in at most two reads", async () => {
     const { plain, file, opened, reads, read } = fixture(3 * K + 1234);
     const ranges: [number, number][] = [
-      [0, 0], [0, 1], [0, K], [K - 1, 2], [K, K], [K - 1, K + 2], [2 * K, K + 1234], [3 * K, 1234],
-      [plain.length - 1, 1], [0, plain.length], [plain.length, 0],
+      [0, 0],
+      [0, 1],
+      [0, K],
+      [K - 1, 2],
+      [K, K],
+      [K - 1, K + 2],
+      [2 * K, K + 1234],
+      [3 * K, 1234],
+      [plain.length - 1, 1],
+      [0, plain.length],
+      [plain.length, 0],
     ];
     for (let i = 0; i < 40; i++) {
       const off = randomInt(plain.length);
@@ -51,7 +60,9 @@ describe("ageDecryptRange", () => {
     const damaged = Buffer.from(file);
     damaged[opened.headerLength + 16 + (K + 16) + 10] ^= 1; // inside chunk 1
     const read = async (o: number, l: number) => damaged.subarray(o, o + l);
-    await expect(ageDecryptRange(opened, file.length, K + 5, 10, read, "pack")).rejects.toThrow(/authentication failed at chunk 1/);
+    await expect(ageDecryptRange(opened, file.length, K + 5, 10, read, "pack")).rejects.toThrow(
+      /authentication failed at chunk 1/,
+    );
     await expect(ageDecryptRange(opened, file.length, 2 * K, 10, read, "pack")).resolves.toHaveLength(10); // chunk 2 is intact
     const badNonce = Buffer.from(file);
     badNonce[opened.headerLength] ^= 1;
@@ -63,7 +74,9 @@ describe("ageDecryptRange", () => {
     const { file, opened, read } = fixture(3 * K);
     const truncatedSize = opened.headerLength + 16 + 2 * (K + 16);
     // With the size cut at a chunk boundary, chunk 1 looks final; its flag says otherwise.
-    await expect(ageDecryptRange(opened, truncatedSize, K, 10, read, "pack")).rejects.toThrow(/truncated: missing final chunk/);
+    await expect(ageDecryptRange(opened, truncatedSize, K, 10, read, "pack")).rejects.toThrow(
+      /truncated: missing final chunk/,
+    );
     const short = async (o: number, l: number) => file.subarray(o, o + l - 1);
     await expect(ageDecryptRange(opened, file.length, 2 * K, 10, short, "pack")).rejects.toThrow(/short read/);
   });
@@ -73,6 +86,8 @@ describe("ageDecryptRange", () => {
     await expect(ageDecryptRange(opened, file.length, 990, 11, read, "pack")).rejects.toBeInstanceOf(IntegrityError);
     await expect(ageDecryptRange(opened, file.length, -1, 1, read, "pack")).rejects.toBeInstanceOf(RangeError);
     await expect(ageDecryptRange(opened, file.length, 0, 0.5, read, "pack")).rejects.toBeInstanceOf(RangeError);
-    await expect(ageDecryptRange(opened, opened.headerLength + 3, 0, 1, read, "pack")).rejects.toBeInstanceOf(IntegrityError);
+    await expect(ageDecryptRange(opened, opened.headerLength + 3, 0, 1, read, "pack")).rejects.toBeInstanceOf(
+      IntegrityError,
+    );
   });
 });

@@ -20,7 +20,9 @@ describe("AgentKey", () => {
     expect(again.identity.toString()).toBe(key.identity.toString());
     expect(again.recipient.toString()).toBe(key.recipient.toString());
     expect(parseIdentityFile(text, "agent.key")[0].toString()).toBe(key.identity.toString());
-    expect(AgentKey.parse(key.identity.toString(), "CAIRN_AGENT_KEY").recipient.toString()).toBe(key.recipient.toString());
+    expect(AgentKey.parse(key.identity.toString(), "CAIRN_AGENT_KEY").recipient.toString()).toBe(
+      key.recipient.toString(),
+    );
   });
 
   it("derives the documented subkeys deterministically", () => {
@@ -30,7 +32,10 @@ describe("AgentKey", () => {
     expect(key.gearKey.equals(subkey(secret, "cairn gear"))).toBe(true);
     expect(same.gearKey.equals(key.gearKey)).toBe(true);
     const data = randomBytes(1000);
-    const expectedId = createHmac("sha256", subkey(secret, "cairn blob-id")).update(Buffer.of(0)).update(data).digest("hex");
+    const expectedId = createHmac("sha256", subkey(secret, "cairn blob-id"))
+      .update(Buffer.of(0))
+      .update(data)
+      .digest("hex");
     expect(key.blobId(BlobType.Data, data)).toBe(expectedId);
     expect(same.blobId(BlobType.Data, data)).toBe(expectedId);
     const expectedMac = createHmac("sha256", subkey(secret, "cairn mac")).update("index\0").update(data).digest();

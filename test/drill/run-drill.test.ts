@@ -31,7 +31,10 @@ const SUM = "1142992.50";
 
 const leftovers = async () => ({
   pg: await psql(SYSTEM_PG, "postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '${pgScratch}%'`),
-  my: await sql(SYSTEM_MARIADB, `SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE '${myScratch}%'`),
+  my: await sql(
+    SYSTEM_MARIADB,
+    `SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE '${myScratch}%'`,
+  ),
 });
 
 describe("logical database drills", () => {
@@ -46,9 +49,17 @@ describe("logical database drills", () => {
     repoDir = join(dir, "repo");
     await writeFile(join(dir, "id.txt"), `${t.identity.toString()}\n`);
     await psql(SYSTEM_PG, "postgres", `CREATE DATABASE ${live}`);
-    await psql(SYSTEM_PG, live, "CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2)); INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 1234) g;");
+    await psql(
+      SYSTEM_PG,
+      live,
+      "CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10,2)); INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 1234) g;",
+    );
     await sql(SYSTEM_MARIADB, `CREATE DATABASE ${live}`);
-    await sql(SYSTEM_MARIADB, "CREATE TABLE orders (id INT PRIMARY KEY, amount DECIMAL(10,2)) ENGINE=InnoDB; INSERT INTO orders SELECT seq, seq * 1.5 FROM seq_1_to_1234;", live);
+    await sql(
+      SYSTEM_MARIADB,
+      "CREATE TABLE orders (id INT PRIMARY KEY, amount DECIMAL(10,2)) ENGINE=InnoDB; INSERT INTO orders SELECT seq, seq * 1.5 FROM seq_1_to_1234;",
+      live,
+    );
     const yaml = `repositories:
   main: { url: ${join(dir, "repo")}, agent_key: "\${KEY}", identity_file: ${join(dir, "id.txt")} }
 jobs:
@@ -67,7 +78,15 @@ jobs:
 `;
     config = parseConfig(yaml, "t.yaml", { KEY: t.agentKey.toFileContents() });
     const sink = new Writable({ write: (c: Buffer, _e, cb) => ((logs += c.toString()), cb()) });
-    ctx = { config, cacheRoot: join(dir, "cache"), log: createLogger("info", sink), metrics: new AgentMetrics(), signal: new AbortController().signal, stateFile: join(dir, "cache", "state.json"), trigger: "manual" };
+    ctx = {
+      config,
+      cacheRoot: join(dir, "cache"),
+      log: createLogger("info", sink),
+      metrics: new AgentMetrics(),
+      signal: new AbortController().signal,
+      stateFile: join(dir, "cache", "state.json"),
+      trigger: "manual",
+    };
     for (const job of ["pg", "my"]) expect((await runJob(config.jobs[job], ctx)).result).toBe("success");
   }, 30_000);
 
@@ -92,7 +111,9 @@ jobs:
     expect(out.error).toContain('the check query returned "1234", expected "99"');
     const scratch = new RegExp(`in the scratch database (${pgScratch}wrong_[0-9a-f]{16})`).exec(out.error ?? "")?.[1];
     expect(scratch).toBeDefined();
-    expect(await psql(SYSTEM_PG, "postgres", `SELECT count(*) FROM pg_database WHERE datname = '${scratch}'`)).toBe("0");
+    expect(await psql(SYSTEM_PG, "postgres", `SELECT count(*) FROM pg_database WHERE datname = '${scratch}'`)).toBe(
+      "0",
+    );
     expect(await leftovers()).toMatchObject({ pg: "0" });
     expect(logs).toContain(`job pg-${tag}-wrong failed`);
   }, 30_000);

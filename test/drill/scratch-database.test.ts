@@ -16,7 +16,18 @@ describe("scratch database names and commands", () => {
   });
 
   it("never name the live database, and pass the password by environment, not argv", () => {
-    const pg = scratchDatabase({ type: "postgres", mode: "logical", database: "orders", host: "db", user: "backup", password: "s3cret", extra_args: [] }, "drill");
+    const pg = scratchDatabase(
+      {
+        type: "postgres",
+        mode: "logical",
+        database: "orders",
+        host: "db",
+        user: "backup",
+        password: "s3cret",
+        extra_args: [],
+      },
+      "drill",
+    );
     const all = [pg.create, pg.drop, pg.query("select 1")];
     for (const c of all) {
       expect(commandArgv(c).join(" ")).not.toContain("s3cret");
@@ -25,7 +36,10 @@ describe("scratch database names and commands", () => {
     }
     expect(commandArgv(pg.drop).at(-1)).toBe(`DROP DATABASE IF EXISTS ${pg.name} WITH (FORCE)`);
     expect(commandArgv(pg.query("select 1"))).toContain(pg.name);
-    const my = scratchDatabase({ type: "mysql", mode: "logical", database: "shop", host: "db", user: "root", password: "pw", extra_args: [] }, "drill");
+    const my = scratchDatabase(
+      { type: "mysql", mode: "logical", database: "shop", host: "db", user: "root", password: "pw", extra_args: [] },
+      "drill",
+    );
     expect(commandArgv(my.query("select 1")).at(-1)).toBe(my.name);
     expect(commandArgv(my.create).join(" ")).not.toMatch(/\bshop\b|pw/);
     expect(my.create.env).toEqual({ MYSQL_PWD: "pw" });

@@ -21,7 +21,10 @@ let keyText = "";
 let repoArgs: string[];
 const env = (): Record<string, string> => ({ CAIRN_TEST_AGENT_KEY: keyText, PING_TOKEN: "tok-SECRET-42" });
 
-function config(port: number, o: { schedule?: string; limit?: boolean; extraJob?: string; grace?: string } = {}): string {
+function config(
+  port: number,
+  o: { schedule?: string; limit?: boolean; extraJob?: string; grace?: string } = {},
+): string {
   return `repositories:
   main:
     url: ${repo}
@@ -70,13 +73,28 @@ describe("agent lifecycle (e2e, local)", () => {
     await until(() => agent.lines.find((l) => l.event === "agent_started"), "the agent to start");
     writeFileSync(file, config(port).replace("retry:", "retyr:"));
     agent.child.kill("SIGHUP");
-    const failed = await until(() => agent.lines.find((l) => l.event === "config_reload_failed"), "the reload to be refused");
+    const failed = await until(
+      () => agent.lines.find((l) => l.event === "config_reload_failed"),
+      "the reload to be refused",
+    );
     expect(JSON.stringify(failed)).toContain("jobs.files.retyr");
-    writeFileSync(file, config(port, { extraJob: `  extra:\n    source: { type: files, paths: [${data}] }\n    schedule: "*/1 * * * * *"\n    repositories: [main]\n` }));
+    writeFileSync(
+      file,
+      config(port, {
+        extraJob: `  extra:\n    source: { type: files, paths: [${data}] }\n    schedule: "*/1 * * * * *"\n    repositories: [main]\n`,
+      }),
+    );
     agent.child.kill("SIGHUP");
     await until(() => agent.lines.find((l) => l.event === "config_reloaded"), "the reload");
-    await until(() => agent.lines.find((l) => l.event === "job_run" && l.job === "extra" && l.result === "success"), "the new job's run");
-    await until(async () => (await metric(port, /^cairn_prune_runs_total\{repository="main",result="success"\} (\d+)$/m)) >= 1 || undefined, "a scheduled prune");
+    await until(
+      () => agent.lines.find((l) => l.event === "job_run" && l.job === "extra" && l.result === "success"),
+      "the new job's run",
+    );
+    await until(
+      async () =>
+        (await metric(port, /^cairn_prune_runs_total\{repository="main",result="success"\} (\d+)$/m)) >= 1 || undefined,
+      "a scheduled prune",
+    );
     agent.child.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
     expect(JSON.stringify(agent.lines)).not.toContain("tok-SECRET-42");
@@ -123,10 +141,19 @@ describe("agent lifecycle (e2e, local)", () => {
     expect((JSON.parse(mirrored.stdout) as unknown[]).length).toBe(await snapshotCount());
 
     const status = await cliOk(["status", "--config", file, "--json"], { env: env() });
-    const s = JSON.parse(status.stdout) as { jobs: { name: string; lastRun: { result: string } | null; nextRun: string | null }[]; repositories: { name: string; reachable: boolean }[] };
-    expect(s.jobs.map((j) => [j.name, j.lastRun?.result])).toEqual([["files", "success"], ["mirror", "success"]]);
+    const s = JSON.parse(status.stdout) as {
+      jobs: { name: string; lastRun: { result: string } | null; nextRun: string | null }[];
+      repositories: { name: string; reachable: boolean }[];
+    };
+    expect(s.jobs.map((j) => [j.name, j.lastRun?.result])).toEqual([
+      ["files", "success"],
+      ["mirror", "success"],
+    ]);
     expect(s.jobs[0].nextRun).toMatch(/^\d{4}-01-01T/);
-    expect(s.repositories).toEqual([expect.objectContaining({ name: "main", reachable: true }), expect.objectContaining({ name: "mirror", reachable: true })]);
+    expect(s.repositories).toEqual([
+      expect.objectContaining({ name: "main", reachable: true }),
+      expect.objectContaining({ name: "mirror", reachable: true }),
+    ]);
     const human = await cliOk(["status", "--config", file], { env: env() });
     for (const out of [status.stdout, human.stdout]) {
       expect(out).not.toContain("AGE-SECRET-KEY");

@@ -58,7 +58,10 @@ beforeAll(async () => {
   const id = await cliOk(["key", "generate", "--output", join(dir, "id.txt")], { env });
   const recipient = /age1[0-9a-z]+/.exec(id.stdout + id.stderr)![0];
   repoArgs = ["--repo", s3.url("agent"), "--agent-key-file", join(dir, "agent.key"), "--identity", join(dir, "id.txt")];
-  await cliOk(["init", "--repo", s3.url("agent"), "--recipient", recipient, "--agent-key-file", join(dir, "agent.key")], { env });
+  await cliOk(
+    ["init", "--repo", s3.url("agent"), "--recipient", recipient, "--agent-key-file", join(dir, "agent.key")],
+    { env },
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -81,7 +84,9 @@ describe("cairn agent (e2e, s3rver)", () => {
     expect(await metric(port, /^cairn_backup_bytes_read_total\{job="files"\} (\d+)$/m)).toBeGreaterThan(0);
     expect(await metric(port, /^cairn_backup_files_total\{job="files"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
     expect(await metric(port, /^cairn_repository_reachable\{repository="main"\} (\d+)$/m)).toBe(1);
-    expect(await metric(port, /^cairn_job_last_success_timestamp_seconds\{job="files"\} (\S+)$/m)).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(await metric(port, /^cairn_job_last_success_timestamp_seconds\{job="files"\} (\S+)$/m)).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
 
     agent.child.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
@@ -105,7 +110,10 @@ describe("cairn agent (e2e, s3rver)", () => {
     const port = await freePort();
     // 1 MiB/s upload: the run with 3 MiB of new data is still going when it is killed.
     const config = writeConfig(join(dir, "slow.yaml"), port);
-    const text = readFileSync(config, "utf8").replace('    s3: { endpoint: "${AWS_ENDPOINT_URL}" }\n', '    s3: { endpoint: "${AWS_ENDPOINT_URL}" }\n    limit_upload_mib: 1\n');
+    const text = readFileSync(config, "utf8").replace(
+      '    s3: { endpoint: "${AWS_ENDPOINT_URL}" }\n',
+      '    s3: { endpoint: "${AWS_ENDPOINT_URL}" }\n    limit_upload_mib: 1\n',
+    );
     writeFileSync(config, text);
     const before = await snapshotIds();
     const agent = startAgent(config, env);
@@ -121,6 +129,8 @@ describe("cairn agent (e2e, s3rver)", () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const after = await snapshotIds();
     expect(after.length).toBe(before.length + 1);
-    expect((await cliOk(["dump", ...repoArgs, "latest", join(data, "big.bin")], { env })).stdoutBytes.length).toBe(3 * 1024 * 1024);
+    expect((await cliOk(["dump", ...repoArgs, "latest", join(data, "big.bin")], { env })).stdoutBytes.length).toBe(
+      3 * 1024 * 1024,
+    );
   }, 40_000);
 });

@@ -18,7 +18,10 @@ let config: string;
 let server: PingServer | undefined;
 
 function runLine(stdout: string): Record<string, unknown> {
-  const line = stdout.split("\n").filter((l) => l.includes('"event":"job_run"')).map((l) => JSON.parse(l) as Record<string, unknown>)[0];
+  const line = stdout
+    .split("\n")
+    .filter((l) => l.includes('"event":"job_run"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
   if (!line) throw new Error(`no job_run line in:\n${stdout}`);
   return line;
 }
@@ -61,9 +64,19 @@ describe("cairn drill", () => {
     expect(runLine(r.stdout)).toMatchObject({ result: "success", drilled_job: "files", files: 6 });
     expect(await readdir(join(ws.dir, "scratch"))).toEqual([]);
     const json = await cliOk(["status", "--config", config, "--json"]);
-    type Job = { name: string; lastRun: { drill?: Record<string, unknown> } | null; snapshots: { repository: string; ageSeconds: number | null; stale: boolean }[]; maxAgeSeconds: number | null };
+    type Job = {
+      name: string;
+      lastRun: { drill?: Record<string, unknown> } | null;
+      snapshots: { repository: string; ageSeconds: number | null; stale: boolean }[];
+      maxAgeSeconds: number | null;
+    };
     const jobs = Object.fromEntries((JSON.parse(json.stdout) as { jobs: Job[] }).jobs.map((j) => [j.name, j]));
-    expect(jobs["drill-files"].lastRun?.drill).toMatchObject({ job: "files", repository: "main", mode: "files", files: 6 });
+    expect(jobs["drill-files"].lastRun?.drill).toMatchObject({
+      job: "files",
+      repository: "main",
+      mode: "files",
+      files: 6,
+    });
     expect(jobs.files.maxAgeSeconds).toBe(3600);
     expect(jobs.files.snapshots).toEqual([expect.objectContaining({ repository: "main", stale: false })]);
     expect(jobs.files.snapshots[0].ageSeconds).toBeGreaterThanOrEqual(0);
@@ -80,11 +93,16 @@ describe("cairn drill", () => {
     const r = await runCli(["drill", "--config", config, "drill-files"]);
     expect(r.code).toBe(1);
     const fail = server!.pings.at(-1);
-    expect(fail).toMatchObject({ path: "/fail", body: { job: "drill-files", result: "failure", drilled_job: "files" } });
+    expect(fail).toMatchObject({
+      path: "/fail",
+      body: { job: "drill-files", result: "failure", drilled_job: "files" },
+    });
     expect(packs).toContain(fail?.body.damaged_object);
     expect(String(fail?.body.error)).toContain(String(fail?.body.damaged_object));
     expect(await readdir(join(ws.dir, "scratch"))).toEqual([]);
     const text = await cliOk(["status", "--config", config]);
-    expect(text.stdout).toContain(`last drill: FAILED (drill of files); damaged object ${String(fail?.body.damaged_object)}`);
+    expect(text.stdout).toContain(
+      `last drill: FAILED (drill of files); damaged object ${String(fail?.body.damaged_object)}`,
+    );
   }, 30_000);
 });

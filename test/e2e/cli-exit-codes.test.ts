@@ -15,16 +15,19 @@ const isRoot = process.getuid?.() === 0;
 
 /** Root can read any file, so the unreadable-file test runs the CLI as user nobody; this finds a way to. */
 function asNobodyPrefix(): string[] | undefined {
-  if (spawnSync("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"]).status === 0) return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
+  if (spawnSync("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"]).status === 0)
+    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
   if (spawnSync("runuser", ["-u", "nobody", "--", "true"]).status === 0) return ["runuser", "-u", "nobody", "--"];
   return undefined;
 }
 const nobody = isRoot ? asNobodyPrefix() : [];
-const unreadableSkip = nobody === undefined ? " [SKIPPED: running as root without setpriv or runuser to drop to user nobody]" : "";
+const unreadableSkip =
+  nobody === undefined ? " [SKIPPED: running as root without setpriv or runuser to drop to user nobody]" : "";
 
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
   await chown(path, uid, gid);
-  for (const e of await readdir(path, { withFileTypes: true }).catch(() => [])) await chownTree(join(path, e.name), uid, gid);
+  for (const e of await readdir(path, { withFileTypes: true }).catch(() => []))
+    await chownTree(join(path, e.name), uid, gid);
 }
 
 describe("exit codes and output", () => {
@@ -88,7 +91,10 @@ describe("exit codes and output", () => {
     expect(r.stderr).toContain(join(src, "locked.txt"));
 
     const ls = await cliOk(["ls", ...repoFlags(ws, { identity: ws.identity }), "latest", "--json"]);
-    const paths = ls.stdout.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { path: string }).path);
+    const paths = ls.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { path: string }).path);
     expect(paths).toContain(join(src, "docs", "readme.txt"));
   });
 
@@ -102,17 +108,34 @@ describe("exit codes and output", () => {
 
   it("restore --include restores only that subtree", async () => {
     const target = join(ws.dir, "restored-include");
-    await cliOk(["restore", ...repoFlags(ws, { identity: ws.identity }), snapshot, "--target", target, "--include", join(ws.src, "docs")]);
+    await cliOk([
+      "restore",
+      ...repoFlags(ws, { identity: ws.identity }),
+      snapshot,
+      "--target",
+      target,
+      "--include",
+      join(ws.src, "docs"),
+    ]);
     const restored = await describeTree(join(target, ws.src));
     const source = await describeTree(ws.src);
-    expect(Object.keys(restored).sort()).toEqual([".", "docs", "docs/dangling", "docs/notes", "docs/notes/empty", "docs/readme.txt"]);
+    expect(Object.keys(restored).sort()).toEqual([
+      ".",
+      "docs",
+      "docs/dangling",
+      "docs/notes",
+      "docs/notes/empty",
+      "docs/readme.txt",
+    ]);
     for (const p of Object.keys(restored)) if (p !== ".") expect(restored[p], p).toEqual(source[p]);
   });
 
   it("ls --json prints one parseable JSON object per line", async () => {
     const r = await cliOk(["ls", ...repoFlags(ws, { identity: ws.identity }), snapshot, "--json"]);
     const lines = r.stdout.split("\n").filter(Boolean);
-    const entries = lines.map((l) => JSON.parse(l) as { path: string; type: string; size?: number; mode: number; mtimeNs: string });
+    const entries = lines.map(
+      (l) => JSON.parse(l) as { path: string; type: string; size?: number; mode: number; mtimeNs: string },
+    );
     const byPath = new Map(entries.map((e) => [e.path, e]));
     expect(byPath.get(join(ws.src, "big.bin"))).toMatchObject({ type: "file", size: 2_500_000 });
     expect(byPath.get(join(ws.src, "link-to-readme"))?.type).toBe("symlink");

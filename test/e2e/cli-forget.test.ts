@@ -12,16 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliOk, runCli } from "./helpers/run-cli.js";
 import { initWorkspace, repoFlags, type Workspace } from "./helpers/workspace.js";
 import { numericTestSeed } from "../helpers/prng.js";
-import { restic, resticAvailable, resticForget, resticInit, resticSnapshots, type ResticRepo } from "../retention/restic-cli.js";
+import {
+  restic,
+  resticAvailable,
+  resticForget,
+  resticInit,
+  resticSnapshots,
+  type ResticRepo,
+} from "../retention/restic-cli.js";
 import { randomTimeline, uniform, type PlannedSnapshot } from "../retention/timeline.js";
 import { wallString, zoneFor } from "../retention/zone.js";
 
 const TZ = "Europe/Berlin";
 const hasRestic = await resticAvailable();
-if (!hasRestic && process.env.CI) throw new Error("restic is not installed: .ci/run installs it (apt-get install restic)");
+if (!hasRestic && process.env.CI)
+  throw new Error("restic is not installed: .ci/run installs it (apt-get install restic)");
 
 interface ForgetJson {
-  groups: { key: unknown; keep: { id: string; time: string; reasons: string[] }[]; remove: { id: string; time: string }[] }[];
+  groups: {
+    key: unknown;
+    keep: { id: string; time: string; reasons: string[] }[];
+    remove: { id: string; time: string }[];
+  }[];
   kept: number;
   removed: number;
   dryRun: boolean;
@@ -40,13 +52,35 @@ beforeAll(async () => {
   timeline = randomTimeline(uniform(numericTestSeed("cli forget")), 10, zoneFor(TZ));
   const cairnSide = async () => {
     for (const s of timeline) {
-      await cliOk(["backup", ...repoFlags(ws), "--host", s.host, ...s.tags.flatMap((t) => ["--tag", t]), "--time", new Date(s.ms).toISOString(), join(ws.src, s.dir)], { env: { TZ } });
+      await cliOk(
+        [
+          "backup",
+          ...repoFlags(ws),
+          "--host",
+          s.host,
+          ...s.tags.flatMap((t) => ["--tag", t]),
+          "--time",
+          new Date(s.ms).toISOString(),
+          join(ws.src, s.dir),
+        ],
+        { env: { TZ } },
+      );
     }
   };
   const resticSide = async () => {
     if (!hasRestic) return;
     rrepo = await resticInit(ws.dir, TZ);
-    for (const s of timeline) await restic(rrepo, ["backup", "-q", "--host", s.host, ...s.tags.flatMap((t) => ["--tag", t]), "--time", wallString(s.ms, zoneFor(TZ)), join(ws.src, s.dir)]);
+    for (const s of timeline)
+      await restic(rrepo, [
+        "backup",
+        "-q",
+        "--host",
+        s.host,
+        ...s.tags.flatMap((t) => ["--tag", t]),
+        "--time",
+        wallString(s.ms, zoneFor(TZ)),
+        join(ws.src, s.dir),
+      ]);
   };
   await Promise.all([cairnSide(), resticSide()]);
 }, 120_000);
@@ -66,7 +100,9 @@ describe("cairn forget", () => {
   ])("keeps what restic keeps for %s %s %s %s (plus the 0.15+ oldest rule)", async (...flags: string[]) => {
     const theirs = await resticForget(rrepo, flags);
     const timeOf = new Map((await resticSnapshots(rrepo)).map((s) => [s.id, Date.parse(s.time)]));
-    const resticKept = new Map([...theirs].filter(([, v]) => v !== "remove").map(([id, v]) => [timeOf.get(id)!, v as string[]]));
+    const resticKept = new Map(
+      [...theirs].filter(([, v]) => v !== "remove").map(([id, v]) => [timeOf.get(id)!, v as string[]]),
+    );
     const ours = await cairnForget([...flags, "--dry-run"]);
     expect(ours.kept + ours.removed).toBe(timeline.length);
     for (const g of ours.groups) {
@@ -77,7 +113,10 @@ describe("cairn forget", () => {
         if (r && t === oldest) {
           // The 0.15+ rule may add bucket reasons to the group's oldest snapshot, never remove restic's.
           expect(k.reasons, `reasons of ${k.time}`).toEqual(expect.arrayContaining(r));
-          expect(k.reasons.filter((x) => !r.includes(x)).every((x) => x.endsWith(" snapshot")), `extra reasons of ${k.time}`).toBe(true);
+          expect(
+            k.reasons.filter((x) => !r.includes(x)).every((x) => x.endsWith(" snapshot")),
+            `extra reasons of ${k.time}`,
+          ).toBe(true);
         } else if (r) expect(k.reasons, `reasons of ${k.time}`).toEqual(r);
         else {
           // Only the 0.15+ rule may add a snapshot: the group's oldest, kept by a count bucket.
@@ -85,7 +124,8 @@ describe("cairn forget", () => {
           expect(k.reasons.every((x) => x.endsWith(" snapshot"))).toBe(true);
         }
       }
-      for (const s of g.remove) expect(resticKept.has(Date.parse(s.time)), `${s.time} removed by cairn, kept by restic`).toBe(false);
+      for (const s of g.remove)
+        expect(resticKept.has(Date.parse(s.time)), `${s.time} removed by cairn, kept by restic`).toBe(false);
     }
   });
 
@@ -96,12 +136,18 @@ describe("cairn forget", () => {
   });
 
   it("deletes the removed snapshot records, only for the hosts asked, and leaves the rest", async () => {
-    const before = JSON.parse((await cliOk(["snapshots", ...repoFlags(ws), "--json"])).stdout) as { id: string; host: string }[];
+    const before = JSON.parse((await cliOk(["snapshots", ...repoFlags(ws), "--json"])).stdout) as {
+      id: string;
+      host: string;
+    }[];
     const alpha = before.filter((s) => s.host === "alpha");
     const r = await cairnForget(["--keep-last", "1", "--host", "alpha", "--group-by", "host"]);
     expect(r.dryRun).toBe(false);
     expect(r.removed).toBe(alpha.length - 1);
-    const after = JSON.parse((await cliOk(["snapshots", ...repoFlags(ws), "--json"])).stdout) as { id: string; host: string }[];
+    const after = JSON.parse((await cliOk(["snapshots", ...repoFlags(ws), "--json"])).stdout) as {
+      id: string;
+      host: string;
+    }[];
     expect(after.filter((s) => s.host === "alpha")).toHaveLength(1);
     expect(after.filter((s) => s.host !== "alpha")).toEqual(before.filter((s) => s.host !== "alpha"));
   });

@@ -31,7 +31,15 @@ describe("init refuses to overwrite", () => {
     expect(await repoFingerprint(ws.repo)).toEqual(before);
 
     // Pointing at the existing agent key file as well: refused, key untouched.
-    const again = await runCli(["init", "--repo", ws.repo, "--recipient", ws.recipient, "--agent-key-file", ws.agentKey]);
+    const again = await runCli([
+      "init",
+      "--repo",
+      ws.repo,
+      "--recipient",
+      ws.recipient,
+      "--agent-key-file",
+      ws.agentKey,
+    ]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists/);
     expect(await readFile(ws.agentKey, "utf8")).toBe(agentKeyText);

@@ -7,10 +7,18 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ageDecrypt, recoverDataKey, haveTool, parsePackTrailer, sealedBody, storedBlob, zstdDecompressViaFile, type PackEntry } from "./helpers/recover.js";
+import {
+  ageDecrypt,
+  recoverDataKey,
+  haveTool,
+  parsePackTrailer,
+  sealedBody,
+  storedBlob,
+  zstdDecompressViaFile,
+  type PackEntry,
+} from "./helpers/recover.js";
 import { backupJson, initWorkspace, listObjects, type Workspace } from "./helpers/workspace.js";
 import { wordyText } from "../helpers/wordy-text.js";
-
 
 const D = haveTool("age") && haveTool("zstd") ? describe : describe.skip;
 
@@ -40,7 +48,8 @@ D("interop with the age and zstd CLIs", () => {
     for (const key of packs) {
       expect(key).toMatch(/^data\/([0-9a-f]{2})\/\1[0-9a-f]{62}$/);
       const plain = ageDecrypt(join(ws.repo, key), dataKey);
-      for (const entry of parsePackTrailer(plain)) if (entry.type === 0) dataBlobs.push({ entry, stored: storedBlob(plain, entry) });
+      for (const entry of parsePackTrailer(plain))
+        if (entry.type === 0) dataBlobs.push({ entry, stored: storedBlob(plain, entry) });
     }
     const compressed = dataBlobs.filter((b) => b.entry.flags & 1);
     expect(compressed.length).toBeGreaterThan(1); // several chunks of a compressible file
@@ -68,7 +77,9 @@ D("interop with the age and zstd CLIs", () => {
       const e = parsePackTrailer(pack).find((x) => x.type === 1 && x.id === record.tree);
       if (!e) continue;
       const stored = storedBlob(pack, e);
-      rootTree = JSON.parse((e.flags & 1 ? await zstdDecompressViaFile(ws.dir, "root-tree", stored) : stored).toString("utf8"));
+      rootTree = JSON.parse(
+        (e.flags & 1 ? await zstdDecompressViaFile(ws.dir, "root-tree", stored) : stored).toString("utf8"),
+      );
     }
     expect(rootTree?.nodes.map((n) => [n.name, n.type])).toEqual([[ws.src.split("/")[1], "dir"]]);
   });
@@ -76,7 +87,10 @@ D("interop with the age and zstd CLIs", () => {
   it("the identity recovers the agent key from keys/ (base64 -d wrappedAgentKey | age -d -i id.txt)", async () => {
     const keyFiles = await listObjects(ws.repo, "keys");
     expect(keyFiles).toHaveLength(1);
-    const keyFile = JSON.parse(await readFile(join(ws.repo, keyFiles[0]), "utf8")) as { recipients: string[]; wrappedAgentKey: string };
+    const keyFile = JSON.parse(await readFile(join(ws.repo, keyFiles[0]), "utf8")) as {
+      recipients: string[];
+      wrappedAgentKey: string;
+    };
     expect(keyFile.recipients).toEqual([ws.recipient]);
     const wrapped = join(ws.dir, "wrapped.age");
     await writeFile(wrapped, Buffer.from(keyFile.wrappedAgentKey, "base64"));

@@ -6,7 +6,14 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliOk, runCli } from "./helpers/run-cli.js";
-import { backupJson, generateIdentity, initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
+import {
+  backupJson,
+  generateIdentity,
+  initWorkspace,
+  listObjects,
+  repoFlags,
+  type Workspace,
+} from "./helpers/workspace.js";
 
 interface KeyList {
   keyFile: string;
@@ -58,7 +65,9 @@ describe("key add / remove", () => {
     // The new identity reads data written before it was added (no re-upload needed).
     const target = join(ws.dir, "restored-2");
     await cliOk(["restore", ...repoFlags(ws, { agent: false, identity: id2 }), firstSnapshot, "--target", target]);
-    expect(await readFile(join(target, ws.src, "before.txt"), "utf8")).toBe("written before the rotation\n".repeat(100));
+    expect(await readFile(join(target, ws.src, "before.txt"), "utf8")).toBe(
+      "written before the rotation\n".repeat(100),
+    );
 
     const remove = await cliOk(["key", "remove", ...repoFlags(ws, { identity: id2 }), ws.recipient]);
     expect(remove.stdout).toContain(ws.recipient);
@@ -84,7 +93,13 @@ describe("key add / remove", () => {
     expect(alone.code).toBe(1);
     expect(alone.stderr).toContain("none of the given identities");
 
-    const denied = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), firstSnapshot, "--target", join(ws.dir, "denied")]);
+    const denied = await runCli([
+      "restore",
+      ...repoFlags(ws, { identity: ws.identity }),
+      firstSnapshot,
+      "--target",
+      join(ws.dir, "denied"),
+    ]);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain("none of the given identities");
 

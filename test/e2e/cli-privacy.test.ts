@@ -8,7 +8,14 @@
 import { readFile, writeFile, mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ageDecrypt, haveTool, parsePackTrailer, sealedBody, storedBlob, zstdDecompressViaFile } from "./helpers/recover.js";
+import {
+  ageDecrypt,
+  haveTool,
+  parsePackTrailer,
+  sealedBody,
+  storedBlob,
+  zstdDecompressViaFile,
+} from "./helpers/recover.js";
 import { cliOk } from "./helpers/run-cli.js";
 import { backupJson, initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
 
@@ -35,7 +42,8 @@ function encodings(marker: string): { how: string; bytes: Buffer }[] {
 
 function findMarkers(where: string, bytes: Buffer): string[] {
   const hits: string[] = [];
-  for (const m of MARKERS) for (const e of encodings(m)) if (bytes.includes(e.bytes)) hits.push(`${where}: ${m} (${e.how})`);
+  for (const m of MARKERS)
+    for (const e of encodings(m)) if (bytes.includes(e.bytes)) hits.push(`${where}: ${m} (${e.how})`);
   return hits;
 }
 
@@ -53,7 +61,12 @@ describe("privacy scan (S17)", () => {
     const { result } = await backupJson(ws);
     expect(result.code, result.stderr).toBe(0);
     // The repository really holds the data: it restores with the identity.
-    const dump = await cliOk(["dump", ...repoFlags(ws, { identity: ws.identity }), "latest", join(ws.src, "short.txt")]);
+    const dump = await cliOk([
+      "dump",
+      ...repoFlags(ws, { identity: ws.identity }),
+      "latest",
+      join(ws.src, "short.txt"),
+    ]);
     expect(dump.stdout).toBe(CONTENT_MARKER);
   });
   afterAll(() => ws?.cleanup());
@@ -75,34 +88,42 @@ describe("privacy scan (S17)", () => {
     expect(hits).toEqual([]);
   });
 
-  it.skipIf(!haveTool("age") || !haveTool("zstd"))("objects the agent key decrypts reveal no marker either", async () => {
-    const objects = await listObjects(ws.repo);
-    const hits: string[] = [];
-    const work = join(ws.dir, "unpacked");
-    await mkdir(work);
-    for (const key of objects) {
-      const path = join(ws.repo, key);
-      if (key.startsWith("data/")) continue; // encrypted to the recipients only
-      if (key.startsWith("keys/")) {
-        hits.push(...findMarkers(key, await readFile(path)));
-        continue;
-      }
-      const plain = ageDecrypt(path, ws.agentKey);
-      hits.push(...findMarkers(`${key} (decrypted)`, plain));
-      if (key.startsWith("meta/")) {
-        for (const [i, e] of parsePackTrailer(plain).entries()) {
-          const stored = storedBlob(plain, e);
-          const raw = e.flags & 1 ? await zstdDecompressViaFile(work, `meta-${i}`, stored) : stored;
-          hits.push(...findMarkers(`${key} blob ${e.id}`, raw));
+  it.skipIf(!haveTool("age") || !haveTool("zstd"))(
+    "objects the agent key decrypts reveal no marker either",
+    async () => {
+      const objects = await listObjects(ws.repo);
+      const hits: string[] = [];
+      const work = join(ws.dir, "unpacked");
+      await mkdir(work);
+      for (const key of objects) {
+        const path = join(ws.repo, key);
+        if (key.startsWith("data/")) continue; // encrypted to the recipients only
+        if (key.startsWith("keys/")) {
+          hits.push(...findMarkers(key, await readFile(path)));
+          continue;
+        }
+        const plain = ageDecrypt(path, ws.agentKey);
+        hits.push(...findMarkers(`${key} (decrypted)`, plain));
+        if (key.startsWith("meta/")) {
+          for (const [i, e] of parsePackTrailer(plain).entries()) {
+            const stored = storedBlob(plain, e);
+            const raw = e.flags & 1 ? await zstdDecompressViaFile(work, `meta-${i}`, stored) : stored;
+            hits.push(...findMarkers(`${key} blob ${e.id}`, raw));
+          }
+        }
+        if (key.startsWith("index/")) {
+          const body = sealedBody(plain);
+          const json = body.subarray(5, 5 + body.readUInt32LE(1));
+          hits.push(
+            ...findMarkers(
+              `${key} (index JSON)`,
+              body[0] & 1 ? await zstdDecompressViaFile(work, "index", json) : json,
+            ),
+          );
         }
       }
-      if (key.startsWith("index/")) {
-        const body = sealedBody(plain);
-        const json = body.subarray(5, 5 + body.readUInt32LE(1));
-        hits.push(...findMarkers(`${key} (index JSON)`, body[0] & 1 ? await zstdDecompressViaFile(work, "index", json) : json));
-      }
-    }
-    expect(objects.filter((k) => k.startsWith("meta/")).length).toBeGreaterThan(0);
-    expect(hits).toEqual([]);
-  });
+      expect(objects.filter((k) => k.startsWith("meta/")).length).toBeGreaterThan(0);
+      expect(hits).toEqual([]);
+    },
+  );
 });

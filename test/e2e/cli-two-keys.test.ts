@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliOk, runCli } from "./helpers/run-cli.js";
 import { describeTree, writeSampleTree } from "./helpers/tree.js";
-import { ancestorStamp, backupJson, initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
+import {
+  ancestorStamp,
+  backupJson,
+  initWorkspace,
+  listObjects,
+  repoFlags,
+  type Workspace,
+} from "./helpers/workspace.js";
 
 const SAMPLE_FILES = 5; // regular files written by writeSampleTree
 
@@ -49,7 +56,13 @@ describe("recipients-only agent", () => {
       const { result, summary } = await backupJson(ws);
       const dataAfter = await listObjects(ws.repo, "data");
       expect(result.code, result.stderr).toBe(0);
-      expect(summary).toMatchObject({ filesNew: 0, filesChanged: 0, filesUnchanged: SAMPLE_FILES, bytesRead: 0, warnings: 0 });
+      expect(summary).toMatchObject({
+        filesNew: 0,
+        filesChanged: 0,
+        filesUnchanged: SAMPLE_FILES,
+        bytesRead: 0,
+        warnings: 0,
+      });
       if ((await ancestorStamp(ws.src)) !== stamp) continue;
       expect(dataAfter).toEqual(dataBefore);
       expect(summary.packsUploaded).toBe(0);
@@ -88,11 +101,22 @@ describe("recipients-only agent", () => {
     expect(ls.stdout).toContain(`${ws.src}/docs/readme.txt`);
     expect(ls.stdout).toContain(`${ws.src}/empty-dir`);
 
-    const dump = await cliOk(["dump", ...repoFlags(ws, { identity: ws.identity }), "latest", join(ws.src, "docs", "readme.txt")]);
+    const dump = await cliOk([
+      "dump",
+      ...repoFlags(ws, { identity: ws.identity }),
+      "latest",
+      join(ws.src, "docs", "readme.txt"),
+    ]);
     expect(dump.stdoutBytes.equals(await readFile(join(ws.src, "docs", "readme.txt")))).toBe(true);
 
     const target = join(ws.dir, "restored");
-    const r = await cliOk(["restore", ...repoFlags(ws, { identity: ws.identity }), firstSnapshot.slice(0, 12), "--target", target]);
+    const r = await cliOk([
+      "restore",
+      ...repoFlags(ws, { identity: ws.identity }),
+      firstSnapshot.slice(0, 12),
+      "--target",
+      target,
+    ]);
     expect(r.stderr).toBe("");
     expect(await describeTree(join(target, ws.src))).toEqual(await describeTree(ws.src));
   });

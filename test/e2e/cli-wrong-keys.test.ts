@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliOk, runCli } from "./helpers/run-cli.js";
 import { describeTree, writeSampleTree } from "./helpers/tree.js";
-import { backupJson, generateIdentity, initWorkspace, repoFingerprint, repoFlags, type Workspace } from "./helpers/workspace.js";
+import {
+  backupJson,
+  generateIdentity,
+  initWorkspace,
+  repoFingerprint,
+  repoFlags,
+  type Workspace,
+} from "./helpers/workspace.js";
 
 describe("wrong keys (S16) and keys from the environment", () => {
   let ws: Workspace & { recipient: string };
@@ -24,7 +31,15 @@ describe("wrong keys (S16) and keys from the environment", () => {
     otherIdentity = join(ws.dir, "other-id.txt");
     await generateIdentity(otherIdentity);
     otherAgentKey = join(ws.dir, "other-agent.key");
-    const other = await cliOk(["init", "--repo", join(ws.dir, "other-repo"), "--recipient", ws.recipient, "--agent-key-file", otherAgentKey]);
+    const other = await cliOk([
+      "init",
+      "--repo",
+      join(ws.dir, "other-repo"),
+      "--recipient",
+      ws.recipient,
+      "--agent-key-file",
+      otherAgentKey,
+    ]);
     expect(other.stdout).toContain("created repository");
   });
   afterAll(() => ws?.cleanup());
@@ -33,7 +48,16 @@ describe("wrong keys (S16) and keys from the environment", () => {
     const before = await repoFingerprint(ws.repo);
     const cache = join(ws.dir, "wrong-key-cache");
     for (const args of [["backup", ws.src], ["snapshots"], ["check"]]) {
-      const r = await runCli([args[0], "--repo", ws.repo, "--cache-dir", cache, "--agent-key-file", otherAgentKey, ...args.slice(1)]);
+      const r = await runCli([
+        args[0],
+        "--repo",
+        ws.repo,
+        "--cache-dir",
+        cache,
+        "--agent-key-file",
+        otherAgentKey,
+        ...args.slice(1),
+      ]);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toContain("the agent key does not open the repository");
       expect(r.stdout).toBe("");
@@ -95,10 +119,19 @@ describe("wrong keys (S16) and keys from the environment", () => {
   });
 
   it("CAIRN_REPO, CAIRN_AGENT_KEY_FILE and CAIRN_IDENTITY_FILE work instead of flags", async () => {
-    const env = { CAIRN_REPO: ws.repo, CAIRN_AGENT_KEY_FILE: ws.agentKey, CAIRN_IDENTITY_FILE: ws.identity, CAIRN_CACHE_DIR: ws.cache };
+    const env = {
+      CAIRN_REPO: ws.repo,
+      CAIRN_AGENT_KEY_FILE: ws.agentKey,
+      CAIRN_IDENTITY_FILE: ws.identity,
+      CAIRN_CACHE_DIR: ws.cache,
+    };
     const b = await runCli(["backup", "--json", ws.src], { env });
     expect(b.code, b.stderr).toBe(0);
-    const summary = b.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; snapshot?: string }).find((l) => l.type === "summary");
+    const summary = b.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; snapshot?: string })
+      .find((l) => l.type === "summary");
     const s = await runCli(["snapshots", "--json"], { env });
     expect(s.code, s.stderr).toBe(0);
     expect((JSON.parse(s.stdout) as { id: string }[]).map((x) => x.id)).toContain(summary?.snapshot);

@@ -55,12 +55,15 @@ describe("transient storage faults during a backup to s3rver", () => {
     const s3opts = { endpoint: s3.emulator.endpoint, region: "us-east-1", credentials: S3RVER_CREDENTIALS };
     const retries: RetryInfo[] = [];
     // Short delays keep the test quick; attempts are generous so the seeded plan never exhausts them.
-    const storage = new RetryingStorage(new S3Storage(location, { ...s3opts, requestHandler: handler.asRequestHandler() }), {
-      baseDelayMs: 5,
-      maxDelayMs: 40,
-      attempts: 10,
-      onRetry: (r) => retries.push(r),
-    });
+    const storage = new RetryingStorage(
+      new S3Storage(location, { ...s3opts, requestHandler: handler.asRequestHandler() }),
+      {
+        baseDelayMs: 5,
+        maxDelayMs: 40,
+        attempts: 10,
+        onRetry: (r) => retries.push(r),
+      },
+    );
     const identity = newIdentity();
     const { repo, agentKey } = await Repository.init(storage, { recipients: [identity.recipient], packSize: 2 * MiB });
     const { snapshot } = await backupPaths(repo, [ws.src], { cacheDir: ws.cache });
@@ -93,7 +96,10 @@ describe.each(["s3", "azure"] as const)("permanent storage faults through the CL
     [cloud, ws] = await Promise.all([startCloudTarget(kind), newWorkspace(`perm-${kind}`)]);
     recipient = await generateIdentity(ws.identity);
     writeFileSync(join(ws.src, "a.txt"), "hello");
-    const r = await runCli(["init", "--repo", cloud.url("perm"), "--recipient", recipient, "--agent-key-file", ws.agentKey], { env: cloud.env });
+    const r = await runCli(
+      ["init", "--repo", cloud.url("perm"), "--recipient", recipient, "--agent-key-file", ws.agentKey],
+      { env: cloud.env },
+    );
     expect(r.code, r.stderr).toBe(0);
   }, 120_000);
   afterAll(async () => {
@@ -106,16 +112,28 @@ describe.each(["s3", "azure"] as const)("permanent storage faults through the CL
       ? // s3rver does not verify SigV4 signatures (a wrong secret key passes there), so only an
         // unknown access key is tested here; SignatureDoesNotMatch is covered in test/storage/s3/s3-storage.test.ts.
         [{ AWS_ACCESS_KEY_ID: "NOSUCHKEY" }]
-      : [{ AZURE_STORAGE_CONNECTION_STRING: cloud.env.AZURE_STORAGE_CONNECTION_STRING.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.alloc(64, 1).toString("base64")}`) }];
+      : [
+          {
+            AZURE_STORAGE_CONNECTION_STRING: cloud.env.AZURE_STORAGE_CONNECTION_STRING.replace(
+              /AccountKey=[^;]+/,
+              `AccountKey=${Buffer.alloc(64, 1).toString("base64")}`,
+            ),
+          },
+        ];
 
   it("fails fast on bad credentials, naming the location and the fix, and changes nothing", async () => {
     const before = await objectsOf(cloud);
     for (const env of badEnv()) {
       const started = Date.now();
-      const r = await runCli(["backup", "--repo", cloud.url("perm"), "--cache-dir", ws.cache, "--agent-key-file", ws.agentKey, ws.src], { env: { ...cloud.env, ...env } });
+      const r = await runCli(
+        ["backup", "--repo", cloud.url("perm"), "--cache-dir", ws.cache, "--agent-key-file", ws.agentKey, ws.src],
+        { env: { ...cloud.env, ...env } },
+      );
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain(cloud.url("perm"));
-      expect(r.stderr, r.stderr).toMatch(kind === "s3" ? /AWS_(SECRET_ACCESS_KEY|ACCESS_KEY_ID)/ : /AZURE_STORAGE_CONNECTION_STRING|AZURE_STORAGE_KEY/);
+      expect(r.stderr, r.stderr).toMatch(
+        kind === "s3" ? /AWS_(SECRET_ACCESS_KEY|ACCESS_KEY_ID)/ : /AZURE_STORAGE_CONNECTION_STRING|AZURE_STORAGE_KEY/,
+      );
       expect(Date.now() - started).toBeLessThan(10_000); // no retry backoff (that alone would take ~15 s)
     }
     expect(await objectsOf(cloud)).toEqual(before);
@@ -123,9 +141,16 @@ describe.each(["s3", "azure"] as const)("permanent storage faults through the CL
 
   it("fails fast on a missing bucket or container, saying to create it", async () => {
     const url = kind === "s3" ? "s3://no-such-bucket/x" : "azure://no-such-container/x";
-    const r = await runCli(["backup", "--repo", url, "--cache-dir", ws.cache, "--agent-key-file", ws.agentKey, ws.src], { env: cloud.env });
+    const r = await runCli(
+      ["backup", "--repo", url, "--cache-dir", ws.cache, "--agent-key-file", ws.agentKey, ws.src],
+      { env: cloud.env },
+    );
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(kind === "s3" ? /bucket no-such-bucket does not exist: create it/ : /container no-such-container does not exist: create it/);
+    expect(r.stderr).toMatch(
+      kind === "s3"
+        ? /bucket no-such-bucket does not exist: create it/
+        : /container no-such-container does not exist: create it/,
+    );
   });
 });
 

@@ -63,14 +63,21 @@ describe.each(CLOUD_KINDS)("end to end through the CLI on %s (emulated)", (kind)
     await run(["restore", "latest", ...flags, "--identity", ws.identity, "--target", target]);
     expect(manifest(join(target, ws.src))).toEqual(manifest(ws.src));
 
-    const check = await runCli(["check", ...flags, "--identity", ws.identity, "--read-data"], { env: cloud.env, timeoutMs: 300_000 });
+    const check = await runCli(["check", ...flags, "--identity", ws.identity, "--read-data"], {
+      env: cloud.env,
+      timeoutMs: 300_000,
+    });
     expect(check.stdout).toMatch(/no problems found/);
     expect(check.code).toBe(0);
   }, 600_000);
 });
 
 function summaryOf(stdout: string): Record<string, number> {
-  const line = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.type === "summary");
+  const line = stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.type === "summary");
   if (!line) throw new Error(`no summary in ${stdout}`);
   return line as Record<string, number>;
 }

@@ -13,7 +13,23 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/repository/index-file.js";
 import type { BlobId } from "../../src/core/ids.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
-import { jsonLines, listObjects, makeRepo, manifest, openRepo, randInt, removeDir, rng, runCli, seededBytes, seededText, tempDir, testSeed, writeTree, type Manifest } from "./helpers/kill-harness.js";
+import {
+  jsonLines,
+  listObjects,
+  makeRepo,
+  manifest,
+  openRepo,
+  randInt,
+  removeDir,
+  rng,
+  runCli,
+  seededBytes,
+  seededText,
+  tempDir,
+  testSeed,
+  writeTree,
+  type Manifest,
+} from "./helpers/kill-harness.js";
 import { runAndKill, type KillTrigger } from "./helpers/kill-process.js";
 
 const MiB = 1024 * 1024;
@@ -41,13 +57,21 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
     const t = await makeRepo(dir, { packSize: PACK_SIZE, chunker: CHUNKER });
     const src = join(dir, "src");
     const text: Record<string, Uint8Array> = {};
-    for (let i = 0; i < TEXT_FILES; i++) text[`text/d${i % 6}/t${i}.txt`] = seededText(seed, `text${i}`, randInt(r, 4_000, 40_000));
+    for (let i = 0; i < TEXT_FILES; i++)
+      text[`text/d${i % 6}/t${i}.txt`] = seededText(seed, `text${i}`, randInt(r, 4_000, 40_000));
     writeTree(src, { ...text, "base/base.bin": seededBytes(seed, "base", 3 * MiB) });
 
     const good: Good[] = [];
     const backup = async (extra: string[] = []) => {
       const res = await runCli(["backup", ...t.args, "--json", ...extra, src]);
-      expect(res.code, res.stderr + res.stdout.split("\n").filter((l) => !l.includes('"progress"')).join("\n")).toBe(0);
+      expect(
+        res.code,
+        res.stderr +
+          res.stdout
+            .split("\n")
+            .filter((l) => !l.includes('"progress"'))
+            .join("\n"),
+      ).toBe(0);
       const summary = jsonLines(res.stdout).find((l) => l.type === "summary")!;
       good.push({ id: summary.snapshot as string, want: manifest(src) });
       return summary;
@@ -65,12 +89,37 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
     };
     const points: Point[] = [
       { make: () => ({ kind: "progress", when: (l) => l.type === "progress", label: "first progress line" }) },
-      { make: () => ({ kind: "progress", when: (l) => l.type === "progress" && (l.bytesUploaded as number) > 0, label: "first progress line with bytesUploaded > 0" }) },
-      { make: () => ({ kind: "progress", when: (l) => l.type === "progress" && (l.bytesUploaded as number) >= MiB, label: "bytesUploaded >= 1 MiB" }) },
+      {
+        make: () => ({
+          kind: "progress",
+          when: (l) => l.type === "progress" && (l.bytesUploaded as number) > 0,
+          label: "first progress line with bytesUploaded > 0",
+        }),
+      },
+      {
+        make: () => ({
+          kind: "progress",
+          when: (l) => l.type === "progress" && (l.bytesUploaded as number) >= MiB,
+          label: "bytesUploaded >= 1 MiB",
+        }),
+      },
       { make: (b) => ({ kind: "poll", when: () => count("data/") > b.data, label: "first new data pack on disk" }) },
-      { make: (b) => ({ kind: "poll", when: () => count("data/") >= b.data + 4, label: "fourth new data pack on disk" }) },
+      {
+        make: (b) => ({
+          kind: "poll",
+          when: () => count("data/") >= b.data + 4,
+          label: "fourth new data pack on disk",
+        }),
+      },
       { make: (b) => ({ kind: "poll", when: () => count("index/") > b.index, label: "first new index file on disk" }) },
-      { make: (b) => ({ kind: "poll", when: () => count("index/") > b.index, label: "first new index file on disk (--no-cache)" }), noCache: true },
+      {
+        make: (b) => ({
+          kind: "poll",
+          when: () => count("index/") > b.index,
+          label: "first new index file on disk (--no-cache)",
+        }),
+        noCache: true,
+      },
       delay(10, 80),
       delay(150, 350),
       delay(250, 500),
@@ -95,7 +144,11 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
       const before = { index: count("index/"), data: count("data/") };
       const indexBefore = new Set(listObjects(t.repo, "index/"));
       const trigger = point.make(before);
-      const k = await runAndKill(["backup", ...t.args, "--json", ...(point.noCache ? ["--no-cache"] : []), src], trigger, "SIGKILL");
+      const k = await runAndKill(
+        ["backup", ...t.args, "--json", ...(point.noCache ? ["--no-cache"] : []), src],
+        trigger,
+        "SIGKILL",
+      );
       const snaps = await (await openRepo(t, false)).listSnapshots();
       const known = new Set(good.map((g) => g.id));
       const extra = snaps.filter((s) => !known.has(s.id));
@@ -112,12 +165,19 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
       } else {
         realKills++;
         expect(k.signal).toBe("SIGKILL");
-        expect(snaps.map((s) => s.id), "no snapshot from the killed run").toEqual(good.map((g) => g.id));
+        expect(
+          snaps.map((s) => s.id),
+          "no snapshot from the killed run",
+        ).toEqual(good.map((g) => g.id));
       }
 
       // check is clean, temp files included; --read-data with the identity on some rounds.
       const readData = round % 4 === 0;
-      const chk = await runCli(["check", ...t.args, ...(readData ? ["--read-data", "--identity", t.identityFile] : [])]);
+      const chk = await runCli([
+        "check",
+        ...t.args,
+        ...(readData ? ["--read-data", "--identity", t.identityFile] : []),
+      ]);
       expect(chk.code, `check after round ${round}:\n${chk.stdout}${chk.stderr}`).toBe(0);
       expect(chk.stdout).toContain("no problems found");
 
@@ -139,11 +199,15 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
         expect(indexedRaw).toBeGreaterThan(0);
         // What this round changed is FRESH plus one text file; the retry adds at most that minus what was indexed (plus trees and skeletons).
         const upperBound = FRESH + 50_000 + 256 * 1024 - indexedRaw;
-        expect(s.bytesAdded as number, `retry after "${trigger.label}" re-uploaded indexed data`).toBeLessThanOrEqual(upperBound);
+        expect(s.bytesAdded as number, `retry after "${trigger.label}" re-uploaded indexed data`).toBeLessThanOrEqual(
+          upperBound,
+        );
         expect(s.bytesStored as number).toBeLessThan(FRESH);
       }
     }
-    console.log(`S1: ${realKills} of ${points.length} runs killed before their commit; ${retriesAfterIndexedKill} retries after a kill that left index files`);
+    console.log(
+      `S1: ${realKills} of ${points.length} runs killed before their commit; ${retriesAfterIndexedKill} retries after a kill that left index files`,
+    );
     expect(realKills).toBeGreaterThanOrEqual(7);
     expect(retriesAfterIndexedKill).toBeGreaterThanOrEqual(1);
 
@@ -160,7 +224,13 @@ describe("S1: kill -9 during a CLI backup (local repository)", () => {
 });
 
 let restores = 0;
-async function expectRestores(reader: Awaited<ReturnType<typeof openRepo>>, tree: string, want: Manifest, src: string, dir: string): Promise<void> {
+async function expectRestores(
+  reader: Awaited<ReturnType<typeof openRepo>>,
+  tree: string,
+  want: Manifest,
+  src: string,
+  dir: string,
+): Promise<void> {
   const target = join(dir, `restore-${restores++}`);
   mkdirSync(target);
   const res = await restoreSnapshot(reader, tree as BlobId, target);
@@ -168,5 +238,3 @@ async function expectRestores(reader: Awaited<ReturnType<typeof openRepo>>, tree
   expect(manifest(join(target, src))).toEqual(want);
   rmSync(target, { recursive: true, force: true });
 }
-
-

@@ -17,7 +17,8 @@ describe("dump source (generic)", () => {
   let bytes: Buffer;
 
   const snapshotCount = async () => (await listObjects(ws.repo, "snapshots")).length;
-  const dump = (cmd: string, ...more: string[]) => runCli(["backup", ...repoFlags(ws), "--dump", cmd, "--dump-name", "data.bin", ...more]);
+  const dump = (cmd: string, ...more: string[]) =>
+    runCli(["backup", ...repoFlags(ws), "--dump", cmd, "--dump-name", "data.bin", ...more]);
 
   beforeAll(async () => {
     ws = await initWorkspace("db-dump");
@@ -32,7 +33,15 @@ describe("dump source (generic)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("note-from-the-dump");
     const out = join(ws.dir, "restored.bin");
-    const back = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--dump-name", "data.bin", "--to-command", `dd of=${out} status=none`]);
+    const back = await runCli([
+      "restore",
+      ...repoFlags(ws, { identity: ws.identity }),
+      "latest",
+      "--dump-name",
+      "data.bin",
+      "--to-command",
+      `dd of=${out} status=none`,
+    ]);
     expect(back.code, back.stderr).toBe(0);
     expect((await readFile(out)).equals(bytes)).toBe(true);
     expect(await snapshotCount()).toBe(1);
@@ -83,7 +92,15 @@ describe("dump source (generic)", () => {
   });
 
   it("a restore command that fails is reported with its own message and exit 1", async () => {
-    const r = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--dump-name", "data.bin", "--to-command", "sh -c 'head -c 10 >/dev/null; echo refused-input >&2; exit 4'"]);
+    const r = await runCli([
+      "restore",
+      ...repoFlags(ws, { identity: ws.identity }),
+      "latest",
+      "--dump-name",
+      "data.bin",
+      "--to-command",
+      "sh -c 'head -c 10 >/dev/null; echo refused-input >&2; exit 4'",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused-input");
     expect(r.stderr).toContain("exited with code 4");

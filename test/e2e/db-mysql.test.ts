@@ -12,7 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/run-cli.js";
 import { initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
 import { freePort, waitFor } from "./helpers/pg.js";
-import { accountsState, ALL_TABLES, checksums, loadContent, sql, startServer, startWriter, stopWriter, SYSTEM_MARIADB } from "./helpers/mysql.js";
+import {
+  accountsState,
+  ALL_TABLES,
+  checksums,
+  loadContent,
+  sql,
+  startServer,
+  startWriter,
+  stopWriter,
+  SYSTEM_MARIADB,
+} from "./helpers/mysql.js";
 
 describe("mysql logical and physical", () => {
   let ws: Workspace & { recipient: string };
@@ -47,7 +57,12 @@ describe("mysql logical and physical", () => {
 
   it("logical: a dump of a missing database exits 1 with mariadb-dump's message and records no snapshot", async () => {
     const n = (await listObjects(ws.repo, "snapshots")).length;
-    const r = await runCli(["backup", ...repoFlags(ws), "--source", `{type: mysql, mode: logical, database: ${db}_missing, ${conn}}`]);
+    const r = await runCli([
+      "backup",
+      ...repoFlags(ws),
+      "--source",
+      `{type: mysql, mode: logical, database: ${db}_missing, ${conn}}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`Unknown database '${db}_missing'`);
     expect((await listObjects(ws.repo, "snapshots")).length).toBe(n);
@@ -64,11 +79,18 @@ describe("mysql logical and physical", () => {
       await stopWriter(SYSTEM_MARIADB, db, writer);
     }
     const target = join(ws.dir, "mariadb-restored");
-    const r = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--source", source, "--target", target], { timeoutMs: 90_000 });
+    const r = await runCli(
+      ["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--source", source, "--target", target],
+      { timeoutMs: 90_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const copy = { host: "127.0.0.1", port: await freePort() };
     server = startServer(target, copy.port);
-    await waitFor(async () => (await sql(copy, "SELECT 1")) === "1", "the restored server to accept connections", 60_000);
+    await waitFor(
+      async () => (await sql(copy, "SELECT 1")) === "1",
+      "the restored server to accept connections",
+      60_000,
+    );
     expect(await checksums(copy, db)).toEqual(before);
     const state = await accountsState(copy, db);
     expect(state.total).toBe(100 * 1000);

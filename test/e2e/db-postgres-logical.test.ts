@@ -61,7 +61,10 @@ describe("postgres logical (pg_dump / psql)", () => {
 
   it("cairn restore --config F JOB replays the job's latest snapshot into the database", async () => {
     const config = join(ws.dir, "cairn.yaml");
-    await writeFile(config, `repositories:\n  main: { url: ${ws.repo}, agent_key_file: ${ws.agentKey} }\njobs:\n  orders-db:\n    source: ${source}\n    repositories: [main]\n`);
+    await writeFile(
+      config,
+      `repositories:\n  main: { url: ${ws.repo}, agent_key_file: ${ws.agentKey} }\njobs:\n  orders-db:\n    source: ${source}\n    repositories: [main]\n`,
+    );
     await psql(SYSTEM_PG, "postgres", `DROP DATABASE ${db}`);
     await psql(SYSTEM_PG, "postgres", `CREATE DATABASE ${db}`);
     const r = await runCli(["restore", "--config", config, "orders-db", "--identity", ws.identity]);
@@ -73,12 +76,37 @@ describe("postgres logical (pg_dump / psql)", () => {
   it("pg_dump killed while it runs records no snapshot and exits 1 naming the signal", async () => {
     const n = (await listObjects(ws.repo, "snapshots")).length;
     // A transaction holding a lock pg_dump needs keeps it running until it is killed.
-    const locker = spawn("psql", [...pgFlags(SYSTEM_PG), "-X", "-q", "-d", db], { stdio: ["pipe", "ignore", "ignore"] });
+    const locker = spawn("psql", [...pgFlags(SYSTEM_PG), "-X", "-q", "-d", db], {
+      stdio: ["pipe", "ignore", "ignore"],
+    });
     locker.stdin.write("BEGIN; LOCK TABLE shop.orders IN ACCESS EXCLUSIVE MODE;\n");
     try {
-      await waitFor(async () => (await psql(SYSTEM_PG, db, "SELECT count(*) FROM pg_locks WHERE relation = 'shop.orders'::regclass AND mode = 'AccessExclusiveLock' AND granted")) === "1", "the lock");
-      const backup = runCli(["backup", ...repoFlags(ws), "--dump", `pg_dump --format=plain -h 127.0.0.1 -U postgres ${db}`, "--dump-name", "killed.sql"]);
-      await waitFor(async () => (await psql(SYSTEM_PG, "postgres", `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'pg_dump' AND wait_event_type = 'Lock'`)) === "1", "pg_dump to wait on the lock");
+      await waitFor(
+        async () =>
+          (await psql(
+            SYSTEM_PG,
+            db,
+            "SELECT count(*) FROM pg_locks WHERE relation = 'shop.orders'::regclass AND mode = 'AccessExclusiveLock' AND granted",
+          )) === "1",
+        "the lock",
+      );
+      const backup = runCli([
+        "backup",
+        ...repoFlags(ws),
+        "--dump",
+        `pg_dump --format=plain -h 127.0.0.1 -U postgres ${db}`,
+        "--dump-name",
+        "killed.sql",
+      ]);
+      await waitFor(
+        async () =>
+          (await psql(
+            SYSTEM_PG,
+            "postgres",
+            `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'pg_dump' AND wait_event_type = 'Lock'`,
+          )) === "1",
+        "pg_dump to wait on the lock",
+      );
       process.kill(pgDumpPid(db), "SIGKILL");
       const r = await backup;
       expect(r.code).toBe(1);
@@ -91,7 +119,14 @@ describe("postgres logical (pg_dump / psql)", () => {
 
   it("a dump of a missing database exits 1 with pg_dump's message and records no snapshot", async () => {
     const n = (await listObjects(ws.repo, "snapshots")).length;
-    const r = await runCli(["backup", ...repoFlags(ws), "--dump", `pg_dump --format=plain -h 127.0.0.1 -U postgres ${db}_missing`, "--dump-name", "missing.sql"]);
+    const r = await runCli([
+      "backup",
+      ...repoFlags(ws),
+      "--dump",
+      `pg_dump --format=plain -h 127.0.0.1 -U postgres ${db}_missing`,
+      "--dump-name",
+      "missing.sql",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`database "${db}_missing" does not exist`);
     expect((await listObjects(ws.repo, "snapshots")).length).toBe(n);

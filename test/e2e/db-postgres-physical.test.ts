@@ -13,7 +13,16 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/run-cli.js";
 import { initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
-import { checksums, loadContent, PgCluster, pgbenchSums, postgresScratch, psql, startWriter, waitFor } from "./helpers/pg.js";
+import {
+  checksums,
+  loadContent,
+  PgCluster,
+  pgbenchSums,
+  postgresScratch,
+  psql,
+  startWriter,
+  waitFor,
+} from "./helpers/pg.js";
 
 const DB = "shopdb";
 
@@ -42,18 +51,27 @@ describe("postgres physical and snapshot", () => {
   /** Back up with pgbench writing, restore into `name`, start a server there and compare. */
   async function roundTrip(mode: "physical" | "snapshot", name: string): Promise<void> {
     const conn = `host: 127.0.0.1, port: ${src.target.port}, user: postgres`;
-    const source = mode === "physical" ? `{type: postgres, mode: physical, data_dir: ${src.dataDir}, ${conn}}` : `{type: postgres, mode: snapshot, ${conn}}`;
+    const source =
+      mode === "physical"
+        ? `{type: postgres, mode: physical, data_dir: ${src.dataDir}, ${conn}}`
+        : `{type: postgres, mode: snapshot, ${conn}}`;
     const historyBefore = (await pgbenchSums(src.target, DB)).historyRows;
     const writer: ChildProcess = startWriter(src.target, DB);
     try {
-      await waitFor(async () => (await pgbenchSums(src.target, DB)).historyRows > historyBefore + 20, "pgbench to commit transactions");
+      await waitFor(
+        async () => (await pgbenchSums(src.target, DB)).historyRows > historyBefore + 20,
+        "pgbench to commit transactions",
+      );
       const b = await runCli(["backup", ...repoFlags(ws), "--source", source], { timeoutMs: 60_000 });
       expect(b.code, b.stderr).toBe(0);
     } finally {
       writer.kill("SIGKILL");
     }
     const target = join(base, name);
-    const r = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--source", source, "--target", target], { timeoutMs: 60_000 });
+    const r = await runCli(
+      ["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--source", source, "--target", target],
+      { timeoutMs: 60_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const copy = await PgCluster.adopt(target);
     await copy.start();
@@ -74,7 +92,12 @@ describe("postgres physical and snapshot", () => {
     await mkdir(join(other, "global"), { recursive: true });
     await writeFile(join(other, "global", "pg_control"), Buffer.alloc(8192, 7));
     const n = (await listObjects(ws.repo, "snapshots")).length;
-    const r = await runCli(["backup", ...repoFlags(ws), "--source", `{type: postgres, mode: physical, data_dir: ${other}, host: 127.0.0.1, port: ${src.target.port}, user: postgres}`]);
+    const r = await runCli([
+      "backup",
+      ...repoFlags(ws),
+      "--source",
+      `{type: postgres, mode: physical, data_dir: ${other}, host: 127.0.0.1, port: ${src.target.port}, user: postgres}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("belongs to another cluster");
     expect((await listObjects(ws.repo, "snapshots")).length).toBe(n);

@@ -13,7 +13,8 @@ import { runCli } from "./helpers/run-cli.js";
 import { initWorkspace, listObjects, repoFlags, type Workspace } from "./helpers/workspace.js";
 
 const run = promisify(execFile);
-const sqlite = async (db: string, sql: string) => (await run("sqlite3", ["-bail", db, sql], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+const sqlite = async (db: string, sql: string) =>
+  (await run("sqlite3", ["-bail", db, sql], { maxBuffer: 64 * 1024 * 1024 })).stdout;
 
 const CONTENT = `
 PRAGMA journal_mode=WAL;
@@ -32,7 +33,8 @@ describe("sqlite and the generic snapshot source", () => {
   let ws: Workspace & { recipient: string };
   let db: string;
   let dumpBefore: string;
-  const restore = (source: string, target: string) => runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--source", source, "--target", target]);
+  const restore = (source: string, target: string) =>
+    runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--source", source, "--target", target]);
 
   beforeAll(async () => {
     ws = await initWorkspace("db-sqlite");
@@ -96,9 +98,14 @@ describe("sqlite and the generic snapshot source", () => {
     it("cairn restore --config F JOB finds the job's latest snapshot by its paths and runs its restore command", async () => {
       const src = source("true", snap);
       const config = join(ws.dir, "cairn.yaml");
-      await writeFile(config, `repositories:\n  main: { url: ${ws.repo}, agent_key_file: ${ws.agentKey}, identity_file: ${ws.identity} }\njobs:\n  ledger:\n    source: ${src}\n    repositories: [main]\n`);
+      await writeFile(
+        config,
+        `repositories:\n  main: { url: ${ws.repo}, agent_key_file: ${ws.agentKey}, identity_file: ${ws.identity} }\njobs:\n  ledger:\n    source: ${src}\n    repositories: [main]\n`,
+      );
       // Another source's snapshot is the newest in the repository: the job's own must still be picked.
-      expect((await runCli(["backup", ...repoFlags(ws), "--dump", "echo other", "--dump-name", "other.txt"])).code).toBe(0);
+      expect(
+        (await runCli(["backup", ...repoFlags(ws), "--dump", "echo other", "--dump-name", "other.txt"])).code,
+      ).toBe(0);
       const target = join(ws.dir, "restored-by-config");
       const r = await runCli(["restore", "--config", config, "ledger", "--target", target]);
       expect(r.code, r.stderr).toBe(0);

@@ -30,7 +30,16 @@ import { generateIdentity, newWorkspace, type Workspace } from "./helpers/worksp
 
 const RUNBOOK = join(PROJECT_ROOT, "docs", "DISASTER-RECOVERY.md");
 /** The steps the runbook must keep; removing or renaming one fails the test (update this list with the doc). */
-const STEPS = ["install", "snapshots", "ls", "restore-files", "restore-postgres-logical", "restore-sqlite", "restore-dump", "verify"] as const;
+const STEPS = [
+  "install",
+  "snapshots",
+  "ls",
+  "restore-files",
+  "restore-postgres-logical",
+  "restore-sqlite",
+  "restore-dump",
+  "verify",
+] as const;
 type Step = (typeof STEPS)[number];
 
 /** `<!-- runbook-step: NAME -->`, optional blank lines, then a ```sh block: NAME -> the block's text. */
@@ -68,7 +77,8 @@ function bash(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Step
 /** The parent's environment minus everything that could hand cairn a key, a cache or a repository behind the runbook's back. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(CAIRN_|AWS_|AZURE_|XDG_)/.test(k) && !/^npm_config_prefix$/i.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(CAIRN_|AWS_|AZURE_|XDG_)/.test(k) && !/^npm_config_prefix$/i.test(k)) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -76,7 +86,10 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 function localPrebuilds(dir: string): Record<string, string> {
   if (process.env.CAIRN_DR_COMPILE === "1") return {};
   const pkgDir = join(PROJECT_ROOT, "node_modules", "zstd-napi");
-  const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string; binary: { napi_versions: number[] } };
+  const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as {
+    version: string;
+    binary: { napi_versions: number[] };
+  };
   const napi = Math.max(...pkg.binary.napi_versions);
   mkdirSync(dir, { recursive: true });
   const tarball = join(dir, `zstd-napi-v${pkg.version}-napi-v${napi}-${process.platform}-${process.arch}.tar.gz`);
@@ -93,7 +106,8 @@ CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100;
 CREATE FUNCTION order_total() RETURNS numeric LANGUAGE sql STABLE AS $$ SELECT sum(amount) FROM orders $$;
 `;
 /** Row count, an order-independent digest of the rows, the view's count and the function's value. */
-const PG_CHECK = "SELECT count(*) || '|' || md5(string_agg(o::text, ',' ORDER BY id)) || '|' || (SELECT count(*) FROM big_orders) || '|' || order_total() FROM orders o";
+const PG_CHECK =
+  "SELECT count(*) || '|' || md5(string_agg(o::text, ',' ORDER BY id)) || '|' || (SELECT count(*) FROM big_orders) || '|' || order_total() FROM orders o";
 
 /** What the old site left in one cloud repository: its URL, the identity, and the 8-character ids of its snapshots. */
 interface Yesterday {
@@ -109,7 +123,15 @@ interface Yesterday {
 
 /** Names that break careless shell quoting or path handling, on top of the sample tree. */
 function writeTrickyTree(root: string): Promise<unknown> {
-  for (const name of ["with space.txt", "-leading-dash", "new\nline", "ünïcødé 名前 🎉.txt", "it's $(not) a `command`.txt", "*glob?[x]"]) writeFileSync(join(root, name), `${name}\n`);
+  for (const name of [
+    "with space.txt",
+    "-leading-dash",
+    "new\nline",
+    "ünïcødé 名前 🎉.txt",
+    "it's $(not) a `command`.txt",
+    "*glob?[x]",
+  ])
+    writeFileSync(join(root, name), `${name}\n`);
   return writeSampleTree(root);
 }
 
@@ -127,7 +149,10 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
   const step = (name: Step): string => steps.get(name)!;
   async function runStep(name: Step, env: NodeJS.ProcessEnv, cwd: string): Promise<StepResult> {
     const r = await bash(step(name), env, cwd);
-    if (r.code !== 0) throw new Error(`runbook step ${name} exited ${r.code}\n--- script\n${step(name)}--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(
+        `runbook step ${name} exited ${r.code}\n--- script\n${step(name)}--- stdout\n${r.stdout}--- stderr\n${r.stderr}`,
+      );
     return r;
   }
 
@@ -137,7 +162,10 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
     expect([...steps.keys()].sort()).toEqual([...STEPS].sort());
     clean = mkdtempSync(join(tmpdir(), "cairn-dr-runbook-"));
     mkdirSync(join(clean, "home"));
-    const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", clean], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", clean], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
     if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
     const tarball = join(clean, (JSON.parse(pack.stdout) as { filename: string }[])[0].filename);
     installEnv = cleanEnv({
@@ -155,9 +183,16 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
 
     ws = await newWorkspace("dr-runbook");
     db = join(ws.dir, "app.db");
-    dumpBytes = Buffer.concat([Buffer.from("ledger dump\n"), Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 256))]);
+    dumpBytes = Buffer.concat([
+      Buffer.from("ledger dump\n"),
+      Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 256)),
+    ]);
     writeFileSync(join(ws.dir, "ledger.dump"), dumpBytes);
-    const sqlite = spawnSync("sqlite3", ["-bail", db, "CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT); WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) INSERT INTO orders (item) SELECT 'Zoë ' || n FROM s;"]);
+    const sqlite = spawnSync("sqlite3", [
+      "-bail",
+      db,
+      "CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT); WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) INSERT INTO orders (item) SELECT 'Zoë ' || n FROM s;",
+    ]);
     if (sqlite.status !== 0) throw new Error(`sqlite3: ${sqlite.stderr.toString()}`);
 
     // The install is mostly waiting on npm; the backups run meanwhile.
@@ -177,7 +212,8 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
   }, 300_000);
 
   afterAll(async () => {
-    for (const name of pgDatabases) await psql(SYSTEM_PG, "postgres", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    for (const name of pgDatabases)
+      await psql(SYSTEM_PG, "postgres", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
     await Promise.all([...clouds.values()].map((c) => c.emulator.stop()));
     await ws?.cleanup();
     if (clean) rmSync(clean, { recursive: true, force: true });
@@ -206,68 +242,84 @@ describe("docs/DISASTER-RECOVERY.md, run literally on a fresh machine", () => {
       pgSource,
       pgRestored,
       files: await snapshotOf([ws.src]),
-      pg: await snapshotOf(["--source", `{type: postgres, mode: logical, database: ${pgSource}, host: ${SYSTEM_PG.host}, port: ${SYSTEM_PG.port}, user: postgres}`]),
+      pg: await snapshotOf([
+        "--source",
+        `{type: postgres, mode: logical, database: ${pgSource}, host: ${SYSTEM_PG.host}, port: ${SYSTEM_PG.port}, user: postgres}`,
+      ]),
       sqlite: await snapshotOf(["--source", `{type: sqlite, path: '${db}'}`]),
       dump: await snapshotOf(["--dump", `cat ${join(ws.dir, "ledger.dump")}`, "--dump-name", "ledger.dump"]),
     };
   }
 
-  it.concurrent.each(CLOUD_KINDS)("restores files, a PostgreSQL dump, a SQLite database and a dump from %s with only the identity", async (kind) => {
-    const cloud = clouds.get(kind)!;
-    const { url, identity, pgSource, pgRestored, files, pg: pgSnap, sqlite: sqliteSnap, dump: dumpSnap } = yesterday.get(kind)!;
+  it.concurrent.each(CLOUD_KINDS)(
+    "restores files, a PostgreSQL dump, a SQLite database and a dump from %s with only the identity",
+    async (kind) => {
+      const cloud = clouds.get(kind)!;
+      const {
+        url,
+        identity,
+        pgSource,
+        pgRestored,
+        files,
+        pg: pgSnap,
+        sqlite: sqliteSnap,
+        dump: dumpSnap,
+      } = yesterday.get(kind)!;
 
-    // Today, on the fresh machine: the identity file, the URL and the credentials; nothing else.
-    const here = join(clean, kind);
-    mkdirSync(join(here, "dr"), { recursive: true });
-    copyFileSync(identity, join(here, "dr", "id.txt"));
-    const restoreDir = join(here, "restore");
-    const streamed = join(here, "streamed.dump");
-    const env = cleanEnv({
-      ...cloud.env,
-      HOME: installEnv.HOME!,
-      XDG_CACHE_HOME: join(here, "cache"),
-      PATH: installEnv.PATH!,
-      CAIRN_REPO: url,
-      CAIRN_IDENTITY_FILE: join(here, "dr", "id.txt"),
-      RESTORE_DIR: restoreDir,
-      SNAPSHOT: files,
-      PG_SNAPSHOT: pgSnap,
-      PG_DUMPED_DATABASE: pgSource,
-      PG_DATABASE: pgRestored,
-      PGHOST: SYSTEM_PG.host,
-      PGPORT: String(SYSTEM_PG.port),
-      PGUSER: "postgres",
-      SQLITE_SNAPSHOT: sqliteSnap,
-      SQLITE_PATH: db,
-      DUMP_SNAPSHOT: dumpSnap,
-      DUMP_NAME: "ledger.dump",
-      RESTORE_COMMAND: `dd of=${streamed} status=none`,
-    });
+      // Today, on the fresh machine: the identity file, the URL and the credentials; nothing else.
+      const here = join(clean, kind);
+      mkdirSync(join(here, "dr"), { recursive: true });
+      copyFileSync(identity, join(here, "dr", "id.txt"));
+      const restoreDir = join(here, "restore");
+      const streamed = join(here, "streamed.dump");
+      const env = cleanEnv({
+        ...cloud.env,
+        HOME: installEnv.HOME!,
+        XDG_CACHE_HOME: join(here, "cache"),
+        PATH: installEnv.PATH!,
+        CAIRN_REPO: url,
+        CAIRN_IDENTITY_FILE: join(here, "dr", "id.txt"),
+        RESTORE_DIR: restoreDir,
+        SNAPSHOT: files,
+        PG_SNAPSHOT: pgSnap,
+        PG_DUMPED_DATABASE: pgSource,
+        PG_DATABASE: pgRestored,
+        PGHOST: SYSTEM_PG.host,
+        PGPORT: String(SYSTEM_PG.port),
+        PGUSER: "postgres",
+        SQLITE_SNAPSHOT: sqliteSnap,
+        SQLITE_PATH: db,
+        DUMP_SNAPSHOT: dumpSnap,
+        DUMP_NAME: "ledger.dump",
+        RESTORE_COMMAND: `dd of=${streamed} status=none`,
+      });
 
-    const listed = await runStep("snapshots", env, here);
-    for (const id of [files, pgSnap, sqliteSnap, dumpSnap]) expect(listed.stdout).toContain(id);
-    expect(listed.stdout).toMatch(/^4 snapshot\(s\)$/m);
-    expect((await runStep("ls", env, here)).stdout).toContain("ünïcødé 名前 🎉.txt");
+      const listed = await runStep("snapshots", env, here);
+      for (const id of [files, pgSnap, sqliteSnap, dumpSnap]) expect(listed.stdout).toContain(id);
+      expect(listed.stdout).toMatch(/^4 snapshot\(s\)$/m);
+      expect((await runStep("ls", env, here)).stdout).toContain("ünïcødé 名前 🎉.txt");
 
-    await runStep("restore-files", env, here);
-    expect(await describeTree(join(restoreDir, "files", ws.src))).toEqual(await describeTree(ws.src));
+      await runStep("restore-files", env, here);
+      expect(await describeTree(join(restoreDir, "files", ws.src))).toEqual(await describeTree(ws.src));
 
-    await runStep("restore-postgres-logical", env, here);
-    const pgContent = (name: string) => psql(SYSTEM_PG, name, PG_CHECK);
-    expect(await pgContent(pgRestored)).toBe(await pgContent(pgSource));
-    expect(await pgContent(pgRestored)).toMatch(/^300\|/);
+      await runStep("restore-postgres-logical", env, here);
+      const pgContent = (name: string) => psql(SYSTEM_PG, name, PG_CHECK);
+      expect(await pgContent(pgRestored)).toBe(await pgContent(pgSource));
+      expect(await pgContent(pgRestored)).toMatch(/^300\|/);
 
-    const sqlite = await runStep("restore-sqlite", env, here);
-    expect(sqlite.stdout.trim().split("\n").at(-1)).toBe("ok");
-    const restoredDb = join(restoreDir, "sqlite", "app.db");
-    const dumpOf = (file: string) => spawnSync("sqlite3", [file, ".dump"], { encoding: "utf8" }).stdout;
-    expect(dumpOf(restoredDb)).toBe(dumpOf(db));
-    expect(dumpOf(restoredDb)).toContain("Zoë 500");
+      const sqlite = await runStep("restore-sqlite", env, here);
+      expect(sqlite.stdout.trim().split("\n").at(-1)).toBe("ok");
+      const restoredDb = join(restoreDir, "sqlite", "app.db");
+      const dumpOf = (file: string) => spawnSync("sqlite3", [file, ".dump"], { encoding: "utf8" }).stdout;
+      expect(dumpOf(restoredDb)).toBe(dumpOf(db));
+      expect(dumpOf(restoredDb)).toContain("Zoë 500");
 
-    await runStep("restore-dump", env, here);
-    expect(readFileSync(streamed).equals(dumpBytes)).toBe(true);
-    expect(readFileSync(join(restoreDir, "ledger.dump")).equals(dumpBytes)).toBe(true);
+      await runStep("restore-dump", env, here);
+      expect(readFileSync(streamed).equals(dumpBytes)).toBe(true);
+      expect(readFileSync(join(restoreDir, "ledger.dump")).equals(dumpBytes)).toBe(true);
 
-    expect((await runStep("verify", env, here)).stdout).toMatch(/no problems found/);
-  }, 180_000);
+      expect((await runStep("verify", env, here)).stdout).toMatch(/no problems found/);
+    },
+    180_000,
+  );
 });

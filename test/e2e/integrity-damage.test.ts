@@ -19,7 +19,23 @@ import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { LocalStorage } from "../../src/storage/local/local-storage.js";
 import { copyRepo, deleteObject, flipBit, objectSize, objectsOfKind, truncateObject } from "./helpers/damage-repo.js";
-import { fileEntry, manifest, randInt, removeDir, rng, runCli, seededBytes, seededText, tempDir, testSeed, writeTree, makeRepo, jsonLines, type Manifest, type TestRepo } from "./helpers/kill-harness.js";
+import {
+  fileEntry,
+  manifest,
+  randInt,
+  removeDir,
+  rng,
+  runCli,
+  seededBytes,
+  seededText,
+  tempDir,
+  testSeed,
+  writeTree,
+  makeRepo,
+  jsonLines,
+  type Manifest,
+  type TestRepo,
+} from "./helpers/kill-harness.js";
 
 const CHUNKER = { min: 1024, avg: 4096, max: 16384 };
 const PACK_SIZE = 64 * 1024;
@@ -59,7 +75,10 @@ beforeAll(async () => {
     for (const p of body.packs) {
       const pk = `${p.kind}/${p.id.slice(0, 2)}/${p.id}`;
       keys.push(pk);
-      packBlobs.set(pk, p.blobs.map((b) => ({ type: b[0], id: b[1] })));
+      packBlobs.set(
+        pk,
+        p.blobs.map((b) => ({ type: b[0], id: b[1] })),
+      );
     }
     indexPacks.set(key, keys);
   }
@@ -90,17 +109,25 @@ async function snapshot(): Promise<void> {
 function damaged(damage: (repo: string) => void): { repo: string; args: string[]; storage: LocalStorage } {
   const repo = copyRepo(t.repo, join(dir, `case-${cases++}`));
   damage(repo);
-  return { repo, args: ["--repo", repo, "--agent-key-file", t.agentKeyFile, "--cache-dir", t.cacheDir], storage: new LocalStorage(repo) };
+  return {
+    repo,
+    args: ["--repo", repo, "--agent-key-file", t.agentKeyFile, "--cache-dir", t.cacheDir],
+    storage: new LocalStorage(repo),
+  };
 }
 
 async function libCheck(storage: LocalStorage, readData: boolean): Promise<CheckReport> {
-  return checkRepository(await Repository.open(storage, { agentKey: t.agentKey, identities: [t.identity] }), { readData });
+  return checkRepository(await Repository.open(storage, { agentKey: t.agentKey, identities: [t.identity] }), {
+    readData,
+  });
 }
 
 /** Data packs whose blobs are all file data (no trees), referenced by the newest snapshot. */
 function dataOnlyPacks(): string[] {
   const used = new Set([...snaps[1].files.values()].flat());
-  return [...packBlobs].filter(([k, bs]) => k.startsWith("data/") && bs.every((b) => b.type === 0) && bs.some((b) => used.has(b.id))).map(([k]) => k);
+  return [...packBlobs]
+    .filter(([k, bs]) => k.startsWith("data/") && bs.every((b) => b.type === 0) && bs.some((b) => used.has(b.id)))
+    .map(([k]) => k);
 }
 
 /** Files of snapshot `s` with a content blob in one of `packs` (and in no undamaged pack). */
@@ -122,13 +149,31 @@ function snapshotsUsing(pack: string): string[] {
  * absent or byte-identical (never partial), every reported error names a
  * touching file. Returns the error paths.
  */
-async function expectRestore(d: { repo: string; args: string[]; storage: LocalStorage }, s: number, bad: Set<string>, cli: boolean): Promise<string[]> {
+async function expectRestore(
+  d: { repo: string; args: string[]; storage: LocalStorage },
+  s: number,
+  bad: Set<string>,
+  cli: boolean,
+): Promise<string[]> {
   const target = join(dir, `restore-${cases++}`);
   let errors: string[];
   if (cli) {
-    const res = await runCli(["restore", snaps[s].id, ...d.args, "--identity", t.identityFile, "--target", target, "--json"]);
-    errors = res.stderr.split("\n").filter((l) => l.startsWith("error: ")).map((l) => l.slice(7, l.indexOf(": ", 7)));
-    const summary = jsonLines(res.stdout).find((l) => l.type === "summary") as { errors?: { path: string }[] } | undefined;
+    const res = await runCli([
+      "restore",
+      snaps[s].id,
+      ...d.args,
+      "--identity",
+      t.identityFile,
+      "--target",
+      target,
+      "--json",
+    ]);
+    errors = res.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("error: "))
+      .map((l) => l.slice(7, l.indexOf(": ", 7)));
+    const summary = jsonLines(res.stdout).find((l) => l.type === "summary") as
+      { errors?: { path: string }[] } | undefined;
     if (summary?.errors) errors = summary.errors.map((e) => e.path);
     expect(res.code, `restore exit code; stderr: ${res.stderr}`).toBe(errors.length > 0 ? 1 : 0);
   } else {
@@ -159,7 +204,11 @@ describe("S10: one flipped bit in each kind of object", () => {
     const quick = await libCheck(d.storage, false);
     expect(quick.problems).toContainEqual(expect.objectContaining({ kind: "data pack", key: pack }));
     const deep = await libCheck(d.storage, true);
-    expect(deep.problems.some((p) => p.key.includes(pack.split("/").pop()!) && p.kind !== "blob" ? true : p.key.includes(pack))).toBe(true);
+    expect(
+      deep.problems.some((p) =>
+        p.key.includes(pack.split("/").pop()!) && p.kind !== "blob" ? true : p.key.includes(pack),
+      ),
+    ).toBe(true);
     const cli = await runCli(["check", ...d.args]);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain(`error: data pack ${pack}`);
@@ -173,7 +222,9 @@ describe("S10: one flipped bit in each kind of object", () => {
   it("meta pack: check and read-data name it; restore (which needs no skeleton) is complete", async () => {
     const pack = objectsOfKind(t.repo, "meta pack")[0];
     const d = damaged((repo) => flipBit(repo, pack));
-    expect((await libCheck(d.storage, false)).problems).toContainEqual(expect.objectContaining({ kind: "meta pack", key: pack }));
+    expect((await libCheck(d.storage, false)).problems).toContainEqual(
+      expect.objectContaining({ kind: "meta pack", key: pack }),
+    );
     const cliDeep = await runCli(["check", ...d.args, "--read-data", "--identity", t.identityFile]);
     expect(cliDeep.code).toBe(1);
     expect(cliDeep.stdout).toContain(`error: meta pack ${pack}`);
@@ -277,8 +328,12 @@ describe("S11: a data pack truncated at several offsets", () => {
       const d = damaged((repo) => truncateObject(repo, pack, at));
       const report = await libCheck(d.storage, false);
       const where = `truncated to ${at} of ${size}`;
-      expect(report.problems, where).toContainEqual(expect.objectContaining({ kind: "data pack", key: pack, message: expect.stringMatching(/truncated/) }));
-      const named = new Set(report.problems.filter((p) => p.message.includes(pack.split("/").pop()!)).flatMap((p) => p.snapshots ?? []));
+      expect(report.problems, where).toContainEqual(
+        expect.objectContaining({ kind: "data pack", key: pack, message: expect.stringMatching(/truncated/) }),
+      );
+      const named = new Set(
+        report.problems.filter((p) => p.message.includes(pack.split("/").pop()!)).flatMap((p) => p.snapshots ?? []),
+      );
       expect([...named].sort(), `${where}: affected snapshots named`).toEqual(expectedSnaps);
       const cli = i === 0;
       if (cli) {
@@ -298,8 +353,12 @@ describe("S12: a referenced data pack deleted", () => {
     const pack = dataOnlyPacks()[0];
     const d = damaged((repo) => deleteObject(repo, pack));
     const report = await libCheck(d.storage, false);
-    expect(report.problems).toContainEqual(expect.objectContaining({ kind: "data pack", key: pack, message: expect.stringMatching(/missing/) }));
-    const named = new Set(report.problems.filter((p) => p.message.includes(pack.split("/").pop()!)).flatMap((p) => p.snapshots ?? []));
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ kind: "data pack", key: pack, message: expect.stringMatching(/missing/) }),
+    );
+    const named = new Set(
+      report.problems.filter((p) => p.message.includes(pack.split("/").pop()!)).flatMap((p) => p.snapshots ?? []),
+    );
     expect([...named].sort()).toEqual(snapshotsUsing(pack).sort());
     const c = await runCli(["check", ...d.args]);
     expect(c.code).toBe(1);
@@ -325,7 +384,9 @@ describe("S12: a referenced data pack deleted", () => {
     expect(b.code, b.stderr).toBe(0);
     const newId = jsonLines(b.stdout).find((l) => l.type === "summary")!.snapshot as string;
     const report = await libCheck(d.storage, false);
-    const named = new Set(report.problems.filter((p) => p.message.includes(pack.split("/").pop()!)).flatMap((p) => p.snapshots ?? []));
+    const named = new Set(
+      report.problems.filter((p) => p.message.includes(pack.split("/").pop()!)).flatMap((p) => p.snapshots ?? []),
+    );
     expect(named.has(newId), "the new snapshot must not reference the deleted pack").toBe(false);
     // Blobs are content-named, so the re-uploaded copies heal the older snapshots too: nothing is named.
     expect([...named]).toEqual([]);

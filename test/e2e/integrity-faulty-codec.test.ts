@@ -83,7 +83,11 @@ async function setup() {
   writeTree(src, files);
   const identity = generateIdentity();
   const storage = new MemoryStorage();
-  const { agentKey } = await Repository.init(storage, { recipients: [identity.recipient], packSize: 64 * 1024, chunker: { min: 1024, avg: 4096, max: 16384 } });
+  const { agentKey } = await Repository.init(storage, {
+    recipients: [identity.recipient],
+    packSize: 64 * 1024,
+    chunker: { min: 1024, avg: 4096, max: 16384 },
+  });
   const open = () => Repository.open(storage, { agentKey, identities: [identity] });
   return { src, storage, open };
 }
@@ -114,7 +118,12 @@ describe("S13: a faulty compressor", () => {
     fault.compress = "wrong-content";
     fault.compressWhen = (raw) => raw[0] === 0x7b && !Buffer.from(raw.subarray(0, 24)).toString().includes('"packs"');
     // Trees of a few bytes do not compress; make the tree large enough to.
-    writeTree(src, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`many/file-with-a-long-name-${i}.txt`, Buffer.from(`x${i}`)])));
+    writeTree(
+      src,
+      Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [`many/file-with-a-long-name-${i}.txt`, Buffer.from(`x${i}`)]),
+      ),
+    );
     await expect(backupPaths(await open(), [src], { workers: 0 })).rejects.toBeInstanceOf(IntegrityError);
     expect(fault.damaged).toBeGreaterThan(0);
     fault.compress = undefined;

@@ -13,7 +13,21 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkRepository } from "../../src/maintenance/check.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
-import { jsonLines, makeRepo, manifest, openRepo, randInt, removeDir, rng, runCli, seededBytes, tempDir, testSeed, writeTree, type Manifest } from "./helpers/kill-harness.js";
+import {
+  jsonLines,
+  makeRepo,
+  manifest,
+  openRepo,
+  randInt,
+  removeDir,
+  rng,
+  runCli,
+  seededBytes,
+  tempDir,
+  testSeed,
+  writeTree,
+  type Manifest,
+} from "./helpers/kill-harness.js";
 
 const KiB = 1024;
 /** 20 rounds on every run (the issue's floor); CAIRN_PRUNE_ROUNDS raises it for soak runs. */
@@ -40,13 +54,28 @@ describe.skipIf(!process.env.CAIRN_SOAK)("S6/S7: backups from three hosts while 
       for (let v = 0; !stop; v++) {
         const files: Record<string, Uint8Array> = {};
         // Shared files (cross-host dedup) and per-version files (garbage once forgotten).
-        for (let i = 0; i < 6; i++) files[`f${i}.bin`] = seededBytes(seed, i < 2 ? `shared/${i}/${v % 3}` : `w${w}/${i}/${i % 2 ? v : v >> 2}`, randInt(r, 10 * KiB, 40 * KiB));
+        for (let i = 0; i < 6; i++)
+          files[`f${i}.bin`] = seededBytes(
+            seed,
+            i < 2 ? `shared/${i}/${v % 3}` : `w${w}/${i}/${i % 2 ? v : v >> 2}`,
+            randInt(r, 10 * KiB, 40 * KiB),
+          );
         removeDir(src);
         writeTree(src, files);
-        const res = await runCli(["backup", ...t.args, "--cache-dir", join(dir, `cache${w}`), "--host", `w${w}`, "--json", src]);
+        const res = await runCli([
+          "backup",
+          ...t.args,
+          "--cache-dir",
+          join(dir, `cache${w}`),
+          "--host",
+          `w${w}`,
+          "--json",
+          src,
+        ]);
         const summary = jsonLines(res.stdout).find((l) => l.type === "summary");
         if (res.code === 0 && summary) wants.set(summary.snapshot as string, { want: manifest(src), src });
-        else if (/could race its deletion/.test(res.stderr)) raced++; // a backup slower than the grace period is stopped, never committed
+        else if (/could race its deletion/.test(res.stderr))
+          raced++; // a backup slower than the grace period is stopped, never committed
         else throw new Error(`writer ${w}: backup exited ${res.code}: ${res.stderr}`);
         // A pause between backups keeps three writers from starving the pruner on a 2-core CI machine.
         await new Promise((res) => setTimeout(res, randInt(r, 300, 900)));
@@ -57,7 +86,18 @@ describe.skipIf(!process.env.CAIRN_SOAK)("S6/S7: backups from three hosts while 
       for (let i = 0; i < ROUNDS; i++) {
         const f = await runCli(["forget", ...t.args, "--keep-last", "2", "--group-by", "host"]);
         expect(f.code, f.stderr).toBe(0);
-        const p = await runCli(["prune", ...t.args, "--identity", t.identityFile, "--grace", "8s", "--max-unused", "40%", "--force", "--json"]);
+        const p = await runCli([
+          "prune",
+          ...t.args,
+          "--identity",
+          t.identityFile,
+          "--grace",
+          "8s",
+          "--max-unused",
+          "40%",
+          "--force",
+          "--json",
+        ]);
         expect(p.code, p.stderr).toBe(0);
         await new Promise((res) => setTimeout(res, randInt(r, 0, 400)));
       }

@@ -15,7 +15,22 @@ import { checkRepository } from "../../src/maintenance/check.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
 import { forgetSnapshots } from "../../src/retention/forget.js";
-import { listObjects, makeRepo, manifest, openRepo, randInt, removeDir, rng, runCli, seededBytes, tempDir, testSeed, writeTree, type Manifest, type TestRepo } from "./helpers/kill-harness.js";
+import {
+  listObjects,
+  makeRepo,
+  manifest,
+  openRepo,
+  randInt,
+  removeDir,
+  rng,
+  runCli,
+  seededBytes,
+  tempDir,
+  testSeed,
+  writeTree,
+  type Manifest,
+  type TestRepo,
+} from "./helpers/kill-harness.js";
 import { runAndKill } from "./helpers/kill-process.js";
 
 const KiB = 1024;
@@ -49,7 +64,12 @@ describe("S5: kill -9 during prune", () => {
     const round = async () => {
       version++;
       const files: Record<string, Uint8Array> = {};
-      for (let i = 0; i < 12; i++) files[`d${i % 3}/f${i}.bin`] = seededBytes(seed, `v${i % 4 === 0 ? version : 0}/${i}`, randInt(r, 20 * KiB, 90 * KiB));
+      for (let i = 0; i < 12; i++)
+        files[`d${i % 3}/f${i}.bin`] = seededBytes(
+          seed,
+          `v${i % 4 === 0 ? version : 0}/${i}`,
+          randInt(r, 20 * KiB, 90 * KiB),
+        );
       removeDir(src);
       writeTree(src, files);
       // Backup and forget in-process (the CLI paths have their own tests): the kills are what this test is about.
@@ -80,7 +100,10 @@ describe("S5: kill -9 during prune", () => {
       expect(done.code, done.stderr).toBe(0);
     }
     expect(listObjects(t.repo, "prune/")).toEqual([]);
-    const last = JSON.parse((await runCli(["prune", ...prune, "--dry-run"])).stdout) as { packsMarked: number; unusedBytesLeft: number };
+    const last = JSON.parse((await runCli(["prune", ...prune, "--dry-run"])).stdout) as {
+      packsMarked: number;
+      unusedBytesLeft: number;
+    };
     expect(last.packsMarked).toBe(0);
     await expectIntact(t, wants, src);
   }, 240_000);

@@ -46,9 +46,17 @@ describe("cairn restore --config without the agent key file", () => {
 
   it("an agent_key: ${VAR} config loads with a placeholder value, which restore with an identity never uses", async () => {
     const byVar = join(ws.dir, "by-var.yaml");
-    await writeFile(byVar, (await readFile(config, "utf8")).replace(`agent_key_file: ${JSON.stringify(ws.agentKey)}`, 'agent_key: "${OFFSITE_AGENT_KEY}"'));
+    await writeFile(
+      byVar,
+      (await readFile(config, "utf8")).replace(
+        `agent_key_file: ${JSON.stringify(ws.agentKey)}`,
+        'agent_key: "${OFFSITE_AGENT_KEY}"',
+      ),
+    );
     await rm(out, { force: true });
-    const r = await runCli(["restore", "--config", byVar, "orders", "--identity", ws.identity], { env: { OFFSITE_AGENT_KEY: "unused" } });
+    const r = await runCli(["restore", "--config", byVar, "orders", "--identity", ws.identity], {
+      env: { OFFSITE_AGENT_KEY: "unused" },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(await readFile(out, "utf8")).toBe("INSERT INTO orders VALUES (42);\n");
   });

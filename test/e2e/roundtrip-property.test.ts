@@ -1,7 +1,16 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeRandomTree, Prng, runSeed } from "../pipeline/helpers/random-tree.js";
-import { ancestorStamp, backup, makeLayout, makeRepo, newDataPackProblems, objectKeys, restore, useWorkDir } from "../pipeline/helpers/repo.js";
+import {
+  ancestorStamp,
+  backup,
+  makeLayout,
+  makeRepo,
+  newDataPackProblems,
+  objectKeys,
+  restore,
+  useWorkDir,
+} from "../pipeline/helpers/repo.js";
 import { diffTrees, walkTree } from "../pipeline/helpers/walk.js";
 
 /**
@@ -32,21 +41,39 @@ describe(`random trees round trip (base seed ${baseSeed}; replay one with CAIRN_
     // First backup: everything is new.
     const first = await backup(r, [layout.src], { cacheDir: r.cacheDir });
     expect(first.warnings).toEqual([]);
-    expect(first.summary).toMatchObject({ filesNew: stats.files, filesChanged: 0, filesUnchanged: 0, dirs: stats.dirs, bytesTotal: stats.bytes, warnings: 0 });
+    expect(first.summary).toMatchObject({
+      filesNew: stats.files,
+      filesChanged: 0,
+      filesUnchanged: 0,
+      dirs: stats.dirs,
+      bytesTotal: stats.bytes,
+      warnings: 0,
+    });
     expect(first.snapshot.parent).toBeUndefined();
 
     const target = join(layout.out, "first");
     const summary = await restore(r, first.snapshot.tree, target);
     expect(summary.errors).toEqual([]);
     expect(summary.warnings).toEqual([]);
-    expect(summary).toMatchObject({ files: stats.files - stats.hardlinks, hardlinks: stats.hardlinks, symlinks: stats.symlinks });
+    expect(summary).toMatchObject({
+      files: stats.files - stats.hardlinks,
+      hardlinks: stats.hardlinks,
+      symlinks: stats.symlinks,
+    });
     expect(diffTrees(source, walkTree(join(target, layout.src)))).toEqual([]);
 
     // Second backup with the cache: every file unchanged, nothing new in data packs.
     const dataPacks = await objectKeys(r, "data/");
     const second = await backup(r, [layout.src], { cacheDir: r.cacheDir });
     expect(second.snapshot.parent).toBe(first.snapshotId);
-    expect(second.summary).toMatchObject({ filesNew: 0, filesChanged: 0, filesUnchanged: stats.files, bytesRead: 0, bytesTotal: stats.bytes, warnings: 0 });
+    expect(second.summary).toMatchObject({
+      filesNew: 0,
+      filesChanged: 0,
+      filesUnchanged: stats.files,
+      bytesRead: 0,
+      bytesTotal: stats.bytes,
+      warnings: 0,
+    });
     const stable2 = ancestorStamp(layout.src) === stampBefore;
     expect(await newDataPackProblems(r, dataPacks, stable2, depth)).toEqual([]);
     if (stable2) expect(second.snapshot.tree).toBe(first.snapshot.tree);
@@ -55,7 +82,13 @@ describe(`random trees round trip (base seed ${baseSeed}; replay one with CAIRN_
     const dataPacks2 = await objectKeys(r, "data/");
     const third = await backup(r, [layout.src]);
     expect(third.snapshot.parent).toBe(second.snapshotId);
-    expect(third.summary).toMatchObject({ filesNew: stats.files, filesChanged: 0, filesUnchanged: 0, bytesTotal: stats.bytes, warnings: 0 });
+    expect(third.summary).toMatchObject({
+      filesNew: stats.files,
+      filesChanged: 0,
+      filesUnchanged: 0,
+      bytesTotal: stats.bytes,
+      warnings: 0,
+    });
     const stable3 = ancestorStamp(layout.src) === stampBefore;
     expect(await newDataPackProblems(r, dataPacks2, stable3, depth)).toEqual([]);
 

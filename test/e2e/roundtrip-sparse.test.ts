@@ -58,7 +58,8 @@ function unsupported(dir: string): string | undefined {
   }
   const st = lstatSync(probe);
   unlinkSync(probe);
-  if (st.blocks * 512 > 64 * 1024 * 1024) return `file system does not keep holes (a ${SIZE}-byte file with 1 byte written uses ${st.blocks * 512} bytes)`;
+  if (st.blocks * 512 > 64 * 1024 * 1024)
+    return `file system does not keep holes (a ${SIZE}-byte file with 1 byte written uses ${st.blocks * 512} bytes)`;
   return undefined;
 }
 
@@ -108,7 +109,9 @@ describe("sparse file larger than 4 GiB", () => {
     expect(st.mtimeNs / 1000n).toBe(srcStat.mtimeNs / 1000n);
     expect(Number(st.mode & 0o7777n)).toBe(0o640);
     const allocated = Number(st.blocks) * 512;
-    console.log(`[roundtrip-sparse] backup ${backupMs} ms, restore ${restoreMs} ms, restored file allocates ${(allocated / MiB).toFixed(1)} MiB of ${SIZE / GiB} GiB`);
+    console.log(
+      `[roundtrip-sparse] backup ${backupMs} ms, restore ${restoreMs} ms, restored file allocates ${(allocated / MiB).toFixed(1)} MiB of ${SIZE / GiB} GiB`,
+    );
     // Only chunks holding data are written whole (each region touches at most 2 chunks of at most 8 MiB); the rest stays holes.
     expect(allocated).toBeLessThanOrEqual(REGIONS.length * 2 * 8 * MiB);
     expect(allocated).toBeLessThan(SIZE / 10);
@@ -118,7 +121,8 @@ describe("sparse file larger than 4 GiB", () => {
       expect(REGIONS.map((reg) => sha(rfd, reg.offset, reg.length))).toEqual(expected);
       // Between the regions: zeros (holes), including right before EOF's region and past 2^32.
       const zeros = createHash("sha256").update(Buffer.alloc(65536)).digest("hex");
-      for (const at of [1 * GiB, 2 * GiB + 65536, 3 * GiB, 4 * GiB + 65536, SIZE - 3072 - 65536]) expect(sha(rfd, at, 65536), `zeros at ${at}`).toBe(zeros);
+      for (const at of [1 * GiB, 2 * GiB + 65536, 3 * GiB, 4 * GiB + 65536, SIZE - 3072 - 65536])
+        expect(sha(rfd, at, 65536), `zeros at ${at}`).toBe(zeros);
     } finally {
       closeSync(rfd);
     }

@@ -44,23 +44,45 @@ describe("cairn sync: S3 -> Azure -> local", () => {
     const recipient = await generateIdentity(ws.identity);
     const source = s3.url("app1");
     const flags = ["--repo", source, "--cache-dir", ws.cache, "--agent-key-file", ws.agentKey];
-    await run(["init", "--repo", source, "--recipient", recipient, "--agent-key-file", ws.agentKey, "--pack-size", "1"]);
+    await run([
+      "init",
+      "--repo",
+      source,
+      "--recipient",
+      recipient,
+      "--agent-key-file",
+      ws.agentKey,
+      "--pack-size",
+      "1",
+    ]);
     await run(["backup", ...flags, ws.src]);
     writeFileSync(join(ws.src, "d0/later.bin"), seededBytes(5, "later", 1 * MiB));
     await run(["backup", ...flags, ws.src]);
 
     // Interrupt the first sync halfway: the target "dies" on its k-th write.
-    const from = new S3Storage({ bucket: S3_TEST_BUCKET, prefix: "app1" }, { endpoint: s3.emulator.endpoint, region: "us-east-1", credentials: S3RVER_CREDENTIALS });
-    const total = (await count(from.list("")));
+    const from = new S3Storage(
+      { bucket: S3_TEST_BUCKET, prefix: "app1" },
+      { endpoint: s3.emulator.endpoint, region: "us-east-1", credentials: S3RVER_CREDENTIALS },
+    );
+    const total = await count(from.list(""));
     expect(total).toBeGreaterThan(12);
     const half = Math.floor(total / 2);
-    const drTarget = new AzureStorage({ bucket: "cairn-test", prefix: "dr/app1" }, { connectionString: azure.env.AZURE_STORAGE_CONNECTION_STRING });
-    await expect(syncStorage(from, new CrashingStorage(drTarget, half + 1), { concurrency: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
-    expect((await count(drTarget.list("")))).toBe(half);
+    const drTarget = new AzureStorage(
+      { bucket: "cairn-test", prefix: "dr/app1" },
+      { connectionString: azure.env.AZURE_STORAGE_CONNECTION_STRING },
+    );
+    await expect(syncStorage(from, new CrashingStorage(drTarget, half + 1), { concurrency: 1 })).rejects.toBeInstanceOf(
+      SimulatedCrash,
+    );
+    expect(await count(drTarget.list(""))).toBe(half);
 
-    const resumed = JSON.parse((await run(["sync", "--from", source, "--to", azure.url("dr/app1"), "--json"])).stdout) as Record<string, unknown>;
+    const resumed = JSON.parse(
+      (await run(["sync", "--from", source, "--to", azure.url("dr/app1"), "--json"])).stdout,
+    ) as Record<string, unknown>;
     expect(resumed).toMatchObject({ copied: total - half, skipped: half, problems: [] });
-    const again = JSON.parse((await run(["sync", "--from", source, "--to", azure.url("dr/app1"), "--json"])).stdout) as Record<string, unknown>;
+    const again = JSON.parse(
+      (await run(["sync", "--from", source, "--to", azure.url("dr/app1"), "--json"])).stdout,
+    ) as Record<string, unknown>;
     expect(again).toMatchObject({ copied: 0, skipped: total });
 
     // Azure -> local, killed (SIGKILL) once half the objects have landed; paced with
@@ -83,7 +105,9 @@ describe("cairn sync: S3 -> Azure -> local", () => {
     expect(landed).toBeGreaterThanOrEqual(half);
     expect(landed).toBeLessThan(total);
     expect(objectKeys(local, "snapshots/")).toEqual([]); // the commit objects go last
-    const finished = JSON.parse((await run(["sync", "--from", azure.url("dr/app1"), "--to", local, "--limit-upload", "4", "--json"])).stdout) as Record<string, number>;
+    const finished = JSON.parse(
+      (await run(["sync", "--from", azure.url("dr/app1"), "--to", local, "--limit-upload", "4", "--json"])).stdout,
+    ) as Record<string, number>;
     expect(finished).toMatchObject({ copied: total - landed, skipped: landed });
     // ~14 MiB through a 4 MiB/s limit cannot take less than ~1.5 s in all: each of the two
     // processes starts with a full 1 s (4 MiB) burst. (2.5 s ignored the second burst: failed once at 2.34 s.)

@@ -3,7 +3,13 @@ import { parseCommandLine } from "../../src/exec/command-line.js";
 
 describe("parseCommandLine", () => {
   it("splits words like a shell without running one", () => {
-    expect(parseCommandLine(`pg_dump --format=plain "my db" 'a b'  x\\ y`)).toEqual(["pg_dump", "--format=plain", "my db", "a b", "x y"]);
+    expect(parseCommandLine(`pg_dump --format=plain "my db" 'a b'  x\\ y`)).toEqual([
+      "pg_dump",
+      "--format=plain",
+      "my db",
+      "a b",
+      "x y",
+    ]);
     expect(parseCommandLine(`echo "say \\"hi\\"" ''`)).toEqual(["echo", 'say "hi"', ""]);
   });
 

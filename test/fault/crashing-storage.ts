@@ -21,7 +21,10 @@ export class CrashingStorage implements Storage {
   mutations = 0;
   crashed = false;
 
-  constructor(private readonly inner: Storage, private readonly k: number) {
+  constructor(
+    private readonly inner: Storage,
+    private readonly k: number,
+  ) {
     this.name = inner.name;
     this.capabilities = inner.capabilities;
   }

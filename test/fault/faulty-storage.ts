@@ -19,7 +19,10 @@ export class FaultyStorage implements Storage {
   readonly capabilities;
   calls = 0;
 
-  constructor(private readonly inner: Storage, private readonly plan: FaultPlan) {
+  constructor(
+    private readonly inner: Storage,
+    private readonly plan: FaultPlan,
+  ) {
     this.name = inner.name;
     this.capabilities = inner.capabilities;
   }

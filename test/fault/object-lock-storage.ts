@@ -15,7 +15,11 @@ export class ObjectLockStorage extends StorageDecorator {
   readonly retainUntil = new Map<string, number>();
   refusedDeletes = 0;
 
-  constructor(inner: Storage, private readonly clock: Clock, private readonly retentionMs: number) {
+  constructor(
+    inner: Storage,
+    private readonly clock: Clock,
+    private readonly retentionMs: number,
+  ) {
     super(inner);
     this.capabilities = { ...inner.capabilities, objectLock: true };
   }

@@ -37,5 +37,10 @@ export async function startCloudTarget(kind: "s3" | "azure"): Promise<CloudTarge
   }
   const emulator = await startAzurite();
   await new ContainerClient(emulator.connectionString, "cairn-test").create();
-  return { kind, emulator, url: (name) => `azure://cairn-test/${name}`, env: { AZURE_STORAGE_CONNECTION_STRING: emulator.connectionString } };
+  return {
+    kind,
+    emulator,
+    url: (name) => `azure://cairn-test/${name}`,
+    env: { AZURE_STORAGE_CONNECTION_STRING: emulator.connectionString },
+  };
 }

@@ -47,8 +47,22 @@ export interface AzuriteEmulator extends Emulator {
 /** azurite's blob service (loose mode off, API version check skipped for newer SDKs). */
 export async function startAzurite(): Promise<AzuriteEmulator> {
   const dir = await mkdtemp(join(tmpdir(), "cairn-azurite-"));
-  const args = [AZURITE_MAIN, "--blobHost", "127.0.0.1", "--blobPort", "0", "--location", dir, "--disableTelemetry", "--skipApiVersionCheck", "--silent"];
-  const child = spawn(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["pipe", "pipe", "pipe"] });
+  const args = [
+    AZURITE_MAIN,
+    "--blobHost",
+    "127.0.0.1",
+    "--blobPort",
+    "0",
+    "--location",
+    dir,
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--silent",
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, NODE_OPTIONS: "" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const port = await waitForLine(child, /listens on http:\/\/127\.0\.0\.1:(\d+)/, "azurite");
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   return {

@@ -10,7 +10,14 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 
 export type HttpFault = "reset" | "lost-reply" | "timeout" | "500" | "503-slowdown" | "429-retry-after";
-export const HTTP_FAULTS: readonly HttpFault[] = ["reset", "lost-reply", "timeout", "500", "503-slowdown", "429-retry-after"];
+export const HTTP_FAULTS: readonly HttpFault[] = [
+  "reset",
+  "lost-reply",
+  "timeout",
+  "500",
+  "503-slowdown",
+  "429-retry-after",
+];
 
 interface Req {
   method: string;
@@ -65,5 +72,12 @@ export class FaultyHttpHandler {
 
 function synthetic(status: number, code: string, headers: Record<string, string> = {}) {
   const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected ${code}</Message></Error>`;
-  return { response: { statusCode: status, reason: code, headers: { "content-type": "application/xml", ...headers }, body: Readable.from([Buffer.from(body)]) } };
+  return {
+    response: {
+      statusCode: status,
+      reason: code,
+      headers: { "content-type": "application/xml", ...headers },
+      body: Readable.from([Buffer.from(body)]),
+    },
+  };
 }

@@ -26,24 +26,43 @@ export type Responder = (req: CapturedRequest) => ScriptedResponse;
 /** 200 with an ETag for writes, the minimal XML for multipart calls, 204 for abort/delete. */
 export const okResponder: Responder = (req) => {
   if (req.method === "POST" && "uploads" in req.query) {
-    return { status: 200, body: `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>upload-1</UploadId></InitiateMultipartUploadResult>` };
+    return {
+      status: 200,
+      body: `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>upload-1</UploadId></InitiateMultipartUploadResult>`,
+    };
   }
   if (req.method === "POST" && "uploadId" in req.query) {
-    return { status: 200, body: `<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>"e"</ETag></CompleteMultipartUploadResult>` };
+    return {
+      status: 200,
+      body: `<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>"e"</ETag></CompleteMultipartUploadResult>`,
+    };
   }
   if (req.method === "DELETE") return { status: 204 };
   return { status: 200, headers: { etag: `"etag-${req.query.partNumber ?? "0"}"` } };
 };
 
 export function s3ErrorResponse(status: number, code: string, headers: Record<string, string> = {}): ScriptedResponse {
-  return { status, headers, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code} (scripted)</Message></Error>` };
+  return {
+    status,
+    headers,
+    body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code} (scripted)</Message></Error>`,
+  };
 }
 
-export function captureHandler(respond: Responder = okResponder): { requests: CapturedRequest[]; handler: NonNullable<S3ClientConfig["requestHandler"]> } {
+export function captureHandler(respond: Responder = okResponder): {
+  requests: CapturedRequest[];
+  handler: NonNullable<S3ClientConfig["requestHandler"]>;
+} {
   const requests: CapturedRequest[] = [];
   const handler = {
     metadata: { handlerProtocol: "http/1.1" },
-    async handle(request: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string>; body?: unknown }) {
+    async handle(request: {
+      method: string;
+      path: string;
+      query?: Record<string, unknown>;
+      headers: Record<string, string>;
+      body?: unknown;
+    }) {
       const captured: CapturedRequest = {
         method: request.method,
         path: request.path,
@@ -53,7 +72,14 @@ export function captureHandler(respond: Responder = okResponder): { requests: Ca
       };
       requests.push(captured);
       const r = respond(captured);
-      return { response: { statusCode: r.status, reason: "", headers: r.headers ?? {}, body: Readable.from([Buffer.from(r.body ?? "")]) } };
+      return {
+        response: {
+          statusCode: r.status,
+          reason: "",
+          headers: r.headers ?? {},
+          body: Readable.from([Buffer.from(r.body ?? "")]),
+        },
+      };
     },
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),

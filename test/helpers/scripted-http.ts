@@ -31,7 +31,12 @@ export async function scriptedServer(reply: (req: RecordedRequest) => Reply): Pr
     const parts: Buffer[] = [];
     req.on("data", (d: Buffer) => parts.push(d));
     req.on("end", () => {
-      const recorded = { method: req.method ?? "", url: new URL(req.url ?? "/", "http://127.0.0.1"), headers: req.headers, body: Buffer.concat(parts) };
+      const recorded = {
+        method: req.method ?? "",
+        url: new URL(req.url ?? "/", "http://127.0.0.1"),
+        headers: req.headers,
+        body: Buffer.concat(parts),
+      };
       requests.push(recorded);
       const r = reply(recorded);
       const body = r.body ?? "";

@@ -5,7 +5,20 @@
  * line ends. Exactly `bytes` long; different seeds give different text.
  */
 export function wordyText(bytes: number, seed = 0x9e3779b9): Buffer {
-  const words = ["granite", "cairn", "offsite", "restore", "ledger", "bracken", "summit", "drizzle", "lantern", "orchard", "quartz", "meadow"];
+  const words = [
+    "granite",
+    "cairn",
+    "offsite",
+    "restore",
+    "ledger",
+    "bracken",
+    "summit",
+    "drizzle",
+    "lantern",
+    "orchard",
+    "quartz",
+    "meadow",
+  ];
   let x = seed >>> 0 || 1;
   const parts: string[] = [];
   let n = 0;

@@ -14,7 +14,9 @@ describe("createSource: files", () => {
     await writeFile(join(dir, "data", "keep.txt"), "kept");
     await writeFile(join(dir, "data", "junk.tmp"), "excluded");
     await writeFile(join(dir, "data", "cache", "c.bin"), "excluded");
-    const source = createSource(SourceSchema.parse({ type: "files", paths: [join(dir, "data")], exclude: ["*.tmp", "cache/"] }));
+    const source = createSource(
+      SourceSchema.parse({ type: "files", paths: [join(dir, "data")], exclude: ["*.tmp", "cache/"] }),
+    );
     expect(source.description).toBe(`files ${join(dir, "data")}`);
     const t = await makeRepo(dir);
     const r = await source.backup(await t.writer(), { workers: 0 });

@@ -23,13 +23,25 @@ const snapshots: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cairn-check-"));
   mkdirSync(join(dir, "src"));
-  for (let i = 0; i < 6; i++) writeFileSync(join(dir, "src", `f${i}`), Buffer.alloc(30_000, i + 1).map((b, k) => (b * k * 31) & 0xff));
+  for (let i = 0; i < 6; i++)
+    writeFileSync(
+      join(dir, "src", `f${i}`),
+      Buffer.alloc(30_000, i + 1).map((b, k) => (b * k * 31) & 0xff),
+    );
   identity = generateIdentity();
   base = new MemoryStorage();
-  ({ agentKey } = await Repository.init(base, { recipients: [identity.recipient], packSize: 64 * 1024, chunker: { min: 1024, avg: 4096, max: 16384 } }));
-  snapshots.push((await backupPaths(await Repository.open(base, { agentKey }), [join(dir, "src")], { workers: 0 })).snapshotId);
+  ({ agentKey } = await Repository.init(base, {
+    recipients: [identity.recipient],
+    packSize: 64 * 1024,
+    chunker: { min: 1024, avg: 4096, max: 16384 },
+  }));
+  snapshots.push(
+    (await backupPaths(await Repository.open(base, { agentKey }), [join(dir, "src")], { workers: 0 })).snapshotId,
+  );
   writeFileSync(join(dir, "src", "new"), "new file\n");
-  snapshots.push((await backupPaths(await Repository.open(base, { agentKey }), [join(dir, "src")], { workers: 0 })).snapshotId);
+  snapshots.push(
+    (await backupPaths(await Repository.open(base, { agentKey }), [join(dir, "src")], { workers: 0 })).snapshotId,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,7 +56,9 @@ const flip = (s: MemoryStorage, key: string) => {
   e.bytes[Math.floor(e.bytes.length / 2)] ^= 1;
 };
 const check = async (s: MemoryStorage, readData = false, withIdentity = true) =>
-  checkRepository(await Repository.open(s, { agentKey, identities: withIdentity ? [identity] : undefined }), { readData });
+  checkRepository(await Repository.open(s, { agentKey, identities: withIdentity ? [identity] : undefined }), {
+    readData,
+  });
 
 describe("checkRepository", () => {
   it("finds no problem in a clean repository, and verifies every blob with read-data", async () => {
@@ -92,7 +106,13 @@ describe("checkRepository", () => {
       if (damage === "delete") s.objects.delete(pack);
       else s.objects.get(pack)!.bytes = s.objects.get(pack)!.bytes.slice(0, 100);
       const r = await check(s);
-      expect(r.problems).toContainEqual(expect.objectContaining({ kind: "data pack", key: pack, message: expect.stringMatching(damage === "delete" ? /missing/ : /truncated/) }));
+      expect(r.problems).toContainEqual(
+        expect.objectContaining({
+          kind: "data pack",
+          key: pack,
+          message: expect.stringMatching(damage === "delete" ? /missing/ : /truncated/),
+        }),
+      );
       const affected = new Set(r.problems.filter((p) => p.kind === "blob").flatMap((p) => p.snapshots ?? []));
       expect(affected.size).toBeGreaterThan(0);
       for (const id of affected) expect(snapshots).toContain(id);

@@ -20,7 +20,14 @@ function pack(blobs: Buffer[], tamper?: (id: Buffer) => Buffer): Buffer {
   for (const raw of blobs) {
     const c = compressBlob(raw);
     const id = Buffer.from(keyedBlobId(idKey, BlobType.Data, raw), "hex");
-    entries.push({ type: BlobType.Data, id: tamper ? tamper(id) : id, offset, length: c.bytes.length, rawLength: raw.length, compressed: c.compressed });
+    entries.push({
+      type: BlobType.Data,
+      id: tamper ? tamper(id) : id,
+      offset,
+      length: c.bytes.length,
+      rawLength: raw.length,
+      compressed: c.compressed,
+    });
     parts.push(c.bytes);
     offset += c.bytes.length;
   }
@@ -35,7 +42,14 @@ describe("verifyPack", () => {
   });
 
   it("names the blobs whose content does not match their id", () => {
-    const r = verifyPack(pack(blobs, (id) => (id[0] === 0 ? Buffer.concat([Buffer.of(1), id.subarray(1)]) : Buffer.concat([Buffer.of(0), id.subarray(1)]))), [identity], idKey, "p");
+    const r = verifyPack(
+      pack(blobs, (id) =>
+        id[0] === 0 ? Buffer.concat([Buffer.of(1), id.subarray(1)]) : Buffer.concat([Buffer.of(0), id.subarray(1)]),
+      ),
+      [identity],
+      idKey,
+      "p",
+    );
     expect(r.blobsVerified).toBe(0);
     expect(r.badBlobs).toHaveLength(3);
   });
@@ -44,9 +58,19 @@ describe("verifyPack", () => {
     const x = Buffer.alloc(70000, 1);
     const y = Buffer.alloc(70000, 2);
     const idX = Buffer.from(keyedBlobId(idKey, BlobType.Data, x), "hex");
-    expect(verifyPack(pack([x, Buffer.from("x".repeat(9000))]), [identity], idKey, "p1")).toEqual({ blobsVerified: 2, badBlobs: [] });
+    expect(verifyPack(pack([x, Buffer.from("x".repeat(9000))]), [identity], idKey, "p1")).toEqual({
+      blobsVerified: 2,
+      badBlobs: [],
+    });
     // Same length as x, claims x's id: the buffers still hold x's bytes from the pack before.
-    expect(verifyPack(pack([y], () => idX), [identity], idKey, "p2")).toEqual({ blobsVerified: 0, badBlobs: [idX.toString("hex")] });
+    expect(
+      verifyPack(
+        pack([y], () => idX),
+        [identity],
+        idKey,
+        "p2",
+      ),
+    ).toEqual({ blobsVerified: 0, badBlobs: [idX.toString("hex")] });
   });
 
   it("fails a pack that does not decrypt, naming it", () => {
@@ -65,7 +89,11 @@ describe("PackVerifierPool", () => {
       const good1 = pack(blobs);
       const good2 = pack(blobs.slice(1));
       const [hash1, hash2] = [sha256Hex(good1), sha256Hex(good2)];
-      const results = await Promise.allSettled([pool.verify("data", "good1", good1), pool.verify("data", "bad", bad), pool.verify("data", "good2", good2)]);
+      const results = await Promise.allSettled([
+        pool.verify("data", "good1", good1),
+        pool.verify("data", "bad", bad),
+        pool.verify("data", "good2", good2),
+      ]);
       // Each sound pack also comes back with its SHA-256 (check reads a pack once for both tests).
       expect(results[0]).toEqual({ status: "fulfilled", value: { blobsVerified: 3, badBlobs: [], sha256: hash1 } });
       expect(results[1]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/bad/) } });

@@ -36,14 +36,20 @@ let mem: MemoryStorage;
 let agentKey: AgentKey;
 
 const open = (clock: Clock = host) => Repository.open(mem, { agentKey, identities: [identity], clock });
-const backup = async (repo?: Repository) => (await backupPaths(repo ?? (await open()), [src], { workers: 0, time: host.now() })).snapshotId;
+const backup = async (repo?: Repository) =>
+  (await backupPaths(repo ?? (await open()), [src], { workers: 0, time: host.now() })).snapshotId;
 const objects = () => [...mem.objects.keys()].sort();
 
 beforeEach(async () => {
   t = Date.parse("2026-01-01T00:00:00Z");
   hostOffset = storeOffset = 0;
   mem = new MemoryStorage(storeClock);
-  ({ agentKey } = await Repository.init(mem, { recipients: [identity.recipient], packSize: 32 * 1024, chunker: { min: 1024, avg: 4096, max: 16384 }, clock: host }));
+  ({ agentKey } = await Repository.init(mem, {
+    recipients: [identity.recipient],
+    packSize: 32 * 1024,
+    chunker: { min: 1024, avg: 4096, max: 16384 },
+    clock: host,
+  }));
   writeVersionFiles(src, 1);
   await mem.delete(snapshotKey(await backup()));
   t += 2 * G;
@@ -53,19 +59,22 @@ describe("prune and clock skew", () => {
   it.each([
     ["ahead of", 1],
     ["behind", -1],
-  ])("refuses, naming both clocks, when this host's clock runs %s the store's by more than a quarter of the grace period", async (_, sign) => {
-    hostOffset = sign * (G / 4 + 5_000);
-    const before = objects();
-    const err = await prune(await open(), { graceMs: G, force: true }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ClockSkewError);
-    const e = err as ClockSkewError;
-    expect(e.message).toContain(new Date(t + hostOffset).toISOString());
-    expect(e.message).toContain(new Date(t).toISOString());
-    expect(e.message).toContain(mem.name);
-    expect(e.hint).toMatch(/clock/);
-    expect(Math.sign(e.skewMs)).toBe(-sign);
-    expect(objects()).toEqual(before); // nothing condemned, the probe removed
-  });
+  ])(
+    "refuses, naming both clocks, when this host's clock runs %s the store's by more than a quarter of the grace period",
+    async (_, sign) => {
+      hostOffset = sign * (G / 4 + 5_000);
+      const before = objects();
+      const err = await prune(await open(), { graceMs: G, force: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ClockSkewError);
+      const e = err as ClockSkewError;
+      expect(e.message).toContain(new Date(t + hostOffset).toISOString());
+      expect(e.message).toContain(new Date(t).toISOString());
+      expect(e.message).toContain(mem.name);
+      expect(e.hint).toMatch(/clock/);
+      expect(Math.sign(e.skewMs)).toBe(-sign);
+      expect(objects()).toEqual(before); // nothing condemned, the probe removed
+    },
+  );
 
   it("goes ahead within the bound and reports the skew it measured", async () => {
     hostOffset = G / 4 - 5_000;

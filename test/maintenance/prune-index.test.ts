@@ -24,7 +24,8 @@ class InFlightCounter extends StorageDecorator {
 }
 
 const clock: Clock = { now: () => new Date(0), sleep: async () => undefined };
-const keys = (n: number, prefix = "index/") => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(64, "0")}`);
+const keys = (n: number, prefix = "index/") =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(64, "0")}`);
 
 describe("deleteAllUnlessLocked", () => {
   it("deletes every key with several, but a bounded number, in flight", async () => {

@@ -37,11 +37,15 @@ const src = join(dir, "src");
 
 const writeVersion = (v: number, keep = 0) => writeVersionFiles(src, v, 4, keep);
 
-const open = (store: Storage = mem, withId = false) => Repository.open(store, { agentKey, identities: withId ? [identity] : undefined, clock });
-const backup = async (store: Storage = mem) => (await backupPaths(await open(store), [src], { workers: 0, time: clock.now(), host: "other" })).snapshotId;
-const runPrune = async (store: Storage = mem, o: PruneOptions = {}) => prune(await open(store, true), { graceMs: G, maxUnused: 0.3, force: true, ...o });
+const open = (store: Storage = mem, withId = false) =>
+  Repository.open(store, { agentKey, identities: withId ? [identity] : undefined, clock });
+const backup = async (store: Storage = mem) =>
+  (await backupPaths(await open(store), [src], { workers: 0, time: clock.now(), host: "other" })).snapshotId;
+const runPrune = async (store: Storage = mem, o: PruneOptions = {}) =>
+  prune(await open(store, true), { graceMs: G, maxUnused: 0.3, force: true, ...o });
 const forget = (id: string) => mem.delete(snapshotKey(id));
-const contents = () => readFileSync(join(src, "f0")).toString("base64") + readFileSync(join(src, "f3")).toString("base64");
+const contents = () =>
+  readFileSync(join(src, "f0")).toString("base64") + readFileSync(join(src, "f3")).toString("base64");
 
 /** check --read-data is clean and each snapshot restores to what was backed up. */
 async function expectClean(snapshots: Map<string, string>): Promise<void> {
@@ -50,7 +54,10 @@ async function expectClean(snapshots: Map<string, string>): Promise<void> {
   for (const [id, want] of snapshots) {
     const target = mkdtempSync(join(dir, "restore-"));
     await restoreSnapshot(repo, (await repo.findSnapshot(id)).tree, target);
-    expect(readFileSync(join(target, src, "f0")).toString("base64") + readFileSync(join(target, src, "f3")).toString("base64")).toBe(want);
+    expect(
+      readFileSync(join(target, src, "f0")).toString("base64") +
+        readFileSync(join(target, src, "f3")).toString("base64"),
+    ).toBe(want);
   }
 }
 
@@ -66,7 +73,12 @@ async function settle(snapshots: Map<string, string>): Promise<void> {
 async function freshRepository(): Promise<void> {
   t = Date.parse("2026-01-01T00:00:00Z");
   mem = new MemoryStorage(clock);
-  ({ agentKey } = await Repository.init(mem, { recipients: [identity.recipient], packSize: 32 * 1024, chunker: { min: 1024, avg: 4096, max: 16384 }, clock }));
+  ({ agentKey } = await Repository.init(mem, {
+    recipients: [identity.recipient],
+    packSize: 32 * 1024,
+    chunker: { min: 1024, avg: 4096, max: 16384 },
+    clock,
+  }));
 }
 beforeEach(freshRepository);
 
@@ -90,7 +102,11 @@ async function expiredMarkAndNextVersion(): Promise<void> {
  * opening the repository) and `other` to completion during the stop. Returns
  * whether `paused` reached that call, and how it ended.
  */
-async function interleave<T>(k: number, paused: (repo: Repository) => Promise<T>, other: () => Promise<unknown>): Promise<{ reached: boolean; result: T | unknown }> {
+async function interleave<T>(
+  k: number,
+  paused: (repo: Repository) => Promise<T>,
+  other: () => Promise<unknown>,
+): Promise<{ reached: boolean; result: T | unknown }> {
   const gate = new PausingStorage(mem);
   const repo = await open(gate, true);
   const opened = gate.calls;
@@ -181,28 +197,48 @@ describe("prune racing a backup on another host", () => {
   // Each is ~100 rounds of a fresh repository, a backup and a prune: ~55 s in a CI run
   // on a busy 2-core machine, so they get more than the default minute.
   const SWEEP_TIMEOUT = 240_000;
-  it("at every storage call of a prune that deletes and marks, a backup commits and survives", { timeout: SWEEP_TIMEOUT }, async () => {
-    for (let k = 1; ; k++) {
-      await expiredMarkAndNextVersion();
-      const kept = new Map<string, string>();
-      const { reached, result } = await interleave(k, (repo) => prune(repo, { graceMs: G, maxUnused: 0.3, force: true }), async () => kept.set(await backup(), contents()));
-      if (result instanceof Error) throw result;
-      await expectClean(kept);
-      await settle(kept);
-      if (!reached) break;
-    }
-  });
+  it(
+    "at every storage call of a prune that deletes and marks, a backup commits and survives",
+    { timeout: SWEEP_TIMEOUT },
+    async () => {
+      for (let k = 1; ; k++) {
+        await expiredMarkAndNextVersion();
+        const kept = new Map<string, string>();
+        const { reached, result } = await interleave(
+          k,
+          (repo) => prune(repo, { graceMs: G, maxUnused: 0.3, force: true }),
+          async () => kept.set(await backup(), contents()),
+        );
+        if (result instanceof Error) throw result;
+        await expectClean(kept);
+        await settle(kept);
+        if (!reached) break;
+      }
+    },
+  );
 
-  it("at every storage call of a backup, a prune that deletes and marks runs whole; the backup commits safely or stops", { timeout: SWEEP_TIMEOUT }, async () => {
-    for (let k = 1; ; k++) {
-      await expiredMarkAndNextVersion();
-      const want = contents();
-      const { reached, result } = await interleave(k, (repo) => backupPaths(repo, [src], { workers: 0, time: clock.now() }), () => runPrune());
-      if (result instanceof Error && !(result instanceof RepositoryError && /could race its deletion/.test(result.message))) throw result;
-      const kept = new Map(result instanceof Error ? [] : [[(result as { snapshotId: string }).snapshotId, want]]);
-      await expectClean(kept);
-      await settle(kept);
-      if (!reached) break;
-    }
-  });
+  it(
+    "at every storage call of a backup, a prune that deletes and marks runs whole; the backup commits safely or stops",
+    { timeout: SWEEP_TIMEOUT },
+    async () => {
+      for (let k = 1; ; k++) {
+        await expiredMarkAndNextVersion();
+        const want = contents();
+        const { reached, result } = await interleave(
+          k,
+          (repo) => backupPaths(repo, [src], { workers: 0, time: clock.now() }),
+          () => runPrune(),
+        );
+        if (
+          result instanceof Error &&
+          !(result instanceof RepositoryError && /could race its deletion/.test(result.message))
+        )
+          throw result;
+        const kept = new Map(result instanceof Error ? [] : [[(result as { snapshotId: string }).snapshotId, want]]);
+        await expectClean(kept);
+        await settle(kept);
+        if (!reached) break;
+      }
+    },
+  );
 });

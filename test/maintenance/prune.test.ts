@@ -37,9 +37,12 @@ const src = join(dir, "src");
 
 const writeVersion = (v: number, files = 4) => writeVersionFiles(src, v, files);
 
-const open = (withId = false) => Repository.open(store, { agentKey, identities: withId ? [identity] : undefined, clock });
-const backup = async (repo?: Repository) => (await backupPaths(repo ?? (await open()), [src], { workers: 0, time: clock.now() })).snapshotId;
-const runPrune = async (o: PruneOptions = {}, withId = false) => prune(await open(withId), { graceMs: HOUR, maxUnused: 0.5, ...o });
+const open = (withId = false) =>
+  Repository.open(store, { agentKey, identities: withId ? [identity] : undefined, clock });
+const backup = async (repo?: Repository) =>
+  (await backupPaths(repo ?? (await open()), [src], { workers: 0, time: clock.now() })).snapshotId;
+const runPrune = async (o: PruneOptions = {}, withId = false) =>
+  prune(await open(withId), { graceMs: HOUR, maxUnused: 0.5, ...o });
 const forget = (id: string) => store.delete(snapshotKey(id));
 const packs = () => [...mem.objects.keys()].filter((k) => /^(data|meta)\//.test(k));
 
@@ -51,7 +54,11 @@ async function expectClean(snapshotContents: Map<string, string>): Promise<void>
     const target = mkdtempSync(join(dir, "restore-"));
     const snap = await repo.findSnapshot(id);
     await restoreSnapshot(repo, snap.tree, target);
-    expect(readFileSync(join(target, src, "f0")).toString("base64").slice(0, 64)).toBe(fingerprint);
+    expect(
+      readFileSync(join(target, src, "f0"))
+        .toString("base64")
+        .slice(0, 64),
+    ).toBe(fingerprint);
   }
 }
 const fingerprint = () => readFileSync(join(src, "f0")).toString("base64").slice(0, 64);
@@ -60,7 +67,12 @@ beforeEach(async () => {
   t = Date.parse("2026-01-01T00:00:00Z");
   mem = new MemoryStorage(clock);
   store = mem;
-  ({ agentKey } = await Repository.init(store, { recipients: [identity.recipient], packSize: 32 * 1024, chunker: { min: 1024, avg: 4096, max: 16384 }, clock }));
+  ({ agentKey } = await Repository.init(store, {
+    recipients: [identity.recipient],
+    packSize: 32 * 1024,
+    chunker: { min: 1024, avg: 4096, max: 16384 },
+    clock,
+  }));
 });
 
 describe("prune", () => {

@@ -40,7 +40,18 @@ describe("excludes", () => {
     const paths: string[] = [];
     for await (const e of listTree(reader, b.snapshot.tree, src)) paths.push(e.path.slice(src.length) || "/");
     expect(paths.sort()).toEqual(
-      ["/", "/keep.txt", "/sub", "/sub/keep.tmpx", "/sub/cache", "/sub/exact.txt", "/deep", "/deep/er", "/skipnot", "/skipnot/a.txt"].sort(),
+      [
+        "/",
+        "/keep.txt",
+        "/sub",
+        "/sub/keep.tmpx",
+        "/sub/cache",
+        "/sub/exact.txt",
+        "/deep",
+        "/deep/er",
+        "/skipnot",
+        "/skipnot/a.txt",
+      ].sort(),
     );
     expect(b.summary).toMatchObject({ filesNew: 5 });
 

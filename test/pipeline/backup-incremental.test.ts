@@ -31,7 +31,10 @@ describe("incremental backups", () => {
     expect(s1.summary).toMatchObject({ filesNew: 6, filesChanged: 0, filesUnchanged: 0, dirs: 3, warnings: 0 });
 
     // modify one (new size), same-size rewrite with the old mtime (only ctime tells), add one, delete one, touch one.
-    writeFileSync(join(src, "modify.bin"), Buffer.concat([bytes("modify-v1", 50_000).subarray(0, 30_000), bytes("modify-v2", 25_000)]));
+    writeFileSync(
+      join(src, "modify.bin"),
+      Buffer.concat([bytes("modify-v1", 50_000).subarray(0, 30_000), bytes("modify-v2", 25_000)]),
+    );
     const sameSize = statSync(join(src, "sub", "same-size.txt"));
     writeFileSync(join(src, "sub", "same-size.txt"), "BBBB");
     utimesSync(join(src, "sub", "same-size.txt"), sameSize.atime, sameSize.mtime);
@@ -58,7 +61,11 @@ describe("incremental backups", () => {
     expect(s3.summary).toMatchObject({ filesNew: 0, filesChanged: 0, filesUnchanged: 6, bytesRead: 0 });
 
     // Each snapshot restores its own version.
-    for (const [name, snap, expected] of [["s1", s1, v1], ["s2", s2, v2], ["s3", s3, v2]] as const) {
+    for (const [name, snap, expected] of [
+      ["s1", s1, v1],
+      ["s2", s2, v2],
+      ["s3", s3, v2],
+    ] as const) {
       const target = join(out, name);
       const summary = await restore(r, snap.snapshot.tree, target);
       expect(summary.errors, name).toEqual([]);

@@ -52,7 +52,9 @@ describe("memory bound", () => {
     const large = await peakDuring(async () => (bytesRead = (await backup(r, [join(src, "large")])).summary.bytesRead));
     expect(bytesRead).toBe(512 * MiB);
     const mb = (n: number) => `${(n / MiB).toFixed(0)} MiB`;
-    console.log(`[backup-memory] baseline ${mb(baseline)}, peak 128 MiB file ${mb(small)}, peak 512 MiB file ${mb(large)}`);
+    console.log(
+      `[backup-memory] baseline ${mb(baseline)}, peak 128 MiB file ${mb(small)}, peak 512 MiB file ${mb(large)}`,
+    );
     expect(large - small).toBeLessThan(GROWTH_WITH_SIZE);
     expect(large - baseline).toBeLessThan(LIMIT);
   });

@@ -18,7 +18,12 @@ const MiB = 1024 * 1024;
 
 function hashingSink(): { sink: Writable; digest: () => string } {
   const h = createHash("sha256");
-  const sink = new Writable({ write(chunk, _enc, cb) { h.update(chunk); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      h.update(chunk);
+      cb();
+    },
+  });
   return { sink, digest: () => h.digest("hex") };
 }
 
@@ -31,7 +36,7 @@ function insertAt(path: string, at: number, bytes: Buffer): void {
     let n = 0;
     while (n < tail.length) n += readSync(fd, tail, n, tail.length - n, at + n);
     const both = Buffer.concat([bytes, tail]);
-    for (let off = 0; off < both.length; ) off += writeSync(fd, both, off, both.length - off, at + off);
+    for (let off = 0; off < both.length;) off += writeSync(fd, both, off, both.length - off, at + off);
   } finally {
     closeSync(fd);
   }
@@ -56,7 +61,9 @@ describe("shift resistance", () => {
     const blobs2 = await snapshotDataBlobs(r, second.snapshot.tree);
     const newInSnapshot = [...blobs2].filter((id) => !blobs1.has(id));
     const newInIndex = (await indexedBlobs(r)).filter((b) => b.type === 0 && !dataBefore.has(b.id));
-    console.log(`[backup-shift] chunks ${blobs1.size} -> ${blobs2.size}; new data blobs ${newInSnapshot.length}; blobsNew in summary ${second.summary.blobsNew} (trees and skeletons included)`);
+    console.log(
+      `[backup-shift] chunks ${blobs1.size} -> ${blobs2.size}; new data blobs ${newInSnapshot.length}; blobsNew in summary ${second.summary.blobsNew} (trees and skeletons included)`,
+    );
     expect(newInSnapshot.length).toBeGreaterThanOrEqual(1);
     expect(newInSnapshot.length).toBeLessThanOrEqual(3);
     expect(newInIndex.map((b) => b.id).sort()).toEqual(newInSnapshot.sort());

@@ -84,7 +84,8 @@ describe("special files", () => {
       ...(noDevice ? {} : { "/null-dev": "chardev" }),
     });
     if (!noDevice) {
-      for await (const e of listTree(reader, b.snapshot.tree, join(src, "null-dev"))) expect(e.node.rdev).toBe(Number(lstatSync(join(src, "null-dev")).rdev));
+      for await (const e of listTree(reader, b.snapshot.tree, join(src, "null-dev")))
+        expect(e.node.rdev).toBe(Number(lstatSync(join(src, "null-dev")).rdev));
     }
 
     const target = join(out, "restored");
@@ -92,7 +93,9 @@ describe("special files", () => {
     expect(summary.errors).toEqual([]);
     expect(summary.symlinks).toBe(5);
     // Devices are recorded but not recreated, by design: a warning names them.
-    expect(summary.warnings.map((x) => x.message)).toEqual(noDevice ? [] : [expect.stringMatching(/chardev not restored/)]);
+    expect(summary.warnings.map((x) => x.message)).toEqual(
+      noDevice ? [] : [expect.stringMatching(/chardev not restored/)],
+    );
     const restored = join(target, src);
     expect(lstatSync(join(restored, "fifo")).isFIFO()).toBe(true);
     expect(lstatSync(join(restored, "dir", "another fifo")).isFIFO()).toBe(true);

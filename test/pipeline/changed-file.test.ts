@@ -30,14 +30,23 @@ async function setup() {
   dirs.push(dir);
   const identity = generateIdentity();
   const storage = new MemoryStorage();
-  const { agentKey } = await Repository.init(storage, { recipients: [identity.recipient], packSize: 256 * 1024, chunker: { min: 4096, avg: 16384, max: 65536 } });
+  const { agentKey } = await Repository.init(storage, {
+    recipients: [identity.recipient],
+    packSize: 256 * 1024,
+    chunker: { min: 4096, avg: 16384, max: 65536 },
+  });
   const writer = () => Repository.open(storage, { agentKey });
   const reader = () => Repository.open(storage, { agentKey, identities: [identity] });
   return { dir, writer, reader };
 }
 
 /** Restore `file` from the snapshot; returns its restored bytes and its recorded size. */
-async function restored(reader: () => Promise<Repository>, tree: string, dir: string, file: string): Promise<{ bytes: Buffer; size: number }> {
+async function restored(
+  reader: () => Promise<Repository>,
+  tree: string,
+  dir: string,
+  file: string,
+): Promise<{ bytes: Buffer; size: number }> {
   const repo = await reader();
   const target = join(dir, `restore-${Math.random().toString(36).slice(2)}`);
   const res = await restoreSnapshot(repo, tree as BlobId, target);
@@ -53,7 +62,13 @@ async function restored(reader: () => Promise<Repository>, tree: string, dir: st
 describe("S22: files changed while being backed up", () => {
   const cases: { name: string; change: (path: string, original: Buffer) => Buffer }[] = [
     // Each returns the file's content after the change (the append-only case: the final content).
-    { name: "appended", change: (p, o) => (appendFileSync(p, seededBytes(seed, "append", 512 * 1024)), Buffer.concat([o, seededBytes(seed, "append", 512 * 1024)])) },
+    {
+      name: "appended",
+      change: (p, o) => (
+        appendFileSync(p, seededBytes(seed, "append", 512 * 1024)),
+        Buffer.concat([o, seededBytes(seed, "append", 512 * 1024)])
+      ),
+    },
     { name: "truncated", change: (p, o) => (truncateSync(p, 1024 * 1024), o.subarray(0, 1024 * 1024)) },
     {
       name: "rewritten at the same size",
@@ -94,10 +109,15 @@ describe("S22: files changed while being backed up", () => {
       expect(bytes.length, "restored size equals the recorded size").toBe(size);
       // Bytes read before the change come from the original; the rest from whichever version the read saw.
       expect(bytes.subarray(0, changedAt).equals(original.subarray(0, changedAt))).toBe(true);
-      if (c.name === "appended") expect(bytes.equals(after!.subarray(0, bytes.length)), "a prefix of the final content").toBe(true);
+      if (c.name === "appended")
+        expect(bytes.equals(after!.subarray(0, bytes.length)), "a prefix of the final content").toBe(true);
       // Up to the new end the bytes are the original's; past it, a read racing the truncation may see
       // the pages being dropped (zeros), which the warning above covers.
-      if (c.name === "truncated") expect(bytes.subarray(0, 1024 * 1024).equals(original.subarray(0, Math.min(bytes.length, 1024 * 1024))), "the original up to the truncation point").toBe(true);
+      if (c.name === "truncated")
+        expect(
+          bytes.subarray(0, 1024 * 1024).equals(original.subarray(0, Math.min(bytes.length, 1024 * 1024))),
+          "the original up to the truncation point",
+        ).toBe(true);
       expect((await checkRepository(await reader(), { readData: true })).problems).toEqual([]);
       // The next run sees the change (the cache must not keep the torn version) and records the file as it is now.
       const again = await backupPaths(await writer(), [join(dir, "src")], { workers: 0 });
@@ -112,7 +132,8 @@ describe("S22: files changed while being backed up", () => {
     mkdirSync(join(dir, "src"));
     const file = join(dir, "src", "growing.log");
     // Byte i of the file is (i * 7 + i >> 8) & 0xff whatever the write sizes, so any prefix can be checked.
-    const pattern = (from: number, n: number) => Buffer.from(Array.from({ length: n }, (_, k) => ((from + k) * 7 + ((from + k) >> 8)) & 0xff));
+    const pattern = (from: number, n: number) =>
+      Buffer.from(Array.from({ length: n }, (_, k) => ((from + k) * 7 + ((from + k) >> 8)) & 0xff));
     writeFileSync(file, pattern(0, SIZE));
     const script = `const fs=require("fs");let at=${SIZE};const p=${JSON.stringify(file)};
       const f=(a,n)=>Buffer.from(Array.from({length:n},(_,k)=>((a+k)*7+((a+k)>>8))&0xff));
@@ -123,7 +144,10 @@ describe("S22: files changed while being backed up", () => {
     await new Promise<void>((res) => child.stdout.once("data", () => res()));
     try {
       const warnings: { path: string; message: string }[] = [];
-      const res = await backupPaths(await writer(), [join(dir, "src")], { workers: 0, onWarning: (w) => warnings.push(w) });
+      const res = await backupPaths(await writer(), [join(dir, "src")], {
+        workers: 0,
+        onWarning: (w) => warnings.push(w),
+      });
       const { bytes, size } = await restored(reader, res.snapshot.tree, dir, file.slice(1));
       expect(bytes.length).toBe(size);
       expect(bytes.length).toBeGreaterThanOrEqual(SIZE);

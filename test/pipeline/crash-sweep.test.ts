@@ -19,7 +19,16 @@ import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { CrashingStorage, SimulatedCrash } from "../fault/crashing-storage.js";
 import { MemoryStorage } from "../fault/memory-storage.js";
-import { manifest, removeDir, seededBytes, seededText, tempDir, testSeed, writeTree, type Manifest } from "../e2e/helpers/kill-harness.js";
+import {
+  manifest,
+  removeDir,
+  seededBytes,
+  seededText,
+  tempDir,
+  testSeed,
+  writeTree,
+  type Manifest,
+} from "../e2e/helpers/kill-harness.js";
 
 const CHUNKER = { min: 1024, avg: 4096, max: 16384 };
 const PACK_SIZE = 64 * 1024;
@@ -72,23 +81,36 @@ describe("S3: crash-point sweep over a backup", () => {
 
     const identity = generateIdentity();
     const base = new MemoryStorage();
-    const { agentKey } = await Repository.init(base, { recipients: [identity.recipient], packSize: PACK_SIZE, chunker: CHUNKER });
+    const { agentKey } = await Repository.init(base, {
+      recipients: [identity.recipient],
+      packSize: PACK_SIZE,
+      chunker: CHUNKER,
+    });
 
     // Sweep 1: the first backup into an empty repository.
     const first = await collectUnhandled(() => sweep(base, agentKey, identity, src, [], dir, undefined));
     const afterFirst = first.result;
     // The repository with one good snapshot, made without crashes; its parent cache is kept.
     const cacheDir = join(dir, "cache");
-    const good1: Good = { id: (await backupPaths(await Repository.open(base, { agentKey }), [src], { cacheDir, workers: 0 })).snapshotId, want: manifest(src) };
+    const good1: Good = {
+      id: (await backupPaths(await Repository.open(base, { agentKey }), [src], { cacheDir, workers: 0 })).snapshotId,
+      want: manifest(src),
+    };
 
     // Sweep 2: an incremental backup (parent cache in use) after changes.
-    writeTree(src, { "big/more.bin": seededBytes(seed, "more", 300 * 1024), "docs/new.txt": seededText(seed, "new", 30_000) });
+    writeTree(src, {
+      "big/more.bin": seededBytes(seed, "more", 300 * 1024),
+      "docs/new.txt": seededText(seed, "new", 30_000),
+    });
     writeFileSync(join(src, "docs/d0/f0.txt"), seededText(seed, "f0-changed", 9_000));
     rmSync(join(src, "docs/d1/f1.txt"));
     const second = await collectUnhandled(() => sweep(base, agentKey, identity, src, [good1], dir, cacheDir));
     const afterSecond = second.result;
     sweepUnhandled = [...first.unhandled, ...second.unhandled];
-    if (sweepUnhandled.length > 0) console.log(`S3: ${sweepUnhandled.length} unhandled rejection(s) during the sweep: ${sweepUnhandled.map(String).join("; ")}`);
+    if (sweepUnhandled.length > 0)
+      console.log(
+        `S3: ${sweepUnhandled.length} unhandled rejection(s) during the sweep: ${sweepUnhandled.map(String).join("; ")}`,
+      );
     console.log(`S3: first backup swept over ${afterFirst} crash points, incremental over ${afterSecond}`);
     expect(afterFirst).toBeGreaterThan(10); // packs, index files mid-run and at the end, the snapshot
     expect(afterSecond).toBeGreaterThan(5);
@@ -107,7 +129,15 @@ describe("S3: crash-point sweep over a backup", () => {
 });
 
 /** Returns how many crash points were swept (the number of mutations of a complete run). */
-async function sweep(base: MemoryStorage, agentKey: AgentKey, identity: ReturnType<typeof generateIdentity>, src: string, prior: Good[], dir: string, cacheDir: string | undefined): Promise<number> {
+async function sweep(
+  base: MemoryStorage,
+  agentKey: AgentKey,
+  identity: ReturnType<typeof generateIdentity>,
+  src: string,
+  prior: Good[],
+  dir: string,
+  cacheDir: string | undefined,
+): Promise<number> {
   const want = manifest(src);
   for (let k = 1; ; k++) {
     const inner = clone(base);
@@ -135,7 +165,9 @@ async function sweep(base: MemoryStorage, agentKey: AgentKey, identity: ReturnTy
     expect(report.dataPacksSkipped, where).toBe(0);
     const listed = (await reader.listSnapshots()).map((s) => s.id);
     const good = crashing.crashed ? prior : [...prior, { id: result!.snapshotId, want }];
-    expect(listed.sort(), `${where}: snapshots are exactly the earlier good ones`).toEqual(good.map((g) => g.id).sort());
+    expect(listed.sort(), `${where}: snapshots are exactly the earlier good ones`).toEqual(
+      good.map((g) => g.id).sort(),
+    );
 
     // The re-run completes and every snapshot restores.
     const rerun = await backupPaths(await Repository.open(inner, { agentKey }), [src], { cacheDir, workers: 0 });

@@ -34,7 +34,10 @@ describe("large files chunked on the workers", () => {
     expect(inline.summary.blobsNew).toBeLessThanOrEqual(2); // at most the changed root tree and skeleton
     expect((await indexedBlobs(r)).filter((b) => b.type === 0).length).toBe(afterFirst);
 
-    writeFileSync(join(src, "middle.bin"), Buffer.concat([middle.subarray(0, 1_500_000), Buffer.from("0123456789"), middle.subarray(1_500_000)]));
+    writeFileSync(
+      join(src, "middle.bin"),
+      Buffer.concat([middle.subarray(0, 1_500_000), Buffer.from("0123456789"), middle.subarray(1_500_000)]),
+    );
     const changed = await backup(r, [src], { workers: 2, cacheDir: r.cacheDir });
     expect(changed.summary).toMatchObject({ filesChanged: 1, filesUnchanged: 4, warnings: 0 });
     const newData = (await indexedBlobs(r)).filter((b) => b.type === 0).length - afterFirst;

@@ -43,7 +43,9 @@ describe("files replaced between the walk's lstat and the read", () => {
     const { fifo, link } = swapped();
     const params = { min: 4096, avg: 16384, max: 65536 };
     const gear = gearTable(KEY);
-    expect(() => new LargeFileReader({ path: Buffer.from(fifo), level: 3 }, gear, params, KEY)).toThrow(NotRegularError);
+    expect(() => new LargeFileReader({ path: Buffer.from(fifo), level: 3 }, gear, params, KEY)).toThrow(
+      NotRegularError,
+    );
     expect(() => new LargeFileReader({ path: Buffer.from(link), level: 3 }, gear, params, KEY)).toThrow(/ELOOP/);
   });
 });

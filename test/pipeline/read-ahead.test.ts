@@ -56,7 +56,10 @@ describe("ReadAhead", () => {
     const c = counter();
     const ra = new ReadAhead(new ReadAheadPolicy(c.read, 1));
     c.blocks += 1000;
-    const hints = [{ path: Buffer.from(join(dir, "missing")), size: 10 }, ...paths.map((p, i) => ({ path: Buffer.from(p), size: 1000 + i * 5000 }))];
+    const hints = [
+      { path: Buffer.from(join(dir, "missing")), size: 10 },
+      ...paths.map((p, i) => ({ path: Buffer.from(p), size: 1000 + i * 5000 })),
+    ];
     ra.hint(hints);
     expect(ra.started).toBe(true);
     const readAll = async (): Promise<boolean> => paths.every((p) => lstatSync(p).atimeMs > old.getTime());

@@ -33,7 +33,14 @@ describe("backupComposed", () => {
         { kind: "stream", name: "z.sql", data: chunks([big.subarray(0, 3), big.subarray(3)]) },
         { kind: "path", name: "base", abs: join(src, "base") },
         { kind: "stream", name: "backup_label", data: label() },
-        { kind: "dir", name: "pg_wal", entries: async () => (order.push("wal"), [{ kind: "stream", name: "000001", data: chunks([Buffer.from("wal")]) }]) },
+        {
+          kind: "dir",
+          name: "pg_wal",
+          entries: async () => (
+            order.push("wal"),
+            [{ kind: "stream", name: "000001", data: chunks([Buffer.from("wal")]) }]
+          ),
+        },
       ],
       { paths: ["/z.sql"], source: "test source", workers: 0 },
     );
@@ -53,7 +60,13 @@ describe("backupComposed", () => {
     const r = await makeRepo(work());
     const repo = await r.writer();
     const boom = new Error("pg_dump exited with code 1");
-    await expect(backupComposed(repo, [{ kind: "stream", name: "db.sql", data: chunks([Buffer.alloc(3 * 1024 * 1024, 1)], boom) }], { paths: ["/db.sql"], workers: 0 })).rejects.toBe(boom);
+    await expect(
+      backupComposed(
+        repo,
+        [{ kind: "stream", name: "db.sql", data: chunks([Buffer.alloc(3 * 1024 * 1024, 1)], boom) }],
+        { paths: ["/db.sql"], workers: 0 },
+      ),
+    ).rejects.toBe(boom);
     expect(await (await r.writer()).listSnapshots()).toEqual([]);
   });
 });

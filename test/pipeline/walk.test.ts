@@ -21,7 +21,9 @@ describe("listingWritesNothing (when the walk may list a directory synchronously
     expect(listingWritesNothing(stat(nowNs - 60n * S, nowNs - 60n * S, nowNs - 3600n * S), now)).toBe(false);
     expect(listingWritesNothing(stat(nowNs - 60n * S, nowNs - 3600n * S, nowNs - 30n * S), now)).toBe(false);
     // ... and when it is a day old (a margin of an hour for clock steps)
-    expect(listingWritesNothing(stat(nowNs - 23n * 3600n * S, nowNs - 48n * 3600n * S, nowNs - 48n * 3600n * S), now)).toBe(false);
+    expect(
+      listingWritesNothing(stat(nowNs - 23n * 3600n * S, nowNs - 48n * 3600n * S, nowNs - 48n * 3600n * S), now),
+    ).toBe(false);
     expect(listingWritesNothing(undefined, now)).toBe(false);
   });
 

@@ -3,13 +3,21 @@ import { describe, expect, it } from "vitest";
 import { coalesceSmallParts } from "../../src/pipeline/worker-codec.js";
 
 const owned = (n: number) => new Uint8Array(randomBytes(n));
-const concat = (parts: readonly Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+const concat = (parts: readonly Uint8Array[]) =>
+  Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
 
 describe("coalesceSmallParts", () => {
   it("keeps the pack's bytes in order, moves large owned parts as they are and copies runs of the rest together", () => {
     const batch = owned(4096); // small files' blobs: views into one shared buffer
     const large = owned(1024 * 1024);
-    const parts = [batch.subarray(0, 100), batch.subarray(100, 1000), owned(10), large, batch.subarray(1000, 4096), owned(200)];
+    const parts = [
+      batch.subarray(0, 100),
+      batch.subarray(100, 1000),
+      owned(10),
+      large,
+      batch.subarray(1000, 4096),
+      owned(200),
+    ];
     const out = coalesceSmallParts(parts);
     expect(concat(out).equals(concat(parts))).toBe(true);
     expect(out).toHaveLength(3);

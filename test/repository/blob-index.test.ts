@@ -3,8 +3,6 @@ import { describe, expect, it } from "vitest";
 import { BlobIndex, type BlobLocation } from "../../src/repository/blob-index.js";
 import { BlobType, type BlobId } from "../../src/core/ids.js";
 
-
-
 /** n random 32-byte ids in one buffer; id i is bytes [32i, 32i+32). */
 function randomIds(n: number, next: () => number): Uint8Array {
   const words = new Uint32Array(n * 8);
@@ -57,13 +55,21 @@ describe("BlobIndex", () => {
     for (let i = 0; i < n; i++) {
       const got = index.get(idAt(ids, i));
       const want = locFor(i, packs);
-      if (!got || got.offset !== want.offset || got.packIndex !== want.packIndex || got.rawLength !== want.rawLength ||
-        got.length !== want.length || got.type !== want.type || got.compressed !== want.compressed) wrong++;
+      if (
+        !got ||
+        got.offset !== want.offset ||
+        got.packIndex !== want.packIndex ||
+        got.rawLength !== want.rawLength ||
+        got.length !== want.length ||
+        got.type !== want.type ||
+        got.compressed !== want.compressed
+      )
+        wrong++;
     }
     const getMs = performance.now() - t1;
     console.log(
       `1M blobs: add ${addMs.toFixed(0)} ms, get ${getMs.toFixed(0)} ms, ` +
-      `${index.bytesPerEntry().toFixed(1)} bytes per entry (incl. ${packs} packs)`,
+        `${index.bytesPerEntry().toFixed(1)} bytes per entry (incl. ${packs} packs)`,
     );
 
     expect(wrong).toBe(0);

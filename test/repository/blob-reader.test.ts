@@ -20,10 +20,15 @@ const work = useWorkDir("blob-reader");
 type Range = { offset: number; length: number };
 
 /** `storage` with every get passed through `get` first (which may count it or fail it). */
-function interceptGets(storage: Storage, get: (key: string, range: Range | undefined, next: () => Promise<Uint8Array>) => Promise<Uint8Array>): Storage {
+function interceptGets(
+  storage: Storage,
+  get: (key: string, range: Range | undefined, next: () => Promise<Uint8Array>) => Promise<Uint8Array>,
+): Storage {
   return new Proxy(storage, {
     get(target, prop, receiver) {
-      if (prop === "get") return (key: string, range?: Range, signal?: AbortSignal) => get(key, range, () => target.get(key, range, signal));
+      if (prop === "get")
+        return (key: string, range?: Range, signal?: AbortSignal) =>
+          get(key, range, () => target.get(key, range, signal));
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -98,12 +103,15 @@ describe("BlobReader pack cache", () => {
     const first = await backup(r, [src], { cacheDir: r.cacheDir });
     expect(first.summary.warnings).toBe(0);
     for (const [path, body] of [...files]) {
-      if (path.endsWith("large")) put(path, Buffer.concat([body.subarray(0, 100_000), noise.take(20_000), body.subarray(120_000)]));
+      if (path.endsWith("large"))
+        put(path, Buffer.concat([body.subarray(0, 100_000), noise.take(20_000), body.subarray(120_000)]));
       else if (path.endsWith("f7")) put(path, Buffer.concat([body, noise.take(3_000)]));
     }
     const b = await backup(r, [src], { cacheDir: r.cacheDir });
 
-    const dataPacks = new Set((await indexedBlobs(r)).filter((x) => x.type === BlobType.Data).map((x) => packKey(x.kind, x.pack)));
+    const dataPacks = new Set(
+      (await indexedBlobs(r)).filter((x) => x.type === BlobType.Data).map((x) => packKey(x.kind, x.pack)),
+    );
     expect(dataPacks.size).toBeGreaterThan(12); // far more than the cache holds
     const { storage, whole } = countingWholeGets(r.storage);
     const reader = await Repository.open(storage, { agentKey: r.agentKey, identities: [r.identity] });

@@ -27,8 +27,12 @@ describe("PackDecrypter (whole packs decrypted on a worker thread)", () => {
       const file = ageEncrypt(plain, [id.recipient]);
       const bad = Buffer.from(file);
       bad[bad.length - 10] ^= 1;
-      await expect(d.decrypt(bad, [id], "data/12/1234")).rejects.toSatisfy((e: unknown) => e instanceof IntegrityError && /data\/12\/1234/.test(e.message));
-      await expect(d.decrypt(Buffer.from(file), [generateIdentity()], "data/56/5678")).rejects.toThrow(/5678|identity|key/i);
+      await expect(d.decrypt(bad, [id], "data/12/1234")).rejects.toSatisfy(
+        (e: unknown) => e instanceof IntegrityError && /data\/12\/1234/.test(e.message),
+      );
+      await expect(d.decrypt(Buffer.from(file), [generateIdentity()], "data/56/5678")).rejects.toThrow(
+        /5678|identity|key/i,
+      );
       // Still usable after failures.
       expect((await d.decrypt(Buffer.from(file), [id], "ok")).equals(plain)).toBe(true);
     } finally {

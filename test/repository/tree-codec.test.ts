@@ -5,9 +5,29 @@ import type { TreeNode } from "../../src/repository/tree.js";
 import type { BlobId } from "../../src/core/ids.js";
 
 const hex = (c: string) => c.repeat(64) as BlobId;
-const file: TreeNode = { name: "a.txt", type: "file", mode: 0o644, uid: 1000, gid: 1000, mtimeNs: "1700000000123456789", size: 3, content: [hex("a")] };
+const file: TreeNode = {
+  name: "a.txt",
+  type: "file",
+  mode: 0o644,
+  uid: 1000,
+  gid: 1000,
+  mtimeNs: "1700000000123456789",
+  size: 3,
+  content: [hex("a")],
+};
 const dir: TreeNode = { nameB64: "/w==", type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeNs: "-5", subtree: hex("b") };
-const link: TreeNode = { name: "l", type: "symlink", mode: 0o777, uid: 0, gid: 0, mtimeNs: "0", target: "a.txt", links: 2, dev: 2049, ino: 12 };
+const link: TreeNode = {
+  name: "l",
+  type: "symlink",
+  mode: 0o777,
+  uid: 0,
+  gid: 0,
+  mtimeNs: "0",
+  target: "a.txt",
+  links: 2,
+  dev: 2049,
+  ino: 12,
+};
 const raw = (body: unknown) => Buffer.from(JSON.stringify(body));
 
 describe("decodeTree", () => {
@@ -17,7 +37,13 @@ describe("decodeTree", () => {
   });
 
   it("drops node keys it does not know, as the schema does, even ones named like Object's own", () => {
-    const t = decodeTree(raw({ version: 1, nodes: [{ ...file, later: 1 }, JSON.parse(`{"constructor":1,${JSON.stringify(link).slice(1)}`)] }), "tree/x");
+    const t = decodeTree(
+      raw({
+        version: 1,
+        nodes: [{ ...file, later: 1 }, JSON.parse(`{"constructor":1,${JSON.stringify(link).slice(1)}`)],
+      }),
+      "tree/x",
+    );
     expect(t.nodes).toEqual([file, link]);
   });
 

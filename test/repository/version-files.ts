@@ -11,6 +11,9 @@ export function writeVersionFiles(dir: string, v: number, files = 4, keep = 0): 
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < files; i++) {
     const w = i < keep ? 1 : v;
-    writeFileSync(join(dir, `f${i}`), Buffer.alloc(20_000 + i * 1000).map((_, k) => (k * 7919 + w * 104729 + i * 31) % 251));
+    writeFileSync(
+      join(dir, `f${i}`),
+      Buffer.alloc(20_000 + i * 1000).map((_, k) => (k * 7919 + w * 104729 + i * 31) % 251),
+    );
   }
 }

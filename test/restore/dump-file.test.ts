@@ -33,10 +33,13 @@ describe("dumpFile", () => {
       },
     });
     // Record what is queued in the stream each time the next blob is fetched.
-    const spy = { loadTree: reader.loadTree.bind(reader), readBlob: (id: Parameters<typeof reader.readBlob>[0]) => {
-      buffered.push(out.writableLength);
-      return reader.readBlob(id);
-    } };
+    const spy = {
+      loadTree: reader.loadTree.bind(reader),
+      readBlob: (id: Parameters<typeof reader.readBlob>[0]) => {
+        buffered.push(out.writableLength);
+        return reader.readBlob(id);
+      },
+    };
     const n = await dumpFile(spy, root, "dir/big.bin", out);
     expect(n).toBe(4 * MiB);
     expect(buffered).toHaveLength(4);
@@ -49,7 +52,9 @@ describe("dumpFile", () => {
   it("refuses directories and missing paths with clear errors", async () => {
     await expect(dumpFile(reader, root, "/dir", new PassThrough())).rejects.toThrow("is a directory: /dir");
     await expect(dumpFile(reader, root, "/", new PassThrough())).rejects.toThrow(CairnError);
-    await expect(dumpFile(reader, root, "/missing", new PassThrough())).rejects.toThrow("no such file in snapshot: /missing");
+    await expect(dumpFile(reader, root, "/missing", new PassThrough())).rejects.toThrow(
+      "no such file in snapshot: /missing",
+    );
     await expect(dumpFile(reader, root, "/link", new PassThrough())).rejects.toThrow(/not a regular file \(symlink\)/);
   });
 

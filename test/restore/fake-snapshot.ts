@@ -89,7 +89,10 @@ export class PackedFakeReader extends FakeReader {
 }
 
 /** Builds trees and blobs from a description; returns the reader and the root tree id. */
-export function fakeSnapshot<R extends FakeReader = FakeReader>(entries: FakeEntry[], reader: R = new FakeReader() as R): { reader: R; root: BlobId } {
+export function fakeSnapshot<R extends FakeReader = FakeReader>(
+  entries: FakeEntry[],
+  reader: R = new FakeReader() as R,
+): { reader: R; root: BlobId } {
   const zeroIds = new Map<number, BlobId>();
   const putBlob = (piece: Piece): BlobId => {
     if (typeof piece === "object" && "zeros" in piece) {
@@ -106,7 +109,12 @@ export function fakeSnapshot<R extends FakeReader = FakeReader>(entries: FakeEnt
   return { reader, root: putTree(entries) };
 }
 
-function toNode(e: FakeEntry, putBlob: (p: Piece) => BlobId, putTree: (l: FakeEntry[]) => BlobId, reader: FakeReader): TreeNode {
+function toNode(
+  e: FakeEntry,
+  putBlob: (p: Piece) => BlobId,
+  putTree: (l: FakeEntry[]) => BlobId,
+  reader: FakeReader,
+): TreeNode {
   const name = encodeName(typeof e.name === "string" ? Buffer.from(e.name) : e.name);
   const node: TreeNode = {
     ...name,
@@ -122,7 +130,11 @@ function toNode(e: FakeEntry, putBlob: (p: Piece) => BlobId, putTree: (l: FakeEn
   return { ...node, ...e.raw };
 }
 
-function fileFields(e: Extract<FakeEntry, { type: "file" }>, putBlob: (p: Piece) => BlobId, reader: FakeReader): Partial<TreeNode> {
+function fileFields(
+  e: Extract<FakeEntry, { type: "file" }>,
+  putBlob: (p: Piece) => BlobId,
+  reader: FakeReader,
+): Partial<TreeNode> {
   const content = (e.content ?? []).map(putBlob);
   if (e.damaged) for (const id of content) reader.damaged.add(id);
   const size = (e.content ?? []).reduce((n, p) => n + pieceLength(p), 0);

@@ -4,7 +4,14 @@ import { listTree } from "../../src/restore/list-tree.js";
 import { fakeSnapshot } from "./fake-snapshot.js";
 
 const { reader, root } = fakeSnapshot([
-  { type: "dir", name: "b", children: [{ type: "file", name: "z", content: ["z"] }, { type: "dir", name: "a" }] },
+  {
+    type: "dir",
+    name: "b",
+    children: [
+      { type: "file", name: "z", content: ["z"] },
+      { type: "dir", name: "a" },
+    ],
+  },
   { type: "file", name: "a", content: ["aaa"] },
   { type: "file", name: Buffer.from([0x66, 0xff]), content: ["x"] },
   { type: "symlink", name: "l", target: "b" },

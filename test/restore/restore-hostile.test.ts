@@ -44,7 +44,16 @@ describe.each(readers)("restore %s", (_, makeReader) => {
       expect(readdirSync(outside)).toEqual([]);
       expect(existsSync(join(target, "..", "escaped"))).toBe(false);
       const paths = summary.errors.map((e) => e.path);
-      expect(paths).toEqual(["/..", "/.", "/a\\x2fb", "/nul\\x00byte", `/${outside.replaceAll("/", "\\x2f")}\\x2fabs`, "/", `/${"n".repeat(256)}`, "/.."]);
+      expect(paths).toEqual([
+        "/..",
+        "/.",
+        "/a\\x2fb",
+        "/nul\\x00byte",
+        `/${outside.replaceAll("/", "\\x2f")}\\x2fabs`,
+        "/",
+        `/${"n".repeat(256)}`,
+        "/..",
+      ]);
       expect(summary.errors[0].message).toContain("'..' is not allowed");
       expect(summary.errors[6].message).toContain("256 bytes");
       expect(summary.files).toBe(2);
@@ -153,7 +162,9 @@ describe.each(readers)("restore %s", (_, makeReader) => {
       const target = tempDir();
       const summary = await restoreSnapshot(reader, root, target);
       expect(readdirSync(target)).toEqual([]);
-      expect(summary.errors).toEqual([{ path: "/short", message: expect.stringMatching(/3 bytes but the tree records 10/) }]);
+      expect(summary.errors).toEqual([
+        { path: "/short", message: expect.stringMatching(/3 bytes but the tree records 10/) },
+      ]);
     });
 
     it("restores fifos and warns about sockets and devices (S21)", async () => {
@@ -178,18 +189,25 @@ describe.each(readers)("restore %s", (_, makeReader) => {
       const { reader, root } = snap([file("a"), file("b")]);
       const ac = new AbortController();
       ac.abort();
-      await expect(restoreSnapshot(reader, root, tempDir(), { signal: ac.signal })).rejects.toBeInstanceOf(AbortedError);
+      await expect(restoreSnapshot(reader, root, tempDir(), { signal: ac.signal })).rejects.toBeInstanceOf(
+        AbortedError,
+      );
     });
   });
 
   describe("restoreSnapshot include filter", () => {
     const snapshot = () =>
       snap([
-        { type: "dir", name: "home", mode: 0o711, children: [
-          { type: "dir", name: "x", children: [file("a"), { type: "dir", name: "deep", children: [file("b")] }] },
-          { type: "dir", name: "y", children: [file("c")] },
-          file("top"),
-        ] },
+        {
+          type: "dir",
+          name: "home",
+          mode: 0o711,
+          children: [
+            { type: "dir", name: "x", children: [file("a"), { type: "dir", name: "deep", children: [file("b")] }] },
+            { type: "dir", name: "y", children: [file("c")] },
+            file("top"),
+          ],
+        },
         { type: "dir", name: "etc", children: [file("passwd"), file("hosts")] },
         file("root-file"),
       ]);
@@ -222,4 +240,3 @@ describe.each(readers)("restore %s", (_, makeReader) => {
 function statMode(p: string): number {
   return lstatSync(p).mode & 0o7777;
 }
-

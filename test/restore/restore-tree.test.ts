@@ -18,7 +18,9 @@ const tree: FakeEntry[] = [
     name: "a",
     mode: 0o750,
     mtimeNs: "1400000000555555555",
-    children: [{ type: "dir", name: "b", children: [{ type: "file", name: "deep", content: ["deep data"], mode: 0o600 }] }],
+    children: [
+      { type: "dir", name: "b", children: [{ type: "file", name: "deep", content: ["deep data"], mode: 0o600 }] },
+    ],
   },
   { type: "symlink", name: "link-out", target: "/etc/passwd", mtimeNs: "1300000000111111111" },
   { type: "symlink", name: "dangling", target: "a/b/missing" },
@@ -69,17 +71,37 @@ describe("restoreSnapshot round trip", () => {
   });
 
   it("restores hostile but legal names byte-identically", async () => {
-    const names: (string | Buffer)[] = ["with space", "new\nline", "-leading-dash", "--", "ünïcødé ☃", "e\u0301", "\u00e9", NON_UTF8, "A", "a", "x".repeat(255)];
+    const names: (string | Buffer)[] = [
+      "with space",
+      "new\nline",
+      "-leading-dash",
+      "--",
+      "ünïcødé ☃",
+      "e\u0301",
+      "\u00e9",
+      NON_UTF8,
+      "A",
+      "a",
+      "x".repeat(255),
+    ];
     const { reader, root } = fakeSnapshot([
       ...names.map((name, i): FakeEntry => ({ type: "file", name, content: [`file ${i}`] })),
-      { type: "dir", name: Buffer.from([0x80, 0x2d]), children: [{ type: "file", name: NON_UTF8, content: ["nested"] }] },
+      {
+        type: "dir",
+        name: Buffer.from([0x80, 0x2d]),
+        children: [{ type: "file", name: NON_UTF8, content: ["nested"] }],
+      },
       { type: "symlink", name: "raw-link", target: Buffer.from([0x2e, 0x2f, 0xff]) },
     ]);
     const target = tempDir();
     const summary = await restoreSnapshot(reader, root, target);
     expect(summary.errors).toEqual([]);
-    const onDisk = readdirSync(Buffer.from(target), { encoding: "buffer" }).map((b) => b.toString("hex")).sort();
-    const expected = [...names, Buffer.from([0x80, 0x2d]), "raw-link"].map((n) => Buffer.from(n).toString("hex")).sort();
+    const onDisk = readdirSync(Buffer.from(target), { encoding: "buffer" })
+      .map((b) => b.toString("hex"))
+      .sort();
+    const expected = [...names, Buffer.from([0x80, 0x2d]), "raw-link"]
+      .map((n) => Buffer.from(n).toString("hex"))
+      .sort();
     expect(onDisk).toEqual(expected);
     names.forEach((n, i) => expect(readFileSync(bpath(target, n), "utf8")).toBe(`file ${i}`));
     expect(readFileSync(bpath(target, Buffer.from([0x80, 0x2d]), NON_UTF8), "utf8")).toBe("nested");

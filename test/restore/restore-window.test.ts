@@ -27,18 +27,24 @@ describe("restore by pack", () => {
   it("restores files interleaved over packs in walk order pack by pack, announces every read first and prefetches the next pack", async () => {
     const files: FakeEntry[] = [];
     for (let i = 0; i < 60; i++) files.push({ type: "file", name: `f${i}`, content: [`${"abc"[i % 3]}-file-${i}`] });
-    const { reader, root } = fakeSnapshot([{ type: "dir", name: "d", children: files }], new PackedFakeReader(byFirstByte));
+    const { reader, root } = fakeSnapshot(
+      [{ type: "dir", name: "d", children: files }],
+      new PackedFakeReader(byFirstByte),
+    );
     const target = tempDir();
     const summary = await restoreSnapshot(reader, root, target);
     expect(summary.errors).toEqual([]);
     expect(summary.files).toBe(60);
-    for (let i = 0; i < 60; i++) expect(readFileSync(join(target, "d", `f${i}`), "utf8")).toBe(`${"abc"[i % 3]}-file-${i}`);
+    for (let i = 0; i < 60; i++)
+      expect(readFileSync(join(target, "d", `f${i}`), "utf8")).toBe(`${"abc"[i % 3]}-file-${i}`);
     // Walk order would switch packs 59 times (a, b, c, a, b, c...).
     expect(switches(reader.packReads)).toBe(2);
     expect(reader.packReads.slice(0, 20)).toEqual(Array(20).fill(97));
     // Entering each pack, the next one is asked for, so its fetch overlaps the writes.
     expect(reader.prefetched).toEqual([98, 99]);
-    const contentIds = (await reader.loadTree(reader.trees.get(root)!.nodes[0].subtree!)).nodes.flatMap((n) => n.content ?? []);
+    const contentIds = (await reader.loadTree(reader.trees.get(root)!.nodes[0].subtree!)).nodes.flatMap(
+      (n) => n.content ?? [],
+    );
     expect([...reader.announced].sort()).toEqual([...contentIds].sort());
   });
 
@@ -96,7 +102,9 @@ describe("restore by pack", () => {
     const { root } = fakeSnapshot(entries, reader);
     reader.abortOn = [...reader.blobs].find(([, b]) => Buffer.from(b).toString() === "a-start")![0];
     const target = tempDir();
-    await expect(restoreSnapshot(reader, root, target, { signal: reader.controller.signal })).rejects.toBeInstanceOf(AbortedError);
+    await expect(restoreSnapshot(reader, root, target, { signal: reader.controller.signal })).rejects.toBeInstanceOf(
+      AbortedError,
+    );
     expect(existsSync(join(target, "spans"))).toBe(false);
     expect(reader.packReads).not.toContain(98);
   });

@@ -18,7 +18,6 @@ const work = useWorkDir("write-sparse");
 const CHUNKER = { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 };
 const MiB = 1024 * 1024;
 
-
 describe("restoring large files through a reused decompression buffer", () => {
   it("a stored blob that decrypts but does not match its id fails only its file, which is not left behind", async () => {
     const { src, out, work: w } = makeLayout(work());
@@ -48,11 +47,10 @@ describe("restoring large files through a reused decompression buffer", () => {
     expect(res.errors).toHaveLength(1);
     expect(res.errors[0]!.message).toMatch(/does not match its id|damaged|corrupt/);
     const failed = res.errors[0]!.path.endsWith("big.txt") ? "big.txt" : "other.txt";
-    const kept = failed === "big.txt" ? ["other.txt", other] as const : ["big.txt", big] as const;
+    const kept = failed === "big.txt" ? (["other.txt", other] as const) : (["big.txt", big] as const);
     expect(existsSync(join(out, src, failed))).toBe(false);
     expect(readFileSync(join(out, src, kept[0])).equals(kept[1])).toBe(true);
   });
-
 
   it("restores compressible, incompressible and zero regions byte for byte, every blob in its place", async () => {
     const { src, out, work: w } = makeLayout(work());
@@ -60,7 +58,12 @@ describe("restoring large files through a reused decompression buffer", () => {
     mkdirSync(src);
     // Chunks of different sizes and kinds in one file: a smaller compressed blob after a larger one must not
     // carry the tail of the previous one, and a raw blob between them must not be read from the buffer.
-    const file = Buffer.concat([wordyText(2 * MiB, 1), new ByteStream("noise").take(MiB), Buffer.alloc(MiB), wordyText(MiB + 12_345, 2)]);
+    const file = Buffer.concat([
+      wordyText(2 * MiB, 1),
+      new ByteStream("noise").take(MiB),
+      Buffer.alloc(MiB),
+      wordyText(MiB + 12_345, 2),
+    ]);
     writeFileSync(join(src, "mixed.bin"), file);
     const second = wordyText(3 * MiB, 3);
     writeFileSync(join(src, "second.txt"), second);

@@ -27,7 +27,16 @@ export async function restic(repo: ResticRepo, args: string[]): Promise<string> 
 }
 
 export async function resticInit(dir: string, tz: string): Promise<ResticRepo> {
-  const repo = { env: { PATH: process.env.PATH, HOME: dir, TZ: tz, RESTIC_PASSWORD: "cairn-test", RESTIC_REPOSITORY: `${dir}/restic`, RESTIC_CACHE_DIR: `${dir}/restic-cache` } };
+  const repo = {
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      TZ: tz,
+      RESTIC_PASSWORD: "cairn-test",
+      RESTIC_REPOSITORY: `${dir}/restic`,
+      RESTIC_CACHE_DIR: `${dir}/restic-cache`,
+    },
+  };
   await restic(repo, ["init", "-q"]);
   return repo;
 }

@@ -19,7 +19,12 @@ export interface PlannedSnapshot {
 }
 
 const MIN = 60_000;
-const GAPS = [[5 * MIN, 50 * MIN], [60 * MIN, 12 * 60 * MIN], [86_400_000, 4 * 86_400_000], [7 * 86_400_000, 45 * 86_400_000]] as const;
+const GAPS = [
+  [5 * MIN, 50 * MIN],
+  [60 * MIN, 12 * 60 * MIN],
+  [86_400_000, 4 * 86_400_000],
+  [7 * 86_400_000, 45 * 86_400_000],
+] as const;
 
 /**
  * A random timeline, oldest first, mixing bursts (same hour/day) with gaps of
@@ -46,9 +51,11 @@ const SPANS = ["12h", "2d", "5d", "1m", "1m15d", "3m", "1y", "2y", "36h", "7d12h
 /** A random, non-empty restic/cairn policy as command-line flags (no -1: restic 0.14 does not know it). */
 export function randomPolicyFlags(r: Rand): string[] {
   const flags: string[] = [];
-  for (const k of ["last", "hourly", "daily", "weekly", "monthly", "yearly"]) if (r() < 0.35) flags.push(`--keep-${k}`, String(between(r, 1, 8)));
+  for (const k of ["last", "hourly", "daily", "weekly", "monthly", "yearly"])
+    if (r() < 0.35) flags.push(`--keep-${k}`, String(between(r, 1, 8)));
   if (r() < 0.25) flags.push("--keep-within", pick(r, SPANS));
-  for (const k of ["hourly", "daily", "weekly", "monthly", "yearly"]) if (r() < 0.08) flags.push(`--keep-within-${k}`, pick(r, SPANS));
+  for (const k of ["hourly", "daily", "weekly", "monthly", "yearly"])
+    if (r() < 0.08) flags.push(`--keep-within-${k}`, pick(r, SPANS));
   if (r() < 0.2) flags.push("--keep-tag", pick(r, ["release", "release,manual", "manual"]));
   if (flags.length === 0) flags.push("--keep-daily", String(between(r, 1, 5)));
   flags.push("--group-by", pick(r, ["host,paths", "host,paths", "host", "", "paths", "host,tags"]));

@@ -75,7 +75,13 @@ describe("RetryingStorage", () => {
     const memory = new MemoryStorage();
     const { clock, sleeps } = fakeClock();
     const faulty = new FaultyStorage(memory, () => slowDown());
-    const storage = new RetryingStorage(faulty, { clock, random: () => 0.999, attempts: 8, baseDelayMs: 100, maxDelayMs: 1000 });
+    const storage = new RetryingStorage(faulty, {
+      clock,
+      random: () => 0.999,
+      attempts: 8,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+    });
     await storage.delete("data/x").catch(() => undefined);
     expect(Math.max(...sleeps)).toBeLessThan(1000);
     expect(sleeps).toHaveLength(7);
@@ -140,7 +146,8 @@ describe("RetryingStorage", () => {
   });
 
   it("waits at least the Retry-After the store asked for, capped at the maximum delay", async () => {
-    const throttled = (ms: number) => () => new StorageError("s3:bucket", "data/x", "503 SlowDown", { status: 503, retryable: true, retryAfterMs: ms });
+    const throttled = (ms: number) => () =>
+      new StorageError("s3:bucket", "data/x", "503 SlowDown", { status: 503, retryable: true, retryAfterMs: ms });
     const { storage, sleeps } = setup(failFirst("put", 1, throttled(700)), () => 0);
     await storage.put("data/x", new Uint8Array(1));
     expect(sleeps).toEqual([700]); // jitter alone would have waited 0

@@ -29,7 +29,8 @@ async function sourceRepo(packs = 6) {
 
 async function sameObjects(a: MemoryStorage, b: MemoryStorage) {
   expect([...b.objects.keys()].sort()).toEqual([...a.objects.keys()].sort());
-  for (const [k, v] of a.objects) expect(Buffer.from(b.objects.get(k)!.bytes).equals(Buffer.from(v.bytes)), k).toBe(true);
+  for (const [k, v] of a.objects)
+    expect(Buffer.from(b.objects.get(k)!.bytes).equals(Buffer.from(v.bytes)), k).toBe(true);
 }
 
 describe("syncStorage", () => {
@@ -51,7 +52,9 @@ describe("syncStorage", () => {
   it("resumes after an interruption and copies only what is missing", async () => {
     const from = await sourceRepo(10);
     const to = new MemoryStorage();
-    await expect(syncStorage(from, new CrashingStorage(to, 5), { phase, expectedSha256, concurrency: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+    await expect(
+      syncStorage(from, new CrashingStorage(to, 5), { phase, expectedSha256, concurrency: 1 }),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
     expect(to.objects.size).toBe(4);
     expect([...to.objects.keys()].some((k) => k.startsWith("snapshots/"))).toBe(false);
     const rec = new RecordingStorage(to);

@@ -15,7 +15,26 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, cpSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, lutimesSync, writeFileSync, openSync, writeSync, closeSync, ftruncateSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  lutimesSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  ftruncateSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +52,8 @@ import { wordyText } from "../helpers/wordy-text.js";
 
 const RECOVER = join(PROJECT_ROOT, "tools", "recover.py");
 const B = (s: string): Buffer => Buffer.from(s, "utf8");
-const bjoin = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [B("/"), Buffer.from(p)])));
+const bjoin = (...parts: (Buffer | string)[]): Buffer =>
+  Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p)] : [B("/"), Buffer.from(p)])));
 /** A file name that is not valid UTF-8: cairn stores it as nameB64. */
 const LATIN1_NAME = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2d, 0xff, 0x2e, 0x74, 0x78, 0x74]); // "caf\xe9-\xff.txt"
 
@@ -51,7 +71,6 @@ function recover(args: string[]): Run {
 
 /** Seconds with a microsecond fraction (utimes cannot set finer from Node). */
 const T = (s: number, us: number): number => s + us / 1e6;
-
 
 /** The tree users rely on, with the awkward cases; returns nothing, the comparison finds everything. */
 function writeTrickyTree(src: string): void {
@@ -124,8 +143,24 @@ function describeTree(root: Buffer): Map<string, Desc> {
   const out = new Map<string, Desc>();
   const visit = (abs: Buffer, rel: string): void => {
     const st = lstatSync(abs, { bigint: true });
-    const type = st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : st.isFIFO() ? "fifo" : "other";
-    const d: Desc = { type, mode: type === "symlink" ? 0 : Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs, ino: st.ino, nlink: st.nlink };
+    const type = st.isFile()
+      ? "file"
+      : st.isDirectory()
+        ? "dir"
+        : st.isSymbolicLink()
+          ? "symlink"
+          : st.isFIFO()
+            ? "fifo"
+            : "other";
+    const d: Desc = {
+      type,
+      mode: type === "symlink" ? 0 : Number(st.mode & 0o7777n),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      mtimeNs: st.mtimeNs,
+      ino: st.ino,
+      nlink: st.nlink,
+    };
     if (type === "file") {
       const bytes = readFileSync(abs);
       d.size = bytes.length;
@@ -135,7 +170,8 @@ function describeTree(root: Buffer): Map<string, Desc> {
     if (type === "symlink") d.target = readlinkSync(abs, { encoding: "buffer" }).toString("hex");
     out.set(rel, d);
     if (type === "dir") {
-      for (const name of readdirSync(abs, { encoding: "buffer" }).sort(Buffer.compare)) visit(bjoin(abs, name), `${rel}/${name.toString("hex")}`);
+      for (const name of readdirSync(abs, { encoding: "buffer" }).sort(Buffer.compare))
+        visit(bjoin(abs, name), `${rel}/${name.toString("hex")}`);
     }
   };
   visit(root, ".");
@@ -154,7 +190,16 @@ function comparable(d: Map<string, Desc>, precisionNs: bigint): Record<string, u
   const out: Record<string, unknown> = {};
   for (const [p, e] of d) {
     if (p === ".") continue; // the target directory itself is not part of the snapshot
-    out[p] = { type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: (e.mtimeNs / precisionNs).toString(), size: e.size, sha256: e.sha256, target: e.target };
+    out[p] = {
+      type: e.type,
+      mode: e.mode,
+      uid: e.uid,
+      gid: e.gid,
+      mtime: (e.mtimeNs / precisionNs).toString(),
+      size: e.size,
+      sha256: e.sha256,
+      target: e.target,
+    };
   }
   return out;
 }
@@ -180,10 +225,28 @@ describe("tools/recover.py", () => {
     writeFileSync(identityFile, `# test identity\n${identity.toString()}\n`, { mode: 0o600 });
     agentKey = AgentKey.generate();
     writeFileSync(join(dir, "agent.key"), agentKey.toFileContents(), { mode: 0o600 });
-    await Repository.init(new LocalStorage(repoDir), { recipients: [identity.recipient], agentKey, chunker: { min: 2048, avg: 8192, max: 32768 }, packSize: 64 * 1024 });
+    await Repository.init(new LocalStorage(repoDir), {
+      recipients: [identity.recipient],
+      agentKey,
+      chunker: { min: 2048, avg: 8192, max: 32768 },
+      packSize: 64 * 1024,
+    });
     writeTrickyTree(src);
-    const backup = await cliOk(["backup", ...flags(), "--agent-key-file", join(dir, "agent.key"), "--json", "--tag", "drill", src]);
-    snapshotId = (backup.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; snapshot?: string }).find((l) => l.type === "summary")?.snapshot ?? "") as string;
+    const backup = await cliOk([
+      "backup",
+      ...flags(),
+      "--agent-key-file",
+      join(dir, "agent.key"),
+      "--json",
+      "--tag",
+      "drill",
+      src,
+    ]);
+    snapshotId = (backup.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; snapshot?: string })
+      .find((l) => l.type === "summary")?.snapshot ?? "") as string;
     expect(snapshotId).toMatch(/^[0-9a-f]{64}$/);
     await cliOk(["restore", ...flags(), "--identity", identityFile, "latest", "--target", join(dir, "by-cairn")]);
     cairnTree = describeTree(B(join(dir, "by-cairn")));
@@ -201,7 +264,13 @@ describe("tools/recover.py", () => {
     expect(text.stdout).toContain("[drill]");
     const json = recover(["--repo", repoDir, "--identity", identityFile, "snapshots", "--json"]);
     expect(json.code, json.stderr).toBe(0);
-    const list = JSON.parse(json.stdout) as { id: string; paths: string[]; tags: string[]; host: string; time: string }[];
+    const list = JSON.parse(json.stdout) as {
+      id: string;
+      paths: string[];
+      tags: string[];
+      host: string;
+      time: string;
+    }[];
     expect(list.map((s) => [s.id, s.paths, s.tags])).toEqual([[snapshotId, [src], ["drill"]]]);
     expect(list[0].time).toMatch(/Z$/);
   });
@@ -217,12 +286,19 @@ describe("tools/recover.py", () => {
     expect(linkGroups(ours)).toEqual(linkGroups(cairnTree));
     expect(linkGroups(ours)).toHaveLength(1);
     // Against the source itself: every entry under the backed-up path, with exact nanosecond mtimes.
-    const rel = (d: Map<string, Desc>, under: string) => new Map([...d].filter(([p]) => p.startsWith(under)).map(([p, e]) => [p.slice(under.length), e]));
-    const srcHex = src.split("/").filter(Boolean).map((c) => B(c).toString("hex")).join("/");
+    const rel = (d: Map<string, Desc>, under: string) =>
+      new Map([...d].filter(([p]) => p.startsWith(under)).map(([p, e]) => [p.slice(under.length), e]));
+    const srcHex = src
+      .split("/")
+      .filter(Boolean)
+      .map((c) => B(c).toString("hex"))
+      .join("/");
     const source = describeTree(B(src));
     const restored = rel(ours, `./${srcHex}`);
     expect(comparable(restored, 1n)).toEqual(comparable(new Map([...source].map(([p, e]) => [p.slice(1), e])), 1n));
-    expect(restored.get(`/${LATIN1_NAME.toString("hex")}`)?.sha256).toBe(createHash("sha256").update("not utf-8 named\n").digest("hex"));
+    expect(restored.get(`/${LATIN1_NAME.toString("hex")}`)?.sha256).toBe(
+      createHash("sha256").update("not utf-8 named\n").digest("hex"),
+    );
     // Holes where cheap: a file system that made the source sparse gets a sparse restore too.
     const sparse = `/${B("sparse.img").toString("hex")}`;
     const srcSparse = source.get(`.${sparse}`)!;
@@ -231,8 +307,28 @@ describe("tools/recover.py", () => {
 
   it("restores only the --include paths and their parent directories, like cairn", async () => {
     const include = `${src}/docs`;
-    await cliOk(["restore", ...flags(), "--identity", identityFile, snapshotId, "--target", join(dir, "inc-cairn"), "--include", include]);
-    const r = recover(["--repo", repoDir, "--identity", identityFile, "restore", snapshotId, join(dir, "inc-recover"), "--include", include]);
+    await cliOk([
+      "restore",
+      ...flags(),
+      "--identity",
+      identityFile,
+      snapshotId,
+      "--target",
+      join(dir, "inc-cairn"),
+      "--include",
+      include,
+    ]);
+    const r = recover([
+      "--repo",
+      repoDir,
+      "--identity",
+      identityFile,
+      "restore",
+      snapshotId,
+      join(dir, "inc-recover"),
+      "--include",
+      include,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const ours = comparable(describeTree(B(join(dir, "inc-recover"))), 1000n);
     expect(ours).toEqual(comparable(describeTree(B(join(dir, "inc-cairn"))), 1000n));
@@ -250,24 +346,38 @@ describe("tools/recover.py", () => {
     const files: { path: string; locs: { pack: number; end: number }[] }[] = [];
     for await (const e of listTree(repo, snap.tree as BlobId)) {
       if (e.node.type !== "file") continue;
-      const locs = (e.node.content ?? []).map((id) => repo.index.get(id)!).map((l) => ({ pack: l.packIndex, end: l.offset + l.length }));
+      const locs = (e.node.content ?? [])
+        .map((id) => repo.index.get(id)!)
+        .map((l) => ({ pack: l.packIndex, end: l.offset + l.length }));
       files.push({ path: e.path, locs });
     }
     // Damage one age STREAM chunk (64 KiB of plaintext, 65552 bytes sealed) of a data pack, chosen so that some
     // file is lost (a blob at or after the chunk) and some other file of that pack lies wholly before it (salvaged).
     const inPack = (pack: number) => files.filter((f) => f.locs.some((l) => l.pack === pack));
-    const lostAt = (pack: number, chunk: number) => new Set(inPack(pack).filter((f) => f.locs.some((l) => l.pack === pack && l.end > chunk * 65536)).map((f) => f.path));
+    const lostAt = (pack: number, chunk: number) =>
+      new Set(
+        inPack(pack)
+          .filter((f) => f.locs.some((l) => l.pack === pack && l.end > chunk * 65536))
+          .map((f) => f.path),
+      );
     let choice: { pack: number; chunk: number; lost: Set<string> } | undefined;
     for (const pack of new Set(files.flatMap((f) => f.locs.map((l) => l.pack)))) {
-      const chunks = Math.ceil(Math.max(...inPack(pack).flatMap((f) => f.locs.filter((l) => l.pack === pack).map((l) => l.end))) / 65536);
+      const chunks = Math.ceil(
+        Math.max(...inPack(pack).flatMap((f) => f.locs.filter((l) => l.pack === pack).map((l) => l.end))) / 65536,
+      );
       for (let chunk = chunks - 1; chunk >= 1 && !choice; chunk--) {
         const lost = lostAt(pack, chunk);
         if (lost.size > 0 && lost.size < inPack(pack).length) choice = { pack, chunk, lost };
       }
     }
-    if (!choice) throw new Error("no data pack holds blobs of two files in different STREAM chunks; the tree or pack size changed");
+    if (!choice)
+      throw new Error(
+        "no data pack holds blobs of two files in different STREAM chunks; the tree or pack size changed",
+      );
     const { lost } = choice;
-    const salvaged = inPack(choice.pack).map((f) => f.path).filter((p) => !lost.has(p));
+    const salvaged = inPack(choice.pack)
+      .map((f) => f.path)
+      .filter((p) => !lost.has(p));
     const pack = repo.index.pack(choice.pack);
     const key = `data/${pack.id.slice(0, 2)}/${pack.id}`;
     const bytes = readFileSync(join(damaged, key));
@@ -280,12 +390,23 @@ describe("tools/recover.py", () => {
     const r = recover(["--repo", damaged, "--identity", identityFile, "restore", snapshotId, target]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`damaged: ${key}: `);
-    const errorPaths = r.stderr.split("\n").filter((l) => l.startsWith("error: ")).map((l) => l.slice("error: ".length).split(": ")[0]);
+    const errorPaths = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("error: "))
+      .map((l) => l.slice("error: ".length).split(": ")[0]);
     // Hardlinked names of a lost file are all lost; display paths escape the newline name, so compare sets of what cairn's listing says.
     expect(new Set(errorPaths)).toEqual(lost);
     const ours = comparable(describeTree(B(target)), 1000n);
     const clean = comparable(cairnTree, 1000n);
-    const lostHex = new Set([...lost].map((p) => `.${p.split("/").map((c) => rawOfDisplay(c).toString("hex")).join("/")}`));
+    const lostHex = new Set(
+      [...lost].map(
+        (p) =>
+          `.${p
+            .split("/")
+            .map((c) => rawOfDisplay(c).toString("hex"))
+            .join("/")}`,
+      ),
+    );
     for (const [p, e] of Object.entries(clean)) {
       if (lostHex.has(p)) expect(ours[p], p).toBeUndefined();
       else expect(ours[p], p).toEqual(e);
@@ -308,10 +429,22 @@ describe("tools/recover.py", () => {
     cpSync(repoDir, pruned, { recursive: true });
     // Store times an hour back, so every pack is past the grace period whenever this runs.
     const anHourAgo = Date.now() / 1000 - 3600;
-    for (const f of readdirSync(pruned, { recursive: true, encoding: "utf8" })) utimesSync(join(pruned, f), anHourAgo, anHourAgo);
+    for (const f of readdirSync(pruned, { recursive: true, encoding: "utf8" }))
+      utimesSync(join(pruned, f), anHourAgo, anHourAgo);
     const record = readFileSync(join(pruned, "snapshots", snapshotId));
     rmSync(join(pruned, "snapshots", snapshotId));
-    await cliOk(["prune", "--repo", pruned, "--cache-dir", join(dir, "cache"), "--agent-key-file", join(dir, "agent.key"), "--grace", "1s", "--force"]);
+    await cliOk([
+      "prune",
+      "--repo",
+      pruned,
+      "--cache-dir",
+      join(dir, "cache"),
+      "--agent-key-file",
+      join(dir, "agent.key"),
+      "--grace",
+      "1s",
+      "--force",
+    ]);
     expect(readdirSync(join(pruned, "prune"))).toHaveLength(1);
     expect(readdirSync(join(pruned, "index"))).toEqual([]);
     writeFileSync(join(pruned, "snapshots", snapshotId), record);
@@ -333,10 +466,22 @@ describe("tools/recover.py", () => {
     expect(list.code).toBe(1);
     expect(list.stderr).toContain(`damaged: snapshots/${bogus}: SHA-256`);
     expect((JSON.parse(list.stdout) as { id: string }[]).map((s) => s.id)).toEqual([snapshotId]);
-    const r = recover(["--repo", copy, "--identity", identityFile, "restore", "latest", join(dir, "despite-bad-record"), "--include", `${src}/docs/readme.txt`]);
+    const r = recover([
+      "--repo",
+      copy,
+      "--identity",
+      identityFile,
+      "restore",
+      "latest",
+      join(dir, "despite-bad-record"),
+      "--include",
+      `${src}/docs/readme.txt`,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`damaged: snapshots/${bogus}: `);
-    expect(readFileSync(join(dir, "despite-bad-record", src, "docs", "readme.txt"))).toEqual(readFileSync(join(src, "docs", "readme.txt")));
+    expect(readFileSync(join(dir, "despite-bad-record", src, "docs", "readme.txt"))).toEqual(
+      readFileSync(join(src, "docs", "readme.txt")),
+    );
   });
 
   it("restores a crafted snapshot with hostile names exactly as cairn does, and writes nothing outside the target", async () => {
@@ -346,7 +491,17 @@ describe("tools/recover.py", () => {
     const other = B("second copy\n");
     const outside = join(dir, "outside");
     mkdirSync(outside);
-    const file = (name: Record<string, string>, content: Buffer, size = content.length): TreeNode => ({ ...name, type: "file", mode: 0o644, uid: 0, gid: 0, mtimeNs: "1700000000123456789", size, content: [repo.blobId(BlobType.Data, content)] } as TreeNode);
+    const file = (name: Record<string, string>, content: Buffer, size = content.length): TreeNode =>
+      ({
+        ...name,
+        type: "file",
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        mtimeNs: "1700000000123456789",
+        size,
+        content: [repo.blobId(BlobType.Data, content)],
+      }) as TreeNode;
     const { result } = await repo.withUploader(async (up) => {
       for (const c of [payload, other]) await up.add(BlobType.Data, repo.blobId(BlobType.Data, c), c);
       const inner = encodeTree({ nodes: [file({ name: "through-symlink" }, payload)] });
@@ -366,9 +521,33 @@ describe("tools/recover.py", () => {
         file({ name: "dup" }, other),
         file({ name: "short" }, payload, 100),
         file({ name: "ok.txt" }, payload),
-        { name: "sl", type: "symlink", mode: 0o777, uid: 0, gid: 0, mtimeNs: "1700000000000000000", target: outside } as TreeNode,
-        { name: "sl", type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeNs: "1700000000000000000", subtree: innerId } as TreeNode,
-        { name: "loop", type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeNs: "1700000000000000000", subtree: rootPlaceholder } as TreeNode,
+        {
+          name: "sl",
+          type: "symlink",
+          mode: 0o777,
+          uid: 0,
+          gid: 0,
+          mtimeNs: "1700000000000000000",
+          target: outside,
+        } as TreeNode,
+        {
+          name: "sl",
+          type: "dir",
+          mode: 0o755,
+          uid: 0,
+          gid: 0,
+          mtimeNs: "1700000000000000000",
+          subtree: innerId,
+        } as TreeNode,
+        {
+          name: "loop",
+          type: "dir",
+          mode: 0o755,
+          uid: 0,
+          gid: 0,
+          mtimeNs: "1700000000000000000",
+          subtree: rootPlaceholder,
+        } as TreeNode,
       ];
       // The cycle needs the root's own id inside the root: impossible with content addressing, so the loop points at a tree that is not stored.
       const root = encodeTree({ nodes });
@@ -379,7 +558,16 @@ describe("tools/recover.py", () => {
       await up.add(BlobType.Skeleton, skeletonId, skeleton);
       return { rootId, skeletonId };
     });
-    const crafted = await repo.saveSnapshot({ version: 1, time: "2099-01-01T00:00:00.000Z", host: "mallory", paths: ["/"], tags: [], tree: result.rootId, skeleton: result.skeletonId, program: "crafted" });
+    const crafted = await repo.saveSnapshot({
+      version: 1,
+      time: "2099-01-01T00:00:00.000Z",
+      host: "mallory",
+      paths: ["/"],
+      tags: [],
+      tree: result.rootId,
+      skeleton: result.skeletonId,
+      program: "crafted",
+    });
     await repo.close();
 
     const byCairn = join(dir, "crafted-cairn");
@@ -388,10 +576,30 @@ describe("tools/recover.py", () => {
     const r = recover(["--repo", repoDir, "--identity", identityFile, "restore", crafted.slice(0, 16), byRecover]);
     expect(cairn.code).toBe(1);
     expect(r.code).toBe(1);
-    const errors = (text: string): string[] => text.split("\n").filter((l) => l.startsWith("error: ")).map((l) => l.slice(7).split(": ")[0]).sort();
+    const errors = (text: string): string[] =>
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("error: "))
+        .map((l) => l.slice(7).split(": ")[0])
+        .sort();
     // Same entries refused by both: each escape attempt, the duplicate, the short file, the unreadable subtree.
     expect(errors(r.stderr)).toEqual(errors(cairn.stderr));
-    expect(errors(r.stderr)).toEqual(["/", "/..", "/.", "/\\x2fabs", "/a\\x2fb", "/nul\\x00byte", "/dup", "/short", "/loop", "/sl", `/${"x".repeat(256)}`, "/..\\x2fevil"].sort());
+    expect(errors(r.stderr)).toEqual(
+      [
+        "/",
+        "/..",
+        "/.",
+        "/\\x2fabs",
+        "/a\\x2fb",
+        "/nul\\x00byte",
+        "/dup",
+        "/short",
+        "/loop",
+        "/sl",
+        `/${"x".repeat(256)}`,
+        "/..\\x2fevil",
+      ].sort(),
+    );
     expect(comparable(describeTree(B(byRecover)), 1000n)).toEqual(comparable(describeTree(B(byCairn)), 1000n));
     expect(readdirSync(byRecover).sort()).toEqual(["dup", "loop", "ok.txt", "sl"]);
     expect(readFileSync(join(byRecover, "dup"), "utf8")).toBe("payload\n");
@@ -406,6 +614,8 @@ describe("tools/recover.py", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("none of the identities");
     expect(recover(["--repo", repoDir, "--identity", identityFile, "restore"]).code).toBe(2);
-    expect(recover(["--repo", repoDir, "--identity", identityFile, "restore", "ffffffffffff", join(dir, "x")]).code).toBe(2);
+    expect(
+      recover(["--repo", repoDir, "--identity", identityFile, "restore", "ffffffffffff", join(dir, "x")]).code,
+    ).toBe(2);
   });
 });

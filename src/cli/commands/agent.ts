@@ -10,12 +10,18 @@ interface AgentOpts {
  */
 export function agentCommand(): Command {
   return new Command("agent")
-    .description("run the jobs of a config file on their schedules, with retention, prune, /healthz, /readyz and /metrics")
+    .description(
+      "run the jobs of a config file on their schedules, with retention, prune, /healthz, /readyz and /metrics",
+    )
     .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
     .action(async (o: AgentOpts) => {
       // Loaded on use, here and in run/drill/status/config: the agent's modules (config schema, logging,
       // schedules, metrics) would otherwise add to every command's startup.
-      const [{ loadConfig }, { createLogger }, { Agent }] = await Promise.all([import("../../config/load-config.js"), import("../../agent/logger.js"), import("../../agent/agent.js")]);
+      const [{ loadConfig }, { createLogger }, { Agent }] = await Promise.all([
+        import("../../config/load-config.js"),
+        import("../../agent/logger.js"),
+        import("../../agent/agent.js"),
+      ]);
       const config = await loadConfig(o.config);
       const log = createLogger(config.agent.log_level);
       const agent = new Agent(config, log);

@@ -23,7 +23,9 @@ interface BackupOpts extends RepoOpts, DumpFlags {
 export const EXIT_PARTIAL = 3;
 
 export function backupCommand(): Command {
-  const cmd = new Command("backup").description("back up files and directories (or a dump command's output, --dump) as a new snapshot").argument("[path...]");
+  const cmd = new Command("backup")
+    .description("back up files and directories (or a dump command's output, --dump) as a new snapshot")
+    .argument("[path...]");
   repoOptions(cmd)
     .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
     .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
@@ -31,20 +33,28 @@ export function backupCommand(): Command {
     .option("--exclude <glob>", "exclude pattern (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--no-cache", "do not use or write the local parent cache (re-reads every file)")
     .addOption(new Option("--json", "progress and summary as JSON lines"))
-    .option("--dump <command>", "back up this command's stdout as one file (e.g. \"pg_dump mydb\"); no snapshot unless it exits 0")
+    .option(
+      "--dump <command>",
+      'back up this command\'s stdout as one file (e.g. "pg_dump mydb"); no snapshot unless it exits 0',
+    )
     .option("--dump-name <name>", "file name of the --dump output in the snapshot (e.g. mydb.sql)")
     .option("--dump-shell", "run --dump with /bin/sh -c (pipes, globs); default: split into words, no shell")
     .option("--dump-timeout <seconds>", "kill the --dump command and fail after this long")
-    .option("--source <yaml>", "back up a database or snapshot source given as a config `source:` section, e.g. '{type: postgres, mode: snapshot}' (docs/DATABASES.md)")
+    .option(
+      "--source <yaml>",
+      "back up a database or snapshot source given as a config `source:` section, e.g. '{type: postgres, mode: snapshot}' (docs/DATABASES.md)",
+    )
     .action(async (paths: string[], o: BackupOpts) => {
       const dump = await dumpSourceFromFlags(o, paths);
       const time = o.time ? new Date(o.time) : undefined;
-      if (time && Number.isNaN(time.getTime())) throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
+      if (time && Number.isNaN(time.getTime()))
+        throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
       const repo = await openRepo(o);
       const display = new ProgressDisplay(o.json === true);
       const abort = new AbortController();
       const off = onInterrupt(abort);
-      if (display.wantsTotal && !dump) void scanSize(paths, new ExcludeMatcher(o.exclude), abort.signal).then((n) => display.setTotal(n));
+      if (display.wantsTotal && !dump)
+        void scanSize(paths, new ExcludeMatcher(o.exclude), abort.signal).then((n) => display.setTotal(n));
       try {
         const opts: BackupOptions = {
           host: o.host,
@@ -54,7 +64,10 @@ export function backupCommand(): Command {
           cacheDir: o.cache === false ? undefined : repositoryCacheDir(cacheRoot(o.cacheDir), repo.config.id),
           signal: abort.signal,
           onProgress: (c) => display.update(c),
-          onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`)),
+          onWarning: (w) =>
+            o.json
+              ? printJson({ type: "warning", ...w })
+              : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`),
         };
         const r = dump ? await dump.backup(repo, opts) : await backupPaths(repo, paths, opts);
         display.done();
@@ -67,7 +80,10 @@ export function backupCommand(): Command {
               `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged; ${s.dirs} dirs\n` +
               `read ${humanBytes(s.bytesRead)} of ${humanBytes(s.bytesTotal)}; added ${humanBytes(s.bytesAdded)} (${humanBytes(s.bytesStored)} stored) in ${s.packsUploaded} packs; ${s.durationSeconds.toFixed(1)} s\n`,
           );
-          if (r.warnings.length > 0) process.stdout.write(`${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${w.path}: ${w.message}\n`).join("")}`);
+          if (r.warnings.length > 0)
+            process.stdout.write(
+              `${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${w.path}: ${w.message}\n`).join("")}`,
+            );
         }
         if (r.warnings.length > 0) process.exitCode = EXIT_PARTIAL;
       } finally {

@@ -8,7 +8,9 @@ interface CheckOpts extends RepoOpts {
 }
 
 export function checkCommand(): Command {
-  const cmd = new Command("check").description("verify the repository: object hashes and structure; --read-data decrypts and verifies every blob");
+  const cmd = new Command("check").description(
+    "verify the repository: object hashes and structure; --read-data decrypts and verifies every blob",
+  );
   return repoOptions(cmd)
     .option("--read-data", "decrypt and verify every blob (data packs need --identity)")
     .option("--json", "JSON output")
@@ -17,10 +19,20 @@ export function checkCommand(): Command {
       const r = await checkRepository(repo, { readData: o.readData });
       if (o.json) printJson(r);
       else {
-        process.stdout.write(`checked ${r.objects} objects (${humanBytes(r.bytesHashed)}), ${r.snapshots} snapshots, ${r.packs} packs${o.readData ? `, ${r.blobsVerified} blobs verified` : ""}\n`);
-        if (r.dataPacksSkipped > 0) process.stdout.write(`${r.dataPacksSkipped} data packs not decrypted: pass --identity to verify their contents\n`);
-        for (const p of r.problems) process.stdout.write(`error: ${p.kind} ${p.key}: ${p.message}${p.snapshots ? ` (snapshots ${p.snapshots.map((s) => s.slice(0, 8)).join(", ")})` : ""}\n`);
-        process.stdout.write(r.problems.length === 0 ? "no problems found\n" : `${r.problems.length} problem(s) found\n`);
+        process.stdout.write(
+          `checked ${r.objects} objects (${humanBytes(r.bytesHashed)}), ${r.snapshots} snapshots, ${r.packs} packs${o.readData ? `, ${r.blobsVerified} blobs verified` : ""}\n`,
+        );
+        if (r.dataPacksSkipped > 0)
+          process.stdout.write(
+            `${r.dataPacksSkipped} data packs not decrypted: pass --identity to verify their contents\n`,
+          );
+        for (const p of r.problems)
+          process.stdout.write(
+            `error: ${p.kind} ${p.key}: ${p.message}${p.snapshots ? ` (snapshots ${p.snapshots.map((s) => s.slice(0, 8)).join(", ")})` : ""}\n`,
+          );
+        process.stdout.write(
+          r.problems.length === 0 ? "no problems found\n" : `${r.problems.length} problem(s) found\n`,
+        );
       }
       if (r.problems.length > 0) process.exitCode = 1;
     });

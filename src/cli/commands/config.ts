@@ -17,9 +17,17 @@ export function configCommand(): Command {
     .action(async (o: ValidateOpts) => {
       const { loadConfig } = await import("../../config/load-config.js"); // on use: see agent.ts
       const c = await loadConfig(o.config);
-      const summary = { file: c.file, repositories: Object.keys(c.repositories), jobs: Object.keys(c.jobs), prune: c.prune !== undefined };
+      const summary = {
+        file: c.file,
+        repositories: Object.keys(c.repositories),
+        jobs: Object.keys(c.jobs),
+        prune: c.prune !== undefined,
+      };
       if (o.json) printJson({ valid: true, ...summary });
-      else process.stdout.write(`${c.file}: valid; ${summary.repositories.length} repository(ies), ${summary.jobs.length} job(s): ${summary.jobs.join(", ")}\n`);
+      else
+        process.stdout.write(
+          `${c.file}: valid; ${summary.repositories.length} repository(ies), ${summary.jobs.length} job(s): ${summary.jobs.join(", ")}\n`,
+        );
     });
   return cmd;
 }

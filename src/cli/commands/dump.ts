@@ -4,7 +4,10 @@ import type { BlobId } from "../../core/ids.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 
 export function dumpCommand(): Command {
-  const cmd = new Command("dump").description("write one file of a snapshot to stdout (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest").argument("<file>", "path of the file in the snapshot");
+  const cmd = new Command("dump")
+    .description("write one file of a snapshot to stdout (needs the identity)")
+    .argument("<snapshot>", "snapshot id (prefix) or latest")
+    .argument("<file>", "path of the file in the snapshot");
   return repoOptions(cmd).action(async (ref: string, file: string, o: RepoOpts) => {
     const repo = await openRepo(o);
     repo.requireIdentity("dump");

@@ -22,17 +22,28 @@ export function initCommand(): Command {
   const cmd = new Command("init")
     .description("create a repository and its agent key")
     .addOption(new Option("-r, --repo <url>", "repository location").env("CAIRN_REPO"))
-    .option("--recipient <age1...>", "recipient able to restore (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .addOption(new Option("--agent-key-file <file>", "where to write the new agent key (mode 0600)").env("CAIRN_AGENT_KEY_FILE"))
+    .option(
+      "--recipient <age1...>",
+      "recipient able to restore (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .addOption(
+      new Option("--agent-key-file <file>", "where to write the new agent key (mode 0600)").env("CAIRN_AGENT_KEY_FILE"),
+    )
     .option("--pack-size <MiB>", "target pack size in MiB (default 16)")
     .option("--json", "JSON output");
   return addStorageFlags(cmd).action(async (o: InitOpts) => {
     const url = requireRepo(o);
     if (!o.agentKeyFile) throw new UsageError("--agent-key-file is required: init writes the new agent key there");
-    if (o.recipient.length === 0) throw new UsageError("at least one --recipient age1... is required", { hint: "create an identity with `cairn key generate --output id.txt`" });
+    if (o.recipient.length === 0)
+      throw new UsageError("at least one --recipient age1... is required", {
+        hint: "create an identity with `cairn key generate --output id.txt`",
+      });
     const recipients = o.recipient.map((r) => parseRecipient(r));
     const packSize = o.packSize ? Math.round(Number(o.packSize) * 1024 * 1024) : undefined;
-    if (packSize !== undefined && !(packSize >= 1024 * 1024 && packSize <= 1024 * 1024 * 1024)) throw new UsageError("--pack-size must be between 1 and 1024 MiB");
+    if (packSize !== undefined && !(packSize >= 1024 * 1024 && packSize <= 1024 * 1024 * 1024))
+      throw new UsageError("--pack-size must be between 1 and 1024 MiB");
     const storage = await openRepositoryStorage(url, storageSettingsFromFlags(o));
     // The key file is written first: a repository whose agent key was never saved would be unusable.
     const agentKey = AgentKey.generate();
@@ -44,7 +55,16 @@ export function initCommand(): Command {
         throw e;
       },
     );
-    if (o.json) printJson({ repository: url, id: repo.config.id, agentKeyFile: o.agentKeyFile, recipients: recipients.map(String) });
-    else process.stdout.write(`created repository ${repo.config.id} at ${url}\nagent key written to ${o.agentKeyFile} (keep it; back it up separately)\n`);
+    if (o.json)
+      printJson({
+        repository: url,
+        id: repo.config.id,
+        agentKeyFile: o.agentKeyFile,
+        recipients: recipients.map(String),
+      });
+    else
+      process.stdout.write(
+        `created repository ${repo.config.id} at ${url}\nagent key written to ${o.agentKeyFile} (keep it; back it up separately)\n`,
+      );
   });
 }

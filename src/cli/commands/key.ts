@@ -17,13 +17,26 @@ export function keyCommand(): Command {
       await writeSecretFile(o.output, `# created: ${new Date().toISOString()}\n# public key: ${id.recipient}\n${id}\n`);
       process.stdout.write(`${id.recipient}\n`);
     });
-  repoOptions(key.command("list").description("list the recipients data is encrypted to").option("--json", "JSON output")).action(async (o: RepoOpts) => {
+  repoOptions(
+    key.command("list").description("list the recipients data is encrypted to").option("--json", "JSON output"),
+  ).action(async (o: RepoOpts) => {
     const repo = await openRepo(o);
     const current = await repo.keys.current(repo.agent);
-    if (o.json) printJson({ keyFile: current.objectId, seq: current.seq, created: current.created, recipients: current.recipients });
+    if (o.json)
+      printJson({
+        keyFile: current.objectId,
+        seq: current.seq,
+        created: current.created,
+        recipients: current.recipients,
+      });
     else for (const r of current.recipients) process.stdout.write(`${r}\n`);
   });
-  repoOptions(key.command("add").description("add a recipient (needs --identity; re-wraps the keys, re-uploads no data)").argument("<recipient>")).action(async (r: string, o: RepoOpts) => {
+  repoOptions(
+    key
+      .command("add")
+      .description("add a recipient (needs --identity; re-wraps the keys, re-uploads no data)")
+      .argument("<recipient>"),
+  ).action(async (r: string, o: RepoOpts) => {
     const repo = await openRepo(o);
     repo.requireIdentity("key add");
     const rec = parseRecipient(r);
@@ -32,13 +45,22 @@ export function keyCommand(): Command {
     await repo.setRecipients([...now, rec]);
     process.stdout.write(`added ${rec}; new data is encrypted to ${now.length + 1} recipients\n`);
   });
-  repoOptions(key.command("remove").description("remove a recipient (needs --identity; it can no longer open the repository's keys)").argument("<recipient>")).action(async (r: string, o: RepoOpts) => {
+  repoOptions(
+    key
+      .command("remove")
+      .description("remove a recipient (needs --identity; it can no longer open the repository's keys)")
+      .argument("<recipient>"),
+  ).action(async (r: string, o: RepoOpts) => {
     const repo = await openRepo(o);
     repo.requireIdentity("key remove");
     const now = keyFileRecipients(await repo.keys.current(repo.agent));
     const left = now.filter((x) => String(x) !== r.trim());
-    if (left.length === now.length) throw new UsageError(`${r} is not a recipient of this repository`, { hint: "see `cairn key list`" });
-    if (left.length === 0) throw new UsageError("refusing to remove the last recipient: nobody could restore new backups", { hint: "add the new recipient first" });
+    if (left.length === now.length)
+      throw new UsageError(`${r} is not a recipient of this repository`, { hint: "see `cairn key list`" });
+    if (left.length === 0)
+      throw new UsageError("refusing to remove the last recipient: nobody could restore new backups", {
+        hint: "add the new recipient first",
+      });
     await repo.setRecipients(left);
     process.stdout.write(`removed ${r}\n`);
   });

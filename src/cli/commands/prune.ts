@@ -15,14 +15,23 @@ interface PruneOpts extends RepoOpts {
 }
 
 export function pruneCommand(): Command {
-  const cmd = new Command("prune").description("delete data no snapshot needs, in two phases safe with concurrent backups (needs only the agent key; --identity also repacks data packs)");
+  const cmd = new Command("prune").description(
+    "delete data no snapshot needs, in two phases safe with concurrent backups (needs only the agent key; --identity also repacks data packs)",
+  );
   return repoOptions(cmd)
     .option("--dry-run", "only say what would be done")
     .option("--max-unused <percent>", "repack packs with more than this share unused", "5%")
     .option("--max-repack-size <size>", "repack at most this many bytes of packs, e.g. 1GiB")
-    .option("--grace <duration>", "condemned packs are deleted by a prune at least this much later; longer than any backup. Prune refuses when this host's clock and the storage's differ by more than a quarter of it", "24h")
+    .option(
+      "--grace <duration>",
+      "condemned packs are deleted by a prune at least this much later; longer than any backup. Prune refuses when this host's clock and the storage's differ by more than a quarter of it",
+      "24h",
+    )
     .option("--force", "allow a prune that condemns every pack")
-    .option("--extend-lock <duration>", "on Object Lock storage: extend the retention of everything kept snapshots need to now + this, e.g. 30d")
+    .option(
+      "--extend-lock <duration>",
+      "on Object Lock storage: extend the retention of everything kept snapshots need to now + this, e.g. 30d",
+    )
     .option("--json", "JSON output")
     .action(async (o: PruneOpts) => {
       const opts = {
@@ -48,7 +57,9 @@ function printHuman(r: PruneResult): void {
       `deleted: ${verb}${r.packsDeleted} pack(s), ${humanBytes(r.bytesFreed)} freed${r.packsRevived ? `; ${r.packsRevived} condemned pack(s) kept for snapshots made since` : ""}`,
       `condemned: ${verb}${r.packsMarked} pack(s), ${humanBytes(r.bytesMarked)} (deleted by a prune after the grace period)`,
       `repacked: ${r.packsRepacked} pack(s), ${r.blobsRepacked} blob(s), ${humanBytes(r.bytesRepackWritten)} written${r.repackSkippedNoIdentity ? `; ${r.repackSkippedNoIdentity} data pack(s) need --identity to repack` : ""}`,
-      r.deletionsDeferred ? `${r.deletionsDeferred} object(s) are locked (object lock) and will be deleted by a later prune` : "",
+      r.deletionsDeferred
+        ? `${r.deletionsDeferred} object(s) are locked (object lock) and will be deleted by a later prune`
+        : "",
       `left: ${r.packsLeft} pack(s), ${humanBytes(r.bytesLeft)} (${humanBytes(r.unusedBytesLeft)} unused); ${r.marksPending} earlier mark(s) still in their grace period`,
     ]
       .filter(Boolean)

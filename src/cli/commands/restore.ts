@@ -16,19 +16,44 @@ interface RestoreOpts extends ConfigRestoreFlags, RestoreDumpFlags {
 }
 
 export function restoreCommand(): Command {
-  const cmd = new Command("restore").description("restore a snapshot into a directory (needs the identity)").argument("<snapshot>", "snapshot id (prefix) or latest; with --config: the job")
+  const cmd = new Command("restore")
+    .description("restore a snapshot into a directory (needs the identity)")
+    .argument("<snapshot>", "snapshot id (prefix) or latest; with --config: the job")
     .argument("[job-snapshot]", "with --config: the job's snapshot (default: its latest)");
   return repoOptions(cmd)
     .option("-t, --target <dir>", "directory to restore into (created if missing; should be empty)")
-    .option("--include <path>", "restore only this path of the snapshot (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option(
+      "--include <path>",
+      "restore only this path of the snapshot (repeatable)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
     .option("--json", "JSON output")
-    .option("--dump-name <name>", "stream this file of the snapshot (a dump) into --to-command instead of restoring files")
-    .option("--to-command <command>", "command that reads the dump on stdin, e.g. \"psql mydb2\" (no shell unless --to-command-shell)")
+    .option(
+      "--dump-name <name>",
+      "stream this file of the snapshot (a dump) into --to-command instead of restoring files",
+    )
+    .option(
+      "--to-command <command>",
+      'command that reads the dump on stdin, e.g. "psql mydb2" (no shell unless --to-command-shell)',
+    )
     .option("--to-command-shell", "run --to-command with /bin/sh -c")
-    .option("--source <yaml>", "restore the way this source (a config `source:` section) says: into the database, or a data directory into --target")
-    .option("--database <name>", "with --source of a logical dump: replay into this (existing, empty) database instead of the one dumped")
-    .option("-c, --config <file>", "restore JOB of this agent config the way its source says (into the database, or a data directory into --target)")
-    .option("--repository <name>", "with --config: which of the job's repositories to restore from (default: its first)")
+    .option(
+      "--source <yaml>",
+      "restore the way this source (a config `source:` section) says: into the database, or a data directory into --target",
+    )
+    .option(
+      "--database <name>",
+      "with --source of a logical dump: replay into this (existing, empty) database instead of the one dumped",
+    )
+    .option(
+      "-c, --config <file>",
+      "restore JOB of this agent config the way its source says (into the database, or a data directory into --target)",
+    )
+    .option(
+      "--repository <name>",
+      "with --config: which of the job's repositories to restore from (default: its first)",
+    )
     .action(async (ref: string, jobSnapshot: string | undefined, o: RestoreOpts) => {
       const toCommand = o.dumpName !== undefined || o.toCommand !== undefined;
       if (!o.target && !toCommand && !o.source && !o.config) throw new UsageError("--target is required");
@@ -40,17 +65,25 @@ export function restoreCommand(): Command {
       try {
         if (toCommand) return await restoreDumpToCommand(repo, snap, o, abort.signal);
         if (source) {
-          const done = await restoreBySource(repo, snap, source, { target: o.target, database: o.database, signal: abort.signal, log: (l) => process.stderr.write(`${l}\n`) });
+          const done = await restoreBySource(repo, snap, source, {
+            target: o.target,
+            database: o.database,
+            signal: abort.signal,
+            log: (l) => process.stderr.write(`${l}\n`),
+          });
           return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${done}\n`);
         }
         const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target!, {
           include: o.include.length ? o.include : undefined,
           signal: abort.signal,
-          onWarning: (w) => (o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`)),
+          onWarning: (w) =>
+            o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`),
         });
         if (o.json) printJson({ type: "summary", snapshot: snap.id, ...r });
         else {
-          process.stdout.write(`restored snapshot ${snap.id.slice(0, 8)} to ${o.target}: ${r.files} files, ${r.dirs} dirs, ${humanBytes(r.bytes)}\n`);
+          process.stdout.write(
+            `restored snapshot ${snap.id.slice(0, 8)} to ${o.target}: ${r.files} files, ${r.dirs} dirs, ${humanBytes(r.bytes)}\n`,
+          );
           for (const e of r.errors) process.stderr.write(`error: ${e.path}: ${e.message}\n`);
         }
         if (r.errors.length > 0) process.exitCode = 1;

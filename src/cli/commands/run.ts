@@ -9,14 +9,22 @@ interface RunOpts {
 /** `cairn run JOB`: one job, now, once (for cron or a Kubernetes CronJob); exit codes as `cairn backup`. */
 export function runCommand(): Command {
   return new Command("run")
-    .description("run one job of a config file now, once: hooks, backup or sync, retention, notifications; exit 0, 1 failed, 3 some files unreadable")
+    .description(
+      "run one job of a config file now, once: hooks, backup or sync, retention, notifications; exit 0, 1 failed, 3 some files unreadable",
+    )
     .argument("<job>", "job name from the config's jobs:")
     .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
     .action(async (name: string, o: RunOpts) => {
-      const [{ loadConfig }, { runJobNow }] = await Promise.all([import("../../config/load-config.js"), import("../shared/run-job-now.js")]); // on use: see agent.ts
+      const [{ loadConfig }, { runJobNow }] = await Promise.all([
+        import("../../config/load-config.js"),
+        import("../shared/run-job-now.js"),
+      ]); // on use: see agent.ts
       const config = await loadConfig(o.config);
       const job = config.jobs[name];
-      if (!job) throw new UsageError(`no job named ${JSON.stringify(name)} in ${config.file}`, { hint: `jobs there: ${Object.keys(config.jobs).join(", ")}` });
+      if (!job)
+        throw new UsageError(`no job named ${JSON.stringify(name)} in ${config.file}`, {
+          hint: `jobs there: ${Object.keys(config.jobs).join(", ")}`,
+        });
       const outcome = await runJobNow(config, job);
       process.exitCode = outcome.result === "failure" ? 1 : outcome.result === "partial" ? EXIT_PARTIAL : 0;
     });

@@ -12,7 +12,9 @@ export function snapshotsCommand(): Command {
       if (o.json) return printJson(snaps);
       for (const s of snaps) {
         const size = s.summary ? humanBytes(s.summary.bytesTotal) : "";
-        process.stdout.write(`${s.id.slice(0, 8)}  ${s.time}  ${s.host}  ${size.padStart(10)}  ${s.paths.join(",")}${s.tags.length ? `  [${s.tags.join(",")}]` : ""}\n`);
+        process.stdout.write(
+          `${s.id.slice(0, 8)}  ${s.time}  ${s.host}  ${size.padStart(10)}  ${s.paths.join(",")}${s.tags.length ? `  [${s.tags.join(",")}]` : ""}\n`,
+        );
       }
       process.stdout.write(`${snaps.length} snapshot(s)\n`);
     });

@@ -20,16 +20,25 @@ export function syncCommand(): Command {
     .option("--concurrency <n>", "objects copied at once (default 4)")
     .option("--json", "JSON output");
   return addStorageFlags(cmd).action(async (o: SyncOpts) => {
-    if (!o.from || !o.to) throw new UsageError("sync needs --from and --to", { hint: "e.g. cairn sync --from s3://bucket/app1 --to azure://dr/app1" });
+    if (!o.from || !o.to)
+      throw new UsageError("sync needs --from and --to", {
+        hint: "e.g. cairn sync --from s3://bucket/app1 --to azure://dr/app1",
+      });
     const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
-    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError("--concurrency must be a positive integer");
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))
+      throw new UsageError("--concurrency must be a positive integer");
     const settings = storageSettingsFromFlags(o);
-    const [from, to] = await Promise.all([openRepositoryStorage(o.from, settings), openRepositoryStorage(o.to, settings)]);
+    const [from, to] = await Promise.all([
+      openRepositoryStorage(o.from, settings),
+      openRepositoryStorage(o.to, settings),
+    ]);
     try {
       const report = await syncRepository(from, to, { concurrency, noRepositoryHint: "check --from" });
       if (o.json) printJson({ from: from.name, to: to.name, ...report });
       else {
-        process.stdout.write(`copied ${report.copied} objects (${humanBytes(report.bytesCopied)}), ${report.skipped} already there, from ${from.name} to ${to.name}\n`);
+        process.stdout.write(
+          `copied ${report.copied} objects (${humanBytes(report.bytesCopied)}), ${report.skipped} already there, from ${from.name} to ${to.name}\n`,
+        );
         for (const p of report.problems) process.stdout.write(`error: ${p.key}: ${p.message}\n`);
       }
       const damaged = damagedSourceError(report, "run `cairn check` on the source; re-run sync after repair");

@@ -18,7 +18,10 @@ export interface DumpFlags {
 export async function dumpSourceFromFlags(o: DumpFlags, paths: readonly string[]): Promise<BackupSource | undefined> {
   if (o.source !== undefined) {
     if (paths.length > 0 || o.dump !== undefined) throw new UsageError("--source takes no paths and no --dump");
-    const [{ createDbSource }, { parseSourceFlag }] = await Promise.all([import("../../jobs/create-db-source.js"), import("./source-flag.js")]);
+    const [{ createDbSource }, { parseSourceFlag }] = await Promise.all([
+      import("../../jobs/create-db-source.js"),
+      import("./source-flag.js"),
+    ]);
     return createDbSource(parseSourceFlag(o.source));
   }
   if (o.dump === undefined) {
@@ -27,9 +30,13 @@ export async function dumpSourceFromFlags(o: DumpFlags, paths: readonly string[]
     return undefined;
   }
   if (paths.length > 0) throw new UsageError("--dump backs up a command's output: give no paths with it");
-  if (!o.dumpName) throw new UsageError("--dump needs --dump-name", { hint: "the file name the dump is stored as, e.g. --dump-name mydb.sql" });
+  if (!o.dumpName)
+    throw new UsageError("--dump needs --dump-name", {
+      hint: "the file name the dump is stored as, e.g. --dump-name mydb.sql",
+    });
   const timeout = o.dumpTimeout === undefined ? undefined : Number(o.dumpTimeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--dump-timeout ${o.dumpTimeout} is not a positive number of seconds`);
+  if (timeout !== undefined && !(timeout > 0))
+    throw new UsageError(`--dump-timeout ${o.dumpTimeout} is not a positive number of seconds`);
   const { DumpSource } = await import("../../sources/dump/dump-source.js");
   return new DumpSource({ command: o.dump, name: o.dumpName, shell: o.dumpShell, timeoutSeconds: timeout });
 }

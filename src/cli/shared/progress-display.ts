@@ -9,7 +9,11 @@ export class ProgressDisplay {
   private readonly started = Date.now();
   private lastLen = 0;
 
-  constructor(private readonly json: boolean, private readonly tty = process.stderr.isTTY === true, private totalBytes?: number) {}
+  constructor(
+    private readonly json: boolean,
+    private readonly tty = process.stderr.isTTY === true,
+    private totalBytes?: number,
+  ) {}
 
   /** Only the terminal display shows an ETA, so only it needs the total size. */
   get wantsTotal(): boolean {
@@ -24,7 +28,9 @@ export class ProgressDisplay {
     const secs = (Date.now() - this.started) / 1000;
     const rate = secs > 0 ? c.bytesRead / secs : 0;
     if (this.json) {
-      process.stdout.write(JSON.stringify({ type: "progress", elapsedSeconds: secs, ...c, bytesPerSecond: Math.round(rate) }) + "\n");
+      process.stdout.write(
+        JSON.stringify({ type: "progress", elapsedSeconds: secs, ...c, bytesPerSecond: Math.round(rate) }) + "\n",
+      );
       return;
     }
     if (!this.tty) return;
@@ -48,5 +54,9 @@ export class ProgressDisplay {
 
 function formatSeconds(s: number): string {
   const t = Math.ceil(s);
-  return t < 60 ? `${t}s` : t < 3600 ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s` : `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
+  return t < 60
+    ? `${t}s`
+    : t < 3600
+      ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`
+      : `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -18,9 +18,21 @@ export interface RepoOpts extends StorageFlags {
 
 /** Every command that touches a repository takes these; each also reads an environment variable. */
 export function repoOptions(cmd: Command, withIdentity = true): Command {
-  cmd.addOption(new Option("-r, --repo <url>", "repository: a directory, file:///path, s3://bucket/prefix or azure://container/prefix").env("CAIRN_REPO"));
-  cmd.addOption(new Option("--agent-key-file <file>", "agent key file (or CAIRN_AGENT_KEY with the key itself)").env("CAIRN_AGENT_KEY_FILE"));
-  if (withIdentity) cmd.addOption(new Option("-i, --identity <file>", "restore identity file (AGE-SECRET-KEY-1...)").env("CAIRN_IDENTITY_FILE"));
+  cmd.addOption(
+    new Option(
+      "-r, --repo <url>",
+      "repository: a directory, file:///path, s3://bucket/prefix or azure://container/prefix",
+    ).env("CAIRN_REPO"),
+  );
+  cmd.addOption(
+    new Option("--agent-key-file <file>", "agent key file (or CAIRN_AGENT_KEY with the key itself)").env(
+      "CAIRN_AGENT_KEY_FILE",
+    ),
+  );
+  if (withIdentity)
+    cmd.addOption(
+      new Option("-i, --identity <file>", "restore identity file (AGE-SECRET-KEY-1...)").env("CAIRN_IDENTITY_FILE"),
+    );
   cmd.addOption(new Option("--cache-dir <dir>", "local cache directory").env("CAIRN_CACHE_DIR"));
   return addStorageFlags(cmd);
 }

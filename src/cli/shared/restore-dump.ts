@@ -13,11 +13,29 @@ export interface RestoreDumpFlags {
 }
 
 /** `cairn restore SNAP --dump-name NAME --to-command CMD`: the dump file streamed into the command's stdin. */
-export async function restoreDumpToCommand(repo: Repository, snap: Snapshot, o: RestoreDumpFlags, signal: AbortSignal): Promise<void> {
+export async function restoreDumpToCommand(
+  repo: Repository,
+  snap: Snapshot,
+  o: RestoreDumpFlags,
+  signal: AbortSignal,
+): Promise<void> {
   if (!o.dumpName) throw new UsageError("--to-command needs --dump-name");
-  if (!o.toCommand) throw new UsageError("--dump-name needs --to-command", { hint: "to write the dump to stdout instead: cairn dump SNAPSHOT NAME" });
+  if (!o.toCommand)
+    throw new UsageError("--dump-name needs --to-command", {
+      hint: "to write the dump to stdout instead: cairn dump SNAPSHOT NAME",
+    });
   const log = (l: string) => process.stderr.write(`${l}\n`);
-  const bytes = await dumpToCommand(repo, snap.tree as BlobId, o.dumpName, { command: o.toCommand, shell: o.toCommandShell }, log, signal);
+  const bytes = await dumpToCommand(
+    repo,
+    snap.tree as BlobId,
+    o.dumpName,
+    { command: o.toCommand, shell: o.toCommandShell },
+    log,
+    signal,
+  );
   if (o.json) printJson({ type: "summary", snapshot: snap.id, file: o.dumpName, bytes });
-  else process.stdout.write(`restored ${o.dumpName} of snapshot ${snap.id.slice(0, 8)} into \`${o.toCommand}\`: ${humanBytes(bytes)}\n`);
+  else
+    process.stdout.write(
+      `restored ${o.dumpName} of snapshot ${snap.id.slice(0, 8)} into \`${o.toCommand}\`: ${humanBytes(bytes)}\n`,
+    );
 }

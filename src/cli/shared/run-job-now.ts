@@ -16,7 +16,14 @@ export async function runJobNow(config: AgentConfig, job: JobSpec): Promise<JobO
   const off = onInterrupt(abort);
   try {
     const root = cacheRoot(config.agent.cache_dir);
-    return await runJob(job, { config, cacheRoot: root, log, signal: abort.signal, stateFile: stateFilePath(root), trigger: "manual" });
+    return await runJob(job, {
+      config,
+      cacheRoot: root,
+      log,
+      signal: abort.signal,
+      stateFile: stateFilePath(root),
+      trigger: "manual",
+    });
   } finally {
     off();
   }

@@ -6,7 +6,10 @@ import { UsageError } from "../../core/errors.js";
 export async function writeSecretFile(path: string, contents: string, option = "--output"): Promise<void> {
   await mkdir(join(path, ".."), { recursive: true });
   await writeFile(path, contents, { mode: 0o600, flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "EEXIST") throw new UsageError(`${path} already exists; refusing to overwrite a key`, { hint: `choose another ${option} path or remove the old file yourself` });
+    if (e.code === "EEXIST")
+      throw new UsageError(`${path} already exists; refusing to overwrite a key`, {
+        hint: `choose another ${option} path or remove the old file yourself`,
+      });
     throw e;
   });
 }

@@ -17,7 +17,9 @@ export function parseSourceFlag(text: string): DbSourceConfig {
   const r = DbSourceSchema.safeParse(value);
   if (!r.success) {
     const why = r.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
-    throw new UsageError(`--source: ${why}`, { hint: "e.g. --source '{type: postgres, mode: logical, database: orders}' (docs/DATABASES.md)" });
+    throw new UsageError(`--source: ${why}`, {
+      hint: "e.g. --source '{type: postgres, mode: logical, database: orders}' (docs/DATABASES.md)",
+    });
   }
   return r.data;
 }

@@ -26,18 +26,50 @@ export interface StorageFlags {
 /** Adds the backend flags to a command that opens a repository. */
 export function addStorageFlags(cmd: Command): Command {
   const opt = (flags: string, help: string, env: string) => cmd.addOption(new Option(flags, help).env(env));
-  opt("--s3-endpoint <url>", "S3-compatible endpoint (MinIO, R2, Wasabi, Ceph); default AWS_ENDPOINT_URL or AWS", "CAIRN_S3_ENDPOINT");
-  opt("--s3-region <region>", "S3 region (default AWS_REGION, the profile, or us-east-1 with an endpoint)", "CAIRN_S3_REGION");
+  opt(
+    "--s3-endpoint <url>",
+    "S3-compatible endpoint (MinIO, R2, Wasabi, Ceph); default AWS_ENDPOINT_URL or AWS",
+    "CAIRN_S3_ENDPOINT",
+  );
+  opt(
+    "--s3-region <region>",
+    "S3 region (default AWS_REGION, the profile, or us-east-1 with an endpoint)",
+    "CAIRN_S3_REGION",
+  );
   opt("--s3-path-style <yes|no>", "path-style addressing (default yes with --s3-endpoint)", "CAIRN_S3_PATH_STYLE");
-  opt("--s3-checksum <md5|sdk|off>", "PUT checksum: Content-MD5 (default), the SDK's CRC32, or none", "CAIRN_S3_CHECKSUM");
-  opt("--s3-storage-class <class>", "storage class for data packs, e.g. STANDARD_IA, GLACIER_IR", "CAIRN_S3_STORAGE_CLASS");
+  opt(
+    "--s3-checksum <md5|sdk|off>",
+    "PUT checksum: Content-MD5 (default), the SDK's CRC32, or none",
+    "CAIRN_S3_CHECKSUM",
+  );
+  opt(
+    "--s3-storage-class <class>",
+    "storage class for data packs, e.g. STANDARD_IA, GLACIER_IR",
+    "CAIRN_S3_STORAGE_CLASS",
+  );
   opt("--s3-sse <AES256|aws:kms|aws:kms:dsse>", "server-side encryption header on every write", "CAIRN_S3_SSE");
   opt("--s3-sse-kms-key-id <id>", "KMS key for --s3-sse aws:kms", "CAIRN_S3_SSE_KMS_KEY_ID");
-  opt("--s3-conditional-create <yes|no>", "the store enforces If-None-Match (default yes on AWS, no with --s3-endpoint)", "CAIRN_S3_CONDITIONAL_CREATE");
-  opt("--s3-object-lock-mode <GOVERNANCE|COMPLIANCE>", "Object Lock mode for --retain-for (default GOVERNANCE)", "CAIRN_S3_OBJECT_LOCK_MODE");
+  opt(
+    "--s3-conditional-create <yes|no>",
+    "the store enforces If-None-Match (default yes on AWS, no with --s3-endpoint)",
+    "CAIRN_S3_CONDITIONAL_CREATE",
+  );
+  opt(
+    "--s3-object-lock-mode <GOVERNANCE|COMPLIANCE>",
+    "Object Lock mode for --retain-for (default GOVERNANCE)",
+    "CAIRN_S3_OBJECT_LOCK_MODE",
+  );
   opt("--azure-tier <Hot|Cool|Cold>", "access tier for data packs", "CAIRN_AZURE_TIER");
-  opt("--azure-immutability-mode <Unlocked|Locked>", "immutability policy mode for --retain-for (default Unlocked)", "CAIRN_AZURE_IMMUTABILITY_MODE");
-  opt("--retain-for <duration>", "lock every object written for this long (S3 Object Lock / Azure immutability), e.g. 30d, 12h, 1y", "CAIRN_RETAIN_FOR");
+  opt(
+    "--azure-immutability-mode <Unlocked|Locked>",
+    "immutability policy mode for --retain-for (default Unlocked)",
+    "CAIRN_AZURE_IMMUTABILITY_MODE",
+  );
+  opt(
+    "--retain-for <duration>",
+    "lock every object written for this long (S3 Object Lock / Azure immutability), e.g. 30d, 12h, 1y",
+    "CAIRN_RETAIN_FOR",
+  );
   opt("--upload-concurrency <n>", "writes in flight at once (default 4)", "CAIRN_UPLOAD_CONCURRENCY");
   opt("--limit-upload <MiB/s>", "upload bandwidth limit in MiB/s", "CAIRN_LIMIT_UPLOAD");
   return cmd;
@@ -84,7 +116,8 @@ function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], f
 function positive(v: string | undefined, flag: string, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} ${JSON.stringify(v)}: expected a positive ${integer ? "integer" : "number"}`);
+  if (!(n > 0) || (integer && !Number.isInteger(n)))
+    throw new UsageError(`${flag} ${JSON.stringify(v)}: expected a positive ${integer ? "integer" : "number"}`);
   return n;
 }
 

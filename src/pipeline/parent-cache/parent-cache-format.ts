@@ -73,8 +73,7 @@ export function jsCrc32(b: Uint8Array): number {
  * write). It is no defence against an attacker, who could as well edit the
  * files being backed up. The native one is about twice as fast.
  */
-export const crc32: (b: Uint8Array) => number =
-  typeof zlib.crc32 === "function" ? (b) => zlib.crc32(b) : jsCrc32;
+export const crc32: (b: Uint8Array) => number = typeof zlib.crc32 === "function" ? (b) => zlib.crc32(b) : jsCrc32;
 
 /**
  * Buffer.compare order, in JavaScript: path keys are short, and for short
@@ -91,7 +90,8 @@ export function compareKeys(a: Uint8Array, b: Uint8Array): number {
 
 export function encodeHeader(h: CacheHeader): Buffer {
   const line = Buffer.from(`${MAGIC}${JSON.stringify(h)}\n`, "utf8");
-  if (line.length > MAX_HEADER) throw new RangeError(`parent cache header over ${MAX_HEADER} bytes (generation or tag too long)`);
+  if (line.length > MAX_HEADER)
+    throw new RangeError(`parent cache header over ${MAX_HEADER} bytes (generation or tag too long)`);
   return line;
 }
 
@@ -123,7 +123,8 @@ export function encodeContent(content: readonly string[]): Buffer {
 
 /** Throws TypeError for fields the format cannot hold exactly. */
 export function checkFile(rec: CachedFile): void {
-  if (!Number.isSafeInteger(rec.size) || rec.size < 0) throw new TypeError(`size must be a non-negative safe integer, got ${rec.size}`);
+  if (!Number.isSafeInteger(rec.size) || rec.size < 0)
+    throw new TypeError(`size must be a non-negative safe integer, got ${rec.size}`);
   if (!isInt64(rec.mtimeNs) || !isInt64(rec.ctimeNs)) throw new TypeError("mtimeNs and ctimeNs must be 64-bit bigints");
   if (typeof rec.ino !== "number" || typeof rec.dev !== "number") throw new TypeError("ino and dev must be numbers");
 }

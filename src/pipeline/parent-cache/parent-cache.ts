@@ -4,9 +4,25 @@ import { join } from "node:path";
 import { CairnError } from "../../core/errors.js";
 import { isHexId } from "../../core/ids.js";
 import {
-  END_LENGTH, FRAME_OVERHEAD, MAX_BODY, MAX_CONTENT, MAX_HEADER, MAX_KEY, FIXED_BODY,
-  checkFile, checkedKey, compareKeys, decodeFile, encodeContent, encodeEnd, encodeHeader, encodeRecord,
-  frameLength, isValidEnd, parseHeader, type CachedFile,
+  END_LENGTH,
+  FRAME_OVERHEAD,
+  MAX_BODY,
+  MAX_CONTENT,
+  MAX_HEADER,
+  MAX_KEY,
+  FIXED_BODY,
+  checkFile,
+  checkedKey,
+  compareKeys,
+  decodeFile,
+  encodeContent,
+  encodeEnd,
+  encodeHeader,
+  encodeRecord,
+  frameLength,
+  isValidEnd,
+  parseHeader,
+  type CachedFile,
 } from "./parent-cache-format.js";
 import { SequentialInput } from "./parent-cache-input.js";
 
@@ -72,7 +88,7 @@ function cacheWriteError(path: string, err: unknown): CairnError {
 }
 
 async function writeAll(fh: FileHandle, b: Buffer): Promise<void> {
-  for (let off = 0; off < b.length; ) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+  for (let off = 0; off < b.length;) off += (await fh.write(b, off, b.length - off)).bytesWritten;
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -147,7 +163,9 @@ export class ParentCacheWriter {
       return;
     }
     // Encode before awaiting anything, so records from overlapping calls keep their order.
-    const wait = this.append(frameLength(key.length, content.length), (b, at) => encodeRecord(b, at, key, rec, content));
+    const wait = this.append(frameLength(key.length, content.length), (b, at) =>
+      encodeRecord(b, at, key, rec, content),
+    );
     this.records++;
     if (wait) await wait;
   }
@@ -251,7 +269,11 @@ export class ParentCacheReader {
    * The cache for `snapshotId`, or undefined when it is missing, unreadable,
    * not ours, or written under another prune generation than `expectedGeneration`.
    */
-  static async open(dir: string, snapshotId: string, expectedGeneration: string): Promise<ParentCacheReader | undefined> {
+  static async open(
+    dir: string,
+    snapshotId: string,
+    expectedGeneration: string,
+  ): Promise<ParentCacheReader | undefined> {
     if (!isHexId(snapshotId)) return undefined;
     let fh: FileHandle;
     try {
@@ -282,7 +304,9 @@ export class ParentCacheReader {
    */
   async lookup(key: Buffer): Promise<CachedFile | undefined> {
     if (this.lastQuery !== undefined && compareKeys(key, this.lastQuery) < 0) {
-      throw new RangeError(`parent cache lookups must be in increasing key order: ${key.toString("hex")} after ${this.lastQuery.toString("hex")}`);
+      throw new RangeError(
+        `parent cache lookups must be in increasing key order: ${key.toString("hex")} after ${this.lastQuery.toString("hex")}`,
+      );
     }
     this.lastQuery = Buffer.from(key);
     try {
@@ -362,7 +386,11 @@ export interface PruneCachesOptions {
  * Removes every published cache not in `keepSnapshotIds` and orphaned temp
  * files; returns the names removed. Other files in `dir` are left alone.
  */
-export async function pruneOldCaches(dir: string, keepSnapshotIds: string[], options: PruneCachesOptions = {}): Promise<string[]> {
+export async function pruneOldCaches(
+  dir: string,
+  keepSnapshotIds: string[],
+  options: PruneCachesOptions = {},
+): Promise<string[]> {
   const keep = new Set(keepSnapshotIds.map((id) => `files-${id}`));
   const maxAge = options.tempMaxAgeMs ?? DEFAULT_TEMP_MAX_AGE_MS;
   const now = options.now ?? Date.now();

@@ -10,7 +10,11 @@ import { programName, showCommand, type CommandSpec } from "../../exec/command-s
  * one; so does an exit 0 with no output at all. Stopping early (the consumer
  * failed) kills the command.
  */
-export async function* commandOutput(spec: CommandSpec, log: CommandLog, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+export async function* commandOutput(
+  spec: CommandSpec,
+  log: CommandLog,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
   const cmd = new ChildCommand(spec, ["ignore", "pipe", "pipe"], log, signal);
   let done = false;
   let bytes = 0;
@@ -21,7 +25,12 @@ export async function* commandOutput(spec: CommandSpec, log: CommandLog, signal?
     }
     await cmd.exited;
     // A command that exits 0 having written nothing (an exporter that only complained on stderr) made no backup.
-    if (bytes === 0) throw new SourceError(programName(spec), `exited 0 but wrote nothing to stdout${cmd.stderrTail ? `: ${cmd.stderrTail}` : ""}`, { hint: `the command was: ${showCommand(spec)}; an empty dump is never recorded as a backup` });
+    if (bytes === 0)
+      throw new SourceError(
+        programName(spec),
+        `exited 0 but wrote nothing to stdout${cmd.stderrTail ? `: ${cmd.stderrTail}` : ""}`,
+        { hint: `the command was: ${showCommand(spec)}; an empty dump is never recorded as a backup` },
+      );
     done = true;
   } finally {
     if (!done) cmd.kill();

@@ -25,13 +25,20 @@ export class DumpSource implements BackupSource {
   readonly description: string;
 
   constructor(private readonly o: DumpSourceOptions) {
-    if (!/^[^/\0]+$/.test(o.name) || o.name === "." || o.name === "..") throw new UsageError(`dump name ${JSON.stringify(o.name)} must be a plain file name`, { hint: "e.g. --dump-name mydb.sql" });
+    if (!/^[^/\0]+$/.test(o.name) || o.name === "." || o.name === "..")
+      throw new UsageError(`dump name ${JSON.stringify(o.name)} must be a plain file name`, {
+        hint: "e.g. --dump-name mydb.sql",
+      });
     this.description = o.description ?? `dump ${showCommand(o)} -> ${o.name}`;
   }
 
   backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`${this.o.name}: ${l}\n`));
     const data = commandOutput(this.o, log, opts.signal);
-    return backupComposed(repo, [{ kind: "stream", name: this.o.name, data }], { ...opts, paths: [`/${this.o.name}`], source: this.description });
+    return backupComposed(repo, [{ kind: "stream", name: this.o.name, data }], {
+      ...opts,
+      paths: [`/${this.o.name}`],
+      source: this.description,
+    });
   }
 }

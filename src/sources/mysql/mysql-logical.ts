@@ -19,8 +19,19 @@ export interface MysqlLogicalOptions extends MysqlConnection {
  * another name.
  */
 export function mysqlDumpCommand(o: MysqlLogicalOptions): CommandSpec {
-  const flags = ["--single-transaction", "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4"];
-  return { command: ["mariadb-dump", ...mysqlArgs(o), ...flags, ...(o.extraArgs ?? []), o.database], env: mysqlEnv(o), timeoutSeconds: o.timeoutSeconds };
+  const flags = [
+    "--single-transaction",
+    "--routines",
+    "--triggers",
+    "--events",
+    "--hex-blob",
+    "--default-character-set=utf8mb4",
+  ];
+  return {
+    command: ["mariadb-dump", ...mysqlArgs(o), ...flags, ...(o.extraArgs ?? []), o.database],
+    env: mysqlEnv(o),
+    timeoutSeconds: o.timeoutSeconds,
+  };
 }
 
 /** The mariadb client replaying a dump into `database`, stopping at the first error. */
@@ -31,5 +42,10 @@ export function mysqlRestoreCommand(c: MysqlConnection, database: string): Comma
 /** MySQL/MariaDB logical backup: mariadb-dump streamed into the snapshot as `<database>.sql`. */
 export function mysqlLogicalSource(o: MysqlLogicalOptions): DumpSource {
   const name = o.name ?? `${o.database}.sql`;
-  return new DumpSource({ ...mysqlDumpCommand(o), name, log: o.log, description: `mysql logical ${o.database} on ${mysqlWhere(o)} -> ${name}` });
+  return new DumpSource({
+    ...mysqlDumpCommand(o),
+    name,
+    log: o.log,
+    description: `mysql logical ${o.database} on ${mysqlWhere(o)} -> ${name}`,
+  });
 }

@@ -25,7 +25,10 @@ export function mariadbBackupCommand(o: MysqlPhysicalOptions): CommandSpec {
 }
 
 /** The three restore steps, in order, for a stream stored as `name`: unpack into `work`, prepare there, copy back into the empty `dataDir`. */
-export function mariadbRestoreSteps(work: string, dataDir: string): { unpack: CommandSpec; prepare: CommandSpec; copyBack: CommandSpec } {
+export function mariadbRestoreSteps(
+  work: string,
+  dataDir: string,
+): { unpack: CommandSpec; prepare: CommandSpec; copyBack: CommandSpec } {
   return {
     unpack: { command: ["mbstream", "--extract", `--directory=${work}`] },
     prepare: { command: ["mariadb-backup", "--prepare", `--target-dir=${work}`] },
@@ -36,5 +39,10 @@ export function mariadbRestoreSteps(work: string, dataDir: string): { unpack: Co
 /** MySQL/MariaDB physical backup: `mariadb-backup --backup --stream=xbstream` stored as `backup.xbstream`. */
 export function mysqlPhysicalSource(o: MysqlPhysicalOptions): DumpSource {
   const name = o.name ?? "backup.xbstream";
-  return new DumpSource({ ...mariadbBackupCommand(o), name, log: o.log, description: `mysql physical (mariadb-backup) of ${mysqlWhere(o)} -> ${name}` });
+  return new DumpSource({
+    ...mariadbBackupCommand(o),
+    name,
+    log: o.log,
+    description: `mysql physical (mariadb-backup) of ${mysqlWhere(o)} -> ${name}`,
+  });
 }

@@ -18,9 +18,24 @@ export interface PgPhysicalOptions extends PgConnection {
 }
 
 /** Top-level entries never copied: the server's live state, and what cairn writes itself. */
-const SKIP_TOP = new Set(["pg_wal", "postmaster.pid", "postmaster.opts", "backup_label", "tablespace_map", "backup_label.old"]);
+const SKIP_TOP = new Set([
+  "pg_wal",
+  "postmaster.pid",
+  "postmaster.opts",
+  "backup_label",
+  "tablespace_map",
+  "backup_label.old",
+]);
 /** Directories whose contents are rebuilt at startup (PostgreSQL docs, "Making a Base Backup Using the Low Level API"). */
-const EMPTY_DIRS = ["pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans"];
+const EMPTY_DIRS = [
+  "pg_replslot",
+  "pg_dynshmem",
+  "pg_notify",
+  "pg_serial",
+  "pg_snapshots",
+  "pg_stat_tmp",
+  "pg_subtrans",
+];
 const WAL_FILE = /^[0-9A-F]{24}$/;
 
 /**
@@ -43,11 +58,21 @@ export class PgPhysicalSource implements BackupSource {
     try {
       await this.refuseTablespaces(session);
       await this.checkSameCluster(session);
-      await session.query(`SELECT 1 FROM pg_create_physical_replication_slot('cairn_${randomBytes(6).toString("hex")}', true, true)`);
-      const startWal = (await session.query("SELECT pg_walfile_name(lsn) FROM pg_backup_start('cairn', true) AS lsn")).trim();
+      await session.query(
+        `SELECT 1 FROM pg_create_physical_replication_slot('cairn_${randomBytes(6).toString("hex")}', true, true)`,
+      );
+      const startWal = (
+        await session.query("SELECT pg_walfile_name(lsn) FROM pg_backup_start('cairn', true) AS lsn")
+      ).trim();
       const stop = once(async () => this.stop(session));
       const entries = await this.entries(startWal, stop);
-      const r = await backupComposed(repo, entries, { ...opts, paths: [this.o.dataDir], source: this.description, excludes: EMPTY_DIRS.map((d) => `${join(this.o.dataDir, d)}/*`), expected: expectedInBackupMode });
+      const r = await backupComposed(repo, entries, {
+        ...opts,
+        paths: [this.o.dataDir],
+        source: this.description,
+        excludes: EMPTY_DIRS.map((d) => `${join(this.o.dataDir, d)}/*`),
+        expected: expectedInBackupMode,
+      });
       await session.close();
       return r;
     } catch (e) {
@@ -57,8 +82,15 @@ export class PgPhysicalSource implements BackupSource {
   }
 
   private async refuseTablespaces(s: PsqlSession): Promise<void> {
-    const n = Number((await s.query("SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')")).trim());
-    if (n > 0) throw new SourceError(this.o.dataDir, `the cluster has ${n} tablespace(s) outside the data directory, which physical mode does not copy`, { hint: "use mode: snapshot (pg_basebackup) or back the tablespace directories up too" });
+    const n = Number(
+      (await s.query("SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')")).trim(),
+    );
+    if (n > 0)
+      throw new SourceError(
+        this.o.dataDir,
+        `the cluster has ${n} tablespace(s) outside the data directory, which physical mode does not copy`,
+        { hint: "use mode: snapshot (pg_basebackup) or back the tablespace directories up too" },
+      );
   }
 
   /** data_dir must be the data directory of the server we put in backup mode, or the copy is of something else. */
@@ -67,22 +99,34 @@ export class PgPhysicalSource implements BackupSource {
     const onDisk = await readFile(control).then(
       (b) => b.readBigUInt64LE(0).toString(),
       (e: Error) => {
-        throw new SourceError(this.o.dataDir, `not a PostgreSQL data directory cairn can read (${e.message})`, { hint: "set data_dir to the cluster's data directory (SHOW data_directory) and run cairn as root or the postgres user" });
+        throw new SourceError(this.o.dataDir, `not a PostgreSQL data directory cairn can read (${e.message})`, {
+          hint: "set data_dir to the cluster's data directory (SHOW data_directory) and run cairn as root or the postgres user",
+        });
       },
     );
     const server = (await s.query("SELECT system_identifier FROM pg_control_system()")).trim();
-    if (server !== onDisk) throw new SourceError(this.o.dataDir, `belongs to another cluster (system identifier ${onDisk}) than the server at ${pgWhere(this.o)} (${server})`, { hint: "point data_dir and host/port at the same cluster" });
+    if (server !== onDisk)
+      throw new SourceError(
+        this.o.dataDir,
+        `belongs to another cluster (system identifier ${onDisk}) than the server at ${pgWhere(this.o)} (${server})`,
+        { hint: "point data_dir and host/port at the same cluster" },
+      );
   }
 
   /** backup_label and the stop segment's name; pg_backup_stop switches to a new segment so the last one is complete. */
   private async stop(s: PsqlSession): Promise<{ label: string; stopWal: string }> {
-    const out = await s.query("SELECT pg_walfile_name(lsn) || ' ' || encode(convert_to(labelfile, 'UTF8'), 'base64') FROM pg_backup_stop(false)");
+    const out = await s.query(
+      "SELECT pg_walfile_name(lsn) || ' ' || encode(convert_to(labelfile, 'UTF8'), 'base64') FROM pg_backup_stop(false)",
+    );
     const [stopWal, ...b64] = out.trim().split(/\s+/);
     return { stopWal, label: Buffer.from(b64.join(""), "base64").toString("utf8") };
   }
 
   /** Data files first; backup_label (which stops the backup) and pg_wal after them. */
-  private async entries(startWal: string, stop: () => Promise<{ label: string; stopWal: string }>): Promise<ComposedEntry[]> {
+  private async entries(
+    startWal: string,
+    stop: () => Promise<{ label: string; stopWal: string }>,
+  ): Promise<ComposedEntry[]> {
     const dir = this.o.dataDir;
     const names = (await readdir(dir)).filter((n) => !SKIP_TOP.has(n)).sort();
     const files: ComposedEntry[] = names.map((name) => ({ kind: "path", name, abs: join(dir, name) }));
@@ -92,12 +136,26 @@ export class PgPhysicalSource implements BackupSource {
     }
     const wal = async (): Promise<ComposedEntry[]> => {
       const { stopWal } = await stop();
-      const segs = (await readdir(join(dir, "pg_wal"))).filter((n) => WAL_FILE.test(n) && n >= startWal && n <= stopWal).sort();
-      const out: ComposedEntry[] = [{ kind: "dir", name: "archive_status", entries: [], meta: await metaOf(join(dir, "pg_wal")) }];
-      for (const n of segs) out.push({ kind: "stream", name: n, data: readLater(join(dir, "pg_wal", n)), meta: await metaOf(join(dir, "pg_wal", n)) });
+      const segs = (await readdir(join(dir, "pg_wal")))
+        .filter((n) => WAL_FILE.test(n) && n >= startWal && n <= stopWal)
+        .sort();
+      const out: ComposedEntry[] = [
+        { kind: "dir", name: "archive_status", entries: [], meta: await metaOf(join(dir, "pg_wal")) },
+      ];
+      for (const n of segs)
+        out.push({
+          kind: "stream",
+          name: n,
+          data: readLater(join(dir, "pg_wal", n)),
+          meta: await metaOf(join(dir, "pg_wal", n)),
+        });
       return out;
     };
-    return [...files, { kind: "stream", name: "backup_label", data: label(), meta: labelMeta }, { kind: "dir", name: "pg_wal", entries: wal, meta: await metaOf(join(dir, "pg_wal")) }];
+    return [
+      ...files,
+      { kind: "stream", name: "backup_label", data: label(), meta: labelMeta },
+      { kind: "dir", name: "pg_wal", entries: wal, meta: await metaOf(join(dir, "pg_wal")) },
+    ];
   }
 }
 
@@ -107,7 +165,11 @@ export class PgPhysicalSource implements BackupSource {
  * is the data directory) is the server's, not data.
  */
 function expectedInBackupMode(w: { message: string }): boolean {
-  return w.message.startsWith("file changed while it was being read") || w.message.startsWith("socket skipped") || /^(vanished or unreadable|cannot read file): ENOENT/.test(w.message);
+  return (
+    w.message.startsWith("file changed while it was being read") ||
+    w.message.startsWith("socket skipped") ||
+    /^(vanished or unreadable|cannot read file): ENOENT/.test(w.message)
+  );
 }
 
 /** Ownership and mode, following a symlinked pg_wal to the directory it names. */

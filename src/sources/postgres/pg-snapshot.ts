@@ -16,7 +16,11 @@ export interface PgSnapshotOptions extends PgConnection {
  * after an immediate checkpoint.
  */
 export function pgBasebackupCommand(o: PgSnapshotOptions): CommandSpec {
-  return { command: ["pg_basebackup", ...pgArgs(o), "--pgdata=-", "--format=tar", "--wal-method=fetch", "--checkpoint=fast"], env: pgEnv(o), timeoutSeconds: o.timeoutSeconds };
+  return {
+    command: ["pg_basebackup", ...pgArgs(o), "--pgdata=-", "--format=tar", "--wal-method=fetch", "--checkpoint=fast"],
+    env: pgEnv(o),
+    timeoutSeconds: o.timeoutSeconds,
+  };
 }
 
 /** Unpacks the stored tar into a fresh data directory. */
@@ -27,5 +31,10 @@ export function pgSnapshotRestoreCommand(dataDir: string): CommandSpec {
 /** PostgreSQL snapshot backup: pg_basebackup's tar stream stored as `base.tar`. */
 export function pgSnapshotSource(o: PgSnapshotOptions): DumpSource {
   const name = o.name ?? "base.tar";
-  return new DumpSource({ ...pgBasebackupCommand(o), name, log: o.log, description: `postgres snapshot (pg_basebackup) of ${pgWhere(o)} -> ${name}` });
+  return new DumpSource({
+    ...pgBasebackupCommand(o),
+    name,
+    log: o.log,
+    description: `postgres snapshot (pg_basebackup) of ${pgWhere(o)} -> ${name}`,
+  });
 }

@@ -19,7 +19,18 @@ export class PsqlSession {
   private ended?: { reason: unknown };
 
   constructor(c: PgConnection, database: string, log: CommandLog) {
-    const command = ["psql", "--no-psqlrc", "--quiet", "--no-align", "--tuples-only", "--set", "ON_ERROR_STOP=1", ...pgArgs(c), "--dbname", database];
+    const command = [
+      "psql",
+      "--no-psqlrc",
+      "--quiet",
+      "--no-align",
+      "--tuples-only",
+      "--set",
+      "ON_ERROR_STOP=1",
+      ...pgArgs(c),
+      "--dbname",
+      database,
+    ];
     this.cmd = new ChildCommand({ command, env: pgEnv(c) }, ["pipe", "pipe", "pipe"], log);
     this.cmd.child.stdout?.on("data", (b: Buffer) => this.onData(b.toString("utf8")));
     // Remember how the session ended: a query sent after psql is gone (the server

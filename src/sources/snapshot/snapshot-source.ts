@@ -38,7 +38,10 @@ export class SnapshotSource implements BackupSource {
     let result: BackupResult | undefined;
     try {
       if (this.o.prepare) await runCommand(this.spec(this.o.prepare), log, opts.signal);
-      result = await backupPaths(repo, this.o.paths, { ...opts, excludes: [...(opts.excludes ?? []), ...(this.o.excludes ?? [])] });
+      result = await backupPaths(repo, this.o.paths, {
+        ...opts,
+        excludes: [...(opts.excludes ?? []), ...(this.o.excludes ?? [])],
+      });
     } finally {
       // No signal: cleanup must run even when the run was interrupted.
       const cleanup = this.o.cleanup ? runCommand(this.spec(this.o.cleanup), log) : Promise.resolve();

@@ -26,7 +26,10 @@ export interface SqliteSourceOptions {
 
 /** The exact sqlite3 argv that writes a consistent copy of `db` to `copy` while others keep writing. */
 export function sqliteCopyCommand(o: SqliteSourceOptions, copy: string): CommandSpec {
-  const sql = (o.method ?? "backup") === "vacuum" ? `VACUUM INTO '${copy.replace(/'/g, "''")}'` : `.backup '${copy.replace(/'/g, "''")}'`;
+  const sql =
+    (o.method ?? "backup") === "vacuum"
+      ? `VACUUM INTO '${copy.replace(/'/g, "''")}'`
+      : `.backup '${copy.replace(/'/g, "''")}'`;
   return { command: ["sqlite3", "-bail", o.path, sql], timeoutSeconds: o.timeoutSeconds };
 }
 
@@ -46,14 +49,20 @@ export class SqliteSource implements BackupSource {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`sqlite3: ${l}\n`));
     // sqlite3 would create an empty database at a wrong path and back that up.
     await stat(this.o.path).catch((e: Error) => {
-      throw new SourceError(this.o.path, `cannot read the database file: ${e.message}`, { hint: "check `path:` names the live database file" });
+      throw new SourceError(this.o.path, `cannot read the database file: ${e.message}`, {
+        hint: "check `path:` names the live database file",
+      });
     });
     const dir = await mkdtemp(join(this.o.tmpDir ?? tmpdir(), "cairn-sqlite-"));
     try {
       const name = this.o.name ?? basename(this.o.path);
       const copy = join(dir, name);
       await runCommand(sqliteCopyCommand(this.o, copy), log, opts.signal);
-      return await backupComposed(repo, [{ kind: "stream", name, data: readLater(copy) }], { ...opts, paths: [this.o.path], source: this.description });
+      return await backupComposed(repo, [{ kind: "stream", name, data: readLater(copy) }], {
+        ...opts,
+        paths: [this.o.path],
+        source: this.description,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,10 @@
-import { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
+import {
+  AnonymousCredential,
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+  type StoragePipelineOptions,
+} from "@azure/storage-blob";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { UsageError } from "../../core/errors.js";
 import type { AzureOptions } from "./azure-options.js";
@@ -9,11 +15,19 @@ import type { AzureOptions } from "./azure-options.js";
  */
 export function azureContainerClient(container: string, o: AzureOptions): ContainerClient {
   const env = process.env;
-  const pipeline: StoragePipelineOptions = { retryOptions: { maxTries: 1 }, httpClient: o.httpClient as StoragePipelineOptions["httpClient"] };
+  const pipeline: StoragePipelineOptions = {
+    retryOptions: { maxTries: 1 },
+    httpClient: o.httpClient as StoragePipelineOptions["httpClient"],
+  };
   const connectionString = o.connectionString ?? env.AZURE_STORAGE_CONNECTION_STRING;
-  if (connectionString) return BlobServiceClient.fromConnectionString(connectionString, pipeline).getContainerClient(container);
+  if (connectionString)
+    return BlobServiceClient.fromConnectionString(connectionString, pipeline).getContainerClient(container);
   const account = o.accountName ?? env.AZURE_STORAGE_ACCOUNT;
-  const endpoint = (o.endpoint ?? env.AZURE_STORAGE_BLOB_ENDPOINT ?? (account ? `https://${account}.blob.core.windows.net` : undefined))?.replace(/\/+$/, "");
+  const endpoint = (
+    o.endpoint ??
+    env.AZURE_STORAGE_BLOB_ENDPOINT ??
+    (account ? `https://${account}.blob.core.windows.net` : undefined)
+  )?.replace(/\/+$/, "");
   if (!endpoint) {
     throw new UsageError(`no Azure storage account given for container ${container}`, {
       hint: "set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT (with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN, or a managed identity)",
@@ -21,11 +35,19 @@ export function azureContainerClient(container: string, o: AzureOptions): Contai
   }
   const key = o.accountKey ?? env.AZURE_STORAGE_KEY;
   if (key) {
-    if (!account) throw new UsageError("an Azure account key needs the account name", { hint: "set AZURE_STORAGE_ACCOUNT" });
-    return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(account, key), pipeline).getContainerClient(container);
+    if (!account)
+      throw new UsageError("an Azure account key needs the account name", { hint: "set AZURE_STORAGE_ACCOUNT" });
+    return new BlobServiceClient(endpoint, new StorageSharedKeyCredential(account, key), pipeline).getContainerClient(
+      container,
+    );
   }
   const sas = o.sasToken ?? env.AZURE_STORAGE_SAS_TOKEN;
-  if (sas) return new BlobServiceClient(`${endpoint}?${sas.replace(/^\?/, "")}`, new AnonymousCredential(), pipeline).getContainerClient(container);
+  if (sas)
+    return new BlobServiceClient(
+      `${endpoint}?${sas.replace(/^\?/, "")}`,
+      new AnonymousCredential(),
+      pipeline,
+    ).getContainerClient(container);
   return new BlobServiceClient(endpoint, new LazyDefaultCredential(), pipeline).getContainerClient(container);
 }
 

@@ -51,16 +51,24 @@ export function validateAzureOptions(o: AzureOptions): void {
   const tier = o.tier as string | undefined;
   if (tier !== undefined && !["Hot", "Cool", "Cold"].includes(tier)) {
     const archive = tier.toLowerCase() === "archive";
-    throw new UsageError(`${archive ? "the Archive tier needs rehydration before every read" : `unknown access tier ${JSON.stringify(tier)}`}`, {
-      hint: "use Hot, Cool or Cold for a repository; move old data to Archive with a lifecycle rule only if you accept manual rehydration",
-    });
+    throw new UsageError(
+      `${archive ? "the Archive tier needs rehydration before every read" : `unknown access tier ${JSON.stringify(tier)}`}`,
+      {
+        hint: "use Hot, Cool or Cold for a repository; move old data to Archive with a lifecycle rule only if you accept manual rehydration",
+      },
+    );
   }
   if (o.immutability) {
-    if (!(o.immutability.retainForMs > 0)) throw new UsageError("immutability needs a positive retain-for duration (e.g. --retain-for 30d)");
+    if (!(o.immutability.retainForMs > 0))
+      throw new UsageError("immutability needs a positive retain-for duration (e.g. --retain-for 30d)");
     const mode = o.immutability.mode;
-    if (mode !== undefined && mode !== "Unlocked" && mode !== "Locked") throw new UsageError(`unknown immutability mode ${JSON.stringify(mode)}`, { hint: "use Unlocked or Locked" });
+    if (mode !== undefined && mode !== "Unlocked" && mode !== "Locked")
+      throw new UsageError(`unknown immutability mode ${JSON.stringify(mode)}`, { hint: "use Unlocked or Locked" });
   }
-  if (o.blockSize !== undefined && !(Number.isSafeInteger(o.blockSize) && o.blockSize >= MIN_BLOCK && o.blockSize <= MAX_BLOCK)) {
+  if (
+    o.blockSize !== undefined &&
+    !(Number.isSafeInteger(o.blockSize) && o.blockSize >= MIN_BLOCK && o.blockSize <= MAX_BLOCK)
+  ) {
     throw new UsageError(`Azure block size must be between 1 MiB and 4000 MiB, got ${o.blockSize}`);
   }
 }

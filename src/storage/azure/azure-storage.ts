@@ -38,7 +38,10 @@ export class AzureStorage implements Storage {
   private readonly client: ContainerClient;
   private readonly clock: Clock;
 
-  constructor(location: BucketLocation, private readonly o: AzureOptions = {}) {
+  constructor(
+    location: BucketLocation,
+    private readonly o: AzureOptions = {},
+  ) {
     validateAzureOptions(o);
     this.container = location.bucket;
     this.prefix = new KeyPrefix(location.prefix);
@@ -109,11 +112,17 @@ export class AzureStorage implements Storage {
   }
 
   async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectInfo> {
-    const pages = this.client.listBlobsFlat({ prefix: this.prefix.listPrefix(prefix), abortSignal: signal }).byPage({ maxPageSize: this.o.listPageSize ?? 5000 });
+    const pages = this.client
+      .listBlobsFlat({ prefix: this.prefix.listPrefix(prefix), abortSignal: signal })
+      .byPage({ maxPageSize: this.o.listPageSize ?? 5000 });
     try {
       for await (const page of pages) {
         for (const b of page.segment.blobItems) {
-          yield { key: this.prefix.key(b.name), size: b.properties.contentLength ?? 0, mtime: b.properties.lastModified };
+          yield {
+            key: this.prefix.key(b.name),
+            size: b.properties.contentLength ?? 0,
+            mtime: b.properties.lastModified,
+          };
         }
       }
     } catch (err) {
@@ -153,7 +162,12 @@ export class AzureStorage implements Storage {
   }
 
   /** Stages blocks (MD5 checked by the service, `blockConcurrency` in flight); returns their ids in order. */
-  private async stageBlocks(blob: BlockBlobClient, first: Part, reader: PartReader, signal?: AbortSignal): Promise<string[]> {
+  private async stageBlocks(
+    blob: BlockBlobClient,
+    first: Part,
+    reader: PartReader,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
     // Block ids must have one length per blob; a per-upload token keeps two writers of one name apart.
     const token = randomBytes(6).toString("hex");
     const ids: string[] = [];
@@ -162,7 +176,8 @@ export class AzureStorage implements Storage {
       const id = Buffer.from(`${token}-${String(part.number).padStart(6, "0")}`).toString("base64");
       ids.push(id);
       const bytes = part.bytes;
-      const stage = () => blob.stageBlock(id, bytes, bytes.length, { transactionalContentMD5: md5Bytes(bytes), abortSignal: signal });
+      const stage = () =>
+        blob.stageBlock(id, bytes, bytes.length, { transactionalContentMD5: md5Bytes(bytes), abortSignal: signal });
       await pool.add(async () => {
         await retryPart(stage, this.transient, signal);
       });
@@ -171,7 +186,8 @@ export class AzureStorage implements Storage {
     return ids;
   }
 
-  private readonly transient = (err: unknown): boolean => (azureError(this.name, this.container, undefined, err) as { retryable?: boolean }).retryable === true;
+  private readonly transient = (err: unknown): boolean =>
+    (azureError(this.name, this.container, undefined, err) as { retryable?: boolean }).retryable === true;
 
   private writeOptions(key: string, ifNoneMatch: boolean, signal?: AbortSignal): WriteOptions {
     const o = this.o;
@@ -179,7 +195,10 @@ export class AzureStorage implements Storage {
     const lock = o.immutability;
     return {
       tier: tiered ? o.tier : undefined,
-      immutabilityPolicy: lock && { expiriesOn: new Date(this.clock.now().getTime() + lock.retainForMs), policyMode: lock.mode ?? "Unlocked" },
+      immutabilityPolicy: lock && {
+        expiriesOn: new Date(this.clock.now().getTime() + lock.retainForMs),
+        policyMode: lock.mode ?? "Unlocked",
+      },
       conditions: ifNoneMatch ? { ifNoneMatch: "*" } : undefined,
       abortSignal: signal,
     };

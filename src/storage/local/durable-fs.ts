@@ -34,7 +34,11 @@ export async function ensureDir(dir: string): Promise<void> {
  * Writes `chunks` to a new temp file in `dir` and fsyncs it. The caller
  * publishes it with rename or link; the temp file is removed on failure.
  */
-export async function writeTempFile(dir: string, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string> {
+export async function writeTempFile(
+  dir: string,
+  chunks: AsyncIterable<Uint8Array>,
+  signal?: AbortSignal,
+): Promise<string> {
   const tmp = `${dir}/${TEMP_PREFIX}${randomBytes(8).toString("hex")}`;
   const handle = await open(tmp, "wx");
   try {
@@ -56,7 +60,7 @@ type Handle = Awaited<ReturnType<typeof open>>;
 
 async function writeAll(handle: Handle, chunk: Uint8Array): Promise<void> {
   // write() may write fewer bytes than asked; loop until the chunk is out.
-  for (let done = 0; done < chunk.length; ) {
+  for (let done = 0; done < chunk.length;) {
     const { bytesWritten } = await handle.write(chunk, done, chunk.length - done);
     done += bytesWritten;
   }

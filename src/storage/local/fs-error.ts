@@ -17,7 +17,13 @@ const RETRYABLE = new Set(["EMFILE", "ENFILE", "EAGAIN", "EBUSY", "EINTR"]);
  * that names both. ENOENT becomes NotFoundError only for reads: a write that
  * meets ENOENT (root removed under it) is a plain failure, not a missing object.
  */
-export function fsError(backend: string, key: string | undefined, path: string, err: unknown, reading = false): StorageError {
+export function fsError(
+  backend: string,
+  key: string | undefined,
+  path: string,
+  err: unknown,
+  reading = false,
+): StorageError {
   if (err instanceof StorageError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOENT" && reading && key !== undefined) return new NotFoundError(backend, key, { cause: err });

@@ -35,33 +35,43 @@ export class LocalStorage implements Storage {
 
   async put(key: string, body: PutBody, opts: PutOptions = {}): Promise<void> {
     const path = this.pathOf(key);
-    await this.guard(key, path, async () => {
-      const tmp = await this.writeTemp(path, body, opts.signal);
-      await rename(tmp, path).catch(async (err: unknown) => {
-        await rm(tmp, { force: true });
-        throw err;
-      });
-      await fsyncDir(dirname(path));
-    }, opts.signal);
+    await this.guard(
+      key,
+      path,
+      async () => {
+        const tmp = await this.writeTemp(path, body, opts.signal);
+        await rename(tmp, path).catch(async (err: unknown) => {
+          await rm(tmp, { force: true });
+          throw err;
+        });
+        await fsyncDir(dirname(path));
+      },
+      opts.signal,
+    );
   }
 
   async putIfAbsent(key: string, body: PutBody, opts: PutOptions = {}): Promise<boolean> {
     const path = this.pathOf(key);
-    return this.guard(key, path, async () => {
-      if (await this.head(key)) return false; // skip writing a temp file we would throw away
-      const tmp = await this.writeTemp(path, body, opts.signal);
-      let created = true;
-      try {
-        await link(tmp, path); // atomic: the complete file appears under `path`, or EEXIST
-      } catch (err) {
-        if (!isErrno(err, "EEXIST")) throw err;
-        created = false;
-      } finally {
-        await rm(tmp, { force: true });
-      }
-      await fsyncDir(dirname(path));
-      return created;
-    }, opts.signal);
+    return this.guard(
+      key,
+      path,
+      async () => {
+        if (await this.head(key)) return false; // skip writing a temp file we would throw away
+        const tmp = await this.writeTemp(path, body, opts.signal);
+        let created = true;
+        try {
+          await link(tmp, path); // atomic: the complete file appears under `path`, or EEXIST
+        } catch (err) {
+          if (!isErrno(err, "EEXIST")) throw err;
+          created = false;
+        } finally {
+          await rm(tmp, { force: true });
+        }
+        await fsyncDir(dirname(path));
+        return created;
+      },
+      opts.signal,
+    );
   }
 
   async get(key: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
@@ -158,7 +168,13 @@ export class LocalStorage implements Storage {
     }
   }
 
-  private async guard<T>(key: string, path: string, fn: () => Promise<T>, signal?: AbortSignal, reading = false): Promise<T> {
+  private async guard<T>(
+    key: string,
+    path: string,
+    fn: () => Promise<T>,
+    signal?: AbortSignal,
+    reading = false,
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {

@@ -10,7 +10,9 @@ import { assertRange } from "../byte-range.js";
  */
 export async function readRange(path: string, range: ByteRange): Promise<Uint8Array> {
   assertRange(range);
-  return range.length <= SYNC_RANGE ? readSmallRange(path, range.offset, range.length) : readFrom(path, range.offset, range.length);
+  return range.length <= SYNC_RANGE
+    ? readSmallRange(path, range.offset, range.length)
+    : readFrom(path, range.offset, range.length);
 }
 
 /**

@@ -57,7 +57,8 @@ export async function openStorage(url: string, opts: OpenStorageOptions = {}): P
     });
   }
   let storage = await open(url, opts);
-  if (opts.uploadBytesPerSecond !== undefined) storage = new BandwidthLimitedStorage(storage, opts.uploadBytesPerSecond);
+  if (opts.uploadBytesPerSecond !== undefined)
+    storage = new BandwidthLimitedStorage(storage, opts.uploadBytesPerSecond);
   storage = new ConcurrencyLimitedStorage(storage, opts.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
   return new RetryingStorage(storage, opts.retry);
 }

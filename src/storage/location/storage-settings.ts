@@ -78,6 +78,9 @@ const UNIT_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, y: 365 * 
 /** `30d`, `12h`, `1y` (365 days): retention is a span of time, not a calendar date. */
 export function parseRetainFor(text: string): number {
   const m = /^(\d+)([hdy])$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw new UsageError(`--retain-for ${JSON.stringify(text)} is not a duration`, { hint: "write a positive number with h, d or y, e.g. 30d" });
+  if (!m || Number(m[1]) === 0)
+    throw new UsageError(`--retain-for ${JSON.stringify(text)} is not a duration`, {
+      hint: "write a positive number with h, d or y, e.g. 30d",
+    });
   return Number(m[1]) * UNIT_MS[m[2]];
 }

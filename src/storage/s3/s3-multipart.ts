@@ -24,7 +24,6 @@ export interface MultipartJob {
   transient: (err: unknown) => boolean;
 }
 
-
 /**
  * Uploads an object in parts: create, parts (at most `concurrency` in flight,
  * each with its Content-MD5), complete. The object appears only at complete,
@@ -51,19 +50,38 @@ export async function uploadMultipart(job: MultipartJob, first: Part, rest: Part
     );
   } catch (err) {
     // Best effort: without a signal, so an aborted run still cleans up after itself.
-    await client.send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId })).catch(() => undefined);
+    await client
+      .send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId }))
+      .catch(() => undefined);
     throw err;
   }
 }
 
-async function uploadParts(job: MultipartJob, uploadId: string, first: Part, rest: PartReader): Promise<CompletedPart[]> {
+async function uploadParts(
+  job: MultipartJob,
+  uploadId: string,
+  first: Part,
+  rest: PartReader,
+): Promise<CompletedPart[]> {
   const done: CompletedPart[] = [];
   const pool = new TaskPool(job.concurrency);
   for (let part: Part | undefined = first; part; part = part.last ? undefined : await rest.next()) {
     const { number, bytes } = part;
     await pool.add(async () => {
-      const input = { Bucket: job.params.Bucket, Key: job.params.Key, UploadId: uploadId, PartNumber: number, Body: bytes, ContentLength: bytes.length, ContentMD5: job.md5 ? md5Base64(bytes) : undefined };
-      const sent = await retryPart(() => job.client.send(new UploadPartCommand(input), { abortSignal: job.signal }), job.transient, job.signal);
+      const input = {
+        Bucket: job.params.Bucket,
+        Key: job.params.Key,
+        UploadId: uploadId,
+        PartNumber: number,
+        Body: bytes,
+        ContentLength: bytes.length,
+        ContentMD5: job.md5 ? md5Base64(bytes) : undefined,
+      };
+      const sent = await retryPart(
+        () => job.client.send(new UploadPartCommand(input), { abortSignal: job.signal }),
+        job.transient,
+        job.signal,
+      );
       const etag = sent.ETag;
       done.push({ PartNumber: number, ETag: etag });
     });

@@ -67,7 +67,9 @@ const ARCHIVE_CLASSES = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 /** Rejects option combinations that would fail on the first write, with what to change. */
 export function validateS3Options(o: S3Options): void {
   if (o.checksum !== undefined && !S3_CHECKSUM_MODES.includes(o.checksum)) {
-    throw new UsageError(`unknown S3 checksum mode ${JSON.stringify(o.checksum)}`, { hint: `use one of ${S3_CHECKSUM_MODES.join(", ")}` });
+    throw new UsageError(`unknown S3 checksum mode ${JSON.stringify(o.checksum)}`, {
+      hint: `use one of ${S3_CHECKSUM_MODES.join(", ")}`,
+    });
   }
   if (o.storageClass !== undefined && ARCHIVE_CLASSES.has(o.storageClass.toUpperCase())) {
     throw new UsageError(`storage class ${o.storageClass} needs a restore request before every read`, {
@@ -85,9 +87,13 @@ export function validateS3Options(o: S3Options): void {
 
 function validateObjectLock(lock: NonNullable<S3Options["objectLock"]>, checksum: S3ChecksumMode | undefined): void {
   if (lock.mode !== "GOVERNANCE" && lock.mode !== "COMPLIANCE") {
-    throw new UsageError(`unknown Object Lock mode ${JSON.stringify(lock.mode)}`, { hint: "use GOVERNANCE or COMPLIANCE" });
+    throw new UsageError(`unknown Object Lock mode ${JSON.stringify(lock.mode)}`, {
+      hint: "use GOVERNANCE or COMPLIANCE",
+    });
   }
-  if (!(lock.retainForMs > 0)) throw new UsageError("Object Lock needs a positive retain-for duration (e.g. --retain-for 30d)");
+  if (!(lock.retainForMs > 0))
+    throw new UsageError("Object Lock needs a positive retain-for duration (e.g. --retain-for 30d)");
   // AWS rejects an Object Lock PUT that carries no checksum header.
-  if (checksum === "off") throw new UsageError("Object Lock writes need a checksum", { hint: "use --s3-checksum md5 (the default)" });
+  if (checksum === "off")
+    throw new UsageError("Object Lock writes need a checksum", { hint: "use --s3-checksum md5 (the default)" });
 }

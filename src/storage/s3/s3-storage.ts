@@ -88,7 +88,10 @@ export class S3Storage implements Storage {
       return new Uint8Array(0);
     }
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: name, Range: range && rangeHeader(range) }), { abortSignal: signal });
+      const r = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: name, Range: range && rangeHeader(range) }),
+        { abortSignal: signal },
+      );
       // A Content-Range of `/0` means the object is empty, whatever Content-Length says
       // (s3rver answers a range on an empty object with length 1 and no bytes).
       if (!r.Body || r.ContentLength === 0 || r.ContentRange?.endsWith("/0")) return emptyBody(r.Body);
@@ -103,7 +106,9 @@ export class S3Storage implements Storage {
   async getStream(key: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     const name = this.prefix.name(this.name, key);
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: name }), { abortSignal: signal });
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: name }), {
+        abortSignal: signal,
+      });
       const body = !r.Body || r.ContentLength === 0 ? [emptyBody(r.Body)] : (r.Body as AsyncIterable<Uint8Array>);
       return mappedStream(body, (err) => s3Error(this.name, this.bucket, key, err, signal));
     } catch (err) {
@@ -127,7 +132,14 @@ export class S3Storage implements Storage {
     let token: string | undefined;
     do {
       const page = await this.client
-        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix.listPrefix(prefix), ContinuationToken: token }), { abortSignal: signal })
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix.listPrefix(prefix),
+            ContinuationToken: token,
+          }),
+          { abortSignal: signal },
+        )
         .catch((err: unknown) => {
           throw s3Error(this.name, this.bucket, undefined, err, signal);
         });
@@ -160,12 +172,27 @@ export class S3Storage implements Storage {
       const reader = new PartReader(body, this.o.partSize ?? S3_DEFAULT_PART_SIZE);
       const first = (await reader.next())!; // an empty body still yields one (empty) part
       if (!first.last) {
-        const transient = (e: unknown) => (s3Error(this.name, this.bucket, key, e) as { retryable?: boolean }).retryable === true;
-        const job = { client: this.client, params, md5, ifNoneMatch, concurrency: this.o.partConcurrency ?? 2, signal, transient };
+        const transient = (e: unknown) =>
+          (s3Error(this.name, this.bucket, key, e) as { retryable?: boolean }).retryable === true;
+        const job = {
+          client: this.client,
+          params,
+          md5,
+          ifNoneMatch,
+          concurrency: this.o.partConcurrency ?? 2,
+          signal,
+          transient,
+        };
         return await uploadMultipart(job, first, reader);
       }
       const bytes = first.bytes;
-      const input = { ...params, Body: bytes, ContentLength: bytes.length, ContentMD5: md5 ? md5Base64(bytes) : undefined, IfNoneMatch: ifNoneMatch ? "*" : undefined };
+      const input = {
+        ...params,
+        Body: bytes,
+        ContentLength: bytes.length,
+        ContentMD5: md5 ? md5Base64(bytes) : undefined,
+        IfNoneMatch: ifNoneMatch ? "*" : undefined,
+      };
       await this.client.send(new PutObjectCommand(input), { abortSignal: signal });
     } catch (err) {
       throw s3Error(this.name, this.bucket, key, err, signal);
@@ -175,7 +202,9 @@ export class S3Storage implements Storage {
   /** The headers every write carries: storage class (by key prefix), SSE, Object Lock. */
   private writeParams(key: string): WriteParams {
     const o = this.o;
-    const classed = o.storageClass !== undefined && (!o.storageClassPrefixes || o.storageClassPrefixes.some((p) => key.startsWith(p)));
+    const classed =
+      o.storageClass !== undefined &&
+      (!o.storageClassPrefixes || o.storageClassPrefixes.some((p) => key.startsWith(p)));
     const lock = o.objectLock;
     return {
       Bucket: this.bucket,
@@ -191,7 +220,8 @@ export class S3Storage implements Storage {
 
 function clientConfig(o: S3Options): S3ClientConfig {
   const endpoint = o.endpoint;
-  const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
+  const region =
+    o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
   const sdkChecksums = o.checksum === "sdk";
   return {
     region,

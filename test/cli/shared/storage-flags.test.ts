@@ -28,12 +28,34 @@ function parse(args: string[], env: Record<string, string> = {}): StorageFlags {
 describe("backend flags", () => {
   it("turns flags and environment variables into backend options", () => {
     const o = storageOpenOptions(
-      parse(["--s3-endpoint", "http://minio:9000", "--s3-path-style", "no", "--s3-storage-class", "GLACIER_IR", "--retain-for", "30d", "--s3-object-lock-mode", "compliance", "--limit-upload", "2.5"], {
-        CAIRN_AZURE_TIER: "cool",
-        CAIRN_UPLOAD_CONCURRENCY: "6",
-      }),
+      parse(
+        [
+          "--s3-endpoint",
+          "http://minio:9000",
+          "--s3-path-style",
+          "no",
+          "--s3-storage-class",
+          "GLACIER_IR",
+          "--retain-for",
+          "30d",
+          "--s3-object-lock-mode",
+          "compliance",
+          "--limit-upload",
+          "2.5",
+        ],
+        {
+          CAIRN_AZURE_TIER: "cool",
+          CAIRN_UPLOAD_CONCURRENCY: "6",
+        },
+      ),
     );
-    expect(o.s3).toMatchObject({ endpoint: "http://minio:9000", pathStyle: false, storageClass: "GLACIER_IR", storageClassPrefixes: ["data/"], objectLock: { mode: "COMPLIANCE", retainForMs: 30 * DAY } });
+    expect(o.s3).toMatchObject({
+      endpoint: "http://minio:9000",
+      pathStyle: false,
+      storageClass: "GLACIER_IR",
+      storageClassPrefixes: ["data/"],
+      objectLock: { mode: "COMPLIANCE", retainForMs: 30 * DAY },
+    });
     expect(o.azure).toMatchObject({ tier: "Cool", tierPrefixes: ["data/"], immutability: { retainForMs: 30 * DAY } });
     expect(o.uploadConcurrency).toBe(6);
     expect(o.uploadBytesPerSecond).toBe(Math.round(2.5 * 1024 * 1024));

@@ -21,8 +21,13 @@ export function freePort(): Promise<number> {
 
 export function startAgent(config: string, env: Record<string, string>): AgentProcess {
   assertBuilt();
-  const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CAIRN_") && k !== "XDG_CACHE_HOME"));
-  const child = spawn(process.execPath, [CLI, "agent", "--config", config], { env: { ...childEnv, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const childEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("CAIRN_") && k !== "XDG_CACHE_HOME"),
+  );
+  const child = spawn(process.execPath, [CLI, "agent", "--config", config], {
+    env: { ...childEnv, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: Record<string, unknown>[] = [];
   let buf = "";
   child.stdout!.on("data", (b: Buffer) => {
@@ -43,7 +48,11 @@ export function startAgent(config: string, env: Record<string, string>): AgentPr
 }
 
 /** Polls `probe` until it returns something other than undefined/false. */
-export async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 15_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  ms = 15_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -55,7 +64,10 @@ export async function until<T>(probe: () => Promise<T | undefined | false> | T |
 
 /** The value of the first /metrics line matching `line` (its group 1), 0 when absent or the agent does not answer. */
 export async function metric(port: number, line: RegExp): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => "",
+  );
   const m = line.exec(text);
   return m ? Number(m[1]) : 0;
 }

@@ -8,7 +8,13 @@ import { listObjects } from "./kill-harness.js";
 
 export type ObjectKind = "data pack" | "meta pack" | "index" | "snapshot" | "key";
 
-const PREFIX: Record<ObjectKind, string> = { "data pack": "data/", "meta pack": "meta/", index: "index/", snapshot: "snapshots/", key: "keys/" };
+const PREFIX: Record<ObjectKind, string> = {
+  "data pack": "data/",
+  "meta pack": "meta/",
+  index: "index/",
+  snapshot: "snapshots/",
+  key: "keys/",
+};
 
 export function objectsOfKind(repoDir: string, kind: ObjectKind): string[] {
   return listObjects(repoDir, PREFIX[kind]);

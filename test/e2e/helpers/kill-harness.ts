@@ -6,7 +6,16 @@ import { mulberry32 } from "../../helpers/prng.js";
  */
 import { spawn } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  lstatSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,7 +56,23 @@ export function seededBytes(seed: number, stream: string, n: number): Buffer {
 
 /** Compressible text of about `n` bytes, determined by (seed, stream). */
 export function seededText(seed: number, stream: string, n: number): Buffer {
-  const words = ["cairn", "backup", "pack", "index", "snapshot", "restore", "blob", "tree", "chunk", "zstd", "age", "stream", "offsite", "disk", "fsync"];
+  const words = [
+    "cairn",
+    "backup",
+    "pack",
+    "index",
+    "snapshot",
+    "restore",
+    "blob",
+    "tree",
+    "chunk",
+    "zstd",
+    "age",
+    "stream",
+    "offsite",
+    "disk",
+    "fsync",
+  ];
   const r = rng(createHash("sha256").update(`${seed}/${stream}`).digest().readUInt32LE(0));
   const parts: string[] = [];
   let len = 0;
@@ -76,9 +101,15 @@ export interface CliResult {
 }
 
 /** Run the built CLI to completion. */
-export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -125,17 +156,33 @@ export interface TestRepo {
 export async function makeRepo(dir: string, o: { packSize?: number; chunker?: ChunkerParams } = {}): Promise<TestRepo> {
   const identity = generateIdentity();
   const repo = join(dir, "repo");
-  const { agentKey } = await Repository.init(new LocalStorage(repo), { recipients: [identity.recipient], packSize: o.packSize, chunker: o.chunker });
+  const { agentKey } = await Repository.init(new LocalStorage(repo), {
+    recipients: [identity.recipient],
+    packSize: o.packSize,
+    chunker: o.chunker,
+  });
   const agentKeyFile = join(dir, "agent.key");
   const identityFile = join(dir, "identity.txt");
   writeFileSync(agentKeyFile, agentKey.toFileContents(), { mode: 0o600 });
   writeFileSync(identityFile, `${identity}\n`, { mode: 0o600 });
   const cacheDir = join(dir, "cache");
-  return { dir, repo, agentKeyFile, identityFile, cacheDir, agentKey, identity, args: ["--repo", repo, "--agent-key-file", agentKeyFile, "--cache-dir", cacheDir] };
+  return {
+    dir,
+    repo,
+    agentKeyFile,
+    identityFile,
+    cacheDir,
+    agentKey,
+    identity,
+    args: ["--repo", repo, "--agent-key-file", agentKeyFile, "--cache-dir", cacheDir],
+  };
 }
 
 export async function openRepo(t: TestRepo, withIdentity = true): Promise<Repository> {
-  return Repository.open(new LocalStorage(t.repo), { agentKey: t.agentKey, identities: withIdentity ? [t.identity] : undefined });
+  return Repository.open(new LocalStorage(t.repo), {
+    agentKey: t.agentKey,
+    identities: withIdentity ? [t.identity] : undefined,
+  });
 }
 
 /** Relative path -> "file:<size>:<sha256>", "dir", or "symlink:<target>", for every entry under `root`. */

@@ -28,7 +28,12 @@ export interface KillResult {
 }
 
 /** Run `cairn <args>` and send `sig` when `trigger` fires. */
-export function runAndKill(args: readonly string[], trigger: KillTrigger, sig: NodeJS.Signals = "SIGKILL", timeoutMs = 60_000): Promise<KillResult> {
+export function runAndKill(
+  args: readonly string[],
+  trigger: KillTrigger,
+  sig: NodeJS.Signals = "SIGKILL",
+  timeoutMs = 60_000,
+): Promise<KillResult> {
   return new Promise((res, rej) => {
     const started = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });

@@ -17,7 +17,16 @@ export interface MyTarget {
 export const SYSTEM_MARIADB: MyTarget = { host: "127.0.0.1", port: 3306 };
 
 export async function sql(t: MyTarget, query: string, db?: string): Promise<string> {
-  const args = [`--host=${t.host}`, `--port=${t.port}`, "--user=root", "--batch", "--skip-column-names", "--default-character-set=utf8mb4", "-e", query];
+  const args = [
+    `--host=${t.host}`,
+    `--port=${t.port}`,
+    "--user=root",
+    "--batch",
+    "--skip-column-names",
+    "--default-character-set=utf8mb4",
+    "-e",
+    query,
+  ];
   if (db) args.push(db);
   return (await run("mariadb", args, { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
 }
@@ -66,24 +75,44 @@ export const ALL_TABLES = [...STATIC_TABLES, "accounts", "ledger", "stop_flag"];
 export async function checksums(t: MyTarget, db: string, tables = STATIC_TABLES): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of tables) {
-    const cols = await sql(t, `SELECT GROUP_CONCAT(CONCAT('\`', column_name, '\`') ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '${db}' AND table_name = '${table}'`);
-    out[table] = await sql(t, `SET SESSION group_concat_max_len = 1073741824; SELECT CONCAT(COUNT(*), ':', COALESCE(MD5(GROUP_CONCAT(MD5(CONCAT_WS(0x1f, ${cols})) ORDER BY MD5(CONCAT_WS(0x1f, ${cols})) SEPARATOR '')), '')) FROM \`${table}\``, db);
+    const cols = await sql(
+      t,
+      `SELECT GROUP_CONCAT(CONCAT('\`', column_name, '\`') ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '${db}' AND table_name = '${table}'`,
+    );
+    out[table] = await sql(
+      t,
+      `SET SESSION group_concat_max_len = 1073741824; SELECT CONCAT(COUNT(*), ':', COALESCE(MD5(GROUP_CONCAT(MD5(CONCAT_WS(0x1f, ${cols})) ORDER BY MD5(CONCAT_WS(0x1f, ${cols})) SEPARATOR '')), '')) FROM \`${table}\``,
+      db,
+    );
   }
-  out.view = await sql(t, `SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, name, total) ORDER BY id)) FROM customer_totals`, db);
+  out.view = await sql(
+    t,
+    `SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, name, total) ORDER BY id)) FROM customer_totals`,
+    db,
+  );
   out.function = await sql(t, "SELECT total_for(7)", db);
-  out.objects = await sql(t, `SELECT CONCAT_WS('/', (SELECT GROUP_CONCAT(routine_name ORDER BY routine_name) FROM information_schema.routines WHERE routine_schema = '${db}'), (SELECT GROUP_CONCAT(trigger_name) FROM information_schema.triggers WHERE trigger_schema = '${db}'), (SELECT GROUP_CONCAT(name) FROM mysql.event WHERE db = '${db}'), (SELECT GROUP_CONCAT(index_name ORDER BY table_name, index_name) FROM information_schema.statistics WHERE table_schema = '${db}'))`);
+  out.objects = await sql(
+    t,
+    `SELECT CONCAT_WS('/', (SELECT GROUP_CONCAT(routine_name ORDER BY routine_name) FROM information_schema.routines WHERE routine_schema = '${db}'), (SELECT GROUP_CONCAT(trigger_name) FROM information_schema.triggers WHERE trigger_schema = '${db}'), (SELECT GROUP_CONCAT(name) FROM mysql.event WHERE db = '${db}'), (SELECT GROUP_CONCAT(index_name ORDER BY table_name, index_name) FROM information_schema.statistics WHERE table_schema = '${db}'))`,
+  );
   return out;
 }
 
 /** The churn procedure moves one unit between accounts per transaction: a consistent copy has the total intact. */
 export async function accountsState(t: MyTarget, db: string): Promise<{ total: number; transfers: number }> {
-  const [total, transfers] = (await sql(t, "SELECT (SELECT SUM(balance) FROM accounts), (SELECT COUNT(*) FROM ledger)", db)).split("\t").map(Number);
+  const [total, transfers] = (
+    await sql(t, "SELECT (SELECT SUM(balance) FROM accounts), (SELECT COUNT(*) FROM ledger)", db)
+  )
+    .split("\t")
+    .map(Number);
   return { total, transfers };
 }
 
 /** Start the writer; stop it with `stopWriter` (the procedure polls stop_flag). */
 export function startWriter(t: MyTarget, db: string): ChildProcess {
-  return spawn("mariadb", [`--host=${t.host}`, `--port=${t.port}`, "--user=root", db, "-e", "CALL churn()"], { stdio: "ignore" });
+  return spawn("mariadb", [`--host=${t.host}`, `--port=${t.port}`, "--user=root", db, "-e", "CALL churn()"], {
+    stdio: "ignore",
+  });
 }
 
 export async function stopWriter(t: MyTarget, db: string, writer: ChildProcess): Promise<void> {
@@ -94,5 +123,21 @@ export async function stopWriter(t: MyTarget, db: string, writer: ChildProcess):
 
 /** A second mariadbd on a restored data directory (root may run it with --user=root); no grant checks, TCP on `port` only. */
 export function startServer(dataDir: string, port: number): ChildProcess {
-  return spawn("mariadbd", ["--no-defaults", `--datadir=${dataDir}`, `--port=${port}`, "--bind-address=127.0.0.1", `--socket=${dataDir}/mysqld.sock`, `--pid-file=${dataDir}/mysqld.pid`, "--user=root", "--skip-grant-tables", "--innodb-buffer-pool-size=64M", "--skip-log-bin", `--log-error=${dataDir}/error.log`], { stdio: "ignore" });
+  return spawn(
+    "mariadbd",
+    [
+      "--no-defaults",
+      `--datadir=${dataDir}`,
+      `--port=${port}`,
+      "--bind-address=127.0.0.1",
+      `--socket=${dataDir}/mysqld.sock`,
+      `--pid-file=${dataDir}/mysqld.pid`,
+      "--user=root",
+      "--skip-grant-tables",
+      "--innodb-buffer-pool-size=64M",
+      "--skip-log-bin",
+      `--log-error=${dataDir}/error.log`,
+    ],
+    { stdio: "ignore" },
+  );
 }

@@ -26,7 +26,9 @@ export function pgFlags(t: PgTarget): string[] {
 }
 
 export async function psql(t: PgTarget, db: string, sql: string): Promise<string> {
-  const r = await run("psql", [...pgFlags(t), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], { maxBuffer: 64 * 1024 * 1024 });
+  const r = await run("psql", [...pgFlags(t), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return r.stdout.trim();
 }
 
@@ -55,22 +57,48 @@ export async function loadContent(t: PgTarget, db: string): Promise<void> {
  * plus the view's rows, a function call and the index names. Equal maps mean
  * equal content.
  */
-export async function checksums(t: PgTarget, db: string, schemas = ["public", "shop"]): Promise<Record<string, string>> {
+export async function checksums(
+  t: PgTarget,
+  db: string,
+  schemas = ["public", "shop"],
+): Promise<Record<string, string>> {
   const list = schemas.map((s) => `'${s}'`).join(",");
-  const tables = (await psql(t, db, `SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname IN (${list}) ORDER BY 1`)).split("\n").filter(Boolean);
-  const parts = tables.map((tb) => `SELECT '${tb}', count(*) || ':' || coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') FROM ${tb} t`);
+  const tables = (
+    await psql(
+      t,
+      db,
+      `SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname IN (${list}) ORDER BY 1`,
+    )
+  )
+    .split("\n")
+    .filter(Boolean);
+  const parts = tables.map(
+    (tb) =>
+      `SELECT '${tb}', count(*) || ':' || coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') FROM ${tb} t`,
+  );
   if (schemas.includes("shop")) {
     parts.push(`SELECT 'view', md5(string_agg(v::text, ',' ORDER BY v.id)) FROM shop.customer_totals v`);
     parts.push(`SELECT 'function', shop.total_for(7)::text`);
   }
-  parts.push(`SELECT 'indexes', string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname IN (${list})`);
+  parts.push(
+    `SELECT 'indexes', string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname IN (${list})`,
+  );
   const out = await psql(t, db, parts.join(" UNION ALL "));
   return Object.fromEntries(out.split("\n").map((l) => l.split("|") as [string, string]));
 }
 
 /** pgbench's transactions move money between accounts, tellers and branches and log it in history: in a consistent copy the four sums agree. */
-export async function pgbenchSums(t: PgTarget, db: string): Promise<{ accounts: string; tellers: string; branches: string; history: string; historyRows: number }> {
-  const [accounts, tellers, branches, history, rows] = (await psql(t, db, "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT sum(bbalance) FROM pgbench_branches), (SELECT coalesce(sum(delta), 0) FROM pgbench_history), (SELECT count(*) FROM pgbench_history)")).split("|");
+export async function pgbenchSums(
+  t: PgTarget,
+  db: string,
+): Promise<{ accounts: string; tellers: string; branches: string; history: string; historyRows: number }> {
+  const [accounts, tellers, branches, history, rows] = (
+    await psql(
+      t,
+      db,
+      "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT sum(bbalance) FROM pgbench_branches), (SELECT coalesce(sum(delta), 0) FROM pgbench_history), (SELECT count(*) FROM pgbench_history)",
+    )
+  ).split("|");
   return { accounts, tellers, branches, history, historyRows: Number(rows) };
 }
 
@@ -103,7 +131,9 @@ const asPostgres = (argv: string[]) => run("runuser", ["-u", "postgres", "--", .
 /** initdb and pg_ctl: on PATH here (/usr/local/bin), else in Debian's versioned directory. */
 function serverBin(name: string): string {
   for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, name))) return join(dir, name);
-  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))
+    : [];
   const found = versions.map((v) => `/usr/lib/postgresql/${v}/bin/${name}`).find((p) => existsSync(p));
   if (!found) throw new Error(`${name} not found on PATH or in /usr/lib/postgresql/*/bin (Debian package postgresql)`);
   return found;
@@ -121,7 +151,19 @@ export class PgCluster {
 
   static async create(base: string, name: string): Promise<PgCluster> {
     const c = new PgCluster(join(base, name), await freePort());
-    await asPostgres([serverBin("initdb"), "-D", c.dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--no-locale"]);
+    await asPostgres([
+      serverBin("initdb"),
+      "-D",
+      c.dataDir,
+      "-A",
+      "trust",
+      "-U",
+      "postgres",
+      "--no-sync",
+      "-E",
+      "UTF8",
+      "--no-locale",
+    ]);
     return c;
   }
 
@@ -134,7 +176,19 @@ export class PgCluster {
 
   async start(): Promise<void> {
     const opts = `-p ${this.target.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dataDir} -c fsync=off`;
-    await asPostgres([serverBin("pg_ctl"), "-D", this.dataDir, "-o", opts, "-l", `${this.dataDir}/server.log`, "-w", "-t", "60", "start"]);
+    await asPostgres([
+      serverBin("pg_ctl"),
+      "-D",
+      this.dataDir,
+      "-o",
+      opts,
+      "-l",
+      `${this.dataDir}/server.log`,
+      "-w",
+      "-t",
+      "60",
+      "start",
+    ]);
   }
 
   async stop(): Promise<void> {
@@ -147,6 +201,10 @@ export async function postgresScratch(dir: string): Promise<string> {
   await chmod(dir, 0o755);
   const base = join(dir, "pg");
   await mkdir(base);
-  await chown(base, Number((await run("id", ["-u", "postgres"])).stdout), Number((await run("id", ["-g", "postgres"])).stdout));
+  await chown(
+    base,
+    Number((await run("id", ["-u", "postgres"])).stdout),
+    Number((await run("id", ["-g", "postgres"])).stdout),
+  );
   return base;
 }

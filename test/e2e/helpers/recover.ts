@@ -55,7 +55,14 @@ export function parsePackTrailer(plain: Buffer): PackEntry[] {
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const e = plain.subarray(entriesStart + i * ENTRY_SIZE, entriesStart + (i + 1) * ENTRY_SIZE);
-    const entry = { type: e[0], flags: e[1], id: e.subarray(2, 34).toString("hex"), offset, storedLength: e.readUInt32LE(34), rawLength: e.readUInt32LE(38) };
+    const entry = {
+      type: e[0],
+      flags: e[1],
+      id: e.subarray(2, 34).toString("hex"),
+      offset,
+      storedLength: e.readUInt32LE(34),
+      rawLength: e.readUInt32LE(38),
+    };
     out.push(entry);
     offset += entry.storedLength;
   }
@@ -80,7 +87,12 @@ export function sealedBody(plain: Buffer): Buffer {
 export async function recoverDataKey(repoDir: string, identityFile: string, out: string): Promise<string> {
   const { readdir } = await import("node:fs/promises");
   const files = await readdir(join(repoDir, "keys"));
-  const keyFiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(repoDir, "keys", f), "utf8")) as { seq: number; wrappedDataIdentity: string }));
+  const keyFiles = await Promise.all(
+    files.map(
+      async (f) =>
+        JSON.parse(await readFile(join(repoDir, "keys", f), "utf8")) as { seq: number; wrappedDataIdentity: string },
+    ),
+  );
   const newest = keyFiles.sort((a, b) => b.seq - a.seq)[0];
   await writeFile(`${out}.age`, Buffer.from(newest.wrappedDataIdentity, "base64"));
   await writeFile(out, ageDecrypt(`${out}.age`, identityFile), { mode: 0o600 });

@@ -36,10 +36,12 @@ let buildChecked = false;
 /** Fails fast, with the fix, when dist/ is missing; warns when sources are newer than the build. */
 export function assertBuilt(): void {
   if (buildChecked) return;
-  if (!existsSync(COMPILED_MAIN)) throw new Error(`${COMPILED_MAIN} is missing: run \`npm run build\` before the e2e tests (npm test does)`);
+  if (!existsSync(COMPILED_MAIN))
+    throw new Error(`${COMPILED_MAIN} is missing: run \`npm run build\` before the e2e tests (npm test does)`);
   const built = statSync(COMPILED_MAIN).mtimeMs;
   const newer = newestMtime(join(PROJECT_ROOT, "src"));
-  if (newer > built) console.warn("e2e: src/ is newer than dist/; the CLI under test may be stale (run `npm run build`)");
+  if (newer > built)
+    console.warn("e2e: src/ is newer than dist/; the CLI under test may be stale (run `npm run build`)");
   buildChecked = true;
 }
 
@@ -67,7 +69,11 @@ export function runCli(args: readonly string[], o: RunOptions = {}): Promise<Cli
   assertBuilt();
   const argv = [...(o.prefix ?? []), process.execPath, CLI, ...args];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env: childEnv(o.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: o.cwd,
+      env: childEnv(o.env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -80,7 +86,12 @@ export function runCli(args: readonly string[], o: RunOptions = {}): Promise<Cli
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const stdoutBytes = Buffer.concat(out);
-      resolvePromise({ code: code ?? (signal ? 128 : -1), stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr: Buffer.concat(err).toString("utf8") });
+      resolvePromise({
+        code: code ?? (signal ? 128 : -1),
+        stdout: stdoutBytes.toString("utf8"),
+        stdoutBytes,
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
   });
 }
@@ -88,6 +99,7 @@ export function runCli(args: readonly string[], o: RunOptions = {}): Promise<Cli
 /** Runs the CLI and throws, with its output, unless it exits 0. */
 export async function cliOk(args: readonly string[], o: RunOptions = {}): Promise<CliResult> {
   const r = await runCli(args, o);
-  if (r.code !== 0) throw new Error(`cairn ${args.join(" ")} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`cairn ${args.join(" ")} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   return r;
 }

@@ -3,7 +3,18 @@
  * comparing what was backed up with what was restored.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { lstat, lutimes, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile, chmod } from "node:fs/promises";
+import {
+  lstat,
+  lutimes,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  symlink,
+  utimes,
+  writeFile,
+  chmod,
+} from "node:fs/promises";
 import { join } from "node:path";
 
 export interface EntryDesc {
@@ -42,7 +53,9 @@ export async function describeTree(root: string): Promise<Record<string, EntryDe
       d.mode = 0;
     }
     out[rel] = d;
-    if (d.type === "dir") for (const name of (await readdir(abs)).sort()) await visit(join(abs, name), rel === "." ? name : `${rel}/${name}`);
+    if (d.type === "dir")
+      for (const name of (await readdir(abs)).sort())
+        await visit(join(abs, name), rel === "." ? name : `${rel}/${name}`);
   }
   await visit(root, ".");
   return out;
@@ -61,7 +74,10 @@ export async function writeSampleTree(root: string): Promise<{ big: string; text
   await mkdir(join(root, "docs", "notes"), { recursive: true });
   await mkdir(join(root, "empty-dir"));
   await mkdir(join(root, "private"));
-  await writeFile(join(root, "docs", "readme.txt"), "cairn e2e: these bytes travel encrypted and come back intact.\n".repeat(300));
+  await writeFile(
+    join(root, "docs", "readme.txt"),
+    "cairn e2e: these bytes travel encrypted and come back intact.\n".repeat(300),
+  );
   await writeFile(join(root, "docs", "notes", "empty"), "");
   await writeFile(join(root, "run.sh"), "#!/bin/sh\necho hello\n");
   await chmod(join(root, "run.sh"), 0o755);

@@ -61,11 +61,22 @@ export function repoFlags(ws: Workspace, o: { agent?: boolean; identity?: string
 }
 
 /** `cairn backup --json <paths>` with the agent key only; returns the parsed summary line. */
-export async function backupJson(ws: Workspace, paths: string[] = [ws.src], run: RunOptions = {}): Promise<{ result: CliResult; summary: Record<string, unknown> & { snapshot: string } }> {
+export async function backupJson(
+  ws: Workspace,
+  paths: string[] = [ws.src],
+  run: RunOptions = {},
+): Promise<{ result: CliResult; summary: Record<string, unknown> & { snapshot: string } }> {
   const result = await runCli(["backup", ...repoFlags(ws), "--json", ...paths], run);
-  const lines = result.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  const summary = lines.find((l) => l.type === "summary") as (Record<string, unknown> & { snapshot: string }) | undefined;
-  if (!summary) throw new Error(`backup printed no summary (exit ${result.code})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  const lines = result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const summary = lines.find((l) => l.type === "summary") as
+    (Record<string, unknown> & { snapshot: string }) | undefined;
+  if (!summary)
+    throw new Error(
+      `backup printed no summary (exit ${result.code})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
   return { result, summary };
 }
 
@@ -116,6 +127,11 @@ export async function openUpForOthers(ws: Workspace): Promise<void> {
 /** Every object with the SHA-256 of its bytes: equal fingerprints mean nothing in the repository was added, removed or changed. */
 export async function repoFingerprint(repoDir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const key of await listObjects(repoDir)) out.push(`${key} ${createHash("sha256").update(await readFile(join(repoDir, key))).digest("hex")}`);
+  for (const key of await listObjects(repoDir))
+    out.push(
+      `${key} ${createHash("sha256")
+        .update(await readFile(join(repoDir, key)))
+        .digest("hex")}`,
+    );
   return out;
 }

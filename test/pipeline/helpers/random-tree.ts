@@ -1,6 +1,16 @@
 import { createCipheriv, createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmodSync, closeSync, linkSync, lchownSync, lutimesSync, mkdirSync, openSync, symlinkSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  linkSync,
+  lchownSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  writeSync,
+} from "node:fs";
 
 /** mulberry32: tiny, fast, good enough for choosing shapes; the seed fully determines a tree. */
 export class Prng {
@@ -52,10 +62,10 @@ export function writeRandomFile(path: string | Buffer, size: number, seed: numbe
   const bytes = new ByteStream(seed);
   const fd = openSync(path, "wx", 0o644);
   try {
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = Math.min(8 * 1024 * 1024, size - done);
       const piece = bytes.take(n);
-      for (let off = 0; off < n; ) off += writeSync(fd, piece, off, n - off);
+      for (let off = 0; off < n;) off += writeSync(fd, piece, off, n - off);
       done += n;
     }
   } finally {
@@ -234,7 +244,7 @@ export function makeRandomTree(root: string, rng: Prng, o: RandomTreeOptions): R
       } else {
         const bytes = content();
         const fd = openSync(path, "wx", 0o600);
-        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+        for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
         closeSync(fd);
         files.push({ path, size: bytes.length });
         stats.files++;

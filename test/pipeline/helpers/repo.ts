@@ -53,7 +53,12 @@ export interface MakeRepoOptions {
 export async function makeRepo(dir: string, o: MakeRepoOptions = {}): Promise<TestRepo> {
   const storage = new LocalStorage(join(dir, "repo"));
   const identity = generateIdentity();
-  const { agentKey } = await Repository.init(storage, { recipients: [identity.recipient], chunker: o.chunker, packSize: o.packSize, compressionLevel: o.compressionLevel });
+  const { agentKey } = await Repository.init(storage, {
+    recipients: [identity.recipient],
+    chunker: o.chunker,
+    packSize: o.packSize,
+    compressionLevel: o.compressionLevel,
+  });
   return {
     storage,
     agentKey,
@@ -78,12 +83,16 @@ export function codecWorkersUsable(): Promise<boolean> {
     const codec = new WorkerCodec(1);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer in 10 s")), 10_000)));
+      const timeout = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error("no answer in 10 s")), 10_000)),
+      );
       // seal always goes to a worker (small compress jobs stay on the calling thread).
       await Promise.race([codec.seal([Buffer.alloc(64)], [generateIdentity().recipient], "probe"), timeout]);
       return true;
     } catch (e) {
-      console.warn(`[cairn tests] codec worker threads do not work here (${(e as Error).message}); backups run with workers: 0`);
+      console.warn(
+        `[cairn tests] codec worker threads do not work here (${(e as Error).message}); backups run with workers: 0`,
+      );
       return false;
     } finally {
       clearTimeout(timer);
@@ -99,12 +108,18 @@ export function codecWorkersUsable(): Promise<boolean> {
  */
 export async function backup(r: TestRepo, paths: string[], o: BackupOptions = {}): Promise<BackupResult> {
   const env = process.env.CAIRN_TEST_WORKERS;
-  const workers = o.workers ?? (env !== undefined && env !== "" ? Number(env) : (await codecWorkersUsable()) ? undefined : 0);
+  const workers =
+    o.workers ?? (env !== undefined && env !== "" ? Number(env) : (await codecWorkersUsable()) ? undefined : 0);
   return backupPaths(await r.writer(), paths, { ...o, workers });
 }
 
 /** Restore a snapshot (by root tree) into `target` with the identity. */
-export async function restore(r: TestRepo, tree: BlobId, target: string, o: RestoreOptions = {}): Promise<RestoreSummary & { warnings: { path: string; message: string }[] }> {
+export async function restore(
+  r: TestRepo,
+  tree: BlobId,
+  target: string,
+  o: RestoreOptions = {},
+): Promise<RestoreSummary & { warnings: { path: string; message: string }[] }> {
   const warnings: { path: string; message: string }[] = [];
   const s = await restoreSnapshot(await r.reader(), tree, target, { ...o, onWarning: (w) => warnings.push(w) });
   return { ...s, warnings };
@@ -129,7 +144,8 @@ export async function indexedBlobs(r: TestRepo): Promise<IndexedBlob[]> {
   const out: IndexedBlob[] = [];
   for (const key of await objectKeys(r, "index/")) {
     const body = openIndex(r.agentKey, await r.storage.get(key), key);
-    for (const p of body.packs) for (const b of p.blobs) out.push({ type: b[0] as number, id: b[1] as string, pack: p.id, kind: p.kind });
+    for (const p of body.packs)
+      for (const b of p.blobs) out.push({ type: b[0] as number, id: b[1] as string, pack: p.id, kind: p.kind });
   }
   return out;
 }
@@ -164,7 +180,12 @@ export function ancestorStamp(path: string): string {
  * the ancestors changed meanwhile) only tree blobs, at most one per ancestor.
  * Returns a description of any violation.
  */
-export async function newDataPackProblems(r: TestRepo, packsBefore: string[], ancestorsStable: boolean, depth: number): Promise<string[]> {
+export async function newDataPackProblems(
+  r: TestRepo,
+  packsBefore: string[],
+  ancestorsStable: boolean,
+  depth: number,
+): Promise<string[]> {
   const after = await objectKeys(r, "data/");
   const added = after.filter((k) => !packsBefore.includes(k));
   if (added.length === 0) return [];
@@ -173,8 +194,12 @@ export async function newDataPackProblems(r: TestRepo, packsBefore: string[], an
   const blobs = (await indexedBlobs(r)).filter((b) => ids.has(b.pack));
   const problems: string[] = [];
   const nonTree = blobs.filter((b) => b.type !== 1);
-  if (nonTree.length > 0) problems.push(`new data pack holds ${nonTree.length} non-tree blob(s) (types ${[...new Set(nonTree.map((b) => b.type))]})`);
-  if (blobs.length > depth) problems.push(`new data pack holds ${blobs.length} tree blobs, more than the ${depth} ancestors`);
+  if (nonTree.length > 0)
+    problems.push(
+      `new data pack holds ${nonTree.length} non-tree blob(s) (types ${[...new Set(nonTree.map((b) => b.type))]})`,
+    );
+  if (blobs.length > depth)
+    problems.push(`new data pack holds ${blobs.length} tree blobs, more than the ${depth} ancestors`);
   return problems;
 }
 

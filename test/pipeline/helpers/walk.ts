@@ -33,7 +33,11 @@ const SLASH = Buffer.from("/");
  */
 export function showBytes(b: Buffer): string {
   let s = "";
-  for (const c of b) s += c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x2f ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
+  for (const c of b)
+    s +=
+      c >= 0x20 && c < 0x7f && c !== 0x5c && c !== 0x2f
+        ? String.fromCharCode(c)
+        : `\\x${c.toString(16).padStart(2, "0")}`;
   return s;
 }
 
@@ -100,7 +104,10 @@ export function walkTree(root: string | Buffer): WalkedTree {
     }
   };
   visit(Buffer.isBuffer(root) ? root : Buffer.from(root), "");
-  const hardlinks = [...inodes.values()].filter((g) => g.length > 1).map((g) => g.sort()).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const hardlinks = [...inodes.values()]
+    .filter((g) => g.length > 1)
+    .map((g) => g.sort())
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return { entries, hardlinks };
 }
 

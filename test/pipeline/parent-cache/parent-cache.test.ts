@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  ParentCacheReader, ParentCacheWriter, pathKey, pruneOldCaches, type CachedFile,
+  ParentCacheReader,
+  ParentCacheWriter,
+  pathKey,
+  pruneOldCaches,
+  type CachedFile,
 } from "../../../src/pipeline/parent-cache/parent-cache.js";
 import { crc32, jsCrc32 } from "../../../src/pipeline/parent-cache/parent-cache-format.js";
 
@@ -18,8 +22,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-
 
 /** The record for file number i: derived from i so expectations need no storage. */
 function fileFor(i: number): CachedFile {
@@ -54,8 +56,15 @@ async function writeCache(keys: Buffer[], fileOf: (i: number) => CachedFile = fi
 
 /** Field-by-field equality: expect().toEqual per record would dominate a 200k-record test. */
 function sameFile(a: CachedFile, b: CachedFile): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino &&
-    a.dev === b.dev && a.content.length === b.content.length && a.content.every((id, i) => id === b.content[i]);
+  return (
+    a.size === b.size &&
+    a.mtimeNs === b.mtimeNs &&
+    a.ctimeNs === b.ctimeNs &&
+    a.ino === b.ino &&
+    a.dev === b.dev &&
+    a.content.length === b.content.length &&
+    a.content.every((id, i) => id === b.content[i])
+  );
 }
 
 /** Looks up every key in order; returns how many records came back, asserting each equals fileFor(i). */

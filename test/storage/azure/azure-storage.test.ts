@@ -26,14 +26,24 @@ afterEach(async () => {
 
 async function storage(opts: AzureOptions = {}, reply: (r: RecordedRequest) => Reply = () => created) {
   server = await scriptedServer(reply);
-  const s = AzureStorage.fromUrl("azure://backups/app1", { accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: `${server.endpoint}/${AZURITE_ACCOUNT}`, clock, ...opts });
+  const s = AzureStorage.fromUrl("azure://backups/app1", {
+    accountName: AZURITE_ACCOUNT,
+    accountKey: AZURITE_KEY,
+    endpoint: `${server.endpoint}/${AZURITE_ACCOUNT}`,
+    clock,
+    ...opts,
+  });
   return { s, requests: server.requests };
 }
 
 describe("AzureStorage requests", () => {
   it("puts a blob with its MD5, the tier (data keys only) and version-level immutability", async () => {
     const day = 86_400_000;
-    const { s, requests } = await storage({ tier: "Cool", tierPrefixes: ["data/"], immutability: { retainForMs: 7 * day } });
+    const { s, requests } = await storage({
+      tier: "Cool",
+      tierPrefixes: ["data/"],
+      immutability: { retainForMs: 7 * day },
+    });
     expect(s.capabilities.objectLock).toBe(true);
     const body = Buffer.from("pack bytes");
     await s.put("data/ab/abcd", body);
@@ -45,7 +55,9 @@ describe("AzureStorage requests", () => {
     expect(data.headers["x-ms-access-tier"]).toBe("Cool");
     expect(snap.headers["x-ms-access-tier"]).toBeUndefined();
     for (const r of [data, snap]) {
-      expect(new Date(r.headers["x-ms-immutability-policy-until-date"] as string).getTime()).toBe(NOW.getTime() + 7 * day);
+      expect(new Date(r.headers["x-ms-immutability-policy-until-date"] as string).getTime()).toBe(
+        NOW.getTime() + 7 * day,
+      );
       expect(r.headers["x-ms-immutability-policy-mode"]).toBe("Unlocked");
     }
     expect(data.body.equals(body)).toBe(true);
@@ -63,7 +75,11 @@ describe("AzureStorage requests", () => {
     const ids = [...commit.body.toString().matchAll(/<Latest>([^<]+)<\/Latest>/g)].map((m) => m[1]);
     // Blocks are staged concurrently, so their requests may arrive in any order; the
     // commit must list every staged block once, in the order of their content (ids end in the index).
-    expect(ids).toEqual(blocks.map((b) => b.url.searchParams.get("blockid")!).sort((a, b) => Buffer.from(a, "base64").toString().localeCompare(Buffer.from(b, "base64").toString())));
+    expect(ids).toEqual(
+      blocks
+        .map((b) => b.url.searchParams.get("blockid")!)
+        .sort((a, b) => Buffer.from(a, "base64").toString().localeCompare(Buffer.from(b, "base64").toString())),
+    );
   });
 
   it("re-sends only a block that failed transiently", async () => {
@@ -109,9 +125,15 @@ describe("AzureStorage requests", () => {
   });
 
   it("refuses the Archive tier and an account-less configuration", () => {
-    expect(() => AzureStorage.fromUrl("azure://c-1/x", { tier: "Archive" as "Cool", connectionString: "UseDevelopmentStorage=true" })).toThrow(/rehydration/);
+    expect(() =>
+      AzureStorage.fromUrl("azure://c-1/x", {
+        tier: "Archive" as "Cool",
+        connectionString: "UseDevelopmentStorage=true",
+      }),
+    ).toThrow(/rehydration/);
     const saved = { ...process.env };
-    for (const k of ["AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_BLOB_ENDPOINT"]) delete process.env[k];
+    for (const k of ["AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_BLOB_ENDPOINT"])
+      delete process.env[k];
     try {
       expect(() => AzureStorage.fromUrl("azure://c-1/x")).toThrow(UsageError);
     } finally {
@@ -129,7 +151,10 @@ describe("AzureStorage against azurite: emulator gaps, stated", () => {
   afterAll(() => azurite?.stop());
 
   it("azurite ignores immutability on Put Blob (it answers 501 to the policy API), so only the request-shape test above covers it", async () => {
-    const s = AzureStorage.fromUrl("azure://gaps/x", { connectionString: azurite.connectionString, immutability: { retainForMs: 3_600_000 } });
+    const s = AzureStorage.fromUrl("azure://gaps/x", {
+      connectionString: azurite.connectionString,
+      immutability: { retainForMs: 3_600_000 },
+    });
     await s.put("data/x", Buffer.from("x"));
     await s.delete("data/x"); // a real account with version-level immutability refuses this delete
     expect(await s.head("data/x")).toBeUndefined();

@@ -159,7 +159,13 @@ describe("LocalStorage errors", () => {
     const s = new LocalStorage(root);
     const bytes = randomBytes(3 * 1024 * 1024 + 7);
     await s.put("data/big", bytes);
-    const cases: [number, number][] = [[0, 1024 * 1024], [1, 1024 * 1024 + 1], [1_500_000, 2 * 1024 * 1024], [bytes.length - 100, 1024 * 1024], [bytes.length - 100, 2 ** 40]];
+    const cases: [number, number][] = [
+      [0, 1024 * 1024],
+      [1, 1024 * 1024 + 1],
+      [1_500_000, 2 * 1024 * 1024],
+      [bytes.length - 100, 1024 * 1024],
+      [bytes.length - 100, 2 ** 40],
+    ];
     for (const [offset, length] of cases) {
       const got = await s.get("data/big", { offset, length });
       expect(Buffer.from(got).equals(bytes.subarray(offset, offset + length))).toBe(true);

@@ -27,10 +27,14 @@ describe("openStorage", () => {
   });
 
   it("opens s3:// and azure:// locations with their backend options", async () => {
-    const s3 = await openStorage("s3://my-bucket/backups/app1", { s3: { endpoint: "http://127.0.0.1:9", region: "us-east-1" } });
+    const s3 = await openStorage("s3://my-bucket/backups/app1", {
+      s3: { endpoint: "http://127.0.0.1:9", region: "us-east-1" },
+    });
     expect(s3.name).toBe("s3://my-bucket/backups/app1");
     expect(s3.capabilities.conditionalCreate).toBe(false); // custom endpoint: not trusted unless asked
-    const az = await openStorage("azure://my-container/app1", { azure: { connectionString: "UseDevelopmentStorage=true", immutability: { retainForMs: 1000 } } });
+    const az = await openStorage("azure://my-container/app1", {
+      azure: { connectionString: "UseDevelopmentStorage=true", immutability: { retainForMs: 1000 } },
+    });
     expect(az.name).toBe("azure://my-container/app1");
     expect(az.capabilities).toEqual({ conditionalCreate: true, objectLock: true, atomicReplace: true });
     await Promise.all([s3.close?.(), az.close?.()]);

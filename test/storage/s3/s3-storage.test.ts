@@ -12,7 +12,14 @@ const creds = { accessKeyId: "AKIDTEST", secretAccessKey: "secret" };
 
 function storage(opts: S3Options = {}, respond: Responder = okResponder) {
   const { requests, handler } = captureHandler(respond);
-  const s = S3Storage.fromUrl("s3://my-bucket/backups/app1", { endpoint: "http://127.0.0.1:9", region: "eu-west-1", credentials: creds, clock, requestHandler: handler, ...opts });
+  const s = S3Storage.fromUrl("s3://my-bucket/backups/app1", {
+    endpoint: "http://127.0.0.1:9",
+    region: "eu-west-1",
+    credentials: creds,
+    clock,
+    requestHandler: handler,
+    ...opts,
+  });
   return { s, requests };
 }
 
@@ -49,7 +56,9 @@ describe("S3Storage requests (headers emulators ignore)", () => {
       expect(r.headers["x-amz-object-lock-mode"]).toBe("COMPLIANCE");
       expect(new Date(r.headers["x-amz-object-lock-retain-until-date"]).getTime()).toBe(NOW.getTime() + 30 * day);
       expect(r.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
-      expect(r.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe("arn:aws:kms:eu-west-1:111122223333:key/k1");
+      expect(r.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe(
+        "arn:aws:kms:eu-west-1:111122223333:key/k1",
+      );
       expect(r.headers["content-md5"]).toBeDefined(); // AWS refuses Object Lock PUTs without a checksum
     }
     expect(data.headers["x-amz-storage-class"]).toBe("GLACIER_IR");
@@ -57,22 +66,34 @@ describe("S3Storage requests (headers emulators ignore)", () => {
   });
 
   it("sends If-None-Match: * for conditional create and reads 412 as 'already there'", async () => {
-    const { s, requests } = storage({ conditionalCreate: true }, (req) => (req.path.endsWith("/config") ? s3ErrorResponse(412, "PreconditionFailed") : okResponder(req)));
+    const { s, requests } = storage({ conditionalCreate: true }, (req) =>
+      req.path.endsWith("/config") ? s3ErrorResponse(412, "PreconditionFailed") : okResponder(req),
+    );
     expect(s.capabilities.conditionalCreate).toBe(true);
     expect(await s.putIfAbsent("config", Buffer.from("c"))).toBe(false);
     expect(await s.putIfAbsent("keys/k1", Buffer.from("k"))).toBe(true);
-    expect(requests.map((r) => [r.method, r.headers["if-none-match"]])).toEqual([["PUT", "*"], ["PUT", "*"]]);
+    expect(requests.map((r) => [r.method, r.headers["if-none-match"]])).toEqual([
+      ["PUT", "*"],
+      ["PUT", "*"],
+    ]);
   });
 
   it("emulates conditional create with head + put when the store does not enforce it", async () => {
-    const { s, requests } = storage({ conditionalCreate: false }, (req) => (req.method === "HEAD" ? { status: 404 } : okResponder(req)));
+    const { s, requests } = storage({ conditionalCreate: false }, (req) =>
+      req.method === "HEAD" ? { status: 404 } : okResponder(req),
+    );
     expect(await s.putIfAbsent("config", Buffer.from("c"))).toBe(true);
     expect(requests.map((r) => r.method)).toEqual(["HEAD", "PUT"]);
     expect(requests[1].headers["if-none-match"]).toBeUndefined();
   });
 
   it("uploads large bodies as multipart: headers on create, MD5 per part, If-None-Match on complete", async () => {
-    const { s, requests } = storage({ partSize: 5 * MiB, conditionalCreate: true, storageClass: "STANDARD_IA", objectLock: { mode: "GOVERNANCE", retainForMs: 1000 } });
+    const { s, requests } = storage({
+      partSize: 5 * MiB,
+      conditionalCreate: true,
+      storageClass: "STANDARD_IA",
+      objectLock: { mode: "GOVERNANCE", retainForMs: 1000 },
+    });
     const body = Buffer.alloc(12 * MiB, 7);
     await s.putIfAbsent("data/ab/big", async function* () {
       yield body.subarray(0, 1 * MiB);
@@ -88,11 +109,15 @@ describe("S3Storage requests (headers emulators ignore)", () => {
     expect(parts.map((p) => p.body.length).sort((a, b) => b - a)).toEqual([5 * MiB, 5 * MiB, 2 * MiB]);
     for (const p of parts) expect(p.headers["content-md5"]).toBe(md5(p.body));
     expect(complete.headers["if-none-match"]).toBe("*");
-    expect(complete.body.toString()).toMatch(/<PartNumber>1<\/PartNumber>.*<PartNumber>2<\/PartNumber>.*<PartNumber>3<\/PartNumber>/s);
+    expect(complete.body.toString()).toMatch(
+      /<PartNumber>1<\/PartNumber>.*<PartNumber>2<\/PartNumber>.*<PartNumber>3<\/PartNumber>/s,
+    );
   });
 
   it("aborts a multipart upload whose part fails", async () => {
-    const { s, requests } = storage({ partSize: 5 * MiB }, (req) => (req.query.partNumber === "2" ? s3ErrorResponse(400, "InvalidDigest") : okResponder(req)));
+    const { s, requests } = storage({ partSize: 5 * MiB }, (req) =>
+      req.query.partNumber === "2" ? s3ErrorResponse(400, "InvalidDigest") : okResponder(req),
+    );
     await expect(s.put("data/ab/big", Buffer.alloc(11 * MiB))).rejects.toBeInstanceOf(StorageError);
     const abort = requests.find((r) => r.method === "DELETE");
     expect(abort?.query.uploadId).toBe("upload-1");
@@ -116,7 +141,11 @@ describe("S3Storage requests (headers emulators ignore)", () => {
   });
 
   it("asks for explicit byte ranges, never suffix ranges", async () => {
-    const { s, requests } = storage({}, () => ({ status: 206, headers: { "content-range": "bytes 5-14/100", "content-length": "10" }, body: "0123456789" }));
+    const { s, requests } = storage({}, () => ({
+      status: 206,
+      headers: { "content-range": "bytes 5-14/100", "content-length": "10" },
+      body: "0123456789",
+    }));
     expect(Buffer.from(await s.get("data/ab/x", { offset: 5, length: 10 })).toString()).toBe("0123456789");
     expect(requests[0].headers.range).toBe("bytes=5-14");
   });
@@ -135,10 +164,13 @@ describe("S3Storage requests (headers emulators ignore)", () => {
 });
 
 describe("S3Storage errors", () => {
-  const failing = (status: number, code: string, headers?: Record<string, string>) => storage({}, () => s3ErrorResponse(status, code, headers)).s;
+  const failing = (status: number, code: string, headers?: Record<string, string>) =>
+    storage({}, () => s3ErrorResponse(status, code, headers)).s;
 
   it("marks throttling retryable and carries Retry-After", async () => {
-    const err = (await failing(503, "SlowDown", { "retry-after": "2" }).put("data/x", Buffer.from("x")).catch((e: unknown) => e)) as StorageError;
+    const err = (await failing(503, "SlowDown", { "retry-after": "2" })
+      .put("data/x", Buffer.from("x"))
+      .catch((e: unknown) => e)) as StorageError;
     expect(err).toBeInstanceOf(StorageError);
     expect(err.retryable).toBe(true);
     expect(err.retryAfterMs).toBe(2000);
@@ -150,7 +182,9 @@ describe("S3Storage errors", () => {
     [429, "TooManyRequests"],
     [400, "RequestTimeout"],
   ])("retries %i %s", async (status, code) => {
-    const err = (await failing(status, code).get("data/x").catch((e: unknown) => e)) as StorageError;
+    const err = (await failing(status, code)
+      .get("data/x")
+      .catch((e: unknown) => e)) as StorageError;
     expect(err.retryable).toBe(true);
   });
 
@@ -160,7 +194,9 @@ describe("S3Storage errors", () => {
     [403, "InvalidAccessKeyId", /AWS_ACCESS_KEY_ID/],
     [403, "SignatureDoesNotMatch", /AWS_SECRET_ACCESS_KEY/],
   ])("fails fast on %i %s with a hint naming what to fix", async (status, code, hint) => {
-    const err = (await failing(status, code).put("config", Buffer.from("x")).catch((e: unknown) => e)) as StorageError;
+    const err = (await failing(status, code)
+      .put("config", Buffer.from("x"))
+      .catch((e: unknown) => e)) as StorageError;
     expect(err).toBeInstanceOf(StorageError);
     expect(err.retryable).toBe(false);
     expect(err.hint).toMatch(hint);
@@ -175,7 +211,9 @@ describe("S3Storage errors", () => {
 
   it("refuses options that would fail on the first write", () => {
     expect(() => S3Storage.fromUrl("s3://b-1/x", { storageClass: "DEEP_ARCHIVE" })).toThrow(UsageError);
-    expect(() => S3Storage.fromUrl("s3://b-1/x", { objectLock: { mode: "COMPLIANCE", retainForMs: 1 }, checksum: "off" })).toThrow(/checksum/);
+    expect(() =>
+      S3Storage.fromUrl("s3://b-1/x", { objectLock: { mode: "COMPLIANCE", retainForMs: 1 }, checksum: "off" }),
+    ).toThrow(/checksum/);
     expect(() => S3Storage.fromUrl("s3://b-1/x", { partSize: MiB })).toThrow(/5 MiB/);
     expect(() => S3Storage.fromUrl("s3://Bad_Bucket/x")).toThrow(/not a valid bucket name/);
     expect(() => S3Storage.fromUrl("s3://b-1/x?region=1")).toThrow(UsageError);

@@ -1,0 +1,16 @@
+import type { SnapshotSummary } from "../repository/snapshot-record.js";
+import type { UploadStats } from "../repository/uploader.js";
+import type { BackupCounters } from "./progress.js";
+
+/** What a snapshot record says of the backup that made it: the walk's counters and the uploader's. */
+export function snapshotSummary(counters: BackupCounters, s: UploadStats, startedMs: number): SnapshotSummary {
+  return {
+    ...counters,
+    bytesAdded: s.bytesAdded,
+    bytesStored: s.bytesStored,
+    blobsNew: s.blobsNew,
+    blobsDeduplicated: s.blobsDeduplicated,
+    packsUploaded: s.packsUploaded,
+    durationSeconds: (Date.now() - startedMs) / 1000,
+  };
+}
