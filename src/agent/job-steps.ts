@@ -82,7 +82,7 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
         );
       }
     } finally {
-      await repo.storage.close?.();
+      await repo.close();
     }
   }
   return out;

@@ -44,7 +44,7 @@ export async function runPrune(
           `prune of ${name} freed ${r.bytesFreed} bytes`,
         );
       } finally {
-        await repo.storage.close?.();
+        await repo.close();
       }
     } catch (e) {
       o.metrics?.pruneRuns.inc({ repository: name, result: "failure" });

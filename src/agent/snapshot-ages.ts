@@ -61,7 +61,7 @@ async function listSnapshotsOf(config: AgentConfig, name: string, signal?: Abort
   try {
     return await repo.listSnapshots(signal);
   } finally {
-    await repo.storage.close?.();
+    await repo.close();
   }
 }
 

@@ -43,7 +43,7 @@ export async function runDrill(config: AgentConfig, drill: JobSpec, o: DrillOpti
   } catch (e) {
     throw asDrillFailure(e, d.job, repoName);
   } finally {
-    await repo.storage.close?.();
+    await repo.close();
   }
 }
 

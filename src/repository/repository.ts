@@ -17,7 +17,7 @@ import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
 import type { StoredBlob } from "./blob-decode.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
-import { KeyStore } from "./key-store.js";
+import { KeyStore, type StoredKeyFile } from "./key-store.js";
 import {
   CONFIG_KEY,
   DATA_PREFIX,
@@ -199,7 +199,12 @@ export class Repository {
     if (!this.identities) throw new IdentityRequiredError(operation);
   }
 
-  get keys(): KeyStore {
+  /** The newest intact key file: the recipients the agent key and data identity are wrapped to. */
+  currentKeyFile(): Promise<StoredKeyFile> {
+    return this.keys.current(this.agent);
+  }
+
+  private get keys(): KeyStore {
     return new KeyStore(this.storage);
   }
 
@@ -393,6 +398,11 @@ export class Repository {
     await up.finish();
     await this.verifyNotCondemned(up);
     return { result, uploader: up };
+  }
+
+  /** Delete a snapshot record (forget): its data stays until a prune finds it unreferenced. */
+  async deleteSnapshot(id: string): Promise<void> {
+    await this.storage.delete(snapshotKey(id));
   }
 
   /** Write a snapshot record: the commit point of a backup. Records this host's UTC offset unless given (retention buckets by local time). */

@@ -1,6 +1,5 @@
 import { ObjectLockedError, UsageError } from "../core/errors.js";
 import type { Repository } from "../repository/repository.js";
-import { snapshotKey } from "../repository/layout.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { DEFAULT_GROUP_BY, groupSnapshots, type GroupBy, type GroupKey } from "./group-snapshots.js";
 import { isEmptyPolicy, validatePolicy, type RetentionPolicy } from "./policy.js";
@@ -100,7 +99,7 @@ export async function forgetSnapshots(
 
 async function deleteRecord(repo: Repository, s: PolicyEntry, result: ForgetResult): Promise<void> {
   try {
-    await repo.storage.delete(snapshotKey(s.id));
+    await repo.deleteSnapshot(s.id);
     result.removed++;
   } catch (e) {
     if (!(e instanceof ObjectLockedError)) throw e;

@@ -21,7 +21,7 @@ export function keyCommand(): Command {
     key.command("list").description("list the recipients data is encrypted to").option("--json", "JSON output"),
   ).action(async (o: RepoOpts) => {
     const repo = await openRepo(o);
-    const current = await repo.keys.current(repo.agent);
+    const current = await repo.currentKeyFile();
     if (o.json)
       printJson({
         keyFile: current.objectId,
@@ -40,7 +40,7 @@ export function keyCommand(): Command {
     const repo = await openRepo(o);
     repo.requireIdentity("key add");
     const rec = parseRecipient(r);
-    const now = keyFileRecipients(await repo.keys.current(repo.agent));
+    const now = keyFileRecipients(await repo.currentKeyFile());
     if (now.some((x) => String(x) === String(rec))) throw new UsageError(`${rec} is already a recipient`);
     await repo.setRecipients([...now, rec]);
     process.stdout.write(`added ${rec}; new data is encrypted to ${now.length + 1} recipients\n`);
@@ -53,7 +53,7 @@ export function keyCommand(): Command {
   ).action(async (r: string, o: RepoOpts) => {
     const repo = await openRepo(o);
     repo.requireIdentity("key remove");
-    const now = keyFileRecipients(await repo.keys.current(repo.agent));
+    const now = keyFileRecipients(await repo.currentKeyFile());
     const left = now.filter((x) => String(x) !== r.trim());
     if (left.length === now.length)
       throw new UsageError(`${r} is not a recipient of this repository`, { hint: "see `cairn key list`" });
