@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { CairnError } from "../core/errors.js";
+import { VERSION } from "../core/version.js";
 import { backupCommand } from "./commands/backup.js";
 import { checkCommand } from "./commands/check.js";
 import { dumpCommand } from "./commands/dump.js";
@@ -20,7 +21,7 @@ import { drillCommand } from "./commands/drill.js";
 export function buildProgram(): Command {
   const program = new Command("cairn")
     .description("encrypted, deduplicating backups for offsite disaster recovery")
-    .version("0.1.0")
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
   for (const c of [

@@ -1,6 +1,5 @@
 import type { DrillConfig } from "../config/config-schema.js";
 import { CairnError, DrillFailedError } from "../core/errors.js";
-import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { dumpToCommand } from "../restore/dump-to-command.js";
@@ -78,7 +77,7 @@ async function replayAndCheck(
 ): Promise<DatabaseDrillResult> {
   const replay = logicalReplay(c, scratch.name);
   const started = performance.now();
-  const restoredBytes = await dumpToCommand(repo, snap.tree as BlobId, replay.name, replay.spec, o.log, o.signal).catch(
+  const restoredBytes = await dumpToCommand(repo, snap.tree, replay.name, replay.spec, o.log, o.signal).catch(
     (e: unknown) => {
       const objectKey = damagedObject(e);
       throw new DrillFailedError(

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DrillConfig } from "../config/config-schema.js";
 import { DrillFailedError } from "../core/errors.js";
-import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { restoreSnapshot } from "../restore/restore-tree.js";
@@ -32,7 +31,7 @@ export async function drillFiles(
   label: string,
   o: { signal: AbortSignal; log: CommandLog },
 ): Promise<FilesDrillResult> {
-  const tree = snap.tree as BlobId;
+  const tree = snap.tree;
   const include = d.sample === undefined ? undefined : await sampleFiles(repo, tree, d.sample);
   const dir = await mkdtemp(join(d.scratch_dir ?? tmpdir(), `cairn-drill-${label}-`));
   try {

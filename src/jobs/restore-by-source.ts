@@ -37,7 +37,7 @@ export async function restoreBySource(
   c: DbSourceConfig,
   o: SourceRestoreOptions,
 ): Promise<string> {
-  const tree = snap.tree as BlobId;
+  const tree = snap.tree;
   const pipe = (name: string, spec: Parameters<typeof dumpToCommand>[3]) =>
     dumpToCommand(repo, tree, name, spec, o.log, o.signal);
   switch (c.type) {

@@ -2,6 +2,7 @@ import { lstat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { PROGRAM } from "../core/version.js";
 import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
 import { ParentCacheReader, ParentCacheWriter } from "./parent-cache/parent-cache.js";
@@ -12,8 +13,6 @@ import { newCounters, type BackupEvents, type BackupWarning } from "./progress.j
 import { TreeBuilder, type SavedDir } from "./tree-builder.js";
 import { BackupSession } from "./backup-session.js";
 import { snapshotSummary } from "./snapshot-summary.js";
-
-export const PROGRAM = "cairn 0.1.0";
 
 export interface BackupOptions extends BackupEvents {
   host?: string;

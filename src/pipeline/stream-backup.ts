@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import type { Repository } from "../repository/repository.js";
 import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { PROGRAM, type BackupOptions, type BackupResult } from "./backup.js";
+import { PROGRAM } from "../core/version.js";
+import type { BackupOptions, BackupResult } from "./backup.js";
 import { FileSaver } from "./file-saver.js";
 import { newCounters, type BackupEvents, type BackupWarning } from "./progress.js";
 import { TreeBuilder, type SavedEntry } from "./tree-builder.js";

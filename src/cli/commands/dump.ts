@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { dumpFile } from "../../restore/dump-file.js";
-import type { BlobId } from "../../core/ids.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 
 export function dumpCommand(): Command {
@@ -12,6 +11,6 @@ export function dumpCommand(): Command {
     const repo = await openRepo(o);
     repo.requireIdentity("dump");
     const snap = await repo.findSnapshot(ref);
-    await dumpFile(repo, snap.tree as BlobId, file, process.stdout);
+    await dumpFile(repo, snap.tree, file, process.stdout);
   });
 }

@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { listTree } from "../../restore/list-tree.js";
-import type { BlobId } from "../../core/ids.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { printJson } from "../shared/print.js";
 
@@ -15,7 +14,7 @@ export function lsCommand(): Command {
       const repo = await openRepo(o);
       repo.requireIdentity("ls");
       const snap = await repo.findSnapshot(ref);
-      for await (const e of listTree(repo, snap.tree as BlobId, path)) {
+      for await (const e of listTree(repo, snap.tree, path)) {
         if (o.json)
           printJson({ path: e.path, type: e.node.type, size: e.node.size, mode: e.node.mode, mtimeNs: e.node.mtimeNs });
         else

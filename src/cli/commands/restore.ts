@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { restoreSnapshot } from "../../restore/restore-tree.js";
-import type { BlobId } from "../../core/ids.js";
 import { UsageError } from "../../core/errors.js";
 import { repoOptions } from "../shared/repo-options.js";
 import { humanBytes, printJson } from "../shared/print.js";
@@ -59,7 +58,7 @@ export function restoreCommand(): Command {
       if (!o.target && !toCommand && !o.source && !o.config) throw new UsageError("--target is required");
       const { repo, snap, source } = await openRestoreTarget(o, ref, jobSnapshot);
       // Fail on a wrong identity (or a damaged root tree) before the target is created: nothing written (S16).
-      await repo.loadTree(snap.tree as BlobId);
+      await repo.loadTree(snap.tree);
       const abort = new AbortController();
       const off = onInterrupt(abort);
       try {
@@ -73,7 +72,7 @@ export function restoreCommand(): Command {
           });
           return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${done}\n`);
         }
-        const r = await restoreSnapshot(repo, snap.tree as BlobId, o.target!, {
+        const r = await restoreSnapshot(repo, snap.tree, o.target!, {
           include: o.include.length ? o.include : undefined,
           signal: abort.signal,
           onWarning: (w) =>

@@ -1,4 +1,3 @@
-import type { BlobId } from "../../core/ids.js";
 import { UsageError } from "../../core/errors.js";
 import type { Repository } from "../../repository/repository.js";
 import type { Snapshot } from "../../repository/snapshot-record.js";
@@ -27,7 +26,7 @@ export async function restoreDumpToCommand(
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const bytes = await dumpToCommand(
     repo,
-    snap.tree as BlobId,
+    snap.tree,
     o.dumpName,
     { command: o.toCommand, shell: o.toCommandShell },
     log,
