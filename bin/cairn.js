@@ -2,8 +2,8 @@
 // Thin launcher: the compiled CLI lives in dist/ (run `npm run build` first).
 import { existsSync, writeFileSync } from "node:fs";
 
-// (libuv keeps its default 4 threads: more only added futex contention in measurements.)
-// The bundle (scripts/bundle.mjs) starts ~0.25 s faster than the ~270 modules of dist/src; both are built by `npm run build`.
+// libuv keeps its default 4 threads: more only added futex contention (docs/PERFORMANCE.md §Where the time goes).
+// The bundle (scripts/bundle.mjs) starts faster than the ~270 modules of dist/src; both are built by `npm run build`.
 const bundled = new URL("../dist/bundle/cli/main.js", import.meta.url);
 const { main } = await import(existsSync(bundled) ? bundled.href : "../dist/src/cli/main.js");
 

@@ -1,4 +1,4 @@
-// The s3rver target of `npm run bench` (issue 3): the same backup and restore
+// The s3rver target of `npm run bench`: the same backup and restore
 // through S3 (s3rver on 127.0.0.1, started here) next to the local numbers.
 // BENCH_S3=0 skips it. s3rver is an emulator writing to the local disk, so the
 // ratio shows cairn's S3 path (HTTP, signing, MD5, buffering) and s3rver's own

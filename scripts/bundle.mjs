@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/src, from tsc) into dist/bundle for bin/cairn.js.
 // Why: Node resolves, reads and links ~270 ES modules (ours and zod's) on every
-// command, ~0.25 s of a no-change backup that takes ~2 s; one bundle loads in a
-// fraction of that (docs/PERFORMANCE.md §Startup). The worker threads get their
+// command, a noticeable part of a short command; one bundle loads in a fraction
+// of that (docs/PERFORMANCE.md §Startup and per-command overheads). The worker threads get their
 // own entry points at the same depth as in dist/src, so workerEntry() finds
 // them next to the bundle. Library users keep importing dist/src unbundled.
 import { build } from "esbuild";

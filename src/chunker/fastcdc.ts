@@ -33,10 +33,9 @@ export const DEFAULT_CHUNKER_PARAMS: Readonly<ChunkerParams> = Object.freeze({
  * fewer, which pulls chunk sizes towards `avg`. New repositories use level 1:
  * at level 2 a cut depends so much on the distance from the previous cut that
  * a copy of a region at an unaligned offset takes longer to fall into step
- * with the original (simulated on the bench set's region copies over 5 keys:
- * 23 MB of 100 MB not deduplicated on average at level 2, 14 MB at level 1;
- * docs/PERFORMANCE.md §Repository size). Level 1 still keeps 80% of chunks
- * within 0.7-2.1 MiB.
+ * with the original, and so deduplicates less (simulated over several keys:
+ * docs/PERFORMANCE.md §Repository size). Level 1 still keeps most chunks
+ * near `avg`.
  */
 const LEGACY_NORMALIZATION = 2;
 /** The fingerprint only "sees" ~32 bytes, so a smaller min makes no sense. */

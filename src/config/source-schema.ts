@@ -9,9 +9,9 @@ import {
 
 /**
  * The `source:` section of a job, one strict object per kind, told apart by
- * `type`. Other kinds (database, dump and snapshot sources, issue 6) are added
- * to SourceSchema's list here, and a `case` for each to createSource
- * (src/jobs/create-source.ts); nothing else needs to change.
+ * `type`. A new kind is added to SourceSchema's list here (database, dump and
+ * snapshot kinds come from src/sources/db-source-schema.ts), and a `case` for
+ * it to createSource (src/jobs/create-source.ts); nothing else needs to change.
  */
 export const FilesSourceSchema = z.strictObject({
   type: z.literal("files"),

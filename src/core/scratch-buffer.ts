@@ -2,8 +2,8 @@
  * A grow-only buffer reused from one call to the next, for bytes that are
  * only needed until the next call (a read, a compression's output, a
  * verification's plaintext). Fresh memory costs a page fault per 4 KiB on
- * first touch (~10 µs each on the bench VM, docs/PERFORMANCE.md); reused
- * memory costs none. Not zero-filled: callers write before they read.
+ * first touch (docs/PERFORMANCE.md §Backup CPU by thread, and page faults);
+ * reused memory costs none. Not zero-filled: callers write before they read.
  */
 export class ScratchBuffer {
   private buf: Buffer = Buffer.alloc(0);

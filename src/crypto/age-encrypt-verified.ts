@@ -11,8 +11,8 @@ const verifyScratch = new ScratchBuffer();
 
 /**
  * ageEncrypt, then decrypt the payload again with the same key and compare
- * with the plaintext before anything leaves the host (RELIABILITY invariant 8:
- * a faulty cipher must not ship corrupt packs). Works without any identity,
+ * with the plaintext before anything leaves the host: a faulty cipher or
+ * compressor must not ship corrupt packs. Works without any identity,
  * so a recipients-only agent verifies its data packs too.
  */
 export function ageEncryptVerified(

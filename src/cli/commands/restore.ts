@@ -57,7 +57,7 @@ export function restoreCommand(): Command {
       const toCommand = o.dumpName !== undefined || o.toCommand !== undefined;
       if (!o.target && !toCommand && !o.source && !o.config) throw new UsageError("--target is required");
       const { repo, snap, source } = await openRestoreTarget(o, ref, jobSnapshot);
-      // Fail on a wrong identity (or a damaged root tree) before the target is created: nothing written (S16).
+      // Fail on a wrong identity (or a damaged root tree) before the target is created: nothing is written.
       await repo.loadTree(snap.tree);
       const abort = new AbortController();
       const off = onInterrupt(abort);

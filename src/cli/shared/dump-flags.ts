@@ -12,8 +12,8 @@ export interface DumpFlags {
 /**
  * The source `cairn backup --dump CMD --dump-name NAME` or `--source YAML`
  * asks for, or undefined for a files backup. The database sources, the YAML
- * parser and the config schema load only when asked for: together they were
- * ~0.1 s of every files backup's start.
+ * parser and the config schema load only when asked for: a files backup does
+ * not pay for their start-up (docs/PERFORMANCE.md §Startup and per-command overheads).
  */
 export async function dumpSourceFromFlags(o: DumpFlags, paths: readonly string[]): Promise<BackupSource | undefined> {
   if (o.source !== undefined) {

@@ -17,8 +17,9 @@ export interface LocalStorageOptions {
 
 /**
  * A repository in a local directory; each key is a file under `root`.
- * Writes follow RELIABILITY.md invariant 9: temp file in the same directory,
- * write, fsync, rename (or link, for create-if-absent), fsync the directory.
+ * Writes are atomic and durable (src/storage/local/durable-fs.ts): temp file in
+ * the same directory, write, fsync, rename (or link, for create-if-absent),
+ * fsync the directory; orphaned temp files are removed later.
  */
 export class LocalStorage implements Storage {
   readonly root: string;

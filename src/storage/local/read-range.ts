@@ -19,9 +19,9 @@ export async function readRange(path: string, range: ByteRange): Promise<Uint8Ar
  * Ranges up to this size are read with synchronous calls. A restore reads
  * hundreds to thousands of single blobs by range (BlobReader), and the four
  * thread-pool round trips of the asynchronous path (open, stat, read, close)
- * cost the main thread ~1 ms per read, ~1.7 s of a restore of the bench set
- * (docs/PERFORMANCE.md), against tens of µs for the system calls on a local
- * file. The blocking is bounded by one read of at most this size.
+ * cost the main thread far more than the system calls themselves on a local
+ * file (docs/PERFORMANCE.md §Restore: thread-pool round trips). The blocking
+ * is bounded by one read of at most this size.
  */
 const SYNC_RANGE = 1024 * 1024;
 

@@ -29,7 +29,8 @@ type Opener = (url: string, opts: OpenStorageOptions) => Storage | Promise<Stora
 /**
  * Backends by URL scheme; retry and limits are applied to every backend in
  * openStorage. The cloud SDKs are imported only when a location needs them:
- * loading both costs ~0.4 s, paid by every command on a local repository.
+ * loading them is most of a command's start-up (docs/PERFORMANCE.md §Startup
+ * and per-command overheads), and a local repository needs neither.
  */
 const OPENERS: Record<string, Opener> = {
   "file:": (url) => new LocalStorage(fileURLToPath(url)),

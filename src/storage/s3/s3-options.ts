@@ -3,7 +3,7 @@ import { UsageError } from "../../core/errors.js";
 import type { Clock } from "../../core/clock.js";
 
 /**
- * How PUTs carry an integrity checksum (RELIABILITY invariant 8):
+ * How PUTs carry an integrity checksum (every write is verified in transit):
  * - `md5` (default): cairn computes Content-MD5 for every PutObject and
  *   UploadPart; the SDK adds its own checksums only where an operation
  *   requires one. Understood by every S3-compatible store, and satisfies the
