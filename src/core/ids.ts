@@ -23,6 +23,12 @@ export function asBlobId(s: string): BlobId {
   return s as BlobId;
 }
 
+/** The ID of a 32-byte digest (a keyed hash, or an ID kept as bytes in the index); its hex is always well-formed. */
+export function blobIdOfDigest(digest: Uint8Array): BlobId {
+  if (digest.length !== 32) throw new TypeError(`not a 32-byte digest: ${digest.length} bytes`);
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.length).toString("hex") as BlobId;
+}
+
 export function asObjectId(s: string): ObjectId {
   if (!HEX64.test(s)) throw new TypeError(`not an object id: ${JSON.stringify(s)}`);
   return s as ObjectId;

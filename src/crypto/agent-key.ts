@@ -11,7 +11,7 @@
 import { createHmac } from "node:crypto";
 import { inspect } from "node:util";
 import { ConfigError } from "../core/errors.js";
-import type { BlobId, BlobType } from "../core/ids.js";
+import { blobIdOfDigest, type BlobId, type BlobType } from "../core/ids.js";
 import { generateIdentity, parseIdentityFile, type AgeIdentity, type AgeRecipient } from "./age-keys.js";
 import { hkdfSha256 } from "./hkdf.js";
 
@@ -94,5 +94,5 @@ export class AgentKey {
 export function keyedBlobId(idKey: Uint8Array, type: BlobType, ...parts: Uint8Array[]): BlobId {
   const hmac = createHmac("sha256", idKey).update(Buffer.of(type));
   for (const part of parts) hmac.update(part);
-  return hmac.digest("hex") as BlobId;
+  return blobIdOfDigest(hmac.digest());
 }
