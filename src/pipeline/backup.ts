@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
-import type { Repository } from "../repository/repository.js";
+import type { BackupRepository } from "./backup-repository.js";
 import { ParentCacheReader, ParentCacheWriter } from "./parent-cache/parent-cache.js";
 import type { Snapshot, SnapshotSummary } from "../repository/snapshot-record.js";
 import type { TreeNode } from "../repository/tree.js";
@@ -46,7 +46,7 @@ interface VirtualDir {
  * then the snapshot record (FORMAT.md §Write order).
  */
 export async function backupPaths(
-  repo: Repository,
+  repo: BackupRepository,
   paths: readonly string[],
   o: BackupOptions = {},
 ): Promise<BackupResult> {

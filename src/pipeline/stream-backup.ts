@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { Repository } from "../repository/repository.js";
+import type { BackupRepository } from "./backup-repository.js";
 import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { PROGRAM, type BackupOptions, type BackupResult } from "./backup.js";
 import { FileSaver } from "./file-saver.js";
@@ -55,7 +55,7 @@ export interface ComposedOptions extends BackupOptions {
  * leaves no snapshot (FORMAT.md §Write order).
  */
 export async function backupComposed(
-  repo: Repository,
+  repo: BackupRepository,
   entries: readonly ComposedEntry[],
   o: ComposedOptions,
 ): Promise<BackupResult> {
