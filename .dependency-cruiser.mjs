@@ -93,6 +93,16 @@ export default {
     ...layerRules,
     ...subfolderRules,
     {
+      name: "backup-and-retention-see-interfaces",
+      comment:
+        "pipeline/, sources/ and retention/ take the few repository methods they call (pipeline/backup-repository.ts, " +
+        "pipeline/blob-saver.ts, retention/snapshot-store.ts), never the Repository facade or the Uploader, " +
+        "not even as a type; format types (snapshot records, trees, pack codec) stay importable",
+      severity: "error",
+      from: { path: anyOf(["pipeline", "sources", "retention"]) },
+      to: { path: "^src/repository/(repository|uploader)\\.ts$" },
+    },
+    {
       name: "folder-in-a-layer",
       comment: "every folder of src/ has a place in LAYERS (and src/ itself holds only index.ts, the library API)",
       severity: "error",

@@ -1,8 +1,8 @@
 import { gearTable } from "../chunker/gear-table.js";
 import { inlineCodec, type PackCodec } from "../repository/pack-codec.js";
 import type { ParentCacheReader } from "./parent-cache/parent-cache.js";
-import type { Repository } from "../repository/repository.js";
-import type { Uploader } from "../repository/uploader.js";
+import type { BackupRepository } from "./backup-repository.js";
+import type { BlobSaver } from "./blob-saver.js";
 import { ExcludeMatcher } from "../fs/exclude.js";
 import { FileSaver } from "./file-saver.js";
 import type { BackupCounters, BackupEvents } from "./progress.js";
@@ -24,7 +24,7 @@ export class BackupSession {
   private readonly readAhead: ReadAhead | undefined;
 
   constructor(
-    private readonly repo: Repository,
+    private readonly repo: Pick<BackupRepository, "agent" | "config">,
     workers?: number,
   ) {
     this.gear = gearTable(repo.agent.gearKey);
@@ -38,7 +38,7 @@ export class BackupSession {
 
   /** The saver and walk context for one uploader session; progress is reported at most every 200 ms. */
   tools(
-    up: Uploader,
+    up: BlobSaver,
     counters: BackupCounters,
     o: {
       excludes?: string[];

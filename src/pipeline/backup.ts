@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { PROGRAM } from "../core/version.js";
 import type { BlobId } from "../core/ids.js";
-import type { Repository } from "../repository/repository.js";
+import type { BackupRepository } from "./backup-repository.js";
 import { ParentCacheReader, ParentCacheWriter } from "./parent-cache/parent-cache.js";
 import type { Snapshot, SnapshotSummary } from "../repository/snapshot-record.js";
 import type { TreeNode } from "../repository/tree.js";
@@ -45,7 +45,7 @@ interface VirtualDir {
  * then the snapshot record (FORMAT.md §Write order).
  */
 export async function backupPaths(
-  repo: Repository,
+  repo: BackupRepository,
   paths: readonly string[],
   o: BackupOptions = {},
 ): Promise<BackupResult> {

@@ -3,8 +3,8 @@ import type { BigIntStats } from "node:fs";
 import { BlobType, type BlobId } from "../core/ids.js";
 import { chunkStream } from "../chunker/chunk-stream.js";
 import { FastCdc } from "../chunker/fastcdc.js";
-import type { Uploader } from "../repository/uploader.js";
-import type { AgentKey } from "../crypto/agent-key.js";
+import type { BlobKeying } from "./backup-repository.js";
+import type { BlobSaver } from "./blob-saver.js";
 import { changedWhileRead, type SmallFileBlob } from "./small-file-job.js";
 import type { LargeFileChunks } from "./walk.js";
 import { isZeroChunk } from "../core/all-zero.js";
@@ -31,10 +31,10 @@ export class FileSaver {
   private readonly zeroIds = new Map<number, BlobId>();
 
   constructor(
-    private readonly agent: AgentKey,
+    private readonly agent: BlobKeying,
     gear: Uint32Array,
     private readonly params: { min: number; avg: number; max: number },
-    private readonly up: Uploader,
+    private readonly up: BlobSaver,
     private readonly onBytes: (n: number) => void,
   ) {
     this.chunker = new FastCdc(gear, params);

@@ -1,9 +1,9 @@
 import type { SnapshotSummary } from "../repository/snapshot-record.js";
-import type { UploadStats } from "../repository/uploader.js";
+import type { BlobSaverStats } from "./blob-saver.js";
 import type { BackupCounters } from "./progress.js";
 
 /** What a snapshot record says of the backup that made it: the walk's counters and the uploader's. */
-export function snapshotSummary(counters: BackupCounters, s: UploadStats, startedMs: number): SnapshotSummary {
+export function snapshotSummary(counters: BackupCounters, s: BlobSaverStats, startedMs: number): SnapshotSummary {
   return {
     ...counters,
     bytesAdded: s.bytesAdded,

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { Repository } from "../repository/repository.js";
+import type { BackupRepository } from "./backup-repository.js";
 import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
 import { PROGRAM } from "../core/version.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
@@ -56,7 +56,7 @@ export interface ComposedOptions extends BackupOptions {
  * leaves no snapshot (FORMAT.md §Write order).
  */
 export async function backupComposed(
-  repo: Repository,
+  repo: BackupRepository,
   entries: readonly ComposedEntry[],
   o: ComposedOptions,
 ): Promise<BackupResult> {

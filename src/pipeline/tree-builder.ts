@@ -5,8 +5,8 @@ import type { TreeNode } from "../repository/tree.js";
 import { encodeName } from "../repository/tree.js";
 import { encodeTree } from "../repository/tree-codec.js";
 import { encodeSkeleton } from "../repository/skeleton.js";
-import type { Uploader } from "../repository/uploader.js";
-import type { AgentKey } from "../crypto/agent-key.js";
+import type { BlobKeying } from "./backup-repository.js";
+import type { BlobSaver } from "./blob-saver.js";
 import type { ParentCacheWriter } from "./parent-cache/parent-cache.js";
 import { baseNode } from "./fs-node.js";
 import type { FileSaver, SavedFile } from "./file-saver.js";
@@ -27,8 +27,8 @@ export interface SavedEntry {
 }
 
 export interface TreeBuilderContext {
-  agent: AgentKey;
-  up: Uploader;
+  agent: BlobKeying;
+  up: BlobSaver;
   saver: FileSaver;
   walk: WalkContext;
   cacheWriter?: ParentCacheWriter;

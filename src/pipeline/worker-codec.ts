@@ -71,7 +71,7 @@ export class WorkerCodec implements PackCodec, SmallFileCodec {
 
   async seal(parts: readonly Uint8Array[], recipients: readonly AgeRecipient[], what: string): Promise<SealedPack> {
     // Every part moves to the worker without a copy; the pack writer owns its parts by then (callers
-    // hand blobs over and never touch them again: see Uploader.add).
+    // hand blobs over and never touch them again: see BlobSaver, src/pipeline/blob-saver.ts).
     const moved = coalesceSmallParts(parts);
     const r = await this.call(
       { seq: 0, op: "seal", parts: moved, recipients: recipients.map(String), what },

@@ -1,10 +1,10 @@
 import { ObjectLockedError, UsageError } from "../core/errors.js";
-import type { Repository } from "../repository/repository.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 import { DEFAULT_GROUP_BY, groupSnapshots, type GroupBy, type GroupKey } from "./group-snapshots.js";
 import { isEmptyPolicy, validatePolicy, type RetentionPolicy } from "./policy.js";
 import { selectSnapshots, type PolicySnapshot } from "./select-snapshots.js";
 import { processZone, type ZoneOffsetAt } from "./wall-clock.js";
+import type { SnapshotStore } from "./snapshot-store.js";
 
 export interface ForgetOptions {
   groupBy?: GroupBy;
@@ -66,7 +66,7 @@ export function policyView(s: Snapshot, zone: ZoneOffsetAt = processZone): Polic
  * it referenced goes with the next prune (FORMAT.md §Prune).
  */
 export async function forgetSnapshots(
-  repo: Repository,
+  repo: SnapshotStore,
   policy: RetentionPolicy,
   o: ForgetOptions = {},
 ): Promise<ForgetResult> {
@@ -97,7 +97,7 @@ export async function forgetSnapshots(
   return result;
 }
 
-async function deleteRecord(repo: Repository, s: PolicyEntry, result: ForgetResult): Promise<void> {
+async function deleteRecord(repo: SnapshotStore, s: PolicyEntry, result: ForgetResult): Promise<void> {
   try {
     await repo.deleteSnapshot(s.id);
     result.removed++;

@@ -1,5 +1,5 @@
 import { backupPaths, type BackupOptions, type BackupResult } from "../pipeline/backup.js";
-import type { Repository } from "../repository/repository.js";
+import type { BackupRepository } from "../pipeline/backup-repository.js";
 import type { BackupSource } from "./source.js";
 
 /** Files and directories as one snapshot: `backupPaths` with the job's own excludes. */
@@ -13,7 +13,7 @@ export class FilesSource implements BackupSource {
     this.description = `files ${paths.join(", ")}`;
   }
 
-  backup(repo: Repository, o: BackupOptions): Promise<BackupResult> {
+  backup(repo: BackupRepository, o: BackupOptions): Promise<BackupResult> {
     return backupPaths(repo, this.paths, { ...o, excludes: [...(o.excludes ?? []), ...this.exclude] });
   }
 }

@@ -1,5 +1,5 @@
 import type { BackupOptions, BackupResult } from "../pipeline/backup.js";
-import type { Repository } from "../repository/repository.js";
+import type { BackupRepository } from "../pipeline/backup-repository.js";
 
 /**
  * What a job backs up: a files tree, a dump stream, a database. The agent,
@@ -10,5 +10,5 @@ export interface BackupSource {
   /** Short description for logs and `status`; must never contain secrets. */
   readonly description: string;
   /** Take one snapshot into `repo`. Throws, recording no snapshot, when the source cannot be read consistently. */
-  backup(repo: Repository, o: BackupOptions): Promise<BackupResult>;
+  backup(repo: BackupRepository, o: BackupOptions): Promise<BackupResult>;
 }

@@ -1,6 +1,6 @@
 import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
 import { backupComposed } from "../../pipeline/stream-backup.js";
-import type { Repository } from "../../repository/repository.js";
+import type { BackupRepository } from "../../pipeline/backup-repository.js";
 import { UsageError } from "../../core/errors.js";
 import type { BackupSource } from "../source.js";
 import type { CommandLog } from "../../exec/child-command.js";
@@ -32,7 +32,7 @@ export class DumpSource implements BackupSource {
     this.description = o.description ?? `dump ${showCommand(o)} -> ${o.name}`;
   }
 
-  backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  backup(repo: BackupRepository, opts: BackupOptions): Promise<BackupResult> {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`${this.o.name}: ${l}\n`));
     const data = commandOutput(this.o, log, opts.signal);
     return backupComposed(repo, [{ kind: "stream", name: this.o.name, data }], {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
 import { backupComposed, type ComposedEntry, type EntryMeta } from "../../pipeline/stream-backup.js";
-import type { Repository } from "../../repository/repository.js";
+import type { BackupRepository } from "../../pipeline/backup-repository.js";
 import { SourceError } from "../../core/errors.js";
 import type { BackupSource } from "../source.js";
 import { readLater } from "../read-later.js";
@@ -52,7 +52,7 @@ export class PgPhysicalSource implements BackupSource {
     this.description = `postgres physical ${o.dataDir} via ${pgWhere(o)}`;
   }
 
-  async backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  async backup(repo: BackupRepository, opts: BackupOptions): Promise<BackupResult> {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`postgres: ${l}\n`));
     const session = new PsqlSession(this.o, "postgres", log);
     try {

@@ -1,5 +1,5 @@
 import { backupPaths, type BackupOptions, type BackupResult } from "../../pipeline/backup.js";
-import type { Repository } from "../../repository/repository.js";
+import type { BackupRepository } from "../../pipeline/backup-repository.js";
 import type { BackupSource } from "../source.js";
 import type { CommandLog } from "../../exec/child-command.js";
 import { showCommand, type CommandSpec } from "../../exec/command-spec.js";
@@ -33,7 +33,7 @@ export class SnapshotSource implements BackupSource {
     this.description = `snapshot ${o.prepare ? `(${showCommand(this.spec(o.prepare))}) ` : ""}${o.paths.join(" ")}`;
   }
 
-  async backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  async backup(repo: BackupRepository, opts: BackupOptions): Promise<BackupResult> {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
     let result: BackupResult | undefined;
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { BackupOptions, BackupResult } from "../../pipeline/backup.js";
 import { backupComposed } from "../../pipeline/stream-backup.js";
-import type { Repository } from "../../repository/repository.js";
+import type { BackupRepository } from "../../pipeline/backup-repository.js";
 import { SourceError } from "../../core/errors.js";
 import type { BackupSource } from "../source.js";
 import { readLater } from "../read-later.js";
@@ -45,7 +45,7 @@ export class SqliteSource implements BackupSource {
     this.description = `sqlite ${o.path} (${o.method ?? "backup"})`;
   }
 
-  async backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  async backup(repo: BackupRepository, opts: BackupOptions): Promise<BackupResult> {
     const log = this.o.log ?? ((l: string) => process.stderr.write(`sqlite3: ${l}\n`));
     // sqlite3 would create an empty database at a wrong path and back that up.
     await stat(this.o.path).catch((e: Error) => {
