@@ -100,6 +100,22 @@ describe("layer rules", () => {
     );
   });
 
+  it("names a backup or retention file that sees the Repository class or its Uploader, type-only imports too", async () => {
+    const found = await violations({
+      "src/repository/repository.ts": "export class Repository {}\n",
+      "src/repository/uploader.ts": "export class Uploader {}\n",
+      "src/pipeline/backup.ts":
+        'import type { Repository } from "../repository/repository.js";\nexport type R = Repository;\n',
+      "src/retention/forget.ts": 'import { Uploader } from "../repository/uploader.js";\nexport const u = Uploader;\n',
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "backup-and-retention-see-interfaces: src/pipeline/backup.ts -> src/repository/repository.ts",
+        "backup-and-retention-see-interfaces: src/retention/forget.ts -> src/repository/uploader.ts",
+      ]),
+    );
+  });
+
   it("names a file cycle, a folder outside the layers, and imports of tests or dev tools", async () => {
     const found = await violations({
       "src/restore/a.ts": 'import "./b.js";\nexport const a = 1;\n',
