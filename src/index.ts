@@ -17,6 +17,7 @@ export type { Snapshot, SnapshotRecord, SnapshotSummary } from "./repository/sna
 export type { Tree, TreeNode } from "./repository/tree.js";
 export { checkRepository, type CheckReport, type CheckProblem } from "./maintenance/check.js";
 export { backupPaths, type BackupOptions, type BackupResult } from "./pipeline/backup.js";
+export type { BackupRepository } from "./pipeline/backup-repository.js";
 export { restoreSnapshot } from "./restore/restore-tree.js";
 export { listTree } from "./restore/list-tree.js";
 export { dumpFile } from "./restore/dump-file.js";
