@@ -20,10 +20,10 @@ import type { Uploader } from "./uploader.js";
  * @example
  * ```ts
  * const m = repo.maintenance();
- * const marks = await m.loadMarks(); // before the snapshots, then the index (FORMAT.md §Prune)
+ * const marks = await m.loadMarks(); // marks, then snapshots, then the index (FORMAT.md §Prune)
  * const snapshots = await m.listSnapshots();
  * const index = await m.loadIndex();
- * if (index.damaged.length > 0) throw new Error("an incomplete index cannot tell what is in use");
+ * const livePacks = index.blobs.packCount - index.condemned.size;
  * ```
  */
 export interface RepositoryMaintenance {
@@ -55,7 +55,9 @@ export interface RepositoryMaintenance {
   /**
    * Load the index once, after the marks (FORMAT.md §Write order, in reverse),
    * and return it read-only. Later calls return the same index without reading
-   * anything: a prune must call `loadMarks` and list snapshots before the first.
+   * anything, so a prune calls `loadMarks` and lists snapshots before the
+   * first. It is the index backups and reads of this Repository use: a backup
+   * through the same handle adds the packs it writes.
    */
   loadIndex(signal?: AbortSignal): Promise<LoadedIndexView>;
   /** Every readable snapshot, oldest first; a damaged record is skipped with a warning. */
