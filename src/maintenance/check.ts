@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { CairnError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
+import { BlobIndex } from "../repository/blob-index.js";
 import { BlobReader } from "../repository/blob-reader.js";
 import { addToBlobIndex, openIndex } from "../repository/index-file.js";
 import {
@@ -17,6 +18,7 @@ import {
 import { listMarks } from "../repository/prune-mark.js";
 import { PackVerifierPool } from "./pack-verifier-pool.js";
 import type { Repository } from "../repository/repository.js";
+import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
 import { decodeSkeleton } from "../repository/skeleton.js";
 import { openSnapshot, type Snapshot } from "../repository/snapshot-record.js";
 
@@ -52,7 +54,8 @@ const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, PRUNE_PREFIX
  * (walked through skeletons) is indexed in a pack that exists; with
  * `readData`, every pack is decrypted and every blob checked against its ID.
  */
-export async function checkRepository(repo: Repository, o: CheckOptions = {}): Promise<CheckReport> {
+export async function checkRepository(repository: Repository, o: CheckOptions = {}): Promise<CheckReport> {
+  const repo = repository.maintenance();
   const r: CheckReport = {
     problems: [],
     objects: 0,
@@ -72,10 +75,12 @@ export async function checkRepository(repo: Repository, o: CheckOptions = {}): P
     deferred,
   );
   const snapshots = await loadSnapshots(repo, r);
-  await loadIndexes(repo, r, stored);
-  const badPacks = checkIndexedPacks(repo, stored, r);
-  await walkSnapshots(repo, snapshots, badPacks, r);
-  if (o.readData) await readAllPacks(repo, stored, badPacks, r, o, deferred);
+  // An index of check's own, loaded by its own rules (loadIndexes), not the one backups and reads use.
+  const index = new BlobIndex();
+  await loadIndexes(repo, index, r, stored);
+  const badPacks = checkIndexedPacks(index, stored, r);
+  await walkSnapshots(repo, index, snapshots, badPacks, r);
+  if (o.readData) await readAllPacks(repo, index, { stored, badPacks, deferred }, r, o);
   // Packs --read-data did not read (unindexed, damaged, or data packs without the identity).
   for (const key of deferred) await hashObject(repo, key, stored.get(key) ?? 0, r, o);
   return r;
@@ -83,7 +88,7 @@ export async function checkRepository(repo: Repository, o: CheckOptions = {}): P
 
 /** Hash every content-named object, except those `defer` picks: their keys go to `deferred` (their sizes are recorded). */
 async function hashEverything(
-  repo: Repository,
+  repo: RepositoryMaintenance,
   r: CheckReport,
   o: CheckOptions,
   defer: (key: string) => boolean,
@@ -101,7 +106,13 @@ async function hashEverything(
   return sizes;
 }
 
-async function hashObject(repo: Repository, key: string, size: number, r: CheckReport, o: CheckOptions): Promise<void> {
+async function hashObject(
+  repo: RepositoryMaintenance,
+  key: string,
+  size: number,
+  r: CheckReport,
+  o: CheckOptions,
+): Promise<void> {
   const h = createHash("sha256");
   for await (const part of await repo.storage.getStream(key, o.signal)) h.update(part);
   hashed(r, key, size, h.digest("hex"));
@@ -125,7 +136,7 @@ function kindOf(key: string): string {
       : key.slice(0, key.indexOf("/")).replace(/s$/, "");
 }
 
-async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot[]> {
+async function loadSnapshots(repo: RepositoryMaintenance, r: CheckReport): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
   for await (const obj of repo.storage.list(SNAPSHOTS_PREFIX)) {
     try {
@@ -144,7 +155,12 @@ async function loadSnapshots(repo: Repository, r: CheckReport): Promise<Snapshot
  * its pack was lost is found in its good copy, while missing packs are still
  * in the index to be reported with the snapshots that only they served.
  */
-async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string, number>): Promise<void> {
+async function loadIndexes(
+  repo: RepositoryMaintenance,
+  index: BlobIndex,
+  r: CheckReport,
+  stored: Map<string, number>,
+): Promise<void> {
   // Packs a prune condemned but has not deleted yet still serve reads (FORMAT.md §Prune); a damaged mark is a problem to report.
   const marks = await listMarks(repo.storage, repo.agent, undefined, (key, e) =>
     r.problems.push({ kind: "prune mark", key, message: errorText(e) }),
@@ -160,19 +176,19 @@ async function loadIndexes(repo: Repository, r: CheckReport, stored: Map<string,
     }
   }
   const present = (p: { kind: "data" | "meta"; id: string }) => stored.has(packKey(p.kind, p.id));
-  for (const b of bodies) addToBlobIndex(repo.index, b, present);
+  for (const b of bodies) addToBlobIndex(index, b, present);
   // A condemned pack already deleted (a prune stopped before removing its mark) is not damage: only present ones are added.
   // Rows with blobs first: a row without (condemned as unindexed) has a placeholder header length.
   const rows = marks.flatMap((m) => m.body.packs);
-  addToBlobIndex(repo.index, { version: 1, packs: rows.filter((p) => p.blobs.length > 0) }, present);
-  addToBlobIndex(repo.index, { version: 1, packs: rows.filter((p) => p.blobs.length === 0) }, present);
-  for (const b of bodies) addToBlobIndex(repo.index, b, (p) => !present(p));
+  addToBlobIndex(index, { version: 1, packs: rows.filter((p) => p.blobs.length > 0) }, present);
+  addToBlobIndex(index, { version: 1, packs: rows.filter((p) => p.blobs.length === 0) }, present);
+  for (const b of bodies) addToBlobIndex(index, b, (p) => !present(p));
 }
 
-function checkIndexedPacks(repo: Repository, stored: Map<string, number>, r: CheckReport): Set<number> {
+function checkIndexedPacks(index: BlobIndex, stored: Map<string, number>, r: CheckReport): Set<number> {
   const bad = new Set<number>();
-  for (let i = 0; i < repo.index.packCount; i++) {
-    const p = repo.index.pack(i);
+  for (let i = 0; i < index.packCount; i++) {
+    const p = index.pack(i);
     const key = packKey(p.kind, p.id);
     const size = stored.get(key);
     if (size === undefined) {
@@ -187,13 +203,14 @@ function checkIndexedPacks(repo: Repository, stored: Map<string, number>, r: Che
       });
     }
   }
-  r.packs = repo.index.packCount;
+  r.packs = index.packCount;
   return bad;
 }
 
 /** Walk every snapshot's skeletons; name each unreachable blob and the snapshots that need it. */
 async function walkSnapshots(
-  repo: Repository,
+  repo: RepositoryMaintenance,
+  index: BlobIndex,
   snaps: Snapshot[],
   badPacks: Set<number>,
   r: CheckReport,
@@ -205,16 +222,16 @@ async function walkSnapshots(
     missing.set(id, p);
   };
   const usable = (id: string, snap: string): boolean => {
-    const loc = repo.index.get(id as BlobId);
+    const loc = index.get(id as BlobId);
     if (!loc) report(id, snap, "referenced but not in any index");
     else if (badPacks.has(loc.packIndex))
-      report(id, snap, `its pack ${repo.index.pack(loc.packIndex).id} is missing or damaged`);
+      report(id, snap, `its pack ${index.pack(loc.packIndex).id} is missing or damaged`);
     return !!loc && !badPacks.has(loc.packIndex);
   };
   // Read skeletons through the index check loaded itself (damaged index files
-  // reported and skipped), not through Repository.readBlob: that would load
-  // the index again and fail every read on the first damaged index file.
-  const reader = new BlobReader(repo.storage, repo.index, repo.agent, repo.identities);
+  // reported and skipped), not through RepositoryMaintenance.readBlob: that would
+  // load the repository's index and fail every read on the first damaged index file.
+  const reader = new BlobReader(repo.storage, index, repo.agent, repo.dataIdentities);
   try {
     await walkSkeletons(reader, snaps, usable, report);
   } finally {
@@ -251,34 +268,40 @@ async function walkSkeletons(
 /** Packs fetched or being verified at once: two per worker keeps both busy while the next ones load. */
 const PACKS_IN_FLIGHT_PER_WORKER = 2;
 
+/** What the passes before --read-data found: object sizes by key, indexed packs found bad, objects not hashed yet. */
+interface Found {
+  stored: ReadonlyMap<string, number>;
+  badPacks: ReadonlySet<number>;
+  deferred: Set<string>;
+}
+
 /** Verify every indexed pack on the workers; each pack read is also hashed there and taken out of `deferred`. */
 async function readAllPacks(
-  repo: Repository,
-  stored: Map<string, number>,
-  badPacks: Set<number>,
+  repo: RepositoryMaintenance,
+  index: BlobIndex,
+  { stored, badPacks, deferred }: Found,
   r: CheckReport,
   o: CheckOptions,
-  deferred: Set<string>,
 ): Promise<void> {
-  const total = repo.index.packCount;
+  const total = index.packCount;
   const todo: number[] = [];
   for (let i = 0; i < total; i++) {
-    const p = repo.index.pack(i);
+    const p = index.pack(i);
     if (badPacks.has(i) || !stored.has(packKey(p.kind, p.id))) continue;
-    if (p.kind === "data" && !repo.identities) r.dataPacksSkipped++;
+    if (p.kind === "data" && !repo.dataIdentities) r.dataPacksSkipped++;
     else todo.push(i);
   }
   if (todo.length === 0) return;
   const workers = Math.max(1, Math.min(availableParallelism(), todo.length));
   const pool = new PackVerifierPool(workers, repo.agent.exportBlobIdKey(), {
-    data: repo.identities ?? [],
+    data: repo.dataIdentities ?? [],
     meta: [repo.agent.identity],
   });
   let next = 0;
   let done = 0;
   const run = async (): Promise<void> => {
     while (next < todo.length) {
-      const p = repo.index.pack(todo[next++]!);
+      const p = index.pack(todo[next++]!);
       const key = packKey(p.kind, p.id);
       try {
         const file = await repo.storage.get(key, undefined, o.signal);

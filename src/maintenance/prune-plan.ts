@@ -1,5 +1,6 @@
 import type { BlobId } from "../core/ids.js";
-import type { Repository } from "../repository/repository.js";
+import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
+import type { LoadedIndexView, RepositoryMaintenance } from "../repository/repository-maintenance.js";
 import { openIndex, type IndexPack } from "../repository/index-file.js";
 import type { EntryBits } from "./prune-usage.js";
 
@@ -41,7 +42,8 @@ interface Candidate {
  * one at a time, keeping rows only for packs that will be condemned or repacked.
  */
 export async function planPrune(
-  repo: Repository,
+  repo: RepositoryMaintenance,
+  index: LoadedIndexView,
   used: EntryBits,
   packTimes: ReadonlyMap<string, number>,
   o: PlanOptions,
@@ -56,12 +58,12 @@ export async function planPrune(
   };
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
-  for (const key of repo.loadedIndexFiles) {
+  for (const key of index.files) {
     for (const p of openIndex(repo.agent, await repo.storage.get(key), key).packs) {
-      const packIndex = repo.index.findPack(p.id);
-      if (seen.has(p.id) || packIndex < 0 || repo.condemned.has(packIndex)) continue;
+      const packIndex = index.blobs.findPack(p.id);
+      if (seen.has(p.id) || packIndex < 0 || index.condemned.has(packIndex)) continue;
       seen.add(p.id);
-      const u = packUse(repo, used, p, packIndex);
+      const u = packUse(index.blobs, used, p, packIndex);
       const old = o.now - (packTimes.get(p.id) ?? o.now) >= o.graceMs;
       const share = u.unusedBytes / Math.max(1, u.usedBytes + u.unusedBytes);
       if (u.usedBlobs === 0 && old) plan.condemn.push(p);
@@ -78,7 +80,7 @@ export async function planPrune(
 }
 
 function packUse(
-  repo: Repository,
+  blobs: ReadonlyBlobIndex,
   used: EntryBits,
   p: IndexPack,
   packIndex: number,
@@ -87,8 +89,8 @@ function packUse(
   let usedBytes = 0;
   let unusedBytes = 0;
   for (const [, id, , length] of p.blobs) {
-    const e = repo.index.entryOf(id as BlobId);
-    const here = e >= 0 && e < used.size && repo.index.locationAt(e).packIndex === packIndex;
+    const e = blobs.entryOf(id as BlobId);
+    const here = e >= 0 && e < used.size && blobs.locationAt(e).packIndex === packIndex;
     if (here && used.has(e)) {
       usedBlobs++;
       usedBytes += length;

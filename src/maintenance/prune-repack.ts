@@ -2,11 +2,9 @@ import { IntegrityError } from "../core/errors.js";
 import type { BlobId, BlobType } from "../core/ids.js";
 import { ageDecrypt } from "../crypto/age-file.js";
 import { decompressBlob } from "../compression/zstd.js";
-import { BlobIndex } from "../repository/blob-index.js";
 import type { IndexPack } from "../repository/index-file.js";
 import { packKey } from "../repository/layout.js";
-import type { Repository } from "../repository/repository.js";
-import { Uploader } from "../repository/uploader.js";
+import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
 
 export interface RepackStats {
   packs: number;
@@ -24,26 +22,20 @@ export interface RepackStats {
  * open with the agent key; data packs need the data identity.
  */
 export async function repackPacks(
-  repo: Repository,
+  repo: RepositoryMaintenance,
   packs: readonly IndexPack[],
   usedHere: (blob: BlobId, packId: string) => boolean,
   signal?: AbortSignal,
 ): Promise<RepackStats> {
   const stats: RepackStats = { packs: 0, blobs: 0, bytesRead: 0, bytesWritten: 0 };
   if (packs.length === 0) return stats;
-  // A fresh index: nothing is deduplicated against the old copies, which are about to be condemned.
-  const up = new Uploader(
-    repo.storage,
-    new BlobIndex(),
-    repo.agent,
-    packs.some((p) => p.kind === "data") ? [repo.dataRecipient] : [],
-    repo.config,
-  );
+  // Nothing is deduplicated against the old copies, which are about to be condemned.
+  const up = repo.freshUploader(packs.some((p) => p.kind === "data"));
   try {
     for (const p of packs) {
       signal?.throwIfAborted();
       const key = packKey(p.kind, p.id);
-      const identities = p.kind === "meta" ? [repo.agent.identity] : repo.identities;
+      const identities = p.kind === "meta" ? [repo.agent.identity] : repo.dataIdentities;
       if (!identities) throw new IntegrityError(`${p.kind} pack`, key, "cannot be repacked without the data identity");
       const plain = ageDecrypt(await repo.storage.get(key, undefined, signal), identities, key);
       stats.bytesRead += p.size;

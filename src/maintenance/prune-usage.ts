@@ -1,6 +1,7 @@
 import { IntegrityError, RepositoryError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
-import type { Repository } from "../repository/repository.js";
+import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
+import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
 import { decodeSkeleton } from "../repository/skeleton.js";
 import type { Snapshot } from "../repository/snapshot-record.js";
 
@@ -31,11 +32,11 @@ export interface Usage {
  * index stops the prune: deleting on an incomplete picture could lose data.
  */
 export async function findUsedBlobs(
-  repo: Repository,
+  repo: RepositoryMaintenance,
+  index: ReadonlyBlobIndex,
   snapshots: readonly Snapshot[],
   signal?: AbortSignal,
 ): Promise<Usage> {
-  const index = repo.index;
   const used = new EntryBits(index.size);
   let usedBlobs = 0;
   const mark = (id: string, snap: Snapshot): boolean => {
@@ -64,7 +65,7 @@ export async function findUsedBlobs(
   return { used, usedBlobs };
 }
 
-async function readSkeleton(repo: Repository, id: string, s: Snapshot) {
+async function readSkeleton(repo: RepositoryMaintenance, id: string, s: Snapshot) {
   try {
     return decodeSkeleton(await repo.readBlob(id as BlobId), id);
   } catch (e) {

@@ -9,7 +9,9 @@ import { repackPacks } from "./prune-repack.js";
 import { findUsedBlobs, type Usage } from "./prune-usage.js";
 import { canExtendRetention, extendLiveRetention } from "./prune-lock.js";
 import { refuseClockSkew } from "./prune-clock.js";
+import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
 import type { Repository } from "../repository/repository.js";
+import type { LoadedIndexView, RepositoryMaintenance } from "../repository/repository-maintenance.js";
 
 /** Longer than any backup should take (FORMAT.md §Prune): condemned packs wait this long before deletion. */
 export const DEFAULT_GRACE_MS = 24 * 3_600_000;
@@ -75,7 +77,8 @@ export interface PruneResult {
  * Nothing is ever deleted in the run that condemned it. Needs only the agent
  * key (repacking data packs also needs the identity).
  */
-export async function prune(repo: Repository, o: PruneOptions = {}): Promise<PruneResult> {
+export async function prune(repository: Repository, o: PruneOptions = {}): Promise<PruneResult> {
+  const repo = repository.maintenance();
   const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
   // Every age below is a store time judged by this host's clock: refuse when the two disagree too much.
   const clockSkewMs = o.dryRun ? 0 : (await refuseClockSkew(repo.storage, repo.agent, repo.clock, graceMs)).skewMs;
@@ -86,40 +89,40 @@ export async function prune(repo: Repository, o: PruneOptions = {}): Promise<Pru
   const now = repo.clock.now().getTime();
   const expired = marks.filter((m) => now - m.mtime.getTime() >= Math.max(m.body.graceMs, graceMs));
   const snapshots = await repo.listSnapshots(o.signal);
-  await repo.loadIndex(o.signal);
-  refuseOnDamage(repo);
-  const usage = await findUsedBlobs(repo, snapshots, o.signal);
+  const index = await repo.loadIndex(o.signal);
+  refuseOnDamage(index);
+  const usage = await findUsedBlobs(repo, index.blobs, snapshots, o.signal);
   const r = emptyResult(o.dryRun === true, snapshots.length, marks.length - expired.length);
   r.clockSkewMs = clockSkewMs;
   const phase2 = phase2Context(marks, expired, usage, r, o.dryRun === true);
-  for (const m of expired) await finishMark(repo, m, phase2);
+  for (const m of expired) await finishMark(repo, index, m, phase2);
   const stored = await listPacks(repo, o.signal);
   const packTimes = new Map([...stored].map(([id, p]) => [id, p.mtime]));
-  const plan = await planPrune(repo, usage.used, packTimes, {
+  const plan = await planPrune(repo, index, usage.used, packTimes, {
     graceMs,
     maxUnused: o.maxUnused ?? 0.05,
     maxRepackBytes: o.maxRepackBytes ?? Infinity,
-    canRepackData: repo.hasIdentity,
+    canRepackData: repo.dataIdentities !== undefined,
     now,
   });
-  const unindexed = unindexedPacks(repo, stored, now, graceMs);
+  const unindexed = unindexedPacks(index, stored, now, graceMs);
   if (plan.keep.size === 0 && plan.condemn.length + plan.repack.length + unindexed.length > 0 && !o.force) {
     throw new UsageError(
       `this prune would condemn every pack in ${repo.storage.name} (${snapshots.length} snapshots remain)`,
       { hint: "check the retention policy; pass --force if the repository really should be emptied" },
     );
   }
-  if (!o.dryRun) await markPhase(repo, plan, unindexed, usage, r, { graceMs, now, signal: o.signal });
-  summarise(r, plan, unindexed, repo);
+  if (!o.dryRun) await markPhase(repo, index, plan, unindexed, usage, r, { graceMs, now, signal: o.signal });
+  summarise(r, plan, unindexed, index.blobs);
   if (!o.dryRun && o.lockExtendMs !== undefined && canExtendRetention(repo.storage)) {
-    const live = [...plan.keep].map((id) => repo.index.pack(repo.index.findPack(id)));
+    const live = [...plan.keep].map((id) => index.blobs.pack(index.blobs.findPack(id)));
     r.retentionExtended = await extendLiveRetention(repo.storage, live, new Date(now + o.lockExtendMs), o.signal);
   }
   return r;
 }
 
-function refuseOnDamage(repo: Repository): void {
-  const w = repo.warnings.find((x) => x.kind === "index" || x.kind === "prune mark");
+function refuseOnDamage(index: LoadedIndexView): void {
+  const w = index.damaged[0];
   if (w)
     throw new RepositoryError(`refusing to prune: ${w.kind} ${w.key} is damaged (${w.message})`, {
       hint: "run `cairn check`; prune needs an intact index to know what is in use",
@@ -151,10 +154,10 @@ function emptyResult(dryRun: boolean, snapshots: number, marksPending: number): 
 }
 
 /** Whether a snapshot needs a blob whose copy the index serves from this pack. */
-function neededFrom(repo: Repository, usage: Usage, p: IndexPack, packIndex: number): boolean {
+function neededFrom(blobs: ReadonlyBlobIndex, usage: Usage, p: IndexPack, packIndex: number): boolean {
   return p.blobs.some(([, id]) => {
-    const e = repo.index.entryOf(id as BlobId);
-    return e >= 0 && e < usage.used.size && usage.used.has(e) && repo.index.locationAt(e).packIndex === packIndex;
+    const e = blobs.entryOf(id as BlobId);
+    return e >= 0 && e < usage.used.size && usage.used.has(e) && blobs.locationAt(e).packIndex === packIndex;
   });
 }
 
@@ -196,18 +199,23 @@ function phase2Context(
  * by its slow backup and then condemned again, with its blobs.) The revive
  * decision uses the row that lists the pack's blobs, never an empty one.
  */
-async function finishMark(repo: Repository, m: PruneMark, c: Phase2Context): Promise<void> {
+async function finishMark(
+  repo: RepositoryMaintenance,
+  index: LoadedIndexView,
+  m: PruneMark,
+  c: Phase2Context,
+): Promise<void> {
   const { r } = c;
   const revive: IndexPack[] = [];
   const remove: IndexPack[] = [];
   for (const p of m.body.packs) {
-    const packIndex = repo.index.findPack(p.id);
+    const packIndex = index.blobs.findPack(p.id);
     if (packIndex < 0 || c.handled.has(p.id)) continue; // already deleted
-    if (!repo.condemned.has(packIndex)) continue; // marked unindexed, indexed since by the backup that wrote it: live
+    if (!index.condemned.has(packIndex)) continue; // marked unindexed, indexed since by the backup that wrote it: live
     if (c.pending.has(p.id)) continue;
     c.handled.add(p.id);
     const row = c.rows.get(p.id) ?? p;
-    (neededFrom(repo, c.usage, row, packIndex) ? revive : remove).push(row);
+    (neededFrom(index.blobs, c.usage, row, packIndex) ? revive : remove).push(row);
   }
   r.packsRevived += revive.length;
   if (c.dryRun) {
@@ -242,7 +250,7 @@ interface StoredPack {
   mtime: number;
 }
 
-async function listPacks(repo: Repository, signal?: AbortSignal): Promise<Map<string, StoredPack>> {
+async function listPacks(repo: RepositoryMaintenance, signal?: AbortSignal): Promise<Map<string, StoredPack>> {
   const out = new Map<string, StoredPack>();
   for (const kind of ["data", "meta"] as const) {
     for await (const o of repo.storage.list(kind === "data" ? DATA_PREFIX : META_PREFIX, signal))
@@ -258,7 +266,7 @@ async function listPacks(repo: Repository, signal?: AbortSignal): Promise<Map<st
  * that fails its commit check instead of referencing them.
  */
 function unindexedPacks(
-  repo: Repository,
+  index: LoadedIndexView,
   stored: ReadonlyMap<string, StoredPack>,
   now: number,
   graceMs: number,
@@ -267,7 +275,7 @@ function unindexedPacks(
   for (const [id, p] of stored) {
     // size must be positive in the index row schema; an empty file is damage anyway.
     // An index file listing it, even one whose packs looked missing when the index was loaded, is evidence enough: not unindexed.
-    if (repo.index.findPack(id) < 0 && !repo.indexedButMissing.has(id) && now - p.mtime >= graceMs)
+    if (index.blobs.findPack(id) < 0 && !index.indexedButMissing.has(id) && now - p.mtime >= graceMs)
       out.push({ id, kind: p.kind, size: Math.max(1, p.size), headerLength: 1, blobs: [] });
   }
   return out;
@@ -285,7 +293,8 @@ interface MarkContext {
  * rest and superseding the old index files; then the old index files deleted.
  */
 async function markPhase(
-  repo: Repository,
+  repo: RepositoryMaintenance,
+  index: LoadedIndexView,
   plan: PrunePlan,
   unindexed: IndexPack[],
   usage: Usage,
@@ -293,34 +302,32 @@ async function markPhase(
   c: MarkContext,
 ): Promise<void> {
   const condemn = [...plan.condemn, ...plan.repack, ...unindexed];
-  const consolidate = repo.loadedIndexFiles.length > CONSOLIDATE_INDEX_FILES;
+  const consolidate = index.files.length > CONSOLIDATE_INDEX_FILES;
   if (condemn.length === 0 && !consolidate) return;
+  const { blobs } = index;
   const usedHere = (id: BlobId, packId: string) => {
-    const e = repo.index.entryOf(id);
+    const e = blobs.entryOf(id);
     return (
-      e >= 0 &&
-      e < usage.used.size &&
-      usage.used.has(e) &&
-      repo.index.pack(repo.index.locationAt(e).packIndex).id === packId
+      e >= 0 && e < usage.used.size && usage.used.has(e) && blobs.pack(blobs.locationAt(e).packIndex).id === packId
     );
   };
   const s = await repackPacks(repo, plan.repack, usedHere, c.signal);
   r.packsRepacked = s.packs;
   r.blobsRepacked = s.blobs;
   r.bytesRepackWritten = s.bytesWritten;
-  const drop = new Set([...condemn.map((p) => p.id), ...[...repo.condemned].map((i) => repo.index.pack(i).id)]);
-  await rewriteIndex(repo.storage, repo.agent, repo.loadedIndexFiles, drop);
-  await writeMark(repo.storage, repo.agent, emptyMark(new Date(c.now), c.graceMs, condemn, [...repo.loadedIndexFiles]));
-  await deleteAllUnlessLocked(repo.storage, repo.loadedIndexFiles);
+  const drop = new Set([...condemn.map((p) => p.id), ...[...index.condemned].map((i) => blobs.pack(i).id)]);
+  await rewriteIndex(repo.storage, repo.agent, index.files, drop);
+  await writeMark(repo.storage, repo.agent, emptyMark(new Date(c.now), c.graceMs, condemn, [...index.files]));
+  await deleteAllUnlessLocked(repo.storage, index.files);
 }
 
-function summarise(r: PruneResult, plan: PrunePlan, unindexed: IndexPack[], repo: Repository): void {
+function summarise(r: PruneResult, plan: PrunePlan, unindexed: IndexPack[], blobs: ReadonlyBlobIndex): void {
   const condemned = [...plan.condemn, ...plan.repack, ...unindexed];
   r.packsMarked = condemned.length;
   r.bytesMarked = condemned.reduce((n, p) => n + p.size, 0);
   r.repackSkippedNoIdentity = plan.repackSkippedNoIdentity;
   r.youngUnusedPacks = plan.youngUnused;
   r.packsLeft = plan.keep.size;
-  for (const id of plan.keep) r.bytesLeft += repo.index.pack(repo.index.findPack(id)).size;
+  for (const id of plan.keep) r.bytesLeft += blobs.pack(blobs.findPack(id)).size;
   r.unusedBytesLeft = plan.unusedBytesKept;
 }

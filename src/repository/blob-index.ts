@@ -46,6 +46,12 @@ export interface PackEntry extends PackInfo {
   id: string;
 }
 
+/** The reading half of BlobIndex: what code that walks an index it does not own may call (RepositoryMaintenance). */
+export type ReadonlyBlobIndex = Pick<
+  BlobIndex,
+  "get" | "has" | "size" | "entryOf" | "locationAt" | "entries" | "findPack" | "pack" | "packCount"
+>;
+
 const KEY_WORDS = 8;
 const VALUE_WORDS = 4;
 const PAGE_SHIFT = 13;

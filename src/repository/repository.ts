@@ -16,18 +16,9 @@ import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
 import type { StoredBlob } from "./blob-decode.js";
-import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
 import { KeyStore, type StoredKeyFile } from "./key-store.js";
-import {
-  CONFIG_KEY,
-  DATA_PREFIX,
-  idOfKey,
-  indexKey,
-  INDEX_PREFIX,
-  META_PREFIX,
-  SNAPSHOTS_PREFIX,
-  snapshotKey,
-} from "./layout.js";
+import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
+import { LoadedIndex } from "./loaded-index.js";
 import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
 import { sha256Hex } from "./sha256.js";
 import { decodeSkeleton, type Skeleton } from "./skeleton.js";
@@ -35,7 +26,9 @@ import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "
 import type { Tree } from "./tree.js";
 import { decodeTree } from "./tree-codec.js";
 import { Uploader, type UploaderOptions } from "./uploader.js";
-import { listMarks, type PruneMark } from "./prune-mark.js";
+import { listMarks } from "./prune-mark.js";
+import type { RepositoryMaintenance } from "./repository-maintenance.js";
+import type { RepositoryWarning } from "./repository-warning.js";
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -50,11 +43,7 @@ export interface InitOptions {
   clock?: Clock;
 }
 
-export interface RepositoryWarning {
-  kind: string;
-  key: string;
-  message: string;
-}
+export type { RepositoryWarning } from "./repository-warning.js";
 
 export interface OpenOptions {
   agentKey?: AgentKey;
@@ -65,34 +54,27 @@ export interface OpenOptions {
 /**
  * A cairn repository on some storage: the facade the CLI, the agent and the
  * library API use. Holds the agent key (always) and the restore identities
- * (only when given), and enforces which operations need which.
+ * (only when given), and enforces which operations need which. Its storage,
+ * index and prune marks are its own: backup and restore go through its
+ * methods, prune and check through `maintenance()`.
  */
 export class Repository {
-  readonly index = new BlobIndex();
-  /** Packs (packIndex) condemned by a prune mark: readable until deleted, never deduplicated against (FORMAT.md §Prune). */
-  readonly condemned = new Set<number>();
-  /** Prune marks seen when the index was loaded; a backup re-checks for newer ones before its commit. */
-  private readonly knownMarks = new Set<string>();
-  /** Prune marks (loadMarks) and index files (loadIndex) read: prune supersedes exactly these. */
-  marks: PruneMark[] = [];
-  readonly loadedIndexFiles: string[] = [];
-  /** Packs an index file lists but the store no longer had when listed (deleted or lost: packs are listed after index files). */
-  readonly indexedButMissing = new Set<string>();
-  private indexLoaded = false;
-  private marksLoaded = false;
+  /** The index and the prune marks, loaded once (loadIndex). */
+  private readonly loaded: LoadedIndex;
   private readonly reader: BlobReader;
 
   private constructor(
-    readonly storage: Storage,
+    private readonly storage: Storage,
     readonly config: RepoConfig,
     readonly agent: AgentKey,
     /** Data packs are encrypted to this recipient (the data identity's; FORMAT.md §Key files); the error when no key file is intact. */
     private readonly dataRecipientOrError: AgeRecipient | RepositoryError,
     /** The data identity, present only when the repository was opened with a restore identity. */
-    readonly dataIdentity: AgeIdentity | undefined,
+    private readonly dataIdentity: AgeIdentity | undefined,
     readonly clock: Clock,
   ) {
-    this.reader = new BlobReader(storage, this.index, agent, this.identities);
+    this.loaded = new LoadedIndex(storage, agent, (w) => this.warn(w));
+    this.reader = new BlobReader(storage, this.loaded.blobs, agent, this.identities);
   }
 
   /** Create a repository: key file first, then `config`, whose presence marks an initialised repository. */
@@ -171,13 +153,13 @@ export class Repository {
   }
 
   /** The recipient new data packs are encrypted to; throws, naming the damage, when no key file is intact. */
-  get dataRecipient(): AgeRecipient {
+  private get dataRecipient(): AgeRecipient {
     if (this.dataRecipientOrError instanceof RepositoryError) throw this.dataRecipientOrError;
     return this.dataRecipientOrError;
   }
 
   /** Identities that decrypt data packs: the data identity, when known. */
-  get identities(): readonly AgeIdentity[] | undefined {
+  private get identities(): readonly AgeIdentity[] | undefined {
     return this.dataIdentity ? [this.dataIdentity] : undefined;
   }
 
@@ -209,85 +191,32 @@ export class Repository {
   }
 
   /**
-   * List and read the prune marks (once). A prune calls this first, judges
-   * which marks have expired, lists snapshots and only then loads the index
-   * (FORMAT.md §Prune, phase 2); everyone else gets it through loadIndex.
-   */
-  async loadMarks(signal?: AbortSignal): Promise<PruneMark[]> {
-    if (!this.marksLoaded) {
-      this.marks = await listMarks(this.storage, this.agent, signal, (key, e) =>
-        this.warn({ kind: "prune mark", key, message: `${e.message}; ignored` }),
-      );
-      this.marksLoaded = true;
-    }
-    return this.marks;
-  }
-
-  /**
-   * Load every index file into memory (once). A damaged index file is skipped
-   * with a warning, and so are packs the index lists but storage no longer
-   * has: their blobs count as absent, so the next backup uploads them again
-   * (RELIABILITY S12) instead of referencing data that is gone.
-   *
-   * Listing order is the reverse of the write order (FORMAT.md §Write order:
-   * packs, then index, then snapshot; a prune writes new index files, then
-   * its mark, then deletes the old ones): marks, then index keys, then packs,
-   * then the index files are read. So every pack an index file we read lists
-   * was uploaded before we listed packs: one missing from that listing was
-   * deleted, not merely uploaded a moment after we looked.
+   * Load the prune marks and every index file into memory, once (LoadedIndex.load
+   * says in which order and what is skipped). Reads and backups load it when
+   * they first need it; calling this first only moves the moment.
    */
   async loadIndex(signal?: AbortSignal): Promise<void> {
-    if (this.indexLoaded) return;
-    const marks = await this.loadMarks(signal);
-    const superseded = new Set(marks.flatMap((m) => m.body.objects));
-    const indexKeys: string[] = [];
-    for await (const o of this.storage.list(INDEX_PREFIX, signal)) if (!superseded.has(o.key)) indexKeys.push(o.key);
-    const stored = new Set<string>();
-    for (const prefix of [DATA_PREFIX, META_PREFIX])
-      for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
-    const missing = new Set<string>();
-    // A pack condemned without a blob list (unindexed when marked) that an index file lists now was a running backup's: that is newer evidence, it stays live.
-    const condemnedIds = new Set(marks.flatMap((m) => m.body.packs.filter((p) => p.blobs.length > 0).map((p) => p.id)));
-    const present = (p: IndexPack) => stored.has(p.id) || (missing.add(p.id), false);
-    for (const key of indexKeys) {
-      try {
-        const body = openIndex(this.agent, await this.storage.get(key, undefined, signal), key);
-        addToBlobIndex(this.index, body, (p) => !condemnedIds.has(p.id) && present(p));
-        this.loadedIndexFiles.push(key);
-      } catch (e) {
-        // Listed, then deleted by a prune that superseded it: the prune's new index files hold its live packs.
-        if (e instanceof NotFoundError) continue;
-        if (!(e instanceof IntegrityError)) throw e;
-        this.warn({ kind: "index", key, message: `${e.message}; skipped (its blobs count as absent)` });
-      }
-    }
-    this.addCondemned(marks, stored);
-    for (const id of missing) this.indexedButMissing.add(id);
-    for (const id of missing)
-      this.warn({
-        kind: "pack",
-        key: id,
-        message: "listed in the index but missing from storage; its blobs count as absent (run `cairn check`)",
-      });
-    this.indexLoaded = true;
+    await this.loaded.load(signal);
   }
 
-  /**
-   * Condemned packs go in after the live ones, so a blob with a live copy is
-   * always found there first. Rows listing blobs go in before rows without
-   * (a pack condemned as unindexed: placeholder header length), so a pack
-   * that one mark condemned unindexed and a later one with its blobs is read
-   * through the full row.
-   */
-  private addCondemned(marks: readonly PruneMark[], stored: ReadonlySet<string>): void {
-    for (const m of marks) this.knownMarks.add(m.key);
-    const rows = marks.flatMap((m) => m.body.packs).filter((p) => stored.has(p.id));
-    const add = (p: IndexPack) => {
-      addToBlobIndex(this.index, { version: 1, packs: [p] });
-      this.condemned.add(this.index.addPack(p.id, p));
+  /** The explicit surface prune and check work through (RepositoryMaintenance says what each member is for). */
+  maintenance(): RepositoryMaintenance {
+    return {
+      storage: this.storage,
+      agent: this.agent,
+      clock: this.clock,
+      dataIdentities: this.identities,
+      loadMarks: (signal) => this.loaded.loadMarks(signal),
+      loadIndex: async (signal) => {
+        await this.loaded.load(signal);
+        return this.loaded;
+      },
+      listSnapshots: (signal) => this.listSnapshots(signal),
+      readBlob: (id, signal) => this.readBlob(id, signal),
+      // An index of its own: nothing is deduplicated against the copies about to be condemned.
+      freshUploader: (dataPacks) =>
+        new Uploader(this.storage, new BlobIndex(), this.agent, dataPacks ? [this.dataRecipient] : [], this.config),
     };
-    for (const p of rows) if (p.blobs.length > 0) add(p);
-    for (const p of rows) if (p.blobs.length === 0 && this.index.findPack(p.id) < 0) add(p);
   }
 
   /**
@@ -299,15 +228,14 @@ export class Repository {
    * backup stops and the next run stores the data again (FORMAT.md §Prune).
    */
   private async verifyNotCondemned(up: Uploader): Promise<void> {
-    const referenced = new Set([...up.referencedPacks].map((i) => this.index.pack(i).id));
+    const referenced = new Set([...up.referencedPacks].map((i) => this.loaded.blobs.pack(i).id));
     const race = (pack: string, why: string) =>
       new RepositoryError(
         `a prune ${why} pack ${pack}, which this backup references; committing now could race its deletion`,
         { hint: "run the backup again: it stores the data anew" },
       );
-    const hits: PruneMark[] = [];
-    for (const m of await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.knownMarks.has(key)))
-      if (m.body.packs.some((p) => referenced.has(p.id))) hits.push(m);
+    const newer = await listMarks(this.storage, this.agent, undefined, undefined, (key) => this.loaded.knowsMark(key));
+    const hits = newer.filter((m) => m.body.packs.some((p) => referenced.has(p.id)));
     // Marks first, then packs: a mark created and finished while this backup ran (it took longer than the
     // grace period) is gone from the list above, but then so is its pack from this one.
     const stored = new Set<string>();
@@ -384,8 +312,8 @@ export class Repository {
     o: UploaderOptions = {},
   ): Promise<{ result: T; uploader: Uploader }> {
     await this.loadIndex();
-    const up = new Uploader(this.storage, this.index, this.agent, [this.dataRecipient], this.config, {
-      condemned: this.condemned,
+    const up = new Uploader(this.storage, this.loaded.blobs, this.agent, [this.dataRecipient], this.config, {
+      condemned: this.loaded.condemned,
       ...o,
     });
     let result: T;
@@ -437,7 +365,7 @@ export class Repository {
 
   /** SnapshotReader.storedAt: where a blob lies, to order reads by pack; undefined if not indexed (or the index is not loaded yet). */
   storedAt(id: BlobId): { pack: number; offset: number; rawLength: number } | undefined {
-    const loc = this.index.get(id);
+    const loc = this.loaded.blobs.get(id);
     return loc && { pack: loc.packIndex, offset: loc.offset, rawLength: loc.rawLength };
   }
 

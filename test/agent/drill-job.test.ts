@@ -144,9 +144,9 @@ jobs:
     const reader = await t.reader();
     const snap = (await reader.listSnapshots()).find((x) => x.id === out0Snapshot)!;
     const dataDir = (await listTreeFiles(reader, snap.tree)).find((n) => n.path.endsWith("/data/f0.txt"))!;
-    await reader.loadIndex();
-    const loc = reader.index.get(dataDir.node.content![0])!;
-    const pack = reader.index.pack(loc.packIndex);
+    const index = (await reader.maintenance().loadIndex()).blobs;
+    const loc = index.get(dataDir.node.content![0])!;
+    const pack = index.pack(loc.packIndex);
     const damagedKey = `data/${pack.id.slice(0, 2)}/${pack.id}`;
     expect(objectsOfKind(join(dir, "repo"), "data pack")).toContain(damagedKey);
     flipBit(join(dir, "repo"), damagedKey);

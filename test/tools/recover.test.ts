@@ -342,12 +342,12 @@ describe("tools/recover.py", () => {
     // Where every file's blobs are, through cairn's own index.
     const repo = await Repository.open(new LocalStorage(repoDir), { identities: [identity] });
     const snap = await repo.findSnapshot(snapshotId);
-    await repo.loadIndex();
+    const index = (await repo.maintenance().loadIndex()).blobs;
     const files: { path: string; locs: { pack: number; end: number }[] }[] = [];
     for await (const e of listTree(repo, snap.tree as BlobId)) {
       if (e.node.type !== "file") continue;
       const locs = (e.node.content ?? [])
-        .map((id) => repo.index.get(id)!)
+        .map((id) => index.get(id)!)
         .map((l) => ({ pack: l.packIndex, end: l.offset + l.length }));
       files.push({ path: e.path, locs });
     }
@@ -378,7 +378,7 @@ describe("tools/recover.py", () => {
     const salvaged = inPack(choice.pack)
       .map((f) => f.path)
       .filter((p) => !lost.has(p));
-    const pack = repo.index.pack(choice.pack);
+    const pack = index.pack(choice.pack);
     const key = `data/${pack.id.slice(0, 2)}/${pack.id}`;
     const bytes = readFileSync(join(damaged, key));
     bytes[pack.headerLength + 16 + choice.chunk * 65552 + 10] ^= 0x01;
