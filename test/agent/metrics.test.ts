@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AgentMetrics } from "../../src/agent/metrics.js";
 import { VERSION } from "../../src/core/version.js";
@@ -47,5 +49,12 @@ describe("AgentMetrics", () => {
     const text = await m.registry.metrics();
     expect(text).toContain('cairn_job_info{job_name="new",kind="drill"} 1');
     expect(text).not.toContain('cairn_job_info{job_name="old"');
+  });
+
+  it("every cairn_* metric is listed in docs/CONFIG.md §Metrics", () => {
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "CONFIG.md"), "utf8");
+    const table = doc.slice(doc.indexOf("## Metrics"), doc.indexOf("### CronJob mode"));
+    const names = new AgentMetrics().registry.getMetricsAsArray().map((m) => m.name);
+    expect(names.filter((n) => n.startsWith("cairn_") && !table.includes(`| \`${n}\` |`))).toEqual([]);
   });
 });
