@@ -50,9 +50,10 @@ export async function exportRunMetrics(
 
 /**
  * Drop the metric families that have no sample (a metric this run never set,
- * e.g. the last success of a failed run). Pushed as a bare `# TYPE` line, such
- * a family would replace, with nothing, the value an earlier run left in the
- * Pushgateway group.
+ * e.g. the last success of a failed run). A bare `# TYPE` line says nothing,
+ * and a push must not rely on how a Pushgateway treats one: as "replace this
+ * name with nothing" it would erase the last success an earlier run left in
+ * the group (the Pushgateway the tests run ignores it).
  */
 function withoutEmptyFamilies(text: string): string {
   const out: string[] = [];

@@ -5,6 +5,15 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { AgentMetrics } from "../../src/agent/metrics.js";
+import {
+  EXAMPLES,
+  dashboardExprs,
+  metricNames,
+  readDashboard,
+  readRules,
+  ruleExprs,
+  type RuleGroups,
+} from "../helpers/example-queries.js";
 
 /**
  * The alert rules and the dashboard shipped in examples/: the rules file and
@@ -15,39 +24,21 @@ import { AgentMetrics } from "../../src/agent/metrics.js";
  * the dashboard query is one the agent exports (test/e2e/agent-prometheus.test.ts
  * checks them against a live scrape too).
  */
-const examples = join(import.meta.dirname, "..", "..", "examples");
 const scratch = mkdtempSync(join(tmpdir(), "cairn-alert-rules-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-type Rule = { alert: string; expr: string; for: string; labels: Record<string, string>; annotations?: unknown };
-type Groups = { groups: { name: string; rules: Rule[] }[] };
-const rulesFile = join(examples, "prometheus", "cairn-alerts.yml");
-const rules = parse(readFileSync(rulesFile, "utf8")) as Groups;
-const operatorRule = parse(readFileSync(join(examples, "kubernetes", "prometheus-rule.yaml"), "utf8")) as {
+const rulesFile = join(EXAMPLES, "prometheus", "cairn-alerts.yml");
+const rules = readRules();
+const operatorRule = parse(readFileSync(join(EXAMPLES, "kubernetes", "prometheus-rule.yaml"), "utf8")) as {
   kind: string;
-  spec: Groups;
+  spec: RuleGroups;
 };
-const dashboard = JSON.parse(readFileSync(join(examples, "grafana", "cairn-dashboard.json"), "utf8")) as {
-  panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[];
-  templating: { list: { name: string; query?: string | { query: string } }[] };
-};
+const dashboard = readDashboard();
 
 function promtool(args: string[], cwd?: string): { code: number; out: string } {
   const r = spawnSync("promtool", args, { cwd, encoding: "utf8" });
   if (r.error) throw new Error(`promtool: ${r.error.message} (apt-get install prometheus; .ci/run does)`);
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-
-/** Metric names in PromQL: cairn's own and the standard process/runtime ones. */
-export function metricNames(expr: string): string[] {
-  return [...new Set([...expr.matchAll(/\b((?:cairn|process|nodejs)_[a-z0-9_]+)\b/g)].map((m) => m[1]))];
-}
-
-/** Every PromQL expression of the dashboard: panel targets and template variable queries. */
-export function dashboardExprs(): string[] {
-  const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-  const vars = dashboard.templating.list.map((v) => (typeof v.query === "string" ? "" : (v.query?.query ?? "")));
-  return [...targets, ...vars].filter(Boolean);
 }
 
 const at = (i: string, name: string) => `{instance="${i}",job="cairn",job_name="${name}"}`;
@@ -193,7 +184,7 @@ describe("alert rules (examples/prometheus, examples/kubernetes)", () => {
   });
 
   it("the example scrape config passes `promtool check config` (with the rules it loads)", () => {
-    const r = promtool(["check", "config", "prometheus.yml"], join(examples, "prometheus"));
+    const r = promtool(["check", "config", "prometheus.yml"], join(EXAMPLES, "prometheus"));
     expect(r.code, r.out).toBe(0);
   });
 });
@@ -202,7 +193,7 @@ describe("metrics the rules and the dashboard query", () => {
   const exported = new Set(new AgentMetrics().registry.getMetricsAsArray().map((m) => m.name));
 
   it("are all exported by the agent", () => {
-    const exprs = [...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)), ...dashboardExprs()];
+    const exprs = [...ruleExprs(rules), ...dashboardExprs(dashboard)];
     const unknown = exprs.flatMap(metricNames).filter((n) => !exported.has(n));
     expect(unknown).toEqual([]);
   });
@@ -210,6 +201,6 @@ describe("metrics the rules and the dashboard query", () => {
   it("every dashboard panel reads the dashboard's data source variable", () => {
     for (const p of dashboard.panels.filter((p) => p.type !== "row"))
       expect(p.datasource?.uid, p.title).toBe("${datasource}");
-    expect(dashboardExprs().length).toBeGreaterThan(20);
+    expect(dashboardExprs(dashboard).length).toBeGreaterThan(20);
   });
 });
