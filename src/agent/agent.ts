@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AgentConfig } from "../config/agent-config.js";
 import { loadConfig } from "../config/load-config.js";
 import { ConfigInvalidError } from "../core/errors.js";
-import { startHttpServer } from "./http-server.js";
+import { startHttpServer, type ProbeResult } from "./http-server.js";
 import { runJob } from "./job-runner.js";
 import type { Logger } from "./logger.js";
 import { redactUrl } from "./logger.js";
@@ -12,12 +12,19 @@ import { checkReachable, type Reachability } from "./reachability.js";
 import { Scheduler, scheduleConfig } from "./scheduler.js";
 import { SnapshotAgeWatch } from "./snapshot-age-watch.js";
 import { cacheRoot } from "../jobs/cache-dir.js";
-import { stateFilePath } from "./state-file.js";
+import { prepareMetrics } from "./prepare-metrics.js";
+import { readState, stateFilePath } from "./state-file.js";
 
 const REACHABILITY_INTERVAL_MS = 60_000;
 const REACHABILITY_TIMEOUT_MS = 10_000;
 /** Snapshot listings (one GET per snapshot) are refreshed this often besides after each run; ages are checked every probe. */
 const SNAPSHOT_REFRESH_MS = 15 * 60_000;
+/**
+ * How long a slot may pass unfired before /healthz fails. node-cron fires a
+ * slot within a second of its time or reports it missed; a minute leaves room
+ * for a busy event loop without letting a dead scheduler look alive for long.
+ */
+const LIVENESS_SLACK_MS = 60_000;
 
 /**
  * The long-running agent: runs jobs and prune on their schedules, serves
@@ -32,6 +39,7 @@ export class Agent {
   private reachability = new Map<string, Reachability>();
   private reachTimer?: NodeJS.Timeout;
   private stopping = false;
+  private running = false;
   private readonly ages: SnapshotAgeWatch;
   private agesListedAt = 0;
 
@@ -44,7 +52,11 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    this.server = await startHttpServer(this.config.agent.listen, this.metrics, () => this.readiness());
+    prepareMetrics(this.metrics, this.config, await readState(stateFilePath(cacheRoot(this.config.agent.cache_dir))));
+    this.server = await startHttpServer(this.config.agent.listen, this.metrics, {
+      liveness: () => this.liveness(),
+      readiness: () => this.readiness(),
+    });
     this.log.info(
       {
         event: "agent_started",
@@ -55,12 +67,12 @@ export class Agent {
       `agent listening on ${this.config.agent.listen}`,
     );
     this.apply(this.config);
+    this.running = true;
     void this.checkRepositories();
     this.reachTimer = setInterval(() => void this.checkRepositories(), REACHABILITY_INTERVAL_MS);
   }
 
   private apply(c: AgentConfig): void {
-    for (const job of Object.keys(c.jobs)) this.metrics.declareJob(job);
     const root = cacheRoot(c.agent.cache_dir);
     const stateFile = stateFilePath(root);
     const ctx = {
@@ -114,6 +126,7 @@ export class Agent {
     const carried = this.scheduler.runningNow();
     this.scheduler = new Scheduler(this.log, this.metrics);
     this.config = next;
+    prepareMetrics(this.metrics, next, { jobs: {} }); // the values in memory stay; only the declarations change
     this.apply(next);
     for (const [name, run] of carried) this.scheduler.adopt(name, run);
     this.log.info({ event: "config_reloaded", jobs: Object.keys(next.jobs) }, "config reloaded");
@@ -158,15 +171,29 @@ export class Agent {
     }
   }
 
-  private readiness(): { ready: boolean; detail: Record<string, unknown> } {
-    const repos = Object.fromEntries(
-      Object.keys(this.config.repositories).map((n) => [
-        n,
-        this.reachability.get(n) ?? { reachable: false, error: "not checked yet" },
-      ]),
-    );
-    const ready = !this.stopping && Object.values(repos).every((r) => r.reachable);
-    return { ready, detail: { stopping: this.stopping, repositories: repos } };
+  /**
+   * Alive: the scheduler's cron timers fire their slots (none more than a
+   * minute overdue). The HTTP server answering proves only that the event
+   * loop turns; a scheduler whose timers are gone would answer forever and
+   * back up nothing. Storage plays no part: restarting the sidecar does not
+   * bring a bucket back.
+   */
+  private liveness(): ProbeResult {
+    const overdue = this.scheduler.overdue(LIVENESS_SLACK_MS);
+    return { ok: overdue.length === 0, detail: { overdue } };
+  }
+
+  /**
+   * Ready: the config is loaded and the jobs are scheduled, and the agent is
+   * not stopping. Never storage: in a Pod the application is ready only when
+   * every container is, so a bucket outage or a wrong credential would take
+   * the application out of its Service. Reachability is the metric
+   * cairn_repository_reachable and an alert instead.
+   */
+  private readiness(): ProbeResult {
+    const ok = this.running && !this.stopping;
+    const state = this.stopping ? "stopping" : this.running ? "running" : "starting";
+    return { ok, detail: { state, config: this.config.file, jobs: Object.keys(this.config.jobs).length } };
   }
 
   /**

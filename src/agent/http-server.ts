@@ -1,33 +1,36 @@
 import { createServer, type Server } from "node:http";
 import type { AgentMetrics } from "./metrics.js";
 
-export interface Readiness {
-  ready: boolean;
+/** One probe's answer: 200 when `ok`, else 503; `detail` goes into the JSON body either way. */
+export interface ProbeResult {
+  ok: boolean;
   detail: Record<string, unknown>;
 }
 
+/** What the probes ask the agent (src/agent/agent.ts says what alive and ready mean). */
+export interface Probes {
+  liveness(): ProbeResult;
+  readiness(): ProbeResult;
+}
+
 /**
- * /healthz: the process is alive and its event loop answers. /readyz: a
- * config is loaded and every repository answered the last check (503 with
- * the reasons otherwise). /metrics: Prometheus text format.
+ * /healthz (liveness), /readyz (readiness), each 200 or 503 with a JSON body;
+ * /metrics: Prometheus text format. Neither probe depends on storage: a
+ * repository that does not answer is a metric and an alert, never a reason for
+ * Kubernetes to restart the sidecar or take the application out of its Service.
  */
-export async function startHttpServer(
-  listen: string,
-  metrics: AgentMetrics,
-  readiness: () => Readiness,
-): Promise<Server> {
+export async function startHttpServer(listen: string, metrics: AgentMetrics, probes: Probes): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { "content-type": type });
       res.end(body);
     };
+    const probe = (key: "alive" | "ready", r: ProbeResult) =>
+      send(r.ok ? 200 : 503, "application/json", JSON.stringify({ [key]: r.ok, ...r.detail }) + "\n");
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "text/plain", "method not allowed\n");
-    if (path === "/healthz") return send(200, "text/plain", "ok\n");
-    if (path === "/readyz") {
-      const r = readiness();
-      return send(r.ready ? 200 : 503, "application/json", JSON.stringify({ ready: r.ready, ...r.detail }) + "\n");
-    }
+    if (path === "/healthz") return probe("alive", probes.liveness());
+    if (path === "/readyz") return probe("ready", probes.readiness());
     if (path === "/metrics") {
       metrics.registry.metrics().then(
         (text) => send(200, metrics.registry.contentType, text),

@@ -123,9 +123,10 @@ function drillRecord(job: JobSpec, step: StepOutcome | undefined, failure: unkno
 
 async function report(job: JobSpec, ctx: RunContext, o: JobOutcome): Promise<void> {
   const log = ctx.log.child({ job: job.name });
-  ctx.metrics?.runs.inc({ job: job.name, result: o.result });
-  ctx.metrics?.lastDuration.set({ job: job.name }, o.durationSeconds);
-  if (o.result !== "failure") ctx.metrics?.lastSuccess.set({ job: job.name }, Date.parse(o.finishedAt) / 1000);
+  ctx.metrics?.runs.inc({ job_name: job.name, result: o.result });
+  ctx.metrics?.lastDuration.set({ job_name: job.name }, o.durationSeconds);
+  ctx.metrics?.lastRunSuccess.set({ job_name: job.name }, o.result === "failure" ? 0 : 1);
+  if (o.result !== "failure") ctx.metrics?.lastSuccess.set({ job_name: job.name }, Date.parse(o.finishedAt) / 1000);
   await recordRun(ctx.stateFile, job.name, { ...o, step: undefined } as JobRunRecord).catch((e: Error) =>
     log.warn({ error: e.message }, `cannot write the state file ${ctx.stateFile}`),
   );

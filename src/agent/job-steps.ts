@@ -59,18 +59,18 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
       out.bytesRead += s.bytesRead;
       out.bytesAdded += s.bytesAdded;
       out.warnings += r.warnings.length;
-      ctx.metrics?.bytesRead.inc({ job: job.name }, s.bytesRead);
-      ctx.metrics?.bytesAdded.inc({ job: job.name }, s.bytesAdded);
-      ctx.metrics?.files.inc({ job: job.name }, s.filesNew + s.filesChanged + s.filesUnchanged);
-      ctx.metrics?.bytesStored.inc({ job: job.name }, s.bytesStored);
-      ctx.metrics?.chunksNew.inc({ job: job.name }, s.blobsNew);
-      ctx.metrics?.chunksDeduplicated.inc({ job: job.name }, s.blobsDeduplicated);
+      ctx.metrics?.bytesRead.inc({ job_name: job.name }, s.bytesRead);
+      ctx.metrics?.bytesAdded.inc({ job_name: job.name }, s.bytesAdded);
+      ctx.metrics?.files.inc({ job_name: job.name }, s.filesNew + s.filesChanged + s.filesUnchanged);
+      ctx.metrics?.bytesStored.inc({ job_name: job.name }, s.bytesStored);
+      ctx.metrics?.chunksNew.inc({ job_name: job.name }, s.blobsNew);
+      ctx.metrics?.chunksDeduplicated.inc({ job_name: job.name }, s.blobsDeduplicated);
       if (job.retention) {
         const ret = job.retention;
         await forgetSnapshots(repo, ret.policy, { groupBy: ret.groupBy, hosts: [host], signal: ctx.signal }).then(
           (f) => {
-            ctx.metrics?.snapshotsKept.set({ job: job.name, repository: name }, f.kept);
-            ctx.metrics?.snapshotsRemoved.inc({ job: job.name, repository: name }, f.removed);
+            ctx.metrics?.snapshotsKept.set({ job_name: job.name, repository: name }, f.kept);
+            ctx.metrics?.snapshotsRemoved.inc({ job_name: job.name, repository: name }, f.removed);
             ctx.log.info(
               { job: job.name, repository: name, kept: f.kept, removed: f.removed, locked: f.locked.length },
               `retention on ${name}: kept ${f.kept}, removed ${f.removed}`,
@@ -104,7 +104,7 @@ export async function syncStep(job: JobSpec, ctx: StepContext): Promise<StepOutc
       fromLabel,
       noRepositoryHint: "run `cairn init` there or fix its url",
     });
-    ctx.metrics?.syncBytes.inc({ job: job.name }, report.bytesCopied);
+    ctx.metrics?.syncBytes.inc({ job_name: job.name }, report.bytesCopied);
     const damaged = damagedSourceError(report, `run \`cairn check\` on ${s.from}`);
     if (damaged) throw damaged;
     return {
@@ -127,9 +127,9 @@ export async function drillStep(job: JobSpec, ctx: StepContext): Promise<StepOut
     signal: ctx.signal,
     log: (line) => ctx.log.info({ job: job.name, event: "drill_output" }, line),
   });
-  ctx.metrics?.drillLastSuccess.set({ job: job.name }, Date.now() / 1000);
-  ctx.metrics?.drillDuration.set({ job: job.name }, report.restoreSeconds);
-  ctx.metrics?.drillRestoredBytes.set({ job: job.name }, report.restoredBytes);
+  ctx.metrics?.drillLastSuccess.set({ job_name: job.name }, Date.now() / 1000);
+  ctx.metrics?.drillDuration.set({ job_name: job.name }, report.restoreSeconds);
+  ctx.metrics?.drillRestoredBytes.set({ job_name: job.name }, report.restoredBytes);
   return {
     snapshots: { [report.repository]: report.snapshot },
     filesTotal: report.files,

@@ -29,6 +29,7 @@ export async function runPrune(
         });
         o.metrics?.pruneBytesFreed.inc({ repository: name }, r.bytesFreed);
         o.metrics?.pruneRuns.inc({ repository: name, result: "success" });
+        o.metrics?.pruneLastSuccess.set({ repository: name }, Date.now() / 1000);
         o.log.info(
           {
             event: "prune_run",

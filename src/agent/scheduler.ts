@@ -11,6 +11,25 @@ interface Entry {
   task?: ScheduledTask;
   running?: Promise<void>;
   jitterTimer?: NodeJS.Timeout;
+  /** The slot the cron timer should fire next: the liveness check (`overdue`) watches it pass. */
+  due?: Due;
+}
+
+/**
+ * A slot as a wall-clock time and as a monotonic one (`performance.now()`),
+ * both taken at the same instant. A slot is overdue only once both have
+ * passed: a clock stepped forward (NTP, a resumed VM) passes the wall time
+ * while the cron timer, which waits on the monotonic clock, has not fired yet;
+ * a clock stepped back does the reverse.
+ */
+interface Due {
+  wall: number;
+  mono: number;
+}
+
+function dueOf(next: Date | null | undefined): Due | undefined {
+  if (!next) return undefined;
+  return { wall: next.getTime(), mono: performance.now() + (next.getTime() - Date.now()) };
 }
 
 /**
@@ -41,7 +60,7 @@ export class Scheduler {
     const fire = (trigger: "schedule" | "start") => {
       if (this.stopped) return;
       if (entry.running || entry.jitterTimer) {
-        this.metrics.missed.inc({ job: name });
+        this.metrics.missed.inc({ job_name: name });
         this.log.warn({ job: name, event: "missed_run" }, `skipping a run of ${name}: the previous run is still going`);
         return;
       }
@@ -59,7 +78,25 @@ export class Scheduler {
       else entry.jitterTimer = setTimeout(start, delay);
     };
     if (schedule) {
-      entry.task = cron.schedule(schedule, () => fire("schedule"), { timezone, name, logger: cronLogger(this.log) });
+      const task = cron.schedule(
+        schedule,
+        () => {
+          entry.due = dueOf(task.getNextRun());
+          fire("schedule");
+        },
+        { timezone, name, logger: cronLogger(this.log) },
+      );
+      // node-cron skips a slot it reaches more than a second late (the event loop was blocked): a skipped run too.
+      task.on("execution:missed", () => {
+        entry.due = dueOf(task.getNextRun());
+        this.metrics.missed.inc({ job_name: name });
+        this.log.warn(
+          { job: name, event: "missed_run" },
+          `skipping a run of ${name}: the process was busy at its time`,
+        );
+      });
+      entry.task = task;
+      entry.due = dueOf(task.getNextRun());
     }
     if (runOnStart) setImmediate(() => fire("start"));
   }
@@ -83,6 +120,19 @@ export class Scheduler {
 
   nextRun(name: string): Date | null {
     return this.entries.get(name)?.task?.getNextRun() ?? null;
+  }
+
+  /**
+   * Entries whose slot passed more than `slackMs` ago without the cron timer
+   * firing it (nor reporting it missed): the scheduler is not ticking, however
+   * well the HTTP server answers. Empty once stopped.
+   */
+  overdue(slackMs: number): string[] {
+    if (this.stopped) return [];
+    const [wall, mono] = [Date.now(), performance.now()];
+    return [...this.entries.values()]
+      .filter((e) => e.due !== undefined && wall > e.due.wall + slackMs && mono > e.due.mono + slackMs)
+      .map((e) => e.name);
   }
 
   isRunning(name: string): boolean {

@@ -55,11 +55,11 @@ export class SnapshotAgeWatch {
         // Gone from the config (a reload): its series goes too, or a stale age would linger on /metrics.
         this.newest.delete(key);
         this.stale.delete(key);
-        this.metrics.snapshotAge.remove({ job: n.job, repository: n.repository });
+        this.metrics.snapshotAge.remove({ job_name: n.job, repository: n.repository });
         continue;
       }
       const age = n.time === undefined ? undefined : ageSeconds(n.time, now);
-      if (age !== undefined) this.metrics.snapshotAge.set({ job: n.job, repository: n.repository }, age);
+      if (age !== undefined) this.metrics.snapshotAge.set({ job_name: n.job, repository: n.repository }, age);
       if (job.maxAgeMs === undefined) continue;
       // No snapshot at all is stale once max_age has passed since the agent started watching.
       const over = (age ?? (now - this.startedMs) / 1000) > job.maxAgeMs / 1000;

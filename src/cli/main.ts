@@ -55,7 +55,8 @@ function exitOverrideDeep(c: Command): void {
 
 /**
  * The one place errors become exit codes: 0 ok, 1 runtime failure, 2 usage or
- * config error, 3 backup written but some files unreadable.
+ * config error, 3 backup written but some files unreadable; `cairn status`
+ * sets 4 to 6 for what it finds (cli/shared/status-problems.ts).
  */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;

@@ -137,22 +137,31 @@ const PruneSchema = z.strictObject({
   grace: Duration.default("24h"),
 });
 
+/** Free of Prometheus's own ports and of the exporters' range (docs/CONFIG.md §Metrics says why this one). */
+export const DEFAULT_LISTEN = "0.0.0.0:22476";
+
 const AgentSchema = z.strictObject({
   listen: z
     .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:9090")
-    .default("0.0.0.0:9090"),
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:22476")
+    .default(DEFAULT_LISTEN),
   cache_dir: z.string().optional(),
   timezone: Timezone.optional(),
   grace_period: Duration.default("25s"),
   log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   prune: PruneSchema.optional(),
+  /** `cairn run` and `cairn drill`: where their run's metrics go (no agent is there to be scraped). */
+  metrics_textfile: z
+    .string()
+    .regex(/\.prom$/, "expected a file name ending in .prom (node_exporter's textfile collector reads only those)")
+    .optional(),
+  pushgateway: HttpUrl.optional(),
 });
 
 export const ConfigSchema = z.strictObject({
   repositories: z.record(Name, RepositorySchema),
   jobs: z.record(Name, JobSchema),
-  agent: AgentSchema.default({ listen: "0.0.0.0:9090", grace_period: "25s", log_level: "info" }),
+  agent: AgentSchema.default({ listen: DEFAULT_LISTEN, grace_period: "25s", log_level: "info" }),
 });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;

@@ -96,9 +96,9 @@ jobs:
     expect(bytes).toBeGreaterThan(12 * 2000 * 7);
     expect(await scratch()).toEqual([]);
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/cairn_drill_last_success_timestamp_seconds\{job="drill-app"\} \d{10}/);
-    expect(text).toMatch(/cairn_drill_duration_seconds\{job="drill-app"\} \d/);
-    expect(text).toContain(`cairn_drill_restored_bytes{job="drill-app"} ${bytes}`);
+    expect(text).toMatch(/cairn_drill_last_success_timestamp_seconds\{job_name="drill-app"\} \d{10}/);
+    expect(text).toMatch(/cairn_drill_duration_seconds\{job_name="drill-app"\} \d/);
+    expect(text).toContain(`cairn_drill_restored_bytes{job_name="drill-app"} ${bytes}`);
     const state = await readState(ctx.stateFile);
     expect(state.jobs["drill-app"].lastRun).toMatchObject({
       result: "success",
@@ -125,14 +125,14 @@ jobs:
     await agent.start();
     try {
       let text = "";
-      for (let i = 0; i < 200 && !text.includes('cairn_drill_restored_bytes{job="nightly-drill"}'); i++) {
+      for (let i = 0; i < 200 && !text.includes('cairn_drill_restored_bytes{job_name="nightly-drill"}'); i++) {
         await new Promise((r) => setTimeout(r, 50));
         text = await agent.metrics.registry.metrics(); // what /metrics serves
       }
-      expect(text).toMatch(/cairn_drill_last_success_timestamp_seconds\{job="nightly-drill"\} \d{10}/);
-      expect(text).toMatch(/cairn_drill_duration_seconds\{job="nightly-drill"\} \d/);
-      expect(text).toMatch(/cairn_drill_restored_bytes\{job="nightly-drill"\} [1-9]\d*/);
-      expect(text).toContain('cairn_job_runs_total{job="nightly-drill",result="success"} 1');
+      expect(text).toMatch(/cairn_drill_last_success_timestamp_seconds\{job_name="nightly-drill"\} \d{10}/);
+      expect(text).toMatch(/cairn_drill_duration_seconds\{job_name="nightly-drill"\} \d/);
+      expect(text).toMatch(/cairn_drill_restored_bytes\{job_name="nightly-drill"\} [1-9]\d*/);
+      expect(text).toContain('cairn_job_runs_total{job_name="nightly-drill",result="success"} 1');
     } finally {
       await agent.shutdown("test");
     }

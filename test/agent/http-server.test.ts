@@ -7,21 +7,28 @@ describe("agent HTTP endpoints", () => {
   let server: Server;
   afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
-  it("/healthz answers, /readyz follows readiness, /metrics serves the job metrics", async () => {
+  it("/healthz and /readyz answer their own probe (200 or 503, JSON), /metrics serves the job metrics", async () => {
     const metrics = new AgentMetrics();
-    metrics.declareJob("app");
+    metrics.declareJob("app", { kind: "backup", maxAgeSeconds: 3600 });
+    let alive = true;
     let ready = false;
-    server = await startHttpServer("127.0.0.1:0", metrics, () => ({
-      ready,
-      detail: { repositories: { r: { reachable: ready } } },
-    }));
+    server = await startHttpServer("127.0.0.1:0", metrics, {
+      liveness: () => ({ ok: alive, detail: { overdue: alive ? [] : ["app"] } }),
+      readiness: () => ({ ok: ready, detail: { state: ready ? "running" : "starting" } }),
+    });
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const healthz = await fetch(`${base}/healthz`);
+    expect(healthz.status).toBe(200);
+    expect(await healthz.json()).toEqual({ alive: true, overdue: [] });
     const notReady = await fetch(`${base}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ ready: false, repositories: { r: { reachable: false } } });
+    expect(await notReady.json()).toEqual({ ready: false, state: "starting" });
     ready = true;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    alive = false;
+    const dead = await fetch(`${base}/healthz`);
+    expect(dead.status).toBe(503);
+    expect(await dead.json()).toEqual({ alive: false, overdue: ["app"] });
     const text = await (await fetch(`${base}/metrics`)).text();
     for (const name of [
       "cairn_job_last_success_timestamp_seconds",
@@ -34,8 +41,11 @@ describe("agent HTTP endpoints", () => {
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
-    expect(text).toContain('cairn_job_runs_total{job="app",result="failure"} 0');
-    expect(text).toContain('cairn_job_missed_runs_total{job="app"} 0');
+    expect(text).toContain('cairn_job_runs_total{job_name="app",result="failure"} 0');
+    expect(text).toContain('cairn_job_missed_runs_total{job_name="app"} 0');
+    expect(text).toContain('cairn_job_info{job_name="app",kind="backup"} 1');
+    expect(text).toContain('cairn_job_max_age_seconds{job_name="app"} 3600');
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: "POST" })).status).toBe(405);
   });
 });

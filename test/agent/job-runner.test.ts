@@ -60,11 +60,11 @@ describe("runJob", () => {
     const state = await readState(ctx.stateFile);
     expect(state.jobs.app.lastRun?.snapshots?.local).toBe(second.snapshots?.local);
     expect(await metrics.registry.getSingleMetricAsString("cairn_job_runs_total")).toContain(
-      'cairn_job_runs_total{job="app",result="success"} 2',
+      'cairn_job_runs_total{job_name="app",result="success"} 2',
     );
     expect(await metrics.registry.getSingleMetricAsString("cairn_retention_snapshots_removed_total")).toContain("} 1");
     expect(await metrics.registry.getSingleMetricAsString("cairn_backup_chunks_new_total")).toMatch(
-      /\{job="app"\} [1-9]/,
+      /\{job_name="app"\} [1-9]/,
     );
     expect(ping.pings.filter((p) => p.path === "/ok/token123").map((p) => p.body.result)).toEqual([
       "success",

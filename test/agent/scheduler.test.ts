@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import cron from "node-cron";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/agent/logger.js";
 import { AgentMetrics } from "../../src/agent/metrics.js";
@@ -32,7 +33,8 @@ describe("Scheduler", () => {
       deadlineSeen = deadline;
       await gate;
     });
-    const missed = async () => (await metrics.missed.get()).values.find((v) => v.labels.job === "slow")?.value ?? 0;
+    const missed = async () =>
+      (await metrics.missed.get()).values.find((v) => v.labels.job_name === "slow")?.value ?? 0;
     await until(async () => (await missed()) >= 1, "a missed run");
     expect(started).toBe(1);
     expect(s.isRunning("slow")).toBe(true);
@@ -52,7 +54,8 @@ describe("Scheduler", () => {
     s.add("jittery", "* * * * * *", "UTC", 86_400_000, false, async () => {
       started++;
     });
-    const missed = async () => (await metrics.missed.get()).values.find((v) => v.labels.job === "jittery")?.value ?? 0;
+    const missed = async () =>
+      (await metrics.missed.get()).values.find((v) => v.labels.job_name === "jittery")?.value ?? 0;
     await until(async () => (await missed()) >= 1, "a slot during the jitter wait");
     expect(started).toBe(0);
     await s.stop(); // clears the pending jitter timer: no run starts after stop
@@ -68,7 +71,8 @@ describe("Scheduler", () => {
     });
     let release!: () => void;
     s.adopt("carried", new Promise<void>((r) => (release = r)));
-    const missed = async () => (await metrics.missed.get()).values.find((v) => v.labels.job === "carried")?.value ?? 0;
+    const missed = async () =>
+      (await metrics.missed.get()).values.find((v) => v.labels.job_name === "carried")?.value ?? 0;
     await until(async () => (await missed()) >= 1, "a slot while the carried run goes on");
     expect(started).toBe(0);
     release();
@@ -86,6 +90,23 @@ describe("Scheduler", () => {
     expect(triggers).toEqual(["start"]);
     expect(s.nextRun("once")).toBeNull();
     await s.stop();
+  });
+
+  it("liveness: a slot the cron timer never fires is overdue; one it fires is not", async () => {
+    const s = new Scheduler(createLogger("silent"), new AgentMetrics());
+    let runs = 0;
+    s.add("ticking", "* * * * * *", "UTC", 0, false, async () => {
+      runs++;
+    });
+    s.add("dead", "* * * * * *", "UTC", 0, false, async () => {});
+    await until(() => runs >= 2, "two slots of the ticking entry");
+    expect(s.overdue(60_000)).toEqual([]);
+    // The dead entry's cron timer stops behind the scheduler's back, as a crashed timer would.
+    for (const task of cron.getTasks().values()) if (task.name === "dead") await task.stop();
+    await until(() => s.overdue(0).includes("dead"), "the dead entry's slot to pass unfired");
+    expect(s.overdue(60_000)).toEqual([]); // within the slack: not yet a reason to restart
+    await s.stop();
+    expect(s.overdue(0)).toEqual([]); // a stopped scheduler is shutting down, not dead
   });
 
   it("computes the next run in the job's time zone", () => {

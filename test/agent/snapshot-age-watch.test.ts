@@ -77,10 +77,10 @@ jobs:
     await watch.refresh(config);
     await watch.check(config);
     const gauge = await metrics.registry.getSingleMetricAsString("cairn_snapshot_age_seconds");
-    expect(gauge).toContain('cairn_snapshot_age_seconds{job="web",repository="a"} 3600');
-    expect(gauge).toContain('cairn_snapshot_age_seconds{job="web",repository="b"} 129600');
-    expect(gauge).toContain('cairn_snapshot_age_seconds{job="nolimit",repository="a"}');
-    expect(gauge).not.toContain('job="db"'); // never listed: no age to show
+    expect(gauge).toContain('cairn_snapshot_age_seconds{job_name="web",repository="a"} 3600');
+    expect(gauge).toContain('cairn_snapshot_age_seconds{job_name="web",repository="b"} 129600');
+    expect(gauge).toContain('cairn_snapshot_age_seconds{job_name="nolimit",repository="a"}');
+    expect(gauge).not.toContain('job_name="db"'); // never listed: no age to show
     // web in b is 36 h old, over its 26 h: one alert, to on_stale.
     expect(pings).toEqual([
       {
@@ -125,7 +125,7 @@ jobs:
     await watch.refresh(config, ["web"]);
     await watch.check(config);
     expect(await metrics.registry.getSingleMetricAsString("cairn_snapshot_age_seconds")).toMatch(
-      /\{job="web",repository="a"\} 10\d{4}/,
+      /\{job_name="web",repository="a"\} 10\d{4}/,
     );
   });
 });
@@ -159,11 +159,11 @@ describe("snapshot ages from a real repository", () => {
     await agent.start();
     try {
       let text = "";
-      for (let i = 0; i < 100 && !text.includes('job="app"'); i++) {
+      for (let i = 0; i < 100 && !text.includes('job_name="app"'); i++) {
         await new Promise((r) => setTimeout(r, 50));
         text = await agent.metrics.registry.getSingleMetricAsString("cairn_snapshot_age_seconds");
       }
-      expect(text).toMatch(/cairn_snapshot_age_seconds\{job="app",repository="local"\} \d/);
+      expect(text).toMatch(/cairn_snapshot_age_seconds\{job_name="app",repository="local"\} \d/);
     } finally {
       await agent.shutdown("test");
     }

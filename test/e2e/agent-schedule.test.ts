@@ -73,7 +73,7 @@ describe("cairn agent (e2e, s3rver)", () => {
   it("backs up on schedule, a changed file lands in a later snapshot, /metrics moves, SIGTERM exits 0", async () => {
     const port = await freePort();
     const agent = startAgent(writeConfig(join(dir, "agent.yaml"), port), env);
-    const successes = () => metric(port, /^cairn_job_runs_total\{job="files",result="success"\} (\d+)$/m);
+    const successes = () => metric(port, /^cairn_job_runs_total\{job_name="files",result="success"\} (\d+)$/m);
     await until(async () => (await successes()) >= 1 || undefined, "the first scheduled run");
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
@@ -81,10 +81,10 @@ describe("cairn agent (e2e, s3rver)", () => {
     // A run that started after the change: two more successes than when it was made.
     const atChange = await successes();
     await until(async () => (await successes()) >= atChange + 2 || undefined, "two runs after the change");
-    expect(await metric(port, /^cairn_backup_bytes_read_total\{job="files"\} (\d+)$/m)).toBeGreaterThan(0);
-    expect(await metric(port, /^cairn_backup_files_total\{job="files"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    expect(await metric(port, /^cairn_backup_bytes_read_total\{job_name="files"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(await metric(port, /^cairn_backup_files_total\{job_name="files"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
     expect(await metric(port, /^cairn_repository_reachable\{repository="main"\} (\d+)$/m)).toBe(1);
-    expect(await metric(port, /^cairn_job_last_success_timestamp_seconds\{job="files"\} (\S+)$/m)).toBeGreaterThan(
+    expect(await metric(port, /^cairn_job_last_success_timestamp_seconds\{job_name="files"\} (\S+)$/m)).toBeGreaterThan(
       Date.now() / 1000 - 60,
     );
 

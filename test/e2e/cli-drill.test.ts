@@ -100,9 +100,11 @@ describe("cairn drill", () => {
     expect(packs).toContain(fail?.body.damaged_object);
     expect(String(fail?.body.error)).toContain(String(fail?.body.damaged_object));
     expect(await readdir(join(ws.dir, "scratch"))).toEqual([]);
-    const text = await cliOk(["status", "--config", config]);
+    const text = await runCli(["status", "--config", config]);
+    expect(text.code, "status exits 5: a job's last run failed").toBe(5);
     expect(text.stdout).toContain(
       `last drill: FAILED (drill of files); damaged object ${String(fail?.body.damaged_object)}`,
     );
+    expect(text.stdout).toMatch(/problems \(exit 5\):\n {2}job drill-files's last run failed: /);
   }, 30_000);
 });

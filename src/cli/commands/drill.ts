@@ -3,6 +3,8 @@ import { UsageError } from "../../core/errors.js";
 
 interface DrillOpts {
   config: string;
+  metricsTextfile?: string;
+  pushgateway?: string;
 }
 
 /**
@@ -17,6 +19,11 @@ export function drillCommand(): Command {
     )
     .argument("<job>", "a job with a drill: section")
     .requiredOption("-c, --config <file>", "config file (or CAIRN_CONFIG)", process.env.CAIRN_CONFIG)
+    .option(
+      "--metrics-textfile <file>",
+      "write the run's metrics there (*.prom, atomically) for node_exporter's textfile collector (or agent.metrics_textfile)",
+    )
+    .option("--pushgateway <url>", "push the run's metrics to this Prometheus Pushgateway (or agent.pushgateway)")
     .action(async (name: string, o: DrillOpts) => {
       const [{ loadConfig }, { runJobNow }] = await Promise.all([
         import("../../config/load-config.js"),
@@ -34,7 +41,7 @@ export function drillCommand(): Command {
             : "add a job with a drill: section (docs/CONFIG.md §Restore drills)",
         });
       }
-      const outcome = await runJobNow(config, job);
+      const outcome = await runJobNow(config, job, o);
       process.exitCode = outcome.result === "failure" ? 1 : 0;
     });
 }

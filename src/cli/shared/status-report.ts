@@ -7,13 +7,14 @@ import { cacheRoot } from "../../jobs/cache-dir.js";
 import { loadConfig } from "../../config/load-config.js";
 import type { JobRunRecord } from "../../agent/state-file.js";
 import { humanBytes, printJson } from "./print.js";
+import { statusExitCode, statusProblems } from "./status-problems.js";
 
 export interface StatusOpts {
   config: string;
   json?: boolean;
 }
 
-/** The report `cairn status` prints (see status.ts). */
+/** The report `cairn status` prints (see status.ts); its exit code says what is wrong (status-problems.ts). */
 export async function showStatus(o: StatusOpts): Promise<void> {
   const config = await loadConfig(o.config);
   const state = await readState(stateFilePath(cacheRoot(config.agent.cache_dir)));
@@ -38,7 +39,9 @@ export async function showStatus(o: StatusOpts): Promise<void> {
     maxAgeSeconds: j.maxAgeMs === undefined ? null : j.maxAgeMs / 1000,
     snapshots: newest.filter((n) => n.job === j.name).map((n) => snapshotAge(n, now, j.maxAgeMs)),
   }));
-  if (o.json) return printJson({ config: config.file, jobs, repositories });
+  const problems = statusProblems(jobs, repositories);
+  process.exitCode = statusExitCode(problems);
+  if (o.json) return printJson({ config: config.file, jobs, repositories, problems });
   const out: string[] = ["jobs:"];
   for (const j of jobs) {
     const last = j.lastRun
@@ -53,6 +56,7 @@ export async function showStatus(o: StatusOpts): Promise<void> {
   out.push("repositories:");
   for (const r of repositories)
     out.push(`  ${r.name} ${r.url}: ${r.reachable ? "reachable" : `NOT reachable: ${r.error}`}`);
+  if (problems.length) out.push(`problems (exit ${process.exitCode}):`, ...problems.map((p) => `  ${p.message}`));
   process.stdout.write(out.join("\n") + "\n");
 }
 
