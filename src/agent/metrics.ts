@@ -25,6 +25,11 @@ export class AgentMetrics {
     "Scheduled runs skipped because the previous run was still going",
     ["job"],
   );
+  readonly interrupted = this.counter(
+    "cairn_job_interrupted_runs_total",
+    "Runs whose process was killed before they finished (OOM kill, SIGKILL, power loss), found at the next start",
+    ["job"],
+  );
   readonly bytesRead = this.counter("cairn_backup_bytes_read_total", "Bytes read from sources by backups", ["job"]);
   readonly bytesAdded = this.counter(
     "cairn_backup_bytes_added_total",
@@ -102,5 +107,6 @@ export class AgentMetrics {
   declareJob(job: string): void {
     for (const result of ["success", "partial", "failure"]) this.runs.inc({ job, result }, 0);
     this.missed.inc({ job }, 0);
+    this.interrupted.inc({ job }, 0);
   }
 }
