@@ -113,6 +113,7 @@ export class Agent {
       const host = job.kind === "backup" ? jobHost(job, c.agent) : undefined;
       this.log.info(
         {
+          event: "job_scheduled",
           job: job.name,
           kind: job.kind,
           schedule: job.config.schedule,

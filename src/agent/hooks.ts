@@ -60,6 +60,7 @@ export function runHook(
       o.signal?.removeEventListener("abort", killGroup);
       const ok = exitCode === 0 && !timedOut;
       const fields = {
+        event: "hook_run",
         hook: name,
         exit_code: exitCode,
         timed_out: timedOut,

@@ -84,7 +84,10 @@ export async function backupStep(job: JobSpec, ctx: StepContext, host: string): 
         cacheDir: await usableCacheDir(ctx, job.name, repo.config.id),
         signal: ctx.signal,
         onWarning: (w) =>
-          ctx.log.warn({ job: job.name, repository: name, path: w.path }, `could not back up ${w.path}: ${w.message}`),
+          ctx.log.warn(
+            { job: job.name, event: "file_unreadable", repository: name, path: w.path },
+            `could not back up ${w.path}: ${w.message}`,
+          ),
       });
       const s = r.summary;
       out.snapshots[name] = r.snapshotId;
@@ -106,7 +109,14 @@ export async function backupStep(job: JobSpec, ctx: StepContext, host: string): 
             ctx.metrics?.snapshotsKept.set({ job: job.name, repository: name }, f.kept);
             ctx.metrics?.snapshotsRemoved.inc({ job: job.name, repository: name }, f.removed);
             ctx.log.info(
-              { job: job.name, repository: name, kept: f.kept, removed: f.removed, locked: f.locked.length },
+              {
+                job: job.name,
+                event: "retention_run",
+                repository: name,
+                kept: f.kept,
+                removed: f.removed,
+                locked: f.locked.length,
+              },
               `retention on ${name}: kept ${f.kept}, removed ${f.removed}`,
             );
           },

@@ -25,7 +25,7 @@ export async function notify(
 async function send(t: NotifyTarget, n: Notification, o: { timeoutMs: number; log: Logger }): Promise<boolean> {
   // Only the host is logged: the path and query are where webhook tokens, topics and check UUIDs live.
   const target = redactUrl(t.url);
-  const fields = { notify: target, target: t.key, format: t.format, notify_event: n.event };
+  const fields = { event: "notify_failed", notify: target, target: t.key, format: t.format, notify_event: n.event };
   try {
     const req = formatRequest(t, n);
     const res = await fetch(req.url, {
