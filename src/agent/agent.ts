@@ -59,12 +59,13 @@ export class Agent {
       },
       `agent listening on ${this.config.agent.listen}`,
     );
-    const root = cacheRoot(this.config.agent.cache_dir);
-    await this.checkCacheRoot(root);
+    const ctx = this.runContext(this.config);
+    await this.checkCacheRoot(ctx.cacheRoot);
     // Before anything is scheduled: a marker left now is a dead process's, never one of this agent's runs.
-    const interrupted = await takeInterrupted({ ...this.runContext(this.config), log: this.log });
+    const interrupted = await takeInterrupted(ctx);
+    if (this.stopping) return; // a SIGTERM during start-up: schedule nothing
     this.apply(this.config);
-    void reportInterrupted({ ...this.runContext(this.config), log: this.log }, interrupted);
+    void reportInterrupted(ctx, interrupted);
     void this.checkRepositories();
     this.reachTimer = setInterval(() => void this.checkRepositories(), REACHABILITY_INTERVAL_MS);
   }

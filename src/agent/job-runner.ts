@@ -113,12 +113,12 @@ async function attempts(job: JobSpec, ctx: RunContext, host: string): Promise<At
  * one summary log line. Never throws: the outcome says what happened.
  */
 export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome> {
+  // `cairn run` has no agent start-up to find its job's killed run: it looks before it starts its own.
+  await reportInterruptedRuns(ctx, job.name);
   const started = new Date();
   const log = ctx.log.child({ job: job.name });
   const runId = randomUUID();
   const { host } = jobHost(job, ctx.config.agent);
-  // `cairn run` has no agent start-up to find its job's killed run: it looks before it starts its own.
-  await reportInterruptedRuns(ctx, job.name);
   await recordStart(ctx.stateFile, job.name, { startedAt: started.toISOString(), trigger: ctx.trigger, runId }).catch(
     (e: unknown) =>
       warnState(ctx, job.name, e, "no run marker: a run killed outright will not be reported at the next start"),
