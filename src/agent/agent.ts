@@ -14,6 +14,9 @@ import { SnapshotAgeWatch } from "./snapshot-age-watch.js";
 import { cacheRoot } from "../jobs/cache-dir.js";
 import { prepareMetrics } from "./prepare-metrics.js";
 import { readState, stateFilePath } from "./state-file.js";
+import { reportInterrupted, takeInterrupted } from "./interrupted-runs.js";
+import { jobHost } from "./job-host.js";
+import { probeWritableDir } from "./writable-dir.js";
 
 const REACHABILITY_INTERVAL_MS = 60_000;
 const REACHABILITY_TIMEOUT_MS = 10_000;
@@ -36,6 +39,8 @@ export class Agent {
   private scheduler: Scheduler;
   private server?: Server;
   private readonly abort = new AbortController();
+  /** Fires at the first SIGTERM/SIGINT: waits (a retry's backoff) end at once; running work is aborted later. */
+  private readonly stop = new AbortController();
   private reachability = new Map<string, Reachability>();
   private reachTimer?: NodeJS.Timeout;
   private stopping = false;
@@ -66,23 +71,47 @@ export class Agent {
       },
       `agent listening on ${this.config.agent.listen}`,
     );
+    const ctx = this.runContext(this.config);
+    await this.checkCacheRoot(ctx.cacheRoot);
+    // Before anything is scheduled: a marker left now is a dead process's, never one of this agent's runs.
+    const interrupted = await takeInterrupted(ctx);
+    if (this.stopping) return; // a SIGTERM during start-up: schedule nothing
     this.apply(this.config);
     this.running = true;
+    void reportInterrupted(ctx, interrupted);
     void this.checkRepositories();
     this.reachTimer = setInterval(() => void this.checkRepositories(), REACHABILITY_INTERVAL_MS);
   }
 
-  private apply(c: AgentConfig): void {
+  /**
+   * A read-only root file system with no volume at the cache root turns off the
+   * state file (last runs, interrupted-run reports) and the parent caches;
+   * backups still run. Said once at start, with the real cause and the fix.
+   */
+  private async checkCacheRoot(root: string): Promise<void> {
+    const problem = await probeWritableDir(root);
+    if (!problem) return;
+    this.log.warn(
+      { event: "cache_unwritable", path: problem.path, code: problem.code, cause: problem.cause, hint: problem.hint },
+      `cannot write the cache directory ${root} (${problem.code} at ${problem.path}): backups run without parent caches (every file read again) and no state file is kept; ${problem.hint}`,
+    );
+  }
+
+  private runContext(c: AgentConfig) {
     const root = cacheRoot(c.agent.cache_dir);
-    const stateFile = stateFilePath(root);
-    const ctx = {
+    return {
       config: c,
       cacheRoot: root,
       log: this.log,
       metrics: this.metrics,
       signal: this.abort.signal,
-      stateFile,
+      stopping: this.stop.signal,
+      stateFile: stateFilePath(root),
     };
+  }
+
+  private apply(c: AgentConfig): void {
+    const ctx = this.runContext(c);
     scheduleConfig(
       this.scheduler,
       c,
@@ -94,13 +123,17 @@ export class Agent {
     );
     for (const job of Object.values(c.jobs)) {
       const next = this.scheduler.nextRun(job.name);
+      const host = job.kind === "backup" ? jobHost(job, c.agent) : undefined;
       this.log.info(
         {
+          event: "job_scheduled",
           job: job.name,
           kind: job.kind,
           schedule: job.config.schedule,
           timezone: job.timezone,
           next_run: next?.toISOString(),
+          host: host?.host,
+          host_from: host?.from,
         },
         `job ${job.name} scheduled${next ? `; next run ${next.toISOString()}` : " (no schedule)"}`,
       );
@@ -204,6 +237,7 @@ export class Agent {
   async shutdown(reason: string): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.stop.abort(new Error(`stopped by ${reason}`));
     const grace = this.config.gracePeriodMs;
     const running = await this.scheduler.stop();
     clearInterval(this.reachTimer);

@@ -1,10 +1,15 @@
+import { randomUUID } from "node:crypto";
 import type { JobSpec } from "../config/agent-config.js";
-import { runHook } from "./hooks.js";
 import { DrillFailedError } from "../core/errors.js";
+import { runHook } from "./hooks.js";
+import { reportInterruptedRuns } from "./interrupted-runs.js";
+import { jobHost } from "./job-host.js";
 import { backupStep, drillStep, syncStep, type StepContext, type StepOutcome } from "./job-steps.js";
 import type { RunResult } from "./metrics.js";
-import { ping } from "./notify.js";
-import { recordRun, type DrillRecord, type JobRunRecord } from "./state-file.js";
+import { notify } from "./notify.js";
+import { endNotification, startNotification } from "./run-notification.js";
+import { recordRun, recordStart, type DrillRecord, type JobRunRecord } from "./state-file.js";
+import { writeProblem } from "./writable-dir.js";
 
 export interface RunContext extends StepContext {
   stateFile: string;
@@ -12,6 +17,12 @@ export interface RunContext extends StepContext {
   deadline?: number;
   /** Why the run started, for the log line. */
   trigger: "schedule" | "start" | "manual";
+  /**
+   * Fires when the agent starts to stop (SIGTERM): a run waiting to retry holds
+   * no work, so it ends at once instead of waiting for `signal`, which aborts
+   * running work only at 80% of the grace period.
+   */
+  stopping?: AbortSignal;
 }
 
 export interface JobOutcome extends JobRunRecord {
@@ -23,6 +34,7 @@ class HookFailed extends Error {}
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((done) => {
+    if (signal.aborted) return done();
     const t = setTimeout(finish, ms);
     signal.addEventListener("abort", finish, { once: true });
     function finish() {
@@ -33,19 +45,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function attempt(job: JobSpec, ctx: RunContext): Promise<StepOutcome> {
+async function attempt(job: JobSpec, ctx: RunContext, host: string): Promise<StepOutcome> {
   const hooks = job.config.hooks;
   const hookOpts = {
     timeoutMs: job.hookTimeoutMs,
     env: hooks?.env ?? {},
     jobEnv: { CAIRN_JOB: job.name },
     log: ctx.log.child({ job: job.name }),
+    signal: ctx.signal,
   };
   if (hooks?.before && !(await runHook("before", hooks.before, hookOpts)).ok)
     throw new HookFailed(`the before hook failed; ${job.kind === "drill" ? "no drill was run" : "no backup was made"}`);
   const out =
     job.kind === "backup"
-      ? await backupStep(job, ctx)
+      ? await backupStep(job, ctx, host)
       : job.kind === "sync"
         ? await syncStep(job, ctx)
         : await drillStep(job, ctx);
@@ -57,61 +70,94 @@ async function attempt(job: JobSpec, ctx: RunContext): Promise<StepOutcome> {
   return out;
 }
 
-/**
- * Run a job once: hooks, the backup (or sync) with retention, retries with a
- * doubling backoff while they fit before the next slot, then metrics, the
- * state file, notifications and one summary log line. Never throws: the
- * outcome says what happened.
- */
-export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome> {
-  const started = Date.now();
+interface Attempts {
+  step?: StepOutcome;
+  error?: string;
+  failure?: unknown;
+  attempts: number;
+}
+
+/** The attempts of one run: retries with a doubling backoff while they fit before the next slot and no stop began. */
+async function attempts(job: JobSpec, ctx: RunContext, host: string): Promise<Attempts> {
   const log = ctx.log.child({ job: job.name });
-  const notify = job.config.notify;
-  log.info({ event: "job_started", kind: job.kind, trigger: ctx.trigger }, `job ${job.name} started (${ctx.trigger})`);
-  if (notify?.on_start)
-    await ping(notify.on_start, { job: job.name, event: "start" }, { timeoutMs: job.notifyTimeoutMs, log });
-  let step: StepOutcome | undefined;
-  let error: string | undefined;
-  let failure: unknown;
-  let attempts = 0;
+  const out: Attempts = { attempts: 0 };
   // A drill runs once: it measures the restore as it is, and a damaged pack stays damaged however often it is read.
   const maxAttempts = job.kind === "drill" ? 1 : 1 + job.config.retry.attempts;
+  const stop = ctx.stopping ? AbortSignal.any([ctx.signal, ctx.stopping]) : ctx.signal;
   for (;;) {
-    attempts++;
+    out.attempts++;
     try {
-      step = await attempt(job, ctx);
-      error = step.retentionError;
-      break;
+      out.step = await attempt(job, ctx, host);
+      out.error = out.step.retentionError;
+      return out;
     } catch (e) {
-      failure = e;
-      error = (e as Error).message;
-      const wait = job.retryBackoffMs * 2 ** (attempts - 1);
+      out.failure = e;
+      out.error = (e as Error).message;
+      const wait = job.retryBackoffMs * 2 ** (out.attempts - 1);
       const fits = ctx.deadline === undefined || Date.now() + wait < ctx.deadline;
-      if (ctx.signal.aborted || attempts >= maxAttempts || !fits) break;
+      if (stop.aborted || out.attempts >= maxAttempts || !fits) return out;
       log.warn(
-        { attempt: attempts, error, retry_in_s: wait / 1000 },
-        `attempt ${attempts} of ${job.name} failed; retrying in ${wait / 1000} s`,
+        { event: "retry_wait", attempt: out.attempts, error: out.error, err: e, retry_in_s: wait / 1000 },
+        `attempt ${out.attempts} of ${job.name} failed; retrying in ${wait / 1000} s`,
       );
-      await sleep(wait, ctx.signal);
-      if (ctx.signal.aborted) break;
+      await sleep(wait, stop);
+      if (stop.aborted) return out;
     }
   }
-  if (ctx.signal.aborted && error !== undefined) error = `abandoned at shutdown: ${error}`;
-  const result: RunResult = error !== undefined ? "failure" : step && step.warnings > 0 ? "partial" : "success";
+}
+
+/**
+ * Run a job once: a running marker in the state file, hooks, the backup (or
+ * sync, or drill) with retention, retries with a doubling backoff while they
+ * fit before the next slot, then metrics, the state file, notifications and
+ * one summary log line. Never throws: the outcome says what happened.
+ */
+export async function runJob(job: JobSpec, ctx: RunContext): Promise<JobOutcome> {
+  // `cairn run` has no agent start-up to find its job's killed run: it looks before it starts its own.
+  await reportInterruptedRuns(ctx, job.name);
+  const started = new Date();
+  const log = ctx.log.child({ job: job.name });
+  const runId = randomUUID();
+  const { host } = jobHost(job, ctx.config.agent);
+  await recordStart(ctx.stateFile, job.name, { startedAt: started.toISOString(), trigger: ctx.trigger, runId }).catch(
+    (e: unknown) =>
+      warnState(ctx, job.name, e, "no run marker: a run killed outright will not be reported at the next start"),
+  );
+  log.info(
+    { event: "job_started", kind: job.kind, trigger: ctx.trigger, host, run_id: runId },
+    `job ${job.name} started (${ctx.trigger})`,
+  );
+  await notify(job.notifyTargets, startNotification(job, host, runId, started), {
+    timeoutMs: job.notifyTimeoutMs,
+    log,
+  });
+  const a = await attempts(job, ctx, host);
+  const stopped = ctx.signal.aborted || ctx.stopping?.aborted;
+  const error = stopped && a.error !== undefined ? `abandoned at shutdown: ${a.error}` : a.error;
+  const result: RunResult = error !== undefined ? "failure" : a.step && a.step.warnings > 0 ? "partial" : "success";
   const finished = Date.now();
   const outcome: JobOutcome = {
     result,
-    startedAt: new Date(started).toISOString(),
+    startedAt: started.toISOString(),
     finishedAt: new Date(finished).toISOString(),
-    durationSeconds: (finished - started) / 1000,
-    attempts,
-    snapshots: step?.snapshots,
+    durationSeconds: (finished - started.getTime()) / 1000,
+    attempts: a.attempts,
+    snapshots: a.step?.snapshots,
     error,
-    drill: drillRecord(job, step, failure),
-    step,
+    drill: drillRecord(job, a.step, a.failure),
+    step: a.step,
   };
-  await report(job, ctx, outcome);
+  await report(job, ctx, outcome, { host, runId, failure: a.failure });
   return outcome;
+}
+
+/** A state file that cannot be written is a warning naming it and why, never a failed run. */
+function warnState(ctx: RunContext, job: string, e: unknown, consequence: string): void {
+  const p = writeProblem(ctx.stateFile, ctx.cacheRoot, e);
+  ctx.log.warn(
+    { job, event: "state_unwritable", path: p.path, code: p.code, err: e, hint: p.hint },
+    `cannot write the state file ${ctx.stateFile} (${p.code}): ${consequence}; ${p.hint}`,
+  );
 }
 
 function drillRecord(job: JobSpec, step: StepOutcome | undefined, failure: unknown): DrillRecord | undefined {
@@ -121,17 +167,23 @@ function drillRecord(job: JobSpec, step: StepOutcome | undefined, failure: unkno
   return { job: d.job, damagedObject: failure instanceof DrillFailedError ? failure.objectKey : undefined };
 }
 
-async function report(job: JobSpec, ctx: RunContext, o: JobOutcome): Promise<void> {
+async function report(
+  job: JobSpec,
+  ctx: RunContext,
+  o: JobOutcome,
+  run: { host: string; runId: string; failure: unknown },
+): Promise<void> {
   const log = ctx.log.child({ job: job.name });
   ctx.metrics?.runs.inc({ job_name: job.name, result: o.result });
   ctx.metrics?.lastDuration.set({ job_name: job.name }, o.durationSeconds);
   ctx.metrics?.lastRunSuccess.set({ job_name: job.name }, o.result === "failure" ? 0 : 1);
   if (o.result !== "failure") ctx.metrics?.lastSuccess.set({ job_name: job.name }, Date.parse(o.finishedAt) / 1000);
-  await recordRun(ctx.stateFile, job.name, { ...o, step: undefined } as JobRunRecord).catch((e: Error) =>
-    log.warn({ error: e.message }, `cannot write the state file ${ctx.stateFile}`),
+  await recordRun(ctx.stateFile, job.name, { ...o, step: undefined } as JobRunRecord).catch((e: unknown) =>
+    warnState(ctx, job.name, e, "`cairn status` will not show this run"),
   );
-  const summary = summaryFields(job, ctx, o);
-  if (o.result === "failure") log.error(summary, `job ${job.name} failed: ${o.error}`);
+  const summary = { ...summaryFields(job, ctx, o), host: run.host, run_id: run.runId };
+  if (o.result === "failure")
+    log.error({ ...summary, err: run.failure ?? new Error(o.error) }, `job ${job.name} failed: ${o.error}`);
   else
     log.info(
       summary,
@@ -146,26 +198,14 @@ async function report(job: JobSpec, ctx: RunContext, o: JobOutcome): Promise<voi
       log,
     });
   }
-  const url = o.result === "failure" ? job.config.notify?.on_failure : job.config.notify?.on_success;
-  const drill = o.drill && {
-    drilled_job: o.drill.job,
-    damaged_object: o.drill.damagedObject,
-    restored_bytes: o.drill.restoredBytes,
-    restore_s: o.drill.restoreSeconds,
-  };
-  if (url)
-    await ping(
-      url,
-      {
-        job: job.name,
-        result: o.result,
-        duration_s: o.durationSeconds,
-        snapshots: o.snapshots,
-        error: o.error,
-        ...drill,
-      },
-      { timeoutMs: job.notifyTimeoutMs, log },
-    );
+  const step = o.step;
+  const n = endNotification(
+    job,
+    { ...o, files: step?.filesTotal, bytesAdded: step?.bytesAdded, unreadable: step?.warnings },
+    run.host,
+    run.runId,
+  );
+  await notify(job.notifyTargets, n, { timeoutMs: job.notifyTimeoutMs, log });
 }
 
 /** The fields of the one log line per run. */
@@ -186,6 +226,7 @@ function summaryFields(job: JobSpec, ctx: RunContext, o: JobOutcome): Record<str
     scratch_database: o.drill?.scratchDatabase,
     damaged_object: o.drill?.damagedObject,
     files: step?.filesTotal,
+    files_unchanged: step?.filesUnchanged,
     bytes_read: step?.bytesRead,
     bytes_added: step?.bytesAdded,
     unreadable: step?.warnings,

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import { repositoryCacheDir } from "../jobs/cache-dir.js";
 import { UsageError } from "../core/errors.js";
@@ -10,11 +9,14 @@ import type { Logger } from "./logger.js";
 import type { AgentMetrics } from "./metrics.js";
 import { openConfiguredRepository, openConfiguredStorage } from "../jobs/open-repository.js";
 import { damagedSourceError, syncRepository } from "../jobs/sync-repository.js";
+import { probeWritableDir } from "./writable-dir.js";
 
 /** What one attempt of a job did, summed over its repositories. */
 export interface StepOutcome {
   snapshots: Record<string, string>;
   filesTotal: number;
+  /** Files the parent snapshot's cache showed unchanged, so not read again. */
+  filesUnchanged?: number;
   bytesRead: number;
   bytesAdded: number;
   warnings: number;
@@ -33,29 +35,64 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
-/** One backup of the job's source into each of its repositories, then the job's retention there. */
-export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOutcome> {
+/**
+ * The repository's parent-cache directory, or undefined (and a warning naming
+ * it and why) when it cannot be written, e.g. a read-only root file system
+ * with no volume at the cache root: the backup then runs without the cache
+ * (every file read again, nothing already stored uploaded again) instead of
+ * failing for want of a speed-up.
+ */
+async function usableCacheDir(ctx: StepContext, job: string, repoId: string): Promise<string | undefined> {
+  const dir = repositoryCacheDir(ctx.cacheRoot, repoId);
+  const problem = await probeWritableDir(dir, ctx.cacheRoot);
+  if (!problem) return dir;
+  ctx.log.warn(
+    {
+      job,
+      event: "cache_unwritable",
+      path: problem.path,
+      code: problem.code,
+      cause: problem.cause,
+      hint: problem.hint,
+    },
+    `cannot write the parent cache at ${problem.path} (${problem.code}); backing up without it, every file is read again; ${problem.hint}`,
+  );
+  return undefined;
+}
+
+/** One backup of the job's source into each of its repositories (as `host`), then the job's retention there. */
+export async function backupStep(job: JobSpec, ctx: StepContext, host: string): Promise<StepOutcome> {
   if (!job.config.source) throw new UsageError(`job ${job.name} has no source`);
   // A dump or database tool's stderr goes to the log, tagged with its job, not to the agent's bare stderr.
   const source = createSource(job.config.source, (line) =>
     ctx.log.info({ job: job.name, event: "source_output" }, line),
   );
-  const host = job.config.host ?? hostname();
-  const out: StepOutcome = { snapshots: {}, filesTotal: 0, bytesRead: 0, bytesAdded: 0, warnings: 0 };
+  const out: StepOutcome = {
+    snapshots: {},
+    filesTotal: 0,
+    filesUnchanged: 0,
+    bytesRead: 0,
+    bytesAdded: 0,
+    warnings: 0,
+  };
   for (const name of job.config.repositories ?? []) {
     const repo = await openConfiguredRepository(name, ctx.config.repositories[name]);
     try {
       const r = await source.backup(repo, {
         host,
         tags: job.config.tags,
-        cacheDir: repositoryCacheDir(ctx.cacheRoot, repo.config.id),
+        cacheDir: await usableCacheDir(ctx, job.name, repo.config.id),
         signal: ctx.signal,
         onWarning: (w) =>
-          ctx.log.warn({ job: job.name, repository: name, path: w.path }, `could not back up ${w.path}: ${w.message}`),
+          ctx.log.warn(
+            { job: job.name, event: "file_unreadable", repository: name, path: w.path },
+            `could not back up ${w.path}: ${w.message}`,
+          ),
       });
       const s = r.summary;
       out.snapshots[name] = r.snapshotId;
       out.filesTotal += s.filesNew + s.filesChanged + s.filesUnchanged;
+      out.filesUnchanged = (out.filesUnchanged ?? 0) + s.filesUnchanged;
       out.bytesRead += s.bytesRead;
       out.bytesAdded += s.bytesAdded;
       out.warnings += r.warnings.length;
@@ -72,7 +109,14 @@ export async function backupStep(job: JobSpec, ctx: StepContext): Promise<StepOu
             ctx.metrics?.snapshotsKept.set({ job_name: job.name, repository: name }, f.kept);
             ctx.metrics?.snapshotsRemoved.inc({ job_name: job.name, repository: name }, f.removed);
             ctx.log.info(
-              { job: job.name, repository: name, kept: f.kept, removed: f.removed, locked: f.locked.length },
+              {
+                job: job.name,
+                event: "retention_run",
+                repository: name,
+                kept: f.kept,
+                removed: f.removed,
+                locked: f.locked.length,
+              },
               `retention on ${name}: kept ${f.kept}, removed ${f.removed}`,
             );
           },

@@ -60,6 +60,11 @@ export class AgentMetrics {
     "Scheduled runs skipped: the previous run was still going, or the process was too busy to start it on time",
     ["job_name"],
   );
+  readonly interrupted = this.counter(
+    "cairn_job_interrupted_runs_total",
+    "Runs whose process was killed before they finished (OOM kill, SIGKILL, power loss), found at the next start",
+    ["job_name"],
+  );
   readonly bytesRead = this.counter("cairn_backup_bytes_read_total", "Bytes read from sources by backups", [
     "job_name",
   ]);
@@ -152,6 +157,7 @@ export class AgentMetrics {
     if (o.maxAgeSeconds !== undefined) this.maxAge.set({ job_name }, o.maxAgeSeconds);
     for (const result of ["success", "partial", "failure"]) this.runs.inc({ job_name, result }, 0);
     this.missed.inc({ job_name }, 0);
+    this.interrupted.inc({ job_name }, 0);
   }
 
   /** A repository `agent.prune` prunes: its run counters at 0, so "no successful prune since start" can be asked. */

@@ -1,7 +1,8 @@
 import type { AgentConfig } from "../config/agent-config.js";
 import type { Logger } from "./logger.js";
 import type { AgentMetrics } from "./metrics.js";
-import { ping } from "./notify.js";
+import { notify, type Notification } from "./notify.js";
+import { humanDuration } from "./notify/message-template.js";
 import { ageSeconds, listNewestSnapshots, type NewestSnapshot } from "./snapshot-ages.js";
 
 type Lister = (config: AgentConfig, only?: readonly string[]) => Promise<NewestSnapshot[]>;
@@ -98,21 +99,41 @@ export class SnapshotAgeWatch {
       },
       `job ${n.job} ${what}, more than its max_age of ${maxAge} s`,
     );
-    const url = job.config.notify?.on_stale ?? job.config.notify?.on_failure;
-    if (url)
-      await ping(
-        url,
-        {
-          job: n.job,
-          event: "stale",
-          repository: n.repository,
-          age_s: age ?? null,
-          max_age_s: maxAge,
-          snapshot: n.snapshot ?? null,
-          snapshot_time: n.time ?? null,
-          error: `${what} (max_age ${maxAge} s)`,
-        },
-        { timeoutMs: job.notifyTimeoutMs, log },
-      );
+    const error = `${what} (max_age ${maxAge} s)`;
+    await notify(job.notifyTargets, staleNotification(n, { age, maxAge, error }), {
+      timeoutMs: job.notifyTimeoutMs,
+      log,
+    });
   }
+}
+
+/** The generic body cairn has always sent for a stale snapshot, and the template's values. */
+function staleNotification(
+  n: { job: string; repository: string; time?: string; snapshot?: string },
+  s: { age: number | undefined; maxAge: number; error: string },
+): Notification {
+  return {
+    job: n.job,
+    event: "stale",
+    body: {
+      job: n.job,
+      event: "stale",
+      repository: n.repository,
+      age_s: s.age ?? null,
+      max_age_s: s.maxAge,
+      snapshot: n.snapshot ?? null,
+      snapshot_time: n.time ?? null,
+      error: s.error,
+    },
+    vars: {
+      job: n.job,
+      event: "stale",
+      result: "stale",
+      repository: n.repository,
+      age: s.age === undefined ? undefined : humanDuration(s.age),
+      max_age: humanDuration(s.maxAge),
+      error: s.error,
+    },
+    time: new Date().toISOString(),
+  };
 }

@@ -1,6 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { RunResult } from "./metrics.js";
+import { makeDirs } from "./writable-dir.js";
 
 /** What `cairn status` shows about a job's last run; written by the agent and by `cairn run`. */
 export interface JobRunRecord {
@@ -15,6 +17,8 @@ export interface JobRunRecord {
   error?: string;
   /** A drill job's run: what was restored, how long it took; on failure the damaged object, when one was named. */
   drill?: DrillRecord;
+  /** The run never finished: its process was killed (out of memory, SIGKILL, power loss); found at the next start. */
+  interrupted?: boolean;
 }
 
 export interface DrillRecord {
@@ -32,8 +36,29 @@ export interface DrillRecord {
   damagedObject?: string;
 }
 
+/**
+ * A run in progress, written before it starts and removed when it is
+ * recorded: one still there when no process runs it is a run that was killed
+ * (an OOM kill leaves no log line of its own).
+ */
+export interface RunningRecord {
+  startedAt: string;
+  /** Which process runs it, on which machine: another live `cairn run` on this host is not a dead run. */
+  pid: number;
+  hostname: string;
+  trigger: string;
+  /** The run's UUID (healthchecks.io pairs its start and end pings by it). */
+  runId: string;
+}
+
+export interface JobState {
+  lastRun?: JobRunRecord;
+  lastSuccess?: string;
+  running?: RunningRecord;
+}
+
 export interface AgentState {
-  jobs: Record<string, { lastRun?: JobRunRecord; lastSuccess?: string }>;
+  jobs: Record<string, JobState>;
 }
 
 export function stateFilePath(root: string): string {
@@ -50,17 +75,97 @@ export async function readState(file: string): Promise<AgentState> {
   }
 }
 
+/** Writes to one file from this process, one at a time: two jobs ending together must not drop each other's entry. */
+const queues = new Map<string, Promise<unknown>>();
+
 /**
- * Record a run. Read-modify-write with an atomic rename: `cairn run` from a
- * CronJob and the agent may both write; the last writer wins per file, which
- * at worst drops the other's entry for one job until its next run.
+ * Read-modify-write with an atomic rename, queued behind this process's
+ * other writes to `file`. `cairn run` from a CronJob and the agent may both
+ * write; the last writer wins per file, which at worst drops the other's
+ * entry for one job until its next run.
  */
-export async function recordRun(file: string, job: string, run: JobRunRecord): Promise<void> {
-  const state = await readState(file);
-  const prev = state.jobs[job] ?? {};
-  state.jobs[job] = { lastRun: run, lastSuccess: run.result === "failure" ? prev.lastSuccess : run.finishedAt };
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + "\n");
-  await rename(tmp, file);
+function update<T>(file: string, change: (state: AgentState) => T): Promise<T> {
+  const write = async () => {
+    const state = await readState(file);
+    const out = change(state);
+    await makeDirs(dirname(file));
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(state, null, 2) + "\n");
+    await rename(tmp, file);
+    return out;
+  };
+  const next = (queues.get(file) ?? Promise.resolve()).then(write, write);
+  const settled = next.catch(() => undefined);
+  queues.set(file, settled);
+  void settled.then(() => queues.get(file) === settled && queues.delete(file));
+  return next;
+}
+
+/** Record a finished run (and drop its running marker). */
+export function recordRun(file: string, job: string, run: JobRunRecord): Promise<void> {
+  return update(file, (state) => {
+    const prev = state.jobs[job] ?? {};
+    state.jobs[job] = { lastRun: run, lastSuccess: run.result === "failure" ? prev.lastSuccess : run.finishedAt };
+  });
+}
+
+/** Mark a run as started, before it does anything. */
+export function recordStart(
+  file: string,
+  job: string,
+  running: Omit<RunningRecord, "pid" | "hostname">,
+): Promise<void> {
+  return update(file, (state) => {
+    state.jobs[job] = { ...state.jobs[job], running: { ...running, pid: process.pid, hostname: hostname() } };
+  });
+}
+
+/**
+ * Running markers left by processes that are gone (of `only` when given),
+ * each turned into a failed last run and removed, so it is reported once.
+ * The file is not written when there is none (a read-only state stays quiet).
+ */
+export async function takeInterruptedRuns(file: string, only?: string): Promise<InterruptedRun[]> {
+  const dead = (job: string, s: JobState) =>
+    s.running !== undefined && (only === undefined || job === only) && !stillRunning(s.running);
+  if (!Object.entries((await readState(file)).jobs).some(([job, s]) => dead(job, s))) return [];
+  return update(file, (state) => {
+    const found: InterruptedRun[] = [];
+    const now = new Date().toISOString();
+    for (const [job, s] of Object.entries(state.jobs)) {
+      if (!s.running || !dead(job, s)) continue;
+      const running = s.running;
+      const record: JobRunRecord = {
+        result: "failure",
+        startedAt: running.startedAt,
+        finishedAt: now,
+        durationSeconds: Math.max(0, (Date.parse(now) - Date.parse(running.startedAt)) / 1000),
+        attempts: 0,
+        error: `interrupted: the run started at ${running.startedAt} never finished; its process (pid ${running.pid} on ${running.hostname}) ended without recording it (killed: out of memory, SIGKILL, power loss; or stopped past the grace period)`,
+        interrupted: true,
+      };
+      state.jobs[job] = { lastRun: record, lastSuccess: s.lastSuccess };
+      found.push({ job, running, record });
+    }
+    return found;
+  });
+}
+
+export interface InterruptedRun {
+  job: string;
+  running: RunningRecord;
+  /** The failed last run recorded in its place. */
+  record: JobRunRecord;
+}
+
+/** A marker is live only when written by another process on this machine that still exists (a `cairn run` next to the agent). */
+function stillRunning(r: RunningRecord): boolean {
+  if (r.hostname !== hostname() || r.pid === process.pid) return false;
+  try {
+    process.kill(r.pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists, as another user.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -1,5 +1,6 @@
 import type { RetentionConfig } from "../retention/policy-config.js";
 import type { AgentSettings, JobConfig, PruneConfig, RepositoryConfig } from "./config-schema.js";
+import type { NotifyTarget } from "./notify-schema.js";
 
 /** A job after validation: its kind decided, durations in milliseconds, retention parsed. */
 export interface JobSpec {
@@ -11,6 +12,8 @@ export interface JobSpec {
   retryBackoffMs: number;
   hookTimeoutMs: number;
   notifyTimeoutMs: number;
+  /** Where its notifications go, each target with the events it hears (src/config/notify-schema.ts). */
+  notifyTargets: NotifyTarget[];
   /** max_age in milliseconds: older newest snapshots alert. */
   maxAgeMs?: number;
   /** Time zone of the schedule: the job's, else agent.timezone, else the process's. */

@@ -2,6 +2,7 @@ import cron from "node-cron";
 import { z } from "zod";
 import { AZURE_IMMUTABILITY_MODES, AZURE_TIERS } from "../storage/azure/azure-options.js";
 import { OBJECT_LOCK_MODES, S3_CHECKSUM_MODES, S3_SSE_MODES } from "../storage/s3/s3-options.js";
+import { HttpUrl, NotifyTargetsSchema } from "./notify-schema.js";
 import { SourceSchema } from "./source-schema.js";
 
 /**
@@ -13,7 +14,6 @@ import { SourceSchema } from "./source-schema.js";
 const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d))+$/;
 const Duration = z.string().regex(DURATION, "expected a duration such as 30s, 5m, 1h30m");
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a name of letters, digits, '.', '_' or '-'");
-const HttpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 
 export function isValidTimezone(tz: string): boolean {
   try {
@@ -76,14 +76,7 @@ const HooksSchema = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
 });
 
-const NotifySchema = z.strictObject({
-  on_start: HttpUrl.optional(),
-  on_success: HttpUrl.optional(),
-  on_failure: HttpUrl.optional(),
-  /** The newest snapshot is older than the job's max_age (default: on_failure). */
-  on_stale: HttpUrl.optional(),
-  timeout: Duration.default("10s"),
-});
+const NotifySchema = NotifyTargetsSchema.extend({ timeout: Duration.default("10s") });
 
 const RetrySchema = z.strictObject({
   attempts: z.number().int().min(0).max(20).default(2),
@@ -146,8 +139,10 @@ const AgentSchema = z.strictObject({
     .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:22476")
     .default(DEFAULT_LISTEN),
   cache_dir: z.string().optional(),
+  /** Host recorded in every job's snapshots unless the job sets its own (src/agent/job-host.ts). */
+  host: z.string().min(1).optional(),
   timezone: Timezone.optional(),
-  grace_period: Duration.default("25s"),
+  grace_period: Duration.default("8s"),
   log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   prune: PruneSchema.optional(),
   /** `cairn run` and `cairn drill`: where their run's metrics go (no agent is there to be scraped). */
@@ -161,7 +156,7 @@ const AgentSchema = z.strictObject({
 export const ConfigSchema = z.strictObject({
   repositories: z.record(Name, RepositorySchema),
   jobs: z.record(Name, JobSchema),
-  agent: AgentSchema.default({ listen: DEFAULT_LISTEN, grace_period: "25s", log_level: "info" }),
+  agent: AgentSchema.default({ listen: DEFAULT_LISTEN, grace_period: "8s", log_level: "info" }),
 });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;

@@ -6,6 +6,7 @@ import { parseExactDuration } from "../retention/duration.js";
 import type { AgentConfig, JobSpec, PruneSpec } from "./agent-config.js";
 import { ConfigSchema, type DrillConfig, type RawConfig } from "./config-schema.js";
 import { joinPath, substituteTree } from "./env-substitute.js";
+import { notifyTargets } from "./notify-schema.js";
 import { readRetention } from "./retention-block.js";
 import type { SourceConfig } from "./source-schema.js";
 import { parsePercent, parseSize } from "./units.js";
@@ -169,6 +170,7 @@ function resolveJob(
     retryBackoffMs: duration(j.retry.backoff, `${path}.retry.backoff`, problems),
     hookTimeoutMs: duration(j.hooks?.timeout ?? "5m", `${path}.hooks.timeout`, problems),
     notifyTimeoutMs: duration(j.notify?.timeout ?? "10s", `${path}.notify.timeout`, problems),
+    notifyTargets: notifyTargets(j.notify),
     maxAgeMs: j.max_age === undefined ? undefined : duration(j.max_age, `${path}.max_age`, problems),
     timezone: j.timezone ?? c.agent.timezone,
   };

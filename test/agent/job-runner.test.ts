@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -28,11 +29,20 @@ describe("runJob", () => {
   });
   afterAll(() => ping.close());
 
-  function setup(jobBody: string): { config: AgentConfig; ctx: RunContext; logs: () => string; metrics: AgentMetrics } {
+  function setup(
+    jobBody: string,
+    onLog: (line: string) => void = () => undefined,
+  ): { config: AgentConfig; ctx: RunContext; logs: () => string; metrics: AgentMetrics } {
     const yaml = `repositories:\n  local:\n    url: ${join(dir, "repo")}\n    agent_key: \${KEY}\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n${jobBody}agent:\n  cache_dir: ${join(dir, "cache")}\n`;
     const config = parseConfig(yaml, "test.yaml", { KEY: keyText });
     let text = "";
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
+    const sink = new Writable({
+      write: (c: Buffer, _e, cb) => {
+        text += c.toString();
+        onLog(c.toString());
+        cb();
+      },
+    });
     const metrics = new AgentMetrics();
     const ctx: RunContext = {
       config,
@@ -143,5 +153,31 @@ describe("runJob", () => {
     const out = await runJob(config.jobs.app, { ...ctx, config });
     expect(out.error).toContain("repositories.local.agent_key_file: cannot read");
     expect(JSON.parse(await readFile(ctx.stateFile, "utf8")).jobs.app.lastRun.result).toBe("failure");
+  });
+
+  it("a retry waiting when the agent starts to stop ends at once: no further attempt, the run fails as abandoned", async () => {
+    const stopping = new AbortController();
+    const { config, ctx } = setup(
+      `    hooks: { before: "exit 1" }\n    retry: { attempts: 3, backoff: 1h }\n`,
+      (line) => {
+        if (line.includes('"event":"retry_wait"')) stopping.abort(); // SIGTERM arrives while the run waits
+      },
+    );
+    const out = await runJob(config.jobs.app, { ...ctx, stopping: stopping.signal });
+    expect(out).toMatchObject({ result: "failure", attempts: 1 });
+    expect(out.error).toMatch(/^abandoned at shutdown: the before hook failed/);
+  });
+
+  it("a hook still running when the run is aborted is killed with its process group", async () => {
+    const started = join(dir, "hook-started");
+    const abort = new AbortController();
+    const { config, ctx, logs } = setup(
+      `    hooks: { before: "touch ${started}; sleep 30" }\n    retry: { attempts: 0 }\n`,
+    );
+    const run = runJob(config.jobs.app, { ...ctx, signal: abort.signal });
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
+    abort.abort();
+    expect((await run).result).toBe("failure");
+    expect(logs()).toContain("hook before failed (killed: the run was aborted)");
   });
 });

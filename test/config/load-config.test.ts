@@ -276,7 +276,7 @@ describe("config: substitution and defaults", () => {
 
   it("fills defaults and reads retention in either spelling", () => {
     const c = parseConfig(job(`    retention: { keep_last: 3, keep-daily: 7 }\n`), "c.yaml", {});
-    expect(c.gracePeriodMs).toBe(25_000);
+    expect(c.gracePeriodMs).toBe(8_000); // fits a container runtime's 10 s stop timeout (docs/CONFIG.md §Behaviour)
     expect(c.agent.listen).toBe("0.0.0.0:22476");
     expect(c.jobs.app.retention?.policy).toMatchObject({ last: 3, daily: 7 });
     expect(c.jobs.app.config.retry).toEqual({ attempts: 2, backoff: "30s" });
