@@ -73,6 +73,19 @@ const subfolderRules = [
     to: { path: "^src/pipeline/[^/]+$" },
   },
   {
+    name: "agent-subfolders-below-agent",
+    comment:
+      "agent/metrics/ (the registry and its exports) and agent/notify/ (message formats) know nothing of the agent that uses them",
+    from: { path: "^src/agent/(metrics|notify)/" },
+    to: { path: "^src/agent/[^/]+$" },
+  },
+  {
+    name: "agent-subfolders-apart",
+    comment: "agent/metrics/ and agent/notify/ do not import each other",
+    from: { path: "^src/agent/(metrics|notify)/" },
+    to: { path: "^src/agent/[^/]+/", pathNot: "^src/agent/$1/" },
+  },
+  {
     name: "cli-commands-below-main",
     comment: "commands are registered by cli/main.ts and never import it",
     from: { path: "^src/cli/commands/" },

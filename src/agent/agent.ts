@@ -6,7 +6,7 @@ import { startHttpServer, type ProbeResult } from "./http-server.js";
 import { runJob } from "./job-runner.js";
 import type { Logger } from "./logger.js";
 import { redactUrl } from "./logger.js";
-import { AgentMetrics } from "./metrics.js";
+import { AgentMetrics } from "./metrics/agent-metrics.js";
 import { runPrune } from "./prune-runner.js";
 import { checkReachable, type Reachability } from "./reachability.js";
 import { Scheduler, scheduleConfig } from "./scheduler.js";

@@ -1,8 +1,8 @@
 import type { Logger } from "./logger.js";
 import { redactUrl } from "./logger.js";
-import type { AgentMetrics } from "./metrics.js";
-import { writeMetricsTextfile } from "./metrics-textfile.js";
-import { pushToGateway } from "./pushgateway.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
+import { writeMetricsTextfile } from "./metrics/metrics-textfile.js";
+import { pushToGateway } from "./metrics/pushgateway.js";
 
 /** Where `cairn run` and `cairn drill` put the metrics of their one run (flags, else `agent.metrics_textfile` / `agent.pushgateway`). */
 export interface MetricsExport {

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 
 /** One probe's answer: 200 when `ok`, else 503; `detail` goes into the JSON body either way. */
 export interface ProbeResult {

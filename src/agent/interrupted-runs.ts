@@ -2,7 +2,7 @@ import type { AgentConfig } from "../config/agent-config.js";
 import { runHook } from "./hooks.js";
 import { jobHost } from "./job-host.js";
 import type { Logger } from "./logger.js";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 import { notify } from "./notify.js";
 import { interruptedNotification } from "./run-notification.js";
 import { takeInterruptedRuns, type InterruptedRun } from "./state-file.js";

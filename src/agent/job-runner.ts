@@ -5,7 +5,7 @@ import { runHook } from "./hooks.js";
 import { reportInterruptedRuns } from "./interrupted-runs.js";
 import { jobHost } from "./job-host.js";
 import { backupStep, drillStep, syncStep, type StepContext, type StepOutcome } from "./job-steps.js";
-import type { RunResult } from "./metrics.js";
+import type { RunResult } from "./metrics/agent-metrics.js";
 import { notify } from "./notify.js";
 import { endNotification, startNotification } from "./run-notification.js";
 import { recordRun, recordStart, type DrillRecord, type JobRunRecord } from "./state-file.js";

@@ -6,7 +6,7 @@ import { runDrill } from "../drill/run-drill.js";
 import { forgetSnapshots } from "../retention/forget.js";
 import { createSource } from "../jobs/create-source.js";
 import type { Logger } from "./logger.js";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 import { openConfiguredRepository, openConfiguredStorage } from "../jobs/open-repository.js";
 import { damagedSourceError, syncRepository } from "../jobs/sync-repository.js";
 import { probeWritableDir } from "./writable-dir.js";

@@ -1,5 +1,5 @@
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 import type { AgentState } from "./state-file.js";
 
 /**

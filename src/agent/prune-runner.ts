@@ -1,7 +1,7 @@
 import type { AgentConfig } from "../config/agent-config.js";
 import { prune } from "../maintenance/prune.js";
 import type { Logger } from "./logger.js";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 import { openConfiguredRepository } from "../jobs/open-repository.js";
 
 /**

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import type { Logger } from "./logger.js";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 
 /** Starts one piece of scheduled work; resolves when it is done. */
 export type Work = (deadline: number | undefined, trigger: "schedule" | "start") => Promise<void>;

@@ -1,6 +1,6 @@
 import type { AgentConfig } from "../config/agent-config.js";
 import type { Logger } from "./logger.js";
-import type { AgentMetrics } from "./metrics.js";
+import type { AgentMetrics } from "./metrics/agent-metrics.js";
 import { notify, type Notification } from "./notify.js";
 import { humanDuration } from "./notify/message-template.js";
 import { ageSeconds, listNewestSnapshots, type NewestSnapshot } from "./snapshot-ages.js";

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent/agent.js";
 import { runJob, type RunContext } from "../../src/agent/job-runner.js";
 import { createLogger } from "../../src/agent/logger.js";
-import { AgentMetrics } from "../../src/agent/metrics.js";
+import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
 import { readState } from "../../src/agent/state-file.js";
 import type { AgentConfig } from "../../src/config/agent-config.js";
 import { parseConfig } from "../../src/config/load-config.js";

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Server } from "node:http";
 import { startHttpServer } from "../../src/agent/http-server.js";
-import { AgentMetrics } from "../../src/agent/metrics.js";
+import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
 
 describe("agent HTTP endpoints", () => {
   let server: Server;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AgentMetrics } from "../../src/agent/metrics.js";
+import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
 import { prepareMetrics } from "../../src/agent/prepare-metrics.js";
 import type { AgentState } from "../../src/agent/state-file.js";
 import { parseConfig } from "../../src/config/load-config.js";

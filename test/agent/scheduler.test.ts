@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import cron from "node-cron";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/agent/logger.js";
-import { AgentMetrics } from "../../src/agent/metrics.js";
+import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
 import { Scheduler } from "../../src/agent/scheduler.js";
 import { nextRunOf } from "../../src/agent/next-run.js";
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent/agent.js";
 import { runJob } from "../../src/agent/job-runner.js";
 import { createLogger } from "../../src/agent/logger.js";
-import { AgentMetrics } from "../../src/agent/metrics.js";
+import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
 import { SnapshotAgeWatch } from "../../src/agent/snapshot-age-watch.js";
 import { listNewestSnapshots, type NewestSnapshot } from "../../src/agent/snapshot-ages.js";
 import { parseConfig } from "../../src/config/load-config.js";

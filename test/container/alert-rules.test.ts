@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { AgentMetrics } from "../../src/agent/metrics.js";
+import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
 import {
   EXAMPLES,
   dashboardExprs,

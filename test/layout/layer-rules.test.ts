@@ -86,6 +86,9 @@ describe("layer rules", () => {
       "src/sources/source.ts": 'import "./postgres/pg.js";\n',
       "src/sources/postgres/pg.ts": 'import "../mysql/my.js";\n',
       "src/sources/mysql/my.ts": ok,
+      "src/agent/agent.ts": 'import "./notify/slack.js";\n',
+      "src/agent/notify/slack.ts": 'import "../agent.js";\nimport "../metrics/registry.js";\n',
+      "src/agent/metrics/registry.ts": ok,
     });
     expect(found).toEqual(
       expect.arrayContaining([
@@ -96,6 +99,8 @@ describe("layer rules", () => {
         "storage-backends-apart: src/storage/local/local-storage.ts -> src/storage/s3/s3-storage.ts",
         "sources-root-is-the-seam: src/sources/source.ts -> src/sources/postgres/pg.ts",
         "sources-kinds-apart: src/sources/postgres/pg.ts -> src/sources/mysql/my.ts",
+        "agent-subfolders-below-agent: src/agent/notify/slack.ts -> src/agent/agent.ts",
+        "agent-subfolders-apart: src/agent/notify/slack.ts -> src/agent/metrics/registry.ts",
       ]),
     );
   });

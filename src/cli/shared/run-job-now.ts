@@ -1,7 +1,7 @@
 import { exportRunMetrics, type MetricsExport } from "../../agent/export-run-metrics.js";
 import { runJob, type JobOutcome } from "../../agent/job-runner.js";
 import { createLogger } from "../../agent/logger.js";
-import { AgentMetrics } from "../../agent/metrics.js";
+import { AgentMetrics } from "../../agent/metrics/agent-metrics.js";
 import { prepareMetrics } from "../../agent/prepare-metrics.js";
 import { readState, stateFilePath } from "../../agent/state-file.js";
 import { cacheRoot } from "../../jobs/cache-dir.js";

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeMetricsTextfile } from "../../src/agent/metrics-textfile.js";
+import { writeMetricsTextfile } from "../../../src/agent/metrics/metrics-textfile.js";
 
 describe("writeMetricsTextfile", () => {
   let dir = "";

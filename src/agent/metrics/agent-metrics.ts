@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import { VERSION } from "../core/version.js";
+import { VERSION } from "../../core/version.js";
 
 export type RunResult = "success" | "partial" | "failure";
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AgentMetrics } from "../../src/agent/metrics.js";
-import { VERSION } from "../../src/core/version.js";
+import { AgentMetrics } from "../../../src/agent/metrics/agent-metrics.js";
+import { VERSION } from "../../../src/core/version.js";
 
 /** Every label name of every series in a text exposition. */
 function labelNames(text: string): Set<string> {
@@ -52,7 +52,7 @@ describe("AgentMetrics", () => {
   });
 
   it("every cairn_* metric is listed in docs/CONFIG.md §Metrics", () => {
-    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "CONFIG.md"), "utf8");
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "..", "docs", "CONFIG.md"), "utf8");
     const table = doc.slice(doc.indexOf("## Metrics"), doc.indexOf("### CronJob mode"));
     const names = new AgentMetrics().registry.getMetricsAsArray().map((m) => m.name);
     expect(names.filter((n) => n.startsWith("cairn_") && !table.includes(`| \`${n}\` |`))).toEqual([]);
