@@ -16,7 +16,7 @@ import { prepareMetrics } from "./prepare-metrics.js";
 import { readState, stateFilePath } from "./state-file.js";
 import { reportInterrupted, takeInterrupted } from "./interrupted-runs.js";
 import { jobHost } from "./job-host.js";
-import { probeWritableDir } from "./writable-dir.js";
+import { probeWritableDir } from "../fs/writable-dir.js";
 
 const REACHABILITY_INTERVAL_MS = 60_000;
 const REACHABILITY_TIMEOUT_MS = 10_000;

@@ -9,7 +9,7 @@ import type { RunResult } from "./metrics/agent-metrics.js";
 import { notify } from "./notify.js";
 import { endNotification, startNotification } from "./run-notification.js";
 import { recordRun, recordStart, type DrillRecord, type JobRunRecord } from "./state-file.js";
-import { writeProblem } from "./writable-dir.js";
+import { writeProblem } from "../fs/writable-dir.js";
 
 export interface RunContext extends StepContext {
   stateFile: string;

@@ -9,7 +9,7 @@ import type { Logger } from "./logger.js";
 import type { AgentMetrics } from "./metrics/agent-metrics.js";
 import { openConfiguredRepository, openConfiguredStorage } from "../jobs/open-repository.js";
 import { damagedSourceError, syncRepository } from "../jobs/sync-repository.js";
-import { probeWritableDir } from "./writable-dir.js";
+import { probeWritableDir } from "../fs/writable-dir.js";
 
 /** What one attempt of a job did, summed over its repositories. */
 export interface StepOutcome {
@@ -87,6 +87,11 @@ export async function backupStep(job: JobSpec, ctx: StepContext, host: string): 
           ctx.log.warn(
             { job: job.name, event: "file_unreadable", repository: name, path: w.path },
             `could not back up ${w.path}: ${w.message}`,
+          ),
+        onCacheProblem: (p) =>
+          ctx.log.warn(
+            { job: job.name, event: "cache_unwritable", repository: name, err: p },
+            `${p.message}; backing up without the parent cache; ${p.hint}`,
           ),
       });
       const s = r.summary;

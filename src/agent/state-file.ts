@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { RunResult } from "./metrics/agent-metrics.js";
-import { makeDirs } from "./writable-dir.js";
+import { makeDirs } from "../fs/writable-dir.js";
 
 /** What `cairn status` shows about a job's last run; written by the agent and by `cairn run`. */
 export interface JobRunRecord {

@@ -1,11 +1,12 @@
 import { lstat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { UsageError } from "../core/errors.js";
+import { UsageError, type CairnError } from "../core/errors.js";
 import { PROGRAM } from "../core/version.js";
 import type { BlobId } from "../core/ids.js";
 import type { BackupRepository } from "./backup-repository.js";
-import { ParentCacheReader, ParentCacheWriter } from "./parent-cache/parent-cache.js";
+import { ParentCacheReader } from "./parent-cache/parent-cache.js";
+import { BestEffortCacheWriter } from "./best-effort-cache.js";
 import type { Snapshot, SnapshotSummary } from "../repository/snapshot-record.js";
 import type { TreeNode } from "../repository/tree.js";
 import { baseNode } from "./fs-node.js";
@@ -21,6 +22,11 @@ export interface BackupOptions extends BackupEvents {
   excludes?: string[];
   /** Directory for this repository's local caches; no cache when undefined. */
   cacheDir?: string;
+  /**
+   * The parent cache could not be created, written or published: the backup
+   * went on without it (the next one reads every file again). Said once.
+   */
+  onCacheProblem?(problem: CairnError): void;
   signal?: AbortSignal;
   /** Worker threads for compression and encryption; 0 runs them on the main thread. Default: one per core. */
   workers?: number;
@@ -61,7 +67,7 @@ export async function backupPaths(
   const cacheGen = "0";
   const parentCache = o.cacheDir && parent ? await ParentCacheReader.open(o.cacheDir, parent.id, cacheGen) : undefined;
   const cacheWriter = o.cacheDir
-    ? await ParentCacheWriter.create(o.cacheDir, "backup", { generation: cacheGen })
+    ? await BestEffortCacheWriter.create(o.cacheDir, "backup", { generation: cacheGen }, (p) => o.onCacheProblem?.(p))
     : undefined;
   const counters = newCounters();
   const warnings: BackupWarning[] = [];

@@ -7,7 +7,7 @@ import { encodeTree } from "../repository/tree-codec.js";
 import { encodeSkeleton } from "../repository/skeleton.js";
 import type { BlobKeying } from "./backup-repository.js";
 import type { BlobSaver } from "./blob-saver.js";
-import type { ParentCacheWriter } from "./parent-cache/parent-cache.js";
+import type { CacheSink } from "./best-effort-cache.js";
 import { baseNode } from "./fs-node.js";
 import type { FileSaver, SavedFile } from "./file-saver.js";
 import { Lookahead } from "./lookahead.js";
@@ -31,7 +31,7 @@ export interface TreeBuilderContext {
   up: BlobSaver;
   saver: FileSaver;
   walk: WalkContext;
-  cacheWriter?: ParentCacheWriter;
+  cacheWriter?: CacheSink;
   counters: BackupCounters;
   events: BackupEvents;
   signal?: AbortSignal;

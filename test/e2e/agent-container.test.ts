@@ -137,7 +137,9 @@ describe("the agent in a container (e2e)", () => {
     const cacheWarning = lines.find((l) => l.event === "cache_unwritable");
     expect(cacheWarning).toMatchObject({ level: "warn", code: ro.code });
     expect(String(cacheWarning?.path)).toContain(join(dir, "ro-cache"));
-    expect(cacheWarning?.hint).toContain(`mount a writable volume at ${ro.cacheDir} or set agent.cache_dir`);
+    expect(cacheWarning?.hint).toContain(
+      `mount a writable volume at ${ro.cacheDir}, or point the cache at one (agent.cache_dir`,
+    );
     expect(lines.find((l) => l.event === "state_unwritable")).toMatchObject({ level: "warn", code: ro.code });
     expect(await snapshotsOf(data)).toHaveLength(1);
   }, 30_000);

@@ -68,6 +68,11 @@ export function backupCommand(): Command {
             o.json
               ? printJson({ type: "warning", ...w })
               : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`),
+          // Not a partial backup (exit 0): every file was stored; only the next backup's speed-up is lost.
+          onCacheProblem: (p) =>
+            o.json
+              ? printJson({ type: "cache_warning", message: p.message, hint: p.hint })
+              : process.stderr.write(`\rwarning: ${p.message}; backing up without it\nhint: ${p.hint}\n`),
         };
         const r = dump ? await dump.backup(repo, opts) : await backupPaths(repo, paths, opts);
         display.done();

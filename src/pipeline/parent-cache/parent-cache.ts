@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { CairnError } from "../../core/errors.js";
 import { isHexId } from "../../core/ids.js";
+import { makeDirs, writeProblem } from "../../fs/writable-dir.js";
 import {
   END_LENGTH,
   FRAME_OVERHEAD,
@@ -78,12 +79,12 @@ export interface ParentCacheOptions {
   generation: string;
 }
 
-/** The error for a failed cache write: names the file; the backup may carry on without a cache. */
-function cacheWriteError(path: string, err: unknown): CairnError {
-  const why = err instanceof Error ? err.message : String(err);
-  return new CairnError("E_CACHE", `parent cache ${path}: ${why}`, 1, {
+/** The error for a failed cache write: names the file and the real cause; the backup may carry on without a cache. */
+function cacheWriteError(path: string, dir: string, err: unknown): CairnError {
+  const problem = writeProblem((err as NodeJS.ErrnoException)?.path ?? path, dir, err);
+  return new CairnError("E_CACHE", `parent cache ${problem.path}: ${problem.cause}`, 1, {
     cause: err,
-    hint: "the parent cache only speeds up the next backup; free space or fix permissions in the cache directory",
+    hint: `the parent cache only speeds up the next backup; ${problem.hint}`,
   });
 }
 
@@ -131,10 +132,10 @@ export class ParentCacheWriter {
     const tempPath = join(dir, `${TEMP_PREFIX}${safeTag}-${process.pid}-${randomBytes(6).toString("hex")}`);
     let fh: FileHandle;
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeDirs(dir);
       fh = await open(tempPath, "wx", 0o600);
     } catch (err) {
-      throw cacheWriteError(tempPath, err);
+      throw cacheWriteError(tempPath, dir, err);
     }
     const w = new ParentCacheWriter(fh, dir, tempPath);
     w.pending.set(header);
@@ -186,7 +187,7 @@ export class ParentCacheWriter {
       await syncDirectory(this.dir);
     } catch (err) {
       await this.discard();
-      throw err instanceof CairnError ? err : cacheWriteError(this.tempPath, err);
+      throw err instanceof CairnError ? err : cacheWriteError(this.tempPath, this.dir, err);
     }
   }
 
@@ -230,7 +231,7 @@ export class ParentCacheWriter {
   private enqueue(b: Buffer): Promise<void> {
     this.writes = this.writes.then(() =>
       writeAll(this.fh, b).catch((err: unknown) => {
-        throw cacheWriteError(this.tempPath, err);
+        throw cacheWriteError(this.tempPath, this.dir, err);
       }),
     );
     return this.writes;

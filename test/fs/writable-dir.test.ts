@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeDirs, probeWritableDir, writeProblem } from "../../src/agent/writable-dir.js";
+import { makeDirs, probeWritableDir, writeProblem } from "../../src/fs/writable-dir.js";
 
 let dir: string;
 beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), "cairn-writable-"))));
@@ -14,7 +14,7 @@ describe("writeProblem", () => {
   it("names the real cause and says what to do for a read-only root, another user's directory, a missing parent", () => {
     expect(writeProblem("/cache/cairn", "/cache/cairn", errno("EROFS"))).toMatchObject({
       code: "EROFS",
-      hint: "the file system is read-only: mount a writable volume at /cache/cairn or set agent.cache_dir (or CAIRN_CACHE_DIR) to one",
+      hint: "the file system is read-only: mount a writable volume at /cache/cairn, or point the cache at one (agent.cache_dir, --cache-dir or CAIRN_CACHE_DIR)",
     });
     expect(writeProblem("/cache/cairn", "/cache/cairn", errno("EACCES")).hint).toMatch(
       /^user \d+ may not write there: mount a writable volume at \/cache\/cairn/,

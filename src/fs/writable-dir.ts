@@ -11,7 +11,7 @@ export interface WriteProblem {
 }
 
 const VOLUME = (root: string) =>
-  `mount a writable volume at ${root} or set agent.cache_dir (or CAIRN_CACHE_DIR) to one`;
+  `mount a writable volume at ${root}, or point the cache at one (agent.cache_dir, --cache-dir or CAIRN_CACHE_DIR)`;
 
 /**
  * The problem behind a failed write below the cache root `root`, with the hint
