@@ -1,6 +1,5 @@
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
 import { IntegrityError } from "../core/errors.js";
-import type { BlobId } from "../core/ids.js";
 import { fromWireError } from "../workers/wire-error.js";
 import { describeError } from "./describe-error.js";
 import type { Entry } from "./entry.js";
@@ -92,8 +91,24 @@ export class FileRestorer {
    * of many small files: on the workers they overlap with decoding.
    */
   private async writeSmallFile(e: Entry): Promise<void> {
+    const content = e.node.content ?? [];
     const size = e.node.size ?? 0;
-    const { blobs, length } = await this.readBlobs(e.node.content ?? []);
+    const reader = this.reader;
+    // With a reader that hands out stored blobs, decompressing and verifying move to the writer thread too.
+    const encoded = reader.readStoredBlob && reader.exportBlobIdKey;
+    const blobs: (Uint8Array | EncodedBlob)[] = [];
+    let length = 0;
+    for (const id of content) {
+      if (encoded) {
+        const s = await reader.readStoredBlob!(id);
+        blobs.push({ ...s, id }); // copied when the batch is sent (FileWriterPool)
+        length += s.rawLength;
+      } else {
+        const b = await reader.readBlob(id);
+        blobs.push(b);
+        length += b.length;
+      }
+    }
     if (length !== size)
       throw new IntegrityError(
         "file",
@@ -112,28 +127,6 @@ export class FileRestorer {
     if (r.metadataError) {
       this.outcome.warn(e.display, `metadata not restored: ${describeError(fromWireError(r.metadataError))}`);
     }
-  }
-
-  /** A small file's blobs: as stored when the reader hands them out (decompressed and verified on the writer thread). */
-  private async readBlobs(
-    content: readonly BlobId[],
-  ): Promise<{ blobs: (Uint8Array | EncodedBlob)[]; length: number }> {
-    const reader = this.reader;
-    const encoded = reader.readStoredBlob && reader.exportBlobIdKey;
-    const blobs: (Uint8Array | EncodedBlob)[] = [];
-    let length = 0;
-    for (const id of content) {
-      if (encoded) {
-        const s = await reader.readStoredBlob!(id);
-        blobs.push({ ...s, id }); // copied when the batch is sent (FileWriterPool)
-        length += s.rawLength;
-      } else {
-        const b = await reader.readBlob(id);
-        blobs.push(b);
-        length += b.length;
-      }
-    }
-    return { blobs, length };
   }
 }
 
