@@ -1,26 +1,20 @@
-import { symlinkSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { BlobId } from "../core/ids.js";
-import { nodeTargetBytes } from "../repository/tree.js";
+import { FileRestorer } from "./file-restorer.js";
 import { IncludeFilter } from "./include-filter.js";
-import { applyPathMetadata } from "./restore-metadata.js";
-import {
-  checkAborted,
-  recordError,
-  warn,
-  type RestoreContext,
-  type RestoreOptions,
-  type RestoreSummary,
-} from "./restore-context.js";
-import { removeScratch } from "./restore-special.js";
-import { restoreDir } from "./restore-walk.js";
-import { drainJobs, PARALLEL_FILES } from "./restore-jobs.js";
-import { TaskPool } from "../core/task-pool.js";
-import { flushWindow } from "./restore-window.js";
+import { MetadataWriter } from "./metadata-writer.js";
+import { RestoreJobs } from "./restore-jobs.js";
+import type { RestoreOptions } from "./restore-options.js";
+import { RestoreOutcome, type RestoreSummary } from "./restore-outcome.js";
+import { RestoreWalk } from "./restore-walk.js";
+import { RestoreWindow } from "./restore-window.js";
+import { RestoreWriter } from "./restore-writer.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
+import { SpecialFiles } from "./special-files.js";
 
-export type { RestoreOptions, RestoreSummary } from "./restore-context.js";
+export type { RestoreOptions } from "./restore-options.js";
+export type { RestoreSummary } from "./restore-outcome.js";
 
 /**
  * Restores the snapshot whose root tree is `rootTree` into `target` (created
@@ -45,69 +39,43 @@ export async function restoreSnapshot(
   target: string,
   opts: RestoreOptions = {},
 ): Promise<RestoreSummary> {
-  const ctx = await createContext(reader, target, opts);
+  const path = await prepareTarget(target, opts);
   const filter = IncludeFilter.from(opts.include);
+  const outcome = new RestoreOutcome(opts);
+  const metadata = new MetadataWriter(opts.restoreOwnership ?? process.getuid?.() === 0, outcome);
+  const writer = new RestoreWriter(reader, opts.signal);
+  const files = new FileRestorer(reader, writer, metadata, outcome);
+  const jobs = new RestoreJobs(opts.signal);
+  const window = new RestoreWindow(reader, files, jobs, outcome, opts.signal);
+  const specials = new SpecialFiles(path, metadata, outcome);
+  const walk = new RestoreWalk({ reader, window, files, specials, metadata, outcome, signal: opts.signal });
   try {
     try {
-      await restoreDir(ctx, { tree: rootTree, path: ctx.target, display: "", filter, ancestors: new Set() });
-      await flushWindow(ctx);
+      await walk.restoreDir({ tree: rootTree, path, display: "", filter, ancestors: new Set() });
+      await window.flush();
     } finally {
       // After an abort a window may still be handing out jobs: it stops at its next file, then every job is waited for.
-      await ctx.window.scheduling?.catch(() => undefined);
-      await drainJobs(ctx);
+      await window.stopped();
+      await jobs.drain();
     }
-    await createSymlinks(ctx);
-    await finishDirs(ctx);
+    await walk.createSymlinks();
+    await walk.finishDirs();
   } finally {
-    // Only after an abort or a thrown error: files some of whose parts never ran.
-    for (const f of ctx.splitFiles) await f.remove();
-    await ctx.writers?.close();
-    await removeScratch(ctx);
+    // Files some of whose parts never ran are deleted here (only after an abort or a thrown error).
+    await writer.close();
+    await specials.close();
   }
   if (filter !== "all")
-    for (const p of filter.unmatched()) warn(ctx, p, "include path matched nothing in the snapshot");
-  return ctx.summary;
+    for (const p of filter.unmatched()) outcome.warn(p, "include path matched nothing in the snapshot");
+  return outcome.summary;
 }
 
-async function createContext(reader: SnapshotReader, target: string, opts: RestoreOptions): Promise<RestoreContext> {
+/** Creates the target if missing; warns when it holds anything. Returns its absolute path as bytes. */
+async function prepareTarget(target: string, opts: RestoreOptions): Promise<Buffer> {
   const path = Buffer.from(resolve(target));
   await mkdir(path, { recursive: true });
   if ((await readdir(path)).length > 0) {
     opts.onWarning?.({ path: target, message: "target is not empty; existing entries are kept, clashes reported" });
   }
-  return {
-    reader,
-    target: path,
-    ownership: opts.restoreOwnership ?? process.getuid?.() === 0,
-    opts,
-    summary: { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0, errors: [] },
-    inodes: new Map(),
-    symlinks: [],
-    dirs: [],
-    window: { files: [], blobs: 0 },
-    splitFiles: new Set(),
-    jobs: new TaskPool(PARALLEL_FILES),
-    largeFiles: 0,
-    largeFileWaiters: [],
-  };
-}
-
-/** Phase two: every directory and file exists, so links can no longer redirect a write. */
-async function createSymlinks(ctx: RestoreContext): Promise<void> {
-  for (const e of ctx.symlinks) {
-    checkAborted(ctx.opts.signal);
-    try {
-      symlinkSync(nodeTargetBytes(e.node) as Buffer, e.path); // synchronous for the reason directories are (restore-walk.ts)
-    } catch (err) {
-      recordError(ctx, e.display, err);
-      continue;
-    }
-    ctx.summary.symlinks++;
-    await applyPathMetadata(ctx, e);
-  }
-}
-
-/** Phase three: reverse creation order puts every directory after its contents. */
-async function finishDirs(ctx: RestoreContext): Promise<void> {
-  for (const e of [...ctx.dirs].reverse()) await applyPathMetadata(ctx, e);
+  return path;
 }

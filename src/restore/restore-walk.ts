@@ -1,14 +1,17 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import type { BlobId } from "../core/ids.js";
-import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
+import { nodeNameBytes, nodeTargetBytes, type TreeNode } from "../repository/tree.js";
+import { checkAborted } from "./check-aborted.js";
 import { joinDisplay } from "./display-path.js";
+import type { Entry } from "./entry.js";
+import type { FileRestorer } from "./file-restorer.js";
 import type { IncludeFilter } from "./include-filter.js";
-import { checkAborted, recordError, type Entry, type RestoreContext } from "./restore-context.js";
-import { restoreFile } from "./restore-file.js";
-import { restoreSpecial } from "./restore-special.js";
+import type { MetadataWriter } from "./metadata-writer.js";
+import type { RestoreOutcome } from "./restore-outcome.js";
+import type { RestoreWindow } from "./restore-window.js";
 import { safeName } from "./safe-name.js";
-import { guarded } from "./restore-jobs.js";
-import { queueFile } from "./restore-window.js";
+import type { SnapshotReader } from "./snapshot-reader.js";
+import type { SpecialFiles } from "./special-files.js";
 
 const SLASH = Buffer.from("/");
 
@@ -23,37 +26,116 @@ export interface DirJob {
   ancestors: ReadonlySet<BlobId>;
 }
 
+/** The parts of a restore the walk hands entries to. */
+export interface WalkParts {
+  reader: Pick<SnapshotReader, "loadTree">;
+  /** Plain files, restored a window at a time in stored order. */
+  window: Pick<RestoreWindow, "queue">;
+  /** Hardlinked files, restored in walk order so later links find the first copy. */
+  files: Pick<FileRestorer, "restore">;
+  specials: Pick<SpecialFiles, "restore">;
+  metadata: Pick<MetadataWriter, "applyToPath">;
+  outcome: Pick<RestoreOutcome, "failed" | "guard" | "dirCreated" | "symlinkCreated">;
+  signal: AbortSignal | undefined;
+}
+
 /**
- * Restores a directory's contents depth-first. Every failure is confined to
- * its entry: it is recorded and the walk moves on. Only abort stops the walk.
- * Directories are only descended into when this run created them, so a path
- * already in the target (possibly a symlink) is never written through.
+ * Walks the snapshot's trees and creates its directories, handing every
+ * other entry to the part that restores it. Symlinks and directory metadata
+ * wait for the phases after the walk (createSymlinks, finishDirs), when every
+ * file and directory exists.
  */
-export async function restoreDir(ctx: RestoreContext, job: DirJob): Promise<void> {
-  let nodes: TreeNode[];
-  try {
-    nodes = (await ctx.reader.loadTree(job.tree)).nodes;
-  } catch (err) {
-    // Without the root tree there is nothing to restore: that is the caller's error, not an entry's.
-    if (job.display === "") throw err;
-    recordError(ctx, job.display, err);
-    return;
-  }
-  const seen = new Set<string>();
-  for (const node of nodes) {
-    checkAborted(ctx.opts.signal);
-    const display = joinDisplay(job.display, nodeNameBytes(node));
-    let child: Child | undefined;
+export class RestoreWalk {
+  /** Created after every file and directory, so nothing is ever written through one. */
+  private readonly symlinks: Entry[] = [];
+  /** In creation (pre-order) order; finished in reverse so contents come before parents. */
+  private readonly dirs: Entry[] = [];
+
+  constructor(private readonly parts: WalkParts) {}
+
+  /**
+   * Restores a directory's contents depth-first. Every failure is confined to
+   * its entry: it is recorded and the walk moves on. Only abort stops the walk.
+   * Directories are only descended into when this run created them, so a path
+   * already in the target (possibly a symlink) is never written through.
+   */
+  async restoreDir(job: DirJob): Promise<void> {
+    const { outcome, signal } = this.parts;
+    let nodes: TreeNode[];
     try {
-      child = childEntry(job, node, seen);
+      nodes = (await this.parts.reader.loadTree(job.tree)).nodes;
     } catch (err) {
-      recordError(ctx, display, err);
-      continue;
+      // Without the root tree there is nothing to restore: that is the caller's error, not an entry's.
+      if (job.display === "") throw err;
+      outcome.failed(job.display, err);
+      return;
     }
-    if (child === undefined) continue;
-    // Plain files wait for their window (restore-window.ts); hardlinked ones go in order, so later links find the first copy.
-    if (node.type === "file" && !(node.links !== undefined && node.links > 1)) await queueFile(ctx, child.entry);
-    else await guarded(ctx, display, () => restoreNode(ctx, child.entry, job, child.filter));
+    const seen = new Set<string>();
+    for (const node of nodes) {
+      checkAborted(signal);
+      const display = joinDisplay(job.display, nodeNameBytes(node));
+      let child: Child | undefined;
+      try {
+        child = childEntry(job, node, seen);
+      } catch (err) {
+        outcome.failed(display, err);
+        continue;
+      }
+      if (child === undefined) continue;
+      // Plain files wait for their window (restore-window.ts); hardlinked ones go in order, so later links find the first copy.
+      if (node.type === "file" && !(node.links !== undefined && node.links > 1))
+        await this.parts.window.queue(child.entry);
+      else await outcome.guard(display, () => this.restoreNode(child.entry, job, child.filter));
+    }
+  }
+
+  /** Phase two: every directory and file exists, so links can no longer redirect a write. */
+  async createSymlinks(): Promise<void> {
+    const { outcome, metadata, signal } = this.parts;
+    for (const e of this.symlinks) {
+      checkAborted(signal);
+      try {
+        symlinkSync(nodeTargetBytes(e.node) as Buffer, e.path); // synchronous for the reason directories are (restoreSubdir)
+      } catch (err) {
+        outcome.failed(e.display, err);
+        continue;
+      }
+      outcome.symlinkCreated();
+      await metadata.applyToPath(e);
+    }
+  }
+
+  /** Phase three: reverse creation order puts every directory after its contents. */
+  async finishDirs(): Promise<void> {
+    for (const e of [...this.dirs].reverse()) await this.parts.metadata.applyToPath(e);
+  }
+
+  private async restoreNode(e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
+    switch (e.node.type) {
+      case "dir":
+        return this.restoreSubdir(e, parent, filter);
+      case "file":
+        return this.parts.files.restore(e);
+      case "symlink":
+        if (e.node.target === undefined && e.node.targetB64 === undefined) throw new Error("symlink without a target");
+        this.symlinks.push(e);
+        return;
+      default:
+        return this.parts.specials.restore(e);
+    }
+  }
+
+  private async restoreSubdir(e: Entry, parent: DirJob, filter: IncludeFilter | "all"): Promise<void> {
+    const tree = e.node.subtree;
+    const ancestors = new Set(parent.ancestors).add(parent.tree);
+    if (tree !== undefined && ancestors.has(tree)) throw new Error("directory contains itself (tree cycle)");
+    // 0o700 while filling it: the stored mode (maybe read-only) is applied after its contents.
+    // Synchronous, as the directory metadata is (metadata-writer.ts): a thread-pool round trip costs more than the mkdir.
+    mkdirSync(e.path, 0o700);
+    this.parts.outcome.dirCreated();
+    this.dirs.push(e);
+    if (tree === undefined) return;
+    await this.restoreDir({ tree, path: e.path, display: e.display, filter, ancestors });
   }
 }
 
@@ -73,42 +155,4 @@ function childEntry(job: DirJob, node: TreeNode, seen: Set<string>): Child | und
   const filter = job.filter === "all" ? "all" : job.filter.child(raw);
   if (filter === undefined || (filter !== "all" && node.type !== "dir")) return undefined;
   return { entry: { path: Buffer.concat([job.path, SLASH, raw]), display, node }, filter };
-}
-
-async function restoreNode(
-  ctx: RestoreContext,
-  e: Entry,
-  parent: DirJob,
-  filter: IncludeFilter | "all",
-): Promise<void> {
-  switch (e.node.type) {
-    case "dir":
-      return restoreSubdir(ctx, e, parent, filter);
-    case "file":
-      return restoreFile(ctx, e);
-    case "symlink":
-      if (e.node.target === undefined && e.node.targetB64 === undefined) throw new Error("symlink without a target");
-      ctx.symlinks.push(e);
-      return;
-    default:
-      return restoreSpecial(ctx, e);
-  }
-}
-
-async function restoreSubdir(
-  ctx: RestoreContext,
-  e: Entry,
-  parent: DirJob,
-  filter: IncludeFilter | "all",
-): Promise<void> {
-  const tree = e.node.subtree;
-  const ancestors = new Set(parent.ancestors).add(parent.tree);
-  if (tree !== undefined && ancestors.has(tree)) throw new Error("directory contains itself (tree cycle)");
-  // 0o700 while filling it: the stored mode (maybe read-only) is applied after its contents.
-  // Synchronous, as the directory metadata is (restore-metadata.ts): a thread-pool round trip costs more than the mkdir.
-  mkdirSync(e.path, 0o700);
-  ctx.summary.dirs++;
-  ctx.dirs.push(e);
-  if (tree === undefined) return;
-  await restoreDir(ctx, { tree, path: e.path, display: e.display, filter, ancestors });
 }

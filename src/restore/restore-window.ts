@@ -1,9 +1,10 @@
 import type { BlobId } from "../core/ids.js";
-import { checkAborted, type Entry, type RestoreContext } from "./restore-context.js";
-import { restoreFile } from "./restore-file.js";
-import { guarded, scheduleJob } from "./restore-jobs.js";
+import { checkAborted } from "./check-aborted.js";
+import type { Entry } from "./entry.js";
+import type { FileRestorer } from "./file-restorer.js";
+import type { RestoreJobs } from "./restore-jobs.js";
+import type { RestoreOutcome } from "./restore-outcome.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
-import { SplitFile } from "./split-file.js";
 
 /**
  * Plain files are restored a window at a time, in the order their data is
@@ -19,63 +20,87 @@ export const WINDOW_FILES = 4096;
 /** ...and their blob ids: a few huge files also close a window. */
 export const WINDOW_BLOBS = 32_768;
 
+/** What the window hands its files to (file-restorer.ts). */
+type Files = Pick<FileRestorer, "restore" | "split">;
+
 /**
- * A plain file found by the walk, its name already checked. A full window
- * is handed to the jobs while the walk goes on filling the next one (trees
- * decoded, directories created), one window ahead at most.
+ * Plain files found by the walk, their names already checked, queued and
+ * restored a window at a time. A full window is handed to the jobs while the
+ * walk goes on filling the next one (trees decoded, directories created), one
+ * window ahead at most.
  */
-export async function queueFile(ctx: RestoreContext, e: Entry): Promise<void> {
-  const w = ctx.window;
-  w.files.push(e);
-  w.blobs += e.node.content?.length ?? 0;
-  if (w.files.length < WINDOW_FILES && w.blobs < WINDOW_BLOBS) return;
-  await w.scheduling;
-  startWindow(ctx);
-}
+export class RestoreWindow {
+  private files: Entry[] = [];
+  private blobs = 0;
+  /** Hands the previous window to the jobs; awaited before the next one is handed over. */
+  private scheduling?: Promise<void>;
 
-/** Schedule whatever is queued; returns once every queued file has a job (drainJobs waits for them). */
-export async function flushWindow(ctx: RestoreContext): Promise<void> {
-  await ctx.window.scheduling;
-  startWindow(ctx);
-  await ctx.window.scheduling;
-}
+  constructor(
+    private readonly reader: SnapshotReader,
+    private readonly restorer: Files,
+    private readonly jobs: Pick<RestoreJobs, "schedule">,
+    private readonly outcome: Pick<RestoreOutcome, "guard">,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
-function startWindow(ctx: RestoreContext): void {
-  const files = ctx.window.files;
-  const scheduling = scheduleWindow(ctx, files);
-  scheduling.catch(() => undefined); // awaited by the next queueFile or flushWindow
-  ctx.window = { files: [], blobs: 0, scheduling };
-}
+  async queue(e: Entry): Promise<void> {
+    this.files.push(e);
+    this.blobs += e.node.content?.length ?? 0;
+    if (this.files.length < WINDOW_FILES && this.blobs < WINDOW_BLOBS) return;
+    await this.scheduling;
+    this.start();
+  }
 
-async function scheduleWindow(ctx: RestoreContext, files: Entry[]): Promise<void> {
-  const reader = ctx.reader;
-  const jobs =
-    reader.storedAt && reader.expectReads
-      ? inStoredOrder(ctx, reader, files)
-      : files.map((e) => ({ e, rank: 0, run: () => restoreFile(ctx, e) }));
-  reader.expectReads?.(blobsOf(files));
-  // Running jobs by pack rank: a job waits while one more than a pack behind it still runs (see PACK_LEAD).
-  const running = new Map<object, number>();
-  let jobEnded: (() => void) | undefined;
-  const next = firstBlobByRank(jobs);
-  let started = -1;
-  for (const job of jobs) {
-    while (lowest(running) < job.rank - PACK_LEAD) await new Promise<void>((resolve) => (jobEnded = resolve));
-    if (job.rank > started) {
-      // Entering a pack: have the following one fetched and decrypted while this one is written.
-      started = job.rank;
-      const id = next.get(started + 1);
-      if (id !== undefined) reader.prefetch?.(id);
+  /** Schedule whatever is queued; returns once every queued file has a job (RestoreJobs.drain waits for them). */
+  async flush(): Promise<void> {
+    await this.scheduling;
+    this.start();
+    await this.scheduling;
+  }
+
+  /** After an abort a window may still be handing out jobs: resolves once it has stopped (at its next file); never throws. */
+  async stopped(): Promise<void> {
+    await this.scheduling?.catch(() => undefined);
+  }
+
+  private start(): void {
+    const scheduling = this.schedule(this.files);
+    scheduling.catch(() => undefined); // awaited by the next queue, flush or stopped
+    this.files = [];
+    this.blobs = 0;
+    this.scheduling = scheduling;
+  }
+
+  private async schedule(files: Entry[]): Promise<void> {
+    const reader = this.reader;
+    const jobs =
+      reader.storedAt && reader.expectReads
+        ? inStoredOrder(this.restorer, reader, files)
+        : files.map((e) => ({ e, rank: 0, run: () => this.restorer.restore(e) }));
+    reader.expectReads?.(blobsOf(files));
+    // Running jobs by pack rank: a job waits while one more than a pack behind it still runs (see PACK_LEAD).
+    const running = new Map<object, number>();
+    let jobEnded: (() => void) | undefined;
+    const next = firstBlobByRank(jobs);
+    let started = -1;
+    for (const job of jobs) {
+      while (lowest(running) < job.rank - PACK_LEAD) await new Promise<void>((resolve) => (jobEnded = resolve));
+      if (job.rank > started) {
+        // Entering a pack: have the following one fetched and decrypted while this one is written.
+        started = job.rank;
+        const id = next.get(started + 1);
+        if (id !== undefined) reader.prefetch?.(id);
+      }
+      checkAborted(this.signal);
+      const token = {};
+      running.set(token, job.rank);
+      await this.jobs.schedule(() =>
+        this.outcome.guard(job.e.display, job.run).finally(() => {
+          running.delete(token);
+          jobEnded?.();
+        }),
+      );
     }
-    checkAborted(ctx.opts.signal);
-    const token = {};
-    running.set(token, job.rank);
-    await scheduleJob(ctx, () =>
-      guarded(ctx, job.e.display, job.run).finally(() => {
-        running.delete(token);
-        jobEnded?.();
-      }),
-    );
   }
 }
 
@@ -122,7 +147,7 @@ interface Job {
  * the current one and not again for a file spanning it and others. Empty
  * files and files with unknown blobs come first (the latter fail on their own).
  */
-function inStoredOrder(ctx: RestoreContext, reader: SnapshotReader, files: Entry[]): Job[] {
+function inStoredOrder(restorer: Files, reader: SnapshotReader, files: Entry[]): Job[] {
   const rank = new Map<number, number>();
   const keyed: { key: number; seq: number; job: Job }[] = [];
   const add = (e: Entry, first: Placement | undefined, firstBlob: BlobId | undefined, run: () => Promise<void>) => {
@@ -151,13 +176,13 @@ function inStoredOrder(ctx: RestoreContext, reader: SnapshotReader, files: Entry
     const parts = known && total === (e.node.size ?? 0) ? runsByPack(at as Placement[]) : [];
     if (parts.length <= 1) {
       const i = at.findIndex((a) => a !== undefined);
-      add(e, at[i], content[i], () => restoreFile(ctx, e));
+      add(e, at[i], content[i], () => restorer.restore(e));
       continue;
     }
-    const split = new SplitFile(e, parts.length);
+    const split = restorer.split(e, parts.length);
     for (const p of parts) {
       const blobs = content.slice(p.from, p.to);
-      add(e, at[p.from], blobs[0], () => split.writePart(ctx, blobs, p.position, p.length));
+      add(e, at[p.from], blobs[0], () => split.writePart(blobs, p.position, p.length));
     }
   }
   keyed.sort((a, b) => a.key - b.key || a.seq - b.seq);

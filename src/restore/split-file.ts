@@ -2,11 +2,11 @@ import { constants } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { IntegrityError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
-import type { Entry, RestoreContext } from "./restore-context.js";
+import type { Entry } from "./entry.js";
 import { CREATE_NEW } from "./file-write-job.js";
-import { applyHandleMetadata } from "./restore-metadata.js";
-import { countRestored, fileWriters, SMALL_FILE, withLargeSlot } from "./restore-file.js";
-import { writeSparse } from "./write-sparse.js";
+import { SMALL_FILE } from "./large-file-slots.js";
+import type { MetadataWriter } from "./metadata-writer.js";
+import type { RestoreWriter } from "./restore-writer.js";
 
 /** Opens a file this restore created, for one more part: never through a symlink put in its place. */
 const WRITE_EXISTING = constants.O_WRONLY | constants.O_NOFOLLOW;
@@ -17,9 +17,9 @@ const WRITE_EXISTING = constants.O_WRONLY | constants.O_NOFOLLOW;
  * pack is the one being read (restore-window.ts) and no pack is fetched again
  * for a file that spans it and others. The first part to run creates the file
  * (mode 0600, never over an existing entry); the last one to finish truncates
- * it to its size and applies its metadata, or, if any part failed, deletes it
- * and reports the first error. A file left unfinished by an abort is deleted
- * by the restore's cleanup (`ctx.splitFiles`).
+ * it to its size, applies its metadata and calls `completed`, or, if any part
+ * failed, deletes it and reports the first error. A file left unfinished by
+ * an abort is deleted when the writer closes (RestoreWriter.close).
  */
 export class SplitFile {
   private created?: Promise<void>;
@@ -29,28 +29,31 @@ export class SplitFile {
   constructor(
     readonly entry: Entry,
     parts: number,
+    private readonly writer: Pick<RestoreWriter, "writeBlobs" | "inLargeSlot" | "started" | "settled">,
+    private readonly metadata: Pick<MetadataWriter, "applyToHandle">,
+    private readonly completed: () => void,
   ) {
     this.remaining = parts;
   }
 
   /** Write `content` (the file's blobs from `position` on); the last part to finish completes the file or throws its error. */
-  async writePart(ctx: RestoreContext, content: readonly BlobId[], position: number, length: number): Promise<void> {
-    ctx.splitFiles.add(this);
+  async writePart(content: readonly BlobId[], position: number, length: number): Promise<void> {
+    this.writer.started(this);
     try {
       if (this.error === undefined) {
-        if (length > SMALL_FILE) await withLargeSlot(ctx, () => this.write(ctx, content, position, length));
-        else await this.write(ctx, content, position, length);
+        if (length > SMALL_FILE) await this.writer.inLargeSlot(() => this.write(content, position, length));
+        else await this.write(content, position, length);
       }
     } catch (err) {
       this.error ??= err;
     }
     if (--this.remaining > 0) return;
-    ctx.splitFiles.delete(this);
+    this.writer.settled(this);
     if (this.error !== undefined) {
       await this.remove();
       throw this.error;
     }
-    await this.finish(ctx);
+    await this.finish();
   }
 
   /** Delete what was written (after a failed part, or an abort before the last part). */
@@ -60,18 +63,12 @@ export class SplitFile {
     await unlink(this.entry.path).catch(() => undefined);
   }
 
-  private async write(
-    ctx: RestoreContext,
-    content: readonly BlobId[],
-    position: number,
-    length: number,
-  ): Promise<void> {
+  private async write(content: readonly BlobId[], position: number, length: number): Promise<void> {
     // 0o600 until the data is complete: a half-written file is never readable by others.
     await (this.created ??= open(this.entry.path, CREATE_NEW, 0o600).then((fh) => fh.close()));
     const fh = await open(this.entry.path, WRITE_EXISTING);
     try {
-      const writers = ctx.reader.readStoredBlob && ctx.reader.exportBlobIdKey ? fileWriters(ctx) : undefined;
-      const written = await writeSparse(ctx.reader, fh, content, ctx.opts.signal, writers, position);
+      const written = await this.writer.writeBlobs(fh, content, position);
       if (written !== length) {
         throw new IntegrityError(
           "file",
@@ -84,7 +81,7 @@ export class SplitFile {
     }
   }
 
-  private async finish(ctx: RestoreContext): Promise<void> {
+  private async finish(): Promise<void> {
     const e = this.entry;
     const size = e.node.size ?? 0;
     try {
@@ -92,7 +89,7 @@ export class SplitFile {
       try {
         // Extends over trailing zero blobs without writing them: the file stays sparse.
         await fh.truncate(size);
-        await applyHandleMetadata(ctx, fh, e);
+        await this.metadata.applyToHandle(fh, e);
       } finally {
         await fh.close();
       }
@@ -100,6 +97,6 @@ export class SplitFile {
       await this.remove();
       throw err;
     }
-    countRestored(ctx, e);
+    this.completed();
   }
 }

@@ -1,9 +1,12 @@
 import type { FileHandle } from "node:fs/promises";
 import type { BlobId } from "../core/ids.js";
-import { checkAborted } from "./restore-context.js";
 import { isAllZero } from "../core/all-zero.js";
+import { checkAborted } from "./check-aborted.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
+
+/** The writer threads, as far as a large file needs them. */
+type BlobWriters = Pick<FileWriterPool, "writeBlobAt">;
 
 /** Blobs of one large file being decoded and written on the writer threads at once. */
 const BLOBS_IN_FLIGHT = 2;
@@ -22,7 +25,7 @@ export async function writeSparse(
   fh: FileHandle,
   content: readonly BlobId[],
   signal?: AbortSignal,
-  writers?: FileWriterPool,
+  writers?: BlobWriters,
   start = 0,
 ): Promise<number> {
   if (writers && reader.readStoredBlob) return writeOnWorkers(reader, writers, fh.fd, content, start, signal);
@@ -46,7 +49,7 @@ export async function writeSparse(
  */
 async function writeOnWorkers(
   reader: SnapshotReader,
-  writers: FileWriterPool,
+  writers: BlobWriters,
   fd: number,
   content: readonly BlobId[],
   start: number,

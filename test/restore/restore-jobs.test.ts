@@ -1,21 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { drainJobs, PARALLEL_FILES, scheduleJob } from "../../src/restore/restore-jobs.js";
-import type { RestoreContext } from "../../src/restore/restore-context.js";
-import { TaskPool } from "../../src/core/task-pool.js";
+import { PARALLEL_FILES, RestoreJobs } from "../../src/restore/restore-jobs.js";
 
-function context(): RestoreContext {
-  return { jobs: new TaskPool(PARALLEL_FILES), opts: {} } as unknown as RestoreContext;
-}
-
-describe("scheduleJob", () => {
-  it("runs at most PARALLEL_FILES jobs at once, starts the next as one ends, and drainJobs waits for all", async () => {
-    const ctx = context();
+describe("RestoreJobs.schedule", () => {
+  it("runs at most PARALLEL_FILES jobs at once, starts the next as one ends, and drain waits for all", async () => {
+    const jobs = new RestoreJobs();
     let running = 0;
     let most = 0;
     let finished = 0;
     const total = PARALLEL_FILES * 5;
     for (let i = 0; i < total; i++) {
-      await scheduleJob(ctx, async () => {
+      await jobs.schedule(async () => {
         most = Math.max(most, ++running);
         // Jobs of different lengths, so slots free up out of order.
         for (let t = 0; t < (i % 7) + 1; t++) await new Promise((r) => setImmediate(r));
@@ -23,27 +17,27 @@ describe("scheduleJob", () => {
         finished++;
       });
     }
-    await drainJobs(ctx);
+    await jobs.drain();
     expect(finished).toBe(total);
     expect(most).toBe(PARALLEL_FILES);
-    expect(ctx.jobs.size).toBe(0);
-    expect(ctx.jobs.waiting).toBe(0);
+    expect(jobs.size).toBe(0);
+    expect(jobs.waiting).toBe(0);
   });
 
-  it("keeps the first failure, starts nothing after it, and drainJobs rethrows it", async () => {
-    const ctx = context();
+  it("keeps the first failure, starts nothing after it, and drain rethrows it", async () => {
+    const jobs = new RestoreJobs();
     const boom = new Error("aborted");
-    await scheduleJob(ctx, async () => {
+    await jobs.schedule(async () => {
       throw boom;
     });
     await new Promise((r) => setImmediate(r));
     let started = false;
     await expect(
-      scheduleJob(ctx, async () => {
+      jobs.schedule(async () => {
         started = true;
       }),
     ).rejects.toBe(boom);
     expect(started).toBe(false);
-    await expect(drainJobs(ctx)).rejects.toBe(boom);
+    await expect(jobs.drain()).rejects.toBe(boom);
   });
 });
