@@ -73,6 +73,19 @@ const subfolderRules = [
     to: { path: "^src/pipeline/[^/]+$" },
   },
   {
+    name: "restore-shared-at-the-bottom",
+    comment: "restore/shared/ (the SnapshotReader seam, entries, options, safe names) imports no other restore file",
+    from: { path: "^src/restore/shared/" },
+    to: { path: "^src/restore/", pathNot: "^src/restore/shared/" },
+  },
+  {
+    name: "restore-writer-below-restore",
+    comment:
+      "restore/writer/ (the writer threads, sparse writes, large-file slots) knows nothing of the walk that feeds it",
+    from: { path: "^src/restore/writer/" },
+    to: { path: "^src/restore/[^/]+$" },
+  },
+  {
     name: "agent-subfolders-below-agent",
     comment:
       "agent/metrics/ (the registry and its exports) and agent/notify/ (message formats) know nothing of the agent that uses them",

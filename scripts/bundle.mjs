@@ -19,7 +19,7 @@ await build({
     // Keep in step with the workerEntry() callers.
     "dist/src/pipeline/codec-worker.js",
     "dist/src/pipeline/read-ahead-worker.js",
-    "dist/src/restore/file-writer-worker.js",
+    "dist/src/restore/writer/file-writer-worker.js",
     "dist/src/maintenance/pack-verify-worker.js",
     "dist/src/repository/pack-decrypt-worker.js",
   ],

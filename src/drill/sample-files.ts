@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { BlobId } from "../core/ids.js";
 import { listTree } from "../restore/list-tree.js";
-import type { SnapshotReader } from "../restore/snapshot-reader.js";
+import type { SnapshotReader } from "../restore/shared/snapshot-reader.js";
 
 /**
  * Up to `n` regular files of a snapshot, picked uniformly at random (partial

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { CairnError, IntegrityError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import { lookupPath } from "./path-lookup.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 
 /**
  * Writes the content of one regular file in a snapshot to `out`, blob by blob,

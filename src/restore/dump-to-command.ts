@@ -3,7 +3,7 @@ import type { BlobId } from "../core/ids.js";
 import { ChildCommand, type CommandLog } from "../exec/child-command.js";
 import type { CommandSpec } from "../exec/command-spec.js";
 import { dumpFile } from "./dump-file.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 
 /**
  * Streams one file of a snapshot (a dump) into a command's stdin — `psql

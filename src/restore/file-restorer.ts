@@ -1,14 +1,14 @@
 import { open, unlink, link, type FileHandle } from "node:fs/promises";
 import { IntegrityError } from "../core/errors.js";
 import { fromWireError } from "../workers/wire-error.js";
-import { describeError } from "./describe-error.js";
-import type { Entry } from "./entry.js";
-import { CREATE_NEW, type EncodedBlob } from "./file-write-job.js";
-import { SMALL_FILE } from "./large-file-slots.js";
+import { describeError } from "./shared/describe-error.js";
+import type { Entry } from "./shared/entry.js";
+import { CREATE_NEW, type EncodedBlob } from "./writer/file-write-job.js";
+import { SMALL_FILE } from "./writer/large-file-slots.js";
 import { mtimeSeconds, type MetadataWriter } from "./metadata-writer.js";
 import type { RestoreOutcome } from "./restore-outcome.js";
-import type { RestoreWriter } from "./restore-writer.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { RestoreWriter } from "./writer/restore-writer.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 import { SplitFile } from "./split-file.js";
 
 /**

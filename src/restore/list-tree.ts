@@ -1,8 +1,8 @@
 import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { joinDisplay } from "./display-path.js";
+import { joinDisplay } from "./shared/display-path.js";
 import { lookupPath } from "./path-lookup.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 
 export interface ListedEntry {
   /** "/a/b"; non-UTF-8 bytes, control characters, `\` and `/` inside a name shown as `\xNN`. */

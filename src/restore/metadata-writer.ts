@@ -1,7 +1,7 @@
 import { chmodSync, lchownSync, lutimesSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { describeError } from "./describe-error.js";
-import type { Entry } from "./entry.js";
+import { describeError } from "./shared/describe-error.js";
+import type { Entry } from "./shared/entry.js";
 import type { RestoreOutcome } from "./restore-outcome.js";
 
 /**

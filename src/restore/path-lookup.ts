@@ -1,8 +1,8 @@
 import { CairnError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { displayName } from "./display-path.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import { displayName } from "./shared/display-path.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 
 /** Where a snapshot path leads: the node (undefined for "/") and, for directories, its tree. */
 export interface LookupResult {

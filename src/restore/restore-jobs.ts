@@ -1,5 +1,5 @@
 import { TaskPool } from "../core/task-pool.js";
-import { checkAborted } from "./check-aborted.js";
+import { checkAborted } from "./shared/check-aborted.js";
 
 /**
  * Files restored at once: enough small files in flight to fill the writer

@@ -1,6 +1,6 @@
 import { AbortedError } from "../core/errors.js";
-import { describeError } from "./describe-error.js";
-import type { RestoreOptions } from "./restore-options.js";
+import { describeError } from "./shared/describe-error.js";
+import type { RestoreOptions } from "./shared/restore-options.js";
 
 export interface RestoreSummary {
   files: number;

@@ -5,15 +5,15 @@ import { FileRestorer } from "./file-restorer.js";
 import { IncludeFilter } from "./include-filter.js";
 import { MetadataWriter } from "./metadata-writer.js";
 import { RestoreJobs } from "./restore-jobs.js";
-import type { RestoreOptions } from "./restore-options.js";
+import type { RestoreOptions } from "./shared/restore-options.js";
 import { RestoreOutcome, type RestoreSummary } from "./restore-outcome.js";
 import { RestoreWalk } from "./restore-walk.js";
 import { RestoreWindow } from "./restore-window.js";
-import { RestoreWriter } from "./restore-writer.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import { RestoreWriter } from "./writer/restore-writer.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 import { SpecialFiles } from "./special-files.js";
 
-export type { RestoreOptions } from "./restore-options.js";
+export type { RestoreOptions } from "./shared/restore-options.js";
 export type { RestoreSummary } from "./restore-outcome.js";
 
 /**

@@ -1,16 +1,16 @@
 import { mkdirSync, symlinkSync } from "node:fs";
 import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, nodeTargetBytes, type TreeNode } from "../repository/tree.js";
-import { checkAborted } from "./check-aborted.js";
-import { joinDisplay } from "./display-path.js";
-import type { Entry } from "./entry.js";
+import { checkAborted } from "./shared/check-aborted.js";
+import { joinDisplay } from "./shared/display-path.js";
+import type { Entry } from "./shared/entry.js";
 import type { FileRestorer } from "./file-restorer.js";
 import type { IncludeFilter } from "./include-filter.js";
 import type { MetadataWriter } from "./metadata-writer.js";
 import type { RestoreOutcome } from "./restore-outcome.js";
 import type { RestoreWindow } from "./restore-window.js";
-import { safeName } from "./safe-name.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import { safeName } from "./shared/safe-name.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 import type { SpecialFiles } from "./special-files.js";
 
 const SLASH = Buffer.from("/");

@@ -1,10 +1,10 @@
 import type { BlobId } from "../core/ids.js";
-import { checkAborted } from "./check-aborted.js";
-import type { Entry } from "./entry.js";
+import { checkAborted } from "./shared/check-aborted.js";
+import type { Entry } from "./shared/entry.js";
 import type { FileRestorer } from "./file-restorer.js";
 import type { RestoreJobs } from "./restore-jobs.js";
 import type { RestoreOutcome } from "./restore-outcome.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { SnapshotReader } from "./shared/snapshot-reader.js";
 
 /**
  * Plain files are restored a window at a time, in the order their data is

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { link, mkdir, rmdir, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
-import type { Entry } from "./entry.js";
+import type { Entry } from "./shared/entry.js";
 import type { MetadataWriter } from "./metadata-writer.js";
 import type { RestoreOutcome } from "./restore-outcome.js";
 

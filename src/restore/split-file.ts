@@ -2,11 +2,11 @@ import { constants } from "node:fs";
 import { open, unlink } from "node:fs/promises";
 import { IntegrityError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
-import type { Entry } from "./entry.js";
-import { CREATE_NEW } from "./file-write-job.js";
-import { SMALL_FILE } from "./large-file-slots.js";
+import type { Entry } from "./shared/entry.js";
+import { CREATE_NEW } from "./writer/file-write-job.js";
+import { SMALL_FILE } from "./writer/large-file-slots.js";
 import type { MetadataWriter } from "./metadata-writer.js";
-import type { RestoreWriter } from "./restore-writer.js";
+import type { RestoreWriter } from "./writer/restore-writer.js";
 
 /** Opens a file this restore created, for one more part: never through a symlink put in its place. */
 const WRITE_EXISTING = constants.O_WRONLY | constants.O_NOFOLLOW;

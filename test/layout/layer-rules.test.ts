@@ -89,6 +89,9 @@ describe("layer rules", () => {
       "src/agent/agent.ts": 'import "./notify/slack.js";\n',
       "src/agent/notify/slack.ts": 'import "../agent.js";\nimport "../metrics/registry.js";\n',
       "src/agent/metrics/registry.ts": ok,
+      "src/restore/restore-tree.ts": 'import "./writer/pool.js";\n',
+      "src/restore/writer/pool.ts": 'import "../restore-tree.js";\nimport "../shared/reader.js";\n',
+      "src/restore/shared/reader.ts": 'import "../writer/pool.js";\n',
     });
     expect(found).toEqual(
       expect.arrayContaining([
@@ -101,6 +104,8 @@ describe("layer rules", () => {
         "sources-kinds-apart: src/sources/postgres/pg.ts -> src/sources/mysql/my.ts",
         "agent-subfolders-below-agent: src/agent/notify/slack.ts -> src/agent/agent.ts",
         "agent-subfolders-apart: src/agent/notify/slack.ts -> src/agent/metrics/registry.ts",
+        "restore-writer-below-restore: src/restore/writer/pool.ts -> src/restore/restore-tree.ts",
+        "restore-shared-at-the-bottom: src/restore/shared/reader.ts -> src/restore/writer/pool.ts",
       ]),
     );
   });

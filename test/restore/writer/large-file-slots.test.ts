@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LARGE_FILES, LargeFileSlots } from "../../src/restore/large-file-slots.js";
+import { LARGE_FILES, LargeFileSlots } from "../../../src/restore/writer/large-file-slots.js";
 
 describe("LargeFileSlots.run", () => {
   it("runs at most LARGE_FILES at once, starts waiters as slots free, and frees a slot when its run throws", async () => {

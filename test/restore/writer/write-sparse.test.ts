@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ByteStream } from "../pipeline/helpers/random-tree.js";
-import { backup, makeLayout, makeRepo, restore, useWorkDir } from "../pipeline/helpers/repo.js";
-import { wordyText } from "../helpers/wordy-text.js";
-import { restoreSnapshot } from "../../src/restore/restore-tree.js";
-import type { SnapshotReader } from "../../src/restore/snapshot-reader.js";
+import { ByteStream } from "../../pipeline/helpers/random-tree.js";
+import { backup, makeLayout, makeRepo, restore, useWorkDir } from "../../pipeline/helpers/repo.js";
+import { wordyText } from "../../helpers/wordy-text.js";
+import { restoreSnapshot } from "../../../src/restore/restore-tree.js";
+import type { SnapshotReader } from "../../../src/restore/shared/snapshot-reader.js";
 
 /**
  * Large files (over 1 MiB) are restored blob by blob: the main thread reads

@@ -1,7 +1,7 @@
 /** Worker-thread entry for FileWriterPool: writes batches of small files, and blobs of large ones, with synchronous calls. */
 import { parentPort, workerData } from "node:worker_threads";
-import { serveRequests } from "../workers/worker-pool.js";
-import { ScratchBuffer } from "../core/scratch-buffer.js";
+import { serveRequests } from "../../workers/worker-pool.js";
+import { ScratchBuffer } from "../../core/scratch-buffer.js";
 import {
   writeBlobSync,
   writeFileSync,

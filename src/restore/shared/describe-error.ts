@@ -1,4 +1,4 @@
-import { CairnError } from "../core/errors.js";
+import { CairnError } from "../../core/errors.js";
 
 /** Node's own messages print Buffer paths badly; name the errno instead, the entry path is beside it. */
 export function describeError(err: unknown): string {

@@ -1,5 +1,5 @@
-import { copyIntoOne } from "../workers/transfer.js";
-import { WorkerPool } from "../workers/worker-pool.js";
+import { copyIntoOne } from "../../workers/transfer.js";
+import { WorkerPool } from "../../workers/worker-pool.js";
 import type { EncodedBlob, FileWriteRequest, FileWriteResult } from "./file-write-job.js";
 
 /** A large file's blob weighs this many small files when choosing the least loaded worker. */
@@ -29,7 +29,7 @@ export class FileWriterPool {
 
   /** With `idKey` (the blob-ID subkey) the workers can decode and verify EncodedBlobs themselves. */
   constructor(count: number, idKey?: Uint8Array) {
-    this.pool = new WorkerPool("restore/file-writer-worker", count, { idKey });
+    this.pool = new WorkerPool("restore/writer/file-writer-worker", count, { idKey });
   }
 
   /** Resolves when the file is written (or its creation failed: see FileWriteResult). */

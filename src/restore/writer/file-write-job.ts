@@ -1,7 +1,7 @@
-import { isAllZero } from "../core/all-zero.js";
-import { decodeWithIdKey, type StoredBlob } from "../repository/blob-decode.js";
-import { toWireError, type WireError } from "../workers/wire-error.js";
-import type { ScratchBuffer } from "../core/scratch-buffer.js";
+import { isAllZero } from "../../core/all-zero.js";
+import { decodeWithIdKey, type StoredBlob } from "../../repository/blob-decode.js";
+import { toWireError, type WireError } from "../../workers/wire-error.js";
+import type { ScratchBuffer } from "../../core/scratch-buffer.js";
 import {
   closeSync,
   constants,

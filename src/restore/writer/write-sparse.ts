@@ -1,8 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
-import type { BlobId } from "../core/ids.js";
-import { isAllZero } from "../core/all-zero.js";
-import { checkAborted } from "./check-aborted.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { BlobId } from "../../core/ids.js";
+import { isAllZero } from "../../core/all-zero.js";
+import { checkAborted } from "../shared/check-aborted.js";
+import type { SnapshotReader } from "../shared/snapshot-reader.js";
 import type { FileWriterPool } from "./file-writer-pool.js";
 
 /** The writer threads, as far as a large file needs them. */

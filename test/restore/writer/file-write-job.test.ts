@@ -1,13 +1,13 @@
 import { lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync as fsWrite } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { compressBlob } from "../../src/compression/zstd.js";
-import { keyedBlobId } from "../../src/crypto/agent-key.js";
-import { BlobType } from "../../src/core/ids.js";
-import { writeFileSync } from "../../src/restore/file-write-job.js";
-import { FileWriterPool, inOneBuffer } from "../../src/restore/file-writer-pool.js";
-import { WorkerPool } from "../../src/workers/worker-pool.js";
-import { useTempDirs } from "./helpers.js";
+import { compressBlob } from "../../../src/compression/zstd.js";
+import { keyedBlobId } from "../../../src/crypto/agent-key.js";
+import { BlobType } from "../../../src/core/ids.js";
+import { writeFileSync } from "../../../src/restore/writer/file-write-job.js";
+import { FileWriterPool, inOneBuffer } from "../../../src/restore/writer/file-writer-pool.js";
+import { WorkerPool } from "../../../src/workers/worker-pool.js";
+import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
 const MiB = 1024 * 1024;

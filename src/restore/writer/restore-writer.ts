@@ -1,9 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
-import type { BlobId } from "../core/ids.js";
+import type { BlobId } from "../../core/ids.js";
 import type { FileWriteRequest, FileWriteResult } from "./file-write-job.js";
 import { FileWriterPool } from "./file-writer-pool.js";
 import { LargeFileSlots } from "./large-file-slots.js";
-import type { SnapshotReader } from "./snapshot-reader.js";
+import type { SnapshotReader } from "../shared/snapshot-reader.js";
 import { writeSparse } from "./write-sparse.js";
 
 /** Worker threads creating small files: the main thread decodes blobs meanwhile (measured in docs/PERFORMANCE.md). */
