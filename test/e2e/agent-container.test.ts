@@ -197,7 +197,8 @@ describe("the agent in a container (e2e)", () => {
     );
     expect(report).toMatchObject({ level: "error", job: "app", started_at: marker.startedAt, pid: marker.pid });
     await until(
-      async () => (await metric(port, /^cairn_job_interrupted_runs_total\{job="app"\} (\d+)$/m)) === 1 || undefined,
+      async () =>
+        (await metric(port, /^cairn_job_interrupted_runs_total\{job_name="app"\} (\d+)$/m)) === 1 || undefined,
       "the interrupted-runs counter",
     );
     const ping = await until(
