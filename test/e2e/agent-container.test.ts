@@ -213,9 +213,10 @@ describe("the agent in a container (e2e)", () => {
     });
     next.child.kill("SIGTERM");
     expect(await next.exited).toBe(0);
-    const status = JSON.parse(
-      (await cliOk(["status", "--config", file, "--json"], { env: { CAIRN_TEST_AGENT_KEY: keyText } })).stdout,
-    ) as {
+    // Exit 5: a job's last run failed (docs/CONFIG.md §cairn run and cairn status).
+    const st = await runCli(["status", "--config", file, "--json"], { env: { CAIRN_TEST_AGENT_KEY: keyText } });
+    expect(st.code, st.stderr).toBe(5);
+    const status = JSON.parse(st.stdout) as {
       jobs: { name: string; lastRun: { result: string; error: string } | null }[];
     };
     expect(status.jobs[0].lastRun).toMatchObject({ result: "failure", error: expect.stringContaining("interrupted") });
