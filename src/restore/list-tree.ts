@@ -1,6 +1,6 @@
 import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { joinDisplay } from "./display-path.js";
+import { joinDisplay } from "../repository/display-path.js";
 import { lookupPath } from "./path-lookup.js";
 import type { SnapshotReader } from "./snapshot-reader.js";
 

@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { joinDisplay } from "./display-path.js";
+import { joinDisplay } from "../repository/display-path.js";
 import type { IncludeFilter } from "./include-filter.js";
 import { checkAborted, recordError, type Entry, type RestoreContext } from "./restore-context.js";
 import { restoreFile } from "./restore-file.js";
 import { restoreSpecial } from "./restore-special.js";
-import { safeName } from "./safe-name.js";
+import { safeName } from "../repository/safe-name.js";
 import { guarded } from "./restore-jobs.js";
 import { queueFile } from "./restore-window.js";
 
