@@ -462,6 +462,10 @@ class Repo:
         if code != 0:
             raise Damaged(f"wrappedDataIdentity cannot be decrypted ({first_line(err)})")
         data_secret = parse_identity_file(data_text.decode("utf-8", "replace"), f"{key} wrappedDataIdentity")
+        for r in list(doc["recipients"]) + [doc["dataRecipient"]]:
+            decoded = bech32_decode(str(r))
+            if decoded is None or decoded[0] != "age" or len(decoded[1]) != 32:
+                raise Damaged(f"{str(r)[:80]!r} is not an age X25519 recipient")
         recipient = bech32_decode(str(doc["dataRecipient"]))
         if recipient is None or recipient[0] != "age" or recipient[1] != x25519_public(data_secret):
             raise Damaged("the wrapped data identity does not match dataRecipient")
@@ -542,7 +546,7 @@ class Repo:
             if len(body) < 5:
                 raise Damaged("too short")
             length = int.from_bytes(body[1:5], "little")
-            if length > MAX_JSON:
+            if length > MAX_JSON or (body[0] & 1 and length > (len(body) - 5) * MAX_ZSTD_EXPANSION):
                 raise Damaged(f"claims {length} bytes of JSON")
             text = zstd_decompress(body[5:], length, key) if body[0] & 1 else body[5:]
             if len(text) != length:

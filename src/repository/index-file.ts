@@ -8,6 +8,7 @@ import type { BlobIndex } from "./blob-index.js";
 import { decodeJson, encodeJson, MAX_JSON_BODY } from "./json-body.js";
 import type { UploadedPack } from "./pack-writer.js";
 import { packRowOf, packRowProblem, type IndexPack } from "./pack-row.js";
+import { MAX_ZSTD_EXPANSION } from "./pack-format.js";
 
 export type { IndexPack } from "./pack-row.js";
 
@@ -48,7 +49,8 @@ export function encodeIndexBody(value: unknown, what = "new index"): Buffer {
 /**
  * The JSON of an index-shaped body (index files, prune marks), its claimed
  * length bounded before anything is decompressed: a claim above what a
- * reader parses could only be a zstd bomb.
+ * reader parses, or above what zstd can expand the stored bytes to, could
+ * only be a zstd bomb.
  */
 export function decodeIndexBody(body: Buffer, kind: string, what: string): unknown {
   if (body.byteLength < 5) throw new IntegrityError(kind, what, "too short");
@@ -60,6 +62,12 @@ export function decodeIndexBody(body: Buffer, kind: string, what: string): unkno
       `claims ${rawLength} bytes of JSON, more than the ${MAX_JSON_BODY} a reader parses`,
     );
   const stored = body.subarray(5);
+  if (body[0] & 1 && rawLength > stored.byteLength * MAX_ZSTD_EXPANSION)
+    throw new IntegrityError(
+      kind,
+      what,
+      `claims ${rawLength} bytes of JSON from ${stored.byteLength} compressed bytes`,
+    );
   const json = body[0] & 1 ? decompressBlob(stored, rawLength, what) : stored;
   if (json.byteLength !== rawLength)
     throw new IntegrityError(kind, what, `holds ${json.byteLength} bytes of JSON, its header says ${rawLength}`);
