@@ -85,23 +85,36 @@ export async function checkRepository(repository: Repository, o: CheckOptions = 
   const index = new BlobIndex();
   await loadIndexes(repo, index, r, stored);
   const badPacks = checkIndexedPacks(index, stored, r);
-  // Read skeletons (and trees) through the index check loaded itself (damaged index files reported and
-  // skipped), not through RepositoryMaintenance.readBlob: that would load the repository's index and fail
-  // every read on the first damaged index file.
-  const reader = new BlobReader(repo.storage, index, repo.agent, repo.dataIdentities);
-  try {
-    await walkSnapshots(reader, index, snapshots, badPacks, r);
-    if (o.readData) await readAllPacks(repo, index, { stored, badPacks, deferred }, r, o);
-    if (o.readData && repo.dataIdentities) {
+  await withReader(repo, index, (reader) => walkSnapshots(reader, index, snapshots, badPacks, r));
+  if (o.readData) await readAllPacks(repo, index, { stored, badPacks, deferred }, r, o);
+  if (o.readData && repo.dataIdentities)
+    await withReader(repo, index, async (reader) => {
       const trees = new TreeChecker(reader, index, r.problems);
       for (const s of snapshots) await trees.checkSnapshot(s);
-    }
-  } finally {
-    await reader.close();
-  }
+    });
   // Packs --read-data did not read (unindexed, damaged, or data packs without the identity).
   for (const key of deferred) await hashObject(repo, key, stored.get(key) ?? 0, r, o);
   return r;
+}
+
+/**
+ * Read skeletons and trees through the index check loaded itself (damaged
+ * index files reported and skipped), not through RepositoryMaintenance.readBlob:
+ * that would load the repository's index and fail every read on the first
+ * damaged index file. One reader per pass, so its cached packs are let go
+ * before the next pass reads every pack.
+ */
+async function withReader(
+  repo: RepositoryMaintenance,
+  index: BlobIndex,
+  fn: (reader: BlobReader) => Promise<void>,
+): Promise<void> {
+  const reader = new BlobReader(repo.storage, index, repo.agent, repo.dataIdentities);
+  try {
+    await fn(reader);
+  } finally {
+    await reader.close();
+  }
 }
 
 /** RELIABILITY invariant 12: a protocol this cairn does not know is one prune refuses. */
