@@ -13,7 +13,7 @@ import { numericTestSeed } from "./prng.js";
 export const SOAK = process.env.CAIRN_SOAK === "1";
 
 /** Runs per property: a few seconds in the suite, minutes in the soak. */
-export const RUNS = SOAK ? 5_000 : 120;
+export const RUNS = SOAK ? 20_000 : 120;
 
 /** No zstd data expands more (src/repository/pack-format.ts): the bound on any buffer a decoder sizes from its input. */
 const MAX_EXPANSION = 32 * 1024;
