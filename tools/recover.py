@@ -44,7 +44,15 @@ NAME_MAX = 255
 # Decrypted packs (and their decompressed blobs) kept in memory: a restore walks
 # files in tree order, so it mostly reads one pack after another.
 PACK_CACHE_BYTES = 384 * 1024 * 1024
-MAX_JSON = 1024 * 1024 * 1024
+# The largest JSON body a reader parses (§Index, Decoding rules), and the largest blob (§Packs, Decoding rules).
+MAX_JSON = 256 * 1024 * 1024
+MAX_BLOB = 256 * 1024 * 1024
+# No zstd data expands more: a block regenerates at most 128 KiB and takes at least 4 bytes.
+MAX_ZSTD_EXPANSION = 32768
+AGE_MAX_HEADER = 65536
+AGE_NONCE, AGE_TAG, AGE_SEALED_CHUNK = 16, 16, 65536 + 16
+# §Layout: the only keys that are objects of the format; anything else is a stray object, never read.
+OBJECT_KEY = re.compile(r"^(?:(?:keys|index|snapshots|prune)/[0-9a-f]{64}|(?:data|meta)/([0-9a-f]{2})/(\1[0-9a-f]{62}))$")
 AGE_NO_MATCH = "no identity matched"
 
 
@@ -246,7 +254,7 @@ def js_json(value: Any) -> bytes:
 
 
 # --------------------------------------------------------------------------
-# Names as restore treats them (§Trees; src/restore/safe-name.ts, display-path.ts)
+# Names as restore treats them (§Trees; src/repository/safe-name.ts, display-path.ts)
 
 NEEDS_ESCAPE = re.compile(r"[\x00-\x1f\x7f\\/]")
 
@@ -346,6 +354,7 @@ class Repo:
         self.locations: dict[str, list[Loc]] = {}
         self.pack_rows: dict[str, list[Loc]] = {}
         self.packs: "OrderedDict[str, OpenedPack]" = OrderedDict()
+        self.strays: set[str] = set()
         self.scanned = False
         if not (root / "config").is_file():
             raise RecoverError(f"no cairn repository at {root} (no `config` object); give the directory that holds config, keys/, data/, ...")
@@ -364,14 +373,19 @@ class Repo:
             self.damaged[key] = f"{known}; {reason}"
 
     def list_objects(self, prefix: str) -> list[str]:
-        """Object keys under `prefix` (`snapshots`, `data`, ...): files, at any depth, sorted."""
+        """Object keys under `prefix` (`snapshots`, `data`, ...), sorted; stray objects (§Layout) are named and passed by."""
         base = self.root / prefix
         if not base.is_dir():
             return []
         keys = []
         for dirpath, _dirs, files in os.walk(base):
             for name in files:
-                keys.append(Path(dirpath, name).relative_to(self.root).as_posix())
+                key = Path(dirpath, name).relative_to(self.root).as_posix()
+                if OBJECT_KEY.match(key):
+                    keys.append(key)
+                elif key not in self.strays:
+                    self.strays.add(key)
+                    self.warnings.append(f"{key}: a stray object (not cairn's, docs/FORMAT.md §Layout); ignored")
         return sorted(keys)
 
     def read_named(self, key: str) -> bytes:
@@ -448,6 +462,10 @@ class Repo:
         if code != 0:
             raise Damaged(f"wrappedDataIdentity cannot be decrypted ({first_line(err)})")
         data_secret = parse_identity_file(data_text.decode("utf-8", "replace"), f"{key} wrappedDataIdentity")
+        for r in list(doc["recipients"]) + [doc["dataRecipient"]]:
+            decoded = bech32_decode(str(r))
+            if decoded is None or decoded[0] != "age" or len(decoded[1]) != 32:
+                raise Damaged(f"{str(r)[:80]!r} is not an age X25519 recipient")
         recipient = bech32_decode(str(doc["dataRecipient"]))
         if recipient is None or recipient[0] != "age" or recipient[1] != x25519_public(data_secret):
             raise Damaged("the wrapped data identity does not match dataRecipient")
@@ -508,9 +526,9 @@ class Repo:
                 body = self.index_body(key, "prune")
             except Damaged:
                 continue
-            objects, packs = body.get("objects", []), body.get("packs", [])
+            objects, packs = body.get("objects", []), body["packs"]
             superseded.update(str(o) for o in (objects if isinstance(objects, list) else []))
-            mark_rows.extend(p for p in packs if isinstance(p, dict) and p.get("blobs"))
+            mark_rows.extend(p for p in packs if p["blobs"])
         keys = self.list_objects("index")
         for key in [k for k in keys if k not in superseded] + ["<marks>"] + [k for k in keys if k in superseded]:
             if key == "<marks>":
@@ -528,27 +546,30 @@ class Repo:
             if len(body) < 5:
                 raise Damaged("too short")
             length = int.from_bytes(body[1:5], "little")
-            if length > MAX_JSON:
+            if length > MAX_JSON or (body[0] & 1 and length > (len(body) - 5) * MAX_ZSTD_EXPANSION):
                 raise Damaged(f"claims {length} bytes of JSON")
             text = zstd_decompress(body[5:], length, key) if body[0] & 1 else body[5:]
+            if len(text) != length:
+                raise Damaged(f"holds {len(text)} bytes of JSON, its header says {length}")
             doc = json.loads(text)
             if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("packs"), list):
                 raise Damaged("not a version 1 index body")
+            # §Index, Decoding rules: one row out of range and the whole object is damaged, never half used.
+            for i, p in enumerate(doc["packs"]):
+                problem = pack_row_problem(p)
+                if problem is not None:
+                    raise Damaged(f"pack row {i}: {problem}")
             return doc
         except (Damaged, ValueError) as e:
             self.note_damage(key, str(e).removeprefix(f"{key}: "))
             raise Damaged(str(e))
 
     def add_rows(self, packs: list[Any], source: str) -> None:
+        """Rows index_body checked (pack_row_problem): every field is in range."""
         for p in packs:
-            try:
-                if not HEX64.match(p["id"]) or p["kind"] not in ("data", "meta"):
-                    raise ValueError
-                pack = f"{p['kind']}/{p['id'][:2]}/{p['id']}"
-                for blob_type, blob_id, offset, length, raw_length, compressed in p["blobs"]:
-                    self.add_location(str(blob_id), Loc(pack, int(offset), int(length), int(raw_length), compressed == 1))
-            except (KeyError, TypeError, ValueError):
-                self.warnings.append(f"{source}: a malformed pack row was ignored")
+            pack = f"{p['kind']}/{p['id'][:2]}/{p['id']}"
+            for _blob_type, blob_id, offset, length, raw_length, compressed in p["blobs"]:
+                self.add_location(blob_id, Loc(pack, offset, length, raw_length, compressed == 1))
 
     def add_location(self, blob_id: str, loc: Loc) -> None:
         locs = self.locations.setdefault(blob_id, [])
@@ -639,6 +660,82 @@ class Repo:
         return zstd_decompress(stored, loc.raw_length, f"in {loc.pack}") if loc.compressed else stored
 
 
+def is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def blob_length_problem(length: int, raw_length: int, compressed: bool) -> Optional[str]:
+    """§Packs, Decoding rules: lengths no blob can have (src/repository/pack-format.ts, blobLengthProblem)."""
+    if raw_length > MAX_BLOB:
+        return f"raw length {raw_length} exceeds the {MAX_BLOB}-byte limit of a blob"
+    if not compressed and raw_length != length:
+        return f"stored raw, yet its raw length {raw_length} differs from its stored length {length}"
+    if compressed and raw_length > length * MAX_ZSTD_EXPANSION:
+        return f"raw length {raw_length} is more than zstd can expand {length} stored bytes to"
+    return None
+
+
+def plain_capacity(size: int, header_length: int) -> int:
+    """Plaintext bytes of an age file of `size` bytes with that header (§age files), or -1 when none has that size."""
+    sealed = size - header_length - AGE_NONCE
+    if sealed < AGE_TAG:
+        return -1
+    chunks = -(-sealed // AGE_SEALED_CHUNK)
+    last = sealed - (chunks - 1) * AGE_SEALED_CHUNK
+    if last < AGE_TAG or (chunks > 1 and last == AGE_TAG):
+        return -1
+    return sealed - chunks * AGE_TAG
+
+
+def blob_row_problem(row: Any, kind: str, capacity: int) -> Optional[str]:
+    if not isinstance(row, list) or len(row) != 6:
+        return "not a row of 6 values"
+    blob_type, blob_id, offset, length, raw_length, compressed = row
+    if not is_int(blob_type) or blob_type not in (BLOB_DATA, BLOB_TREE, BLOB_SKELETON):
+        return f"unknown blob type {blob_type!r}"
+    if (blob_type == BLOB_SKELETON) != (kind == "meta"):
+        return f"a blob of type {blob_type} cannot be in a {kind} pack"
+    if not isinstance(blob_id, str) or not HEX64.match(blob_id):
+        return "blob id is not 64 lower-case hex digits"
+    if not all(is_int(v) and 0 <= v < 2**32 for v in (offset, length, raw_length)):
+        return "offset, stored length and raw length must be integers below 2^32"
+    if not is_int(compressed) or compressed not in (0, 1):
+        return f"compressed flag {compressed!r} is neither 0 nor 1"
+    problem = blob_length_problem(length, raw_length, compressed == 1)
+    if problem is not None:
+        return problem
+    if offset + length > capacity:
+        return f"bytes {offset} to {offset + length} lie beyond the {capacity} bytes of blobs the pack's size leaves room for"
+    return None
+
+
+def pack_row_problem(p: Any) -> Optional[str]:
+    """§Index, Decoding rules (src/repository/pack-row.ts): why a pack row is out of range, or None."""
+    if not isinstance(p, dict):
+        return "a pack row is not an object"
+    pid, kind, size, header_length, blobs = (p.get(k) for k in ("id", "kind", "size", "headerLength", "blobs"))
+    if not isinstance(pid, str) or not HEX64.match(pid):
+        return "pack id is not 64 lower-case hex digits"
+    if kind not in ("data", "meta"):
+        return f"pack {pid}: kind {kind!r} is neither data nor meta"
+    if not is_int(size) or not 1 <= size <= 2**53 - 1:
+        return f"pack {pid}: size {size!r} is not a positive integer"
+    if not is_int(header_length) or not 1 <= header_length <= AGE_MAX_HEADER:
+        return f"pack {pid}: header length {header_length!r} is not an integer from 1 to {AGE_MAX_HEADER}"
+    if not isinstance(blobs, list):
+        return f"pack {pid}: blobs is not a list"
+    if not blobs:
+        return None
+    capacity = plain_capacity(size, header_length) - 12 - PACK_ENTRY_SIZE * len(blobs)
+    if capacity < 0:
+        return f"pack {pid}: size {size} cannot hold a {header_length}-byte header and {len(blobs)} blobs"
+    for i, row in enumerate(blobs):
+        problem = blob_row_problem(row, kind, capacity)
+        if problem is not None:
+            return f"pack {pid}, blob {i}: {problem}"
+    return None
+
+
 def parse_trailer(plain: bytes, key: str) -> list[tuple[str, Loc]]:
     """§Packs: blob entries from the end of a pack's plaintext, offsets implicit."""
     if len(plain) < 12 or plain[-8:] != PACK_MAGIC:
@@ -650,8 +747,13 @@ def parse_trailer(plain: bytes, key: str) -> list[tuple[str, Loc]]:
     out, offset = [], 0
     for i in range(count):
         e = plain[start + i * PACK_ENTRY_SIZE:start + (i + 1) * PACK_ENTRY_SIZE]
-        length = int.from_bytes(e[34:38], "little")
-        out.append((e[2:34].hex(), Loc(key, offset, length, int.from_bytes(e[38:42], "little"), bool(e[1] & 1))))
+        length, raw_length = int.from_bytes(e[34:38], "little"), int.from_bytes(e[38:42], "little")
+        if e[0] not in (BLOB_DATA, BLOB_TREE, BLOB_SKELETON):
+            raise Damaged(f"{key}: blob {i} has unknown type {e[0]}")
+        problem = blob_length_problem(length, raw_length, bool(e[1] & 1))
+        if problem is not None:
+            raise Damaged(f"{key}: blob {i}: {problem}")
+        out.append((e[2:34].hex(), Loc(key, offset, length, raw_length, bool(e[1] & 1))))
         offset += length
     if offset != start:
         raise Damaged(f"{key}: blob lengths sum to {offset}, trailer starts at {start}")

@@ -6,31 +6,31 @@ import { BlobIndex } from "../repository/blob-index.js";
 import { BlobReader } from "../repository/blob-reader.js";
 import { addToBlobIndex, openIndex } from "../repository/index-file.js";
 import {
+  CONFIG_KEY,
   DATA_PREFIX,
   idOfKey,
   INDEX_PREFIX,
-  KEYS_PREFIX,
+  isObjectKey,
   META_PREFIX,
-  PRUNE_PREFIX,
   SNAPSHOTS_PREFIX,
   packKey,
 } from "../repository/layout.js";
 import { listMarks } from "../repository/prune-mark.js";
+import { PRUNE_PROTOCOL } from "../repository/repo-config.js";
 import { PackVerifierPool } from "./pack-verifier-pool.js";
 import type { Repository } from "../repository/repository.js";
 import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
 import { decodeSkeleton } from "../repository/skeleton.js";
 import { openSnapshot, type Snapshot } from "../repository/snapshot-record.js";
+import type { CheckProblem, CheckStray } from "./check-problem.js";
+import { TreeChecker } from "./check-trees.js";
 
-export interface CheckProblem {
-  kind: string;
-  key: string;
-  message: string;
-  snapshots?: string[];
-}
+export type { CheckProblem, CheckStray } from "./check-problem.js";
 
 export interface CheckReport {
   problems: CheckProblem[];
+  /** Objects that are not cairn's (docs/FORMAT.md §Layout): a warning, not damage; left alone. */
+  strays: CheckStray[];
   objects: number;
   bytesHashed: number;
   snapshots: number;
@@ -46,18 +46,23 @@ export interface CheckOptions {
   onProgress?(done: number, total: number): void;
 }
 
-const CONTENT_NAMED = [KEYS_PREFIX, INDEX_PREFIX, SNAPSHOTS_PREFIX, PRUNE_PREFIX, DATA_PREFIX, META_PREFIX];
+const STRAY =
+  "not a cairn object (its name follows no rule of docs/FORMAT.md §Layout): no cairn command reads, copies into its " +
+  "index or deletes it; delete it or move it out of the repository unless you keep it there on purpose";
 
 /**
  * Verify a repository: every content-named object hashes to its name (no key
  * needed), metadata opens with the agent key, every blob a snapshot reaches
  * (walked through skeletons) is indexed in a pack that exists; with
- * `readData`, every pack is decrypted and every blob checked against its ID.
+ * `readData`, every pack is decrypted and every blob checked against its ID,
+ * and with the identity every tree a snapshot reaches is decoded and judged
+ * (TreeChecker). Objects that are not cairn's are listed as strays.
  */
 export async function checkRepository(repository: Repository, o: CheckOptions = {}): Promise<CheckReport> {
   const repo = repository.maintenance();
   const r: CheckReport = {
     problems: [],
+    strays: [],
     objects: 0,
     bytesHashed: 0,
     snapshots: 0,
@@ -74,19 +79,60 @@ export async function checkRepository(repository: Repository, o: CheckOptions = 
     o.readData ? (key) => key.startsWith(DATA_PREFIX) || key.startsWith(META_PREFIX) : () => false,
     deferred,
   );
-  const snapshots = await loadSnapshots(repo, r);
+  checkProtocol(repo, r);
+  const snapshots = await loadSnapshots(repo, stored, r);
   // An index of check's own, loaded by its own rules (loadIndexes), not the one backups and reads use.
   const index = new BlobIndex();
   await loadIndexes(repo, index, r, stored);
   const badPacks = checkIndexedPacks(index, stored, r);
-  await walkSnapshots(repo, index, snapshots, badPacks, r);
+  await withReader(repo, index, (reader) => walkSnapshots(reader, index, snapshots, badPacks, r));
   if (o.readData) await readAllPacks(repo, index, { stored, badPacks, deferred }, r, o);
+  if (o.readData && repo.dataIdentities)
+    await withReader(repo, index, async (reader) => {
+      const trees = new TreeChecker(reader, index, r.problems);
+      for (const s of snapshots) await trees.checkSnapshot(s);
+    });
   // Packs --read-data did not read (unindexed, damaged, or data packs without the identity).
   for (const key of deferred) await hashObject(repo, key, stored.get(key) ?? 0, r, o);
   return r;
 }
 
-/** Hash every content-named object, except those `defer` picks: their keys go to `deferred` (their sizes are recorded). */
+/**
+ * Read skeletons and trees through the index check loaded itself (damaged
+ * index files reported and skipped), not through RepositoryMaintenance.readBlob:
+ * that would load the repository's index and fail every read on the first
+ * damaged index file. One reader per pass, so its cached packs are let go
+ * before the next pass reads every pack.
+ */
+async function withReader(
+  repo: RepositoryMaintenance,
+  index: BlobIndex,
+  fn: (reader: BlobReader) => Promise<void>,
+): Promise<void> {
+  const reader = new BlobReader(repo.storage, index, repo.agent, repo.dataIdentities);
+  try {
+    await fn(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** RELIABILITY invariant 12: a protocol this cairn does not know is one prune refuses. */
+function checkProtocol(repo: RepositoryMaintenance, r: CheckReport): void {
+  const declared = repo.config.pruneProtocol;
+  if (declared !== PRUNE_PROTOCOL)
+    r.problems.push({
+      kind: "config",
+      key: CONFIG_KEY,
+      message: `declares prune protocol ${JSON.stringify(declared)}; this cairn prunes only by "${PRUNE_PROTOCOL}", so its prune refuses this repository (backups and restores work): prune with the cairn version that created it`,
+    });
+}
+
+/**
+ * List the whole repository once: hash every content-named object, except
+ * those `defer` picks (their keys go to `deferred`), and set stray objects
+ * aside. Returns the sizes of cairn's objects by key.
+ */
 async function hashEverything(
   repo: RepositoryMaintenance,
   r: CheckReport,
@@ -95,13 +141,13 @@ async function hashEverything(
   deferred: Set<string>,
 ): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
-  for (const prefix of CONTENT_NAMED) {
-    for await (const obj of repo.storage.list(prefix, o.signal)) {
-      r.objects++;
-      sizes.set(obj.key, obj.size);
-      if (defer(obj.key)) deferred.add(obj.key);
-      else await hashObject(repo, obj.key, obj.size, r, o);
-    }
+  for await (const obj of repo.storage.list("", o.signal)) {
+    if (!isObjectKey(obj.key)) r.strays.push({ key: obj.key, size: obj.size, message: STRAY });
+    if (!isObjectKey(obj.key) || obj.key === CONFIG_KEY) continue; // config is not content-named; open() read it
+    r.objects++;
+    sizes.set(obj.key, obj.size);
+    if (defer(obj.key)) deferred.add(obj.key);
+    else await hashObject(repo, obj.key, obj.size, r, o);
   }
   return sizes;
 }
@@ -136,13 +182,18 @@ function kindOf(key: string): string {
       : key.slice(0, key.indexOf("/")).replace(/s$/, "");
 }
 
-async function loadSnapshots(repo: RepositoryMaintenance, r: CheckReport): Promise<Snapshot[]> {
+async function loadSnapshots(
+  repo: RepositoryMaintenance,
+  stored: ReadonlyMap<string, number>,
+  r: CheckReport,
+): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
-  for await (const obj of repo.storage.list(SNAPSHOTS_PREFIX)) {
+  for (const key of stored.keys()) {
+    if (!key.startsWith(SNAPSHOTS_PREFIX)) continue;
     try {
-      out.push({ ...openSnapshot(repo.agent, await repo.storage.get(obj.key), obj.key), id: idOfKey(obj.key) });
+      out.push({ ...openSnapshot(repo.agent, await repo.storage.get(key), key), id: idOfKey(key) });
     } catch (e) {
-      r.problems.push({ kind: "snapshot", key: obj.key, message: errorText(e) });
+      r.problems.push({ kind: "snapshot", key, message: errorText(e) });
     }
   }
   r.snapshots = out.length;
@@ -168,11 +219,11 @@ async function loadIndexes(
   const superseded = new Set(marks.flatMap((m) => m.body.objects));
   const bodies = [];
   for await (const obj of repo.storage.list(INDEX_PREFIX)) {
-    if (superseded.has(obj.key)) continue;
+    if (superseded.has(obj.key) || !isObjectKey(obj.key)) continue;
     try {
       bodies.push(openIndex(repo.agent, await repo.storage.get(obj.key), obj.key));
     } catch (e) {
-      r.problems.push({ kind: "index", key: obj.key, message: errorText(e) });
+      r.problems.push({ kind: "index", key: obj.key, message: `${errorText(e)}${INDEX_DAMAGED}` });
     }
   }
   const present = (p: { kind: "data" | "meta"; id: string }) => stored.has(packKey(p.kind, p.id));
@@ -184,6 +235,10 @@ async function loadIndexes(
   addToBlobIndex(index, { version: 1, packs: rows.filter((p) => p.blobs.length === 0) }, present);
   for (const b of bodies) addToBlobIndex(index, b, (p) => !present(p));
 }
+
+const INDEX_DAMAGED =
+  "; its packs count as unindexed: fetch it again from another copy of the repository (a `cairn sync` target), " +
+  "or, if no snapshot here needs a blob that only it lists, delete it";
 
 function checkIndexedPacks(index: BlobIndex, stored: Map<string, number>, r: CheckReport): Set<number> {
   const bad = new Set<number>();
@@ -209,7 +264,7 @@ function checkIndexedPacks(index: BlobIndex, stored: Map<string, number>, r: Che
 
 /** Walk every snapshot's skeletons; name each unreachable blob and the snapshots that need it. */
 async function walkSnapshots(
-  repo: RepositoryMaintenance,
+  reader: BlobReader,
   index: BlobIndex,
   snaps: Snapshot[],
   badPacks: Set<number>,
@@ -228,15 +283,7 @@ async function walkSnapshots(
       report(id, snap, `its pack ${index.pack(loc.packIndex).id} is missing or damaged`);
     return !!loc && !badPacks.has(loc.packIndex);
   };
-  // Read skeletons through the index check loaded itself (damaged index files
-  // reported and skipped), not through RepositoryMaintenance.readBlob: that would
-  // load the repository's index and fail every read on the first damaged index file.
-  const reader = new BlobReader(repo.storage, index, repo.agent, repo.dataIdentities);
-  try {
-    await walkSkeletons(reader, snaps, usable, report);
-  } finally {
-    await reader.close();
-  }
+  await walkSkeletons(reader, snaps, usable, report);
   r.problems.push(...missing.values());
 }
 

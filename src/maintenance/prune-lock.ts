@@ -1,5 +1,5 @@
 import type { Storage } from "../storage/storage.js";
-import { CONFIG_KEY, INDEX_PREFIX, KEYS_PREFIX, packKey, SNAPSHOTS_PREFIX } from "../repository/layout.js";
+import { CONFIG_KEY, INDEX_PREFIX, isObjectKey, KEYS_PREFIX, packKey, SNAPSHOTS_PREFIX } from "../repository/layout.js";
 import type { PackEntry } from "../repository/blob-index.js";
 
 /**
@@ -34,6 +34,7 @@ export async function extendLiveRetention(
   }
   for (const prefix of [SNAPSHOTS_PREFIX, INDEX_PREFIX, KEYS_PREFIX]) {
     for await (const o of s.list(prefix, signal)) {
+      if (!isObjectKey(o.key)) continue; // not cairn's (FORMAT.md §Layout): left alone
       await s.extendRetention(o.key, until);
       n++;
     }

@@ -1,7 +1,7 @@
 import { RepositoryError, UsageError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import type { IndexPack } from "../repository/index-file.js";
-import { DATA_PREFIX, idOfKey, META_PREFIX, packKey } from "../repository/layout.js";
+import { DATA_PREFIX, idOfKey, isObjectKey, META_PREFIX, packKey } from "../repository/layout.js";
 import { emptyMark, writeMark, type PruneMark } from "../repository/prune-mark.js";
 import { deleteAllUnlessLocked, deleteUnlessLocked, rewriteIndex, writeIndexFile } from "./prune-index.js";
 import { planPrune, type PrunePlan } from "./prune-plan.js";
@@ -9,6 +9,7 @@ import { repackPacks } from "./prune-repack.js";
 import { findUsedBlobs, type Usage } from "./prune-usage.js";
 import { canExtendRetention, extendLiveRetention } from "./prune-lock.js";
 import { refuseClockSkew } from "./prune-clock.js";
+import { PRUNE_PROTOCOL } from "../repository/repo-config.js";
 import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
 import type { Repository } from "../repository/repository.js";
 import type { LoadedIndexView, RepositoryMaintenance } from "../repository/repository-maintenance.js";
@@ -79,6 +80,7 @@ export interface PruneResult {
  */
 export async function prune(repository: Repository, o: PruneOptions = {}): Promise<PruneResult> {
   const repo = repository.maintenance();
+  refuseOtherProtocol(repo);
   const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
   // Every age below is a store time judged by this host's clock: refuse when the two disagree too much.
   const clockSkewMs = o.dryRun ? 0 : (await refuseClockSkew(repo.storage, repo.agent, repo.clock, graceMs)).skewMs;
@@ -125,8 +127,25 @@ function refuseOnDamage(index: LoadedIndexView): void {
   const w = index.damaged[0];
   if (w)
     throw new RepositoryError(`refusing to prune: ${w.kind} ${w.key} is damaged (${w.message})`, {
-      hint: "run `cairn check`; prune needs an intact index to know what is in use",
+      hint:
+        "prune needs an intact index to know what is in use: fetch that object again from another copy of the " +
+        "repository (a `cairn sync` target); if there is none and `cairn check` names no snapshot needing a blob " +
+        "that only it lists, delete it (its packs then count as unindexed) and prune again",
     });
+}
+
+/**
+ * RELIABILITY invariant 12: the repository declares the protocol its prunes
+ * and backups follow (docs/FORMAT.md §Prune); this cairn knows one, and
+ * deleting by another's rules could race its backups.
+ */
+function refuseOtherProtocol(repo: RepositoryMaintenance): void {
+  const declared = repo.config.pruneProtocol;
+  if (declared !== PRUNE_PROTOCOL)
+    throw new RepositoryError(
+      `refusing to prune ${repo.storage.name}: it declares prune protocol ${JSON.stringify(declared)}, and this cairn prunes only by "${PRUNE_PROTOCOL}"`,
+      { hint: "prune it with the cairn version that created it (or a newer one); backups and restores still work" },
+    );
 }
 
 function emptyResult(dryRun: boolean, snapshots: number, marksPending: number): PruneResult {
@@ -254,7 +273,8 @@ async function listPacks(repo: RepositoryMaintenance, signal?: AbortSignal): Pro
   const out = new Map<string, StoredPack>();
   for (const kind of ["data", "meta"] as const) {
     for await (const o of repo.storage.list(kind === "data" ? DATA_PREFIX : META_PREFIX, signal))
-      out.set(idOfKey(o.key), { kind, size: o.size, mtime: o.mtime.getTime() });
+      // A stray object (FORMAT.md §Layout) is not a pack: never condemned, never deleted.
+      if (isObjectKey(o.key)) out.set(idOfKey(o.key), { kind, size: o.size, mtime: o.mtime.getTime() });
   }
   return out;
 }

@@ -61,6 +61,18 @@ export function makeKeyFile(s: KeyFileSecrets, recipients: readonly AgeRecipient
 export function parseKeyFile(bytes: Uint8Array, what: string): KeyFile {
   const r = KeyFileSchema.safeParse(decodeJson(bytes, "key file", what));
   if (!r.success) throw new IntegrityError("key file", what, r.error.message);
+  // Decoded here, so no reader of a parsed key file meets a recipient it cannot parse (docs/FORMAT.md §Key files).
+  for (const recipient of [...r.data.recipients, r.data.dataRecipient]) {
+    try {
+      parseRecipient(recipient);
+    } catch {
+      throw new IntegrityError(
+        "key file",
+        what,
+        `${JSON.stringify(recipient.slice(0, 80))} is not an age X25519 recipient`,
+      );
+    }
+  }
   return r.data;
 }
 

@@ -3,7 +3,7 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
 import { parseRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
-import { idOfKey, keyFileKey, KEYS_PREFIX } from "./layout.js";
+import { idOfKey, isObjectKey, keyFileKey, KEYS_PREFIX } from "./layout.js";
 import {
   keyFileAuthentic,
   makeKeyFile,
@@ -30,6 +30,7 @@ export class KeyStore {
     const out: StoredKeyFile[] = [];
     this.damaged.length = 0;
     for await (const o of this.storage.list(KEYS_PREFIX)) {
+      if (!isObjectKey(o.key)) continue; // a stray object (FORMAT.md §Layout): check reports it
       try {
         out.push({ ...parseKeyFile(await this.storage.get(o.key), o.key), objectId: idOfKey(o.key) });
       } catch (e) {

@@ -52,6 +52,22 @@ export function writePhaseOf(key: string): number {
   return 2; // index/ and anything else
 }
 
+const OBJECT_KEY = /^(?:(?:keys|index|snapshots|prune)\/([0-9a-f]{64})|(?:data|meta)\/([0-9a-f]{2})\/([0-9a-f]{64}))$/;
+
+/**
+ * Whether `key` names an object of the format (docs/FORMAT.md §Layout):
+ * `config`, or a content name (64 lower-case hex digits) under its prefix,
+ * packs in the fan-out directory of their first two digits. Anything else
+ * (a `.DS_Store`, a README, a copy under another name) is a stray object:
+ * not cairn's, so no command reads, condemns or deletes it, and check
+ * reports it.
+ */
+export function isObjectKey(key: string): boolean {
+  if (key === CONFIG_KEY) return true;
+  const m = OBJECT_KEY.exec(key);
+  return m !== null && (m[1] !== undefined || m[3].startsWith(m[2]));
+}
+
 /** The SHA-256 (hex) an object's bytes must have: every object but `config` is named by it. */
 export function expectedSha256(key: string): string | undefined {
   const id = idOfKey(key);

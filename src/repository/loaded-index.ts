@@ -3,7 +3,7 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
 import { addToBlobIndex, openIndex, type IndexPack } from "./index-file.js";
-import { DATA_PREFIX, idOfKey, INDEX_PREFIX, META_PREFIX } from "./layout.js";
+import { DATA_PREFIX, idOfKey, INDEX_PREFIX, isObjectKey, META_PREFIX } from "./layout.js";
 import { listMarks, type PruneMark } from "./prune-mark.js";
 import type { LoadedIndexView } from "./repository-maintenance.js";
 import type { RepositoryWarning } from "./repository-warning.js";
@@ -72,10 +72,12 @@ export class LoadedIndex implements LoadedIndexView {
     const marks = await this.loadMarks(signal);
     const superseded = new Set(marks.flatMap((m) => m.body.objects));
     const indexKeys: string[] = [];
-    for await (const o of this.storage.list(INDEX_PREFIX, signal)) if (!superseded.has(o.key)) indexKeys.push(o.key);
+    // Stray objects (FORMAT.md §Layout) are not cairn's: neither index files nor packs.
+    for await (const o of this.storage.list(INDEX_PREFIX, signal))
+      if (isObjectKey(o.key) && !superseded.has(o.key)) indexKeys.push(o.key);
     const stored = new Set<string>();
     for (const prefix of [DATA_PREFIX, META_PREFIX])
-      for await (const o of this.storage.list(prefix, signal)) stored.add(idOfKey(o.key));
+      for await (const o of this.storage.list(prefix, signal)) if (isObjectKey(o.key)) stored.add(idOfKey(o.key));
     const missing = new Set<string>();
     // A pack condemned without a blob list (unindexed when marked) that an index file lists now was a running backup's: that is newer evidence, it stays live.
     const condemnedIds = new Set(marks.flatMap((m) => m.body.packs.filter((p) => p.blobs.length > 0).map((p) => p.id)));

@@ -10,8 +10,24 @@ import { BlobType } from "../core/ids.js";
  */
 export const PACK_MAGIC = Buffer.from("CAIRNPK1", "ascii");
 export const ENTRY_SIZE = 42;
-const FOOTER_SIZE = 4 + PACK_MAGIC.length;
+/** u32le entry count and the magic: the last bytes of every pack's plaintext. */
+export const FOOTER_SIZE = 4 + PACK_MAGIC.length;
 const FLAG_ZSTD = 1;
+
+/**
+ * The largest raw blob (docs/FORMAT.md §Packs, Decoding rules): a data blob is
+ * at most the chunker's largest chunk (256 MiB, src/chunker/fastcdc.ts), and
+ * a tree or skeleton above the largest JSON body a reader parses
+ * (src/repository/json-body.ts) could not be read anyway.
+ */
+export const MAX_BLOB_LENGTH = 256 * 1024 * 1024;
+/**
+ * No zstd data expands more than this: a block regenerates at most 128 KiB
+ * and takes at least 4 bytes (an RLE block: 3-byte header, 1 byte), so a
+ * compressed blob's raw length is bounded by its stored length before any
+ * buffer is sized by it.
+ */
+export const MAX_ZSTD_EXPANSION = 32 * 1024;
 
 export interface PackEntry {
   type: BlobType;
@@ -38,6 +54,20 @@ export function encodeTrailer(entries: readonly PackEntry[]): Buffer {
   return out;
 }
 
+/**
+ * Why a blob entry's lengths cannot be true of any blob (docs/FORMAT.md §Packs,
+ * Decoding rules), or undefined: the trailer and the index apply the same
+ * rule, so no reader sizes a buffer by a length it did not bound.
+ */
+export function blobLengthProblem(length: number, rawLength: number, compressed: boolean): string | undefined {
+  if (rawLength > MAX_BLOB_LENGTH) return `raw length ${rawLength} exceeds the ${MAX_BLOB_LENGTH}-byte limit of a blob`;
+  if (!compressed && rawLength !== length)
+    return `stored raw, yet its raw length ${rawLength} differs from its stored length ${length}`;
+  if (compressed && rawLength > length * MAX_ZSTD_EXPANSION)
+    return `raw length ${rawLength} is more than zstd can expand ${length} stored bytes to`;
+  return undefined;
+}
+
 /** Parse the trailer of a decrypted pack; every length is bounded by the pack size before use. */
 export function decodeTrailer(plain: Uint8Array, what: string): PackEntry[] {
   const buf = Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
@@ -55,14 +85,11 @@ export function decodeTrailer(plain: Uint8Array, what: string): PackEntry[] {
     const type = buf[p] as BlobType;
     if (!(type in BlobType)) throw new IntegrityError("pack", what, `blob ${i} has unknown type ${type}`);
     const length = buf.readUInt32LE(p + 34);
-    entries.push({
-      type,
-      compressed: (buf[p + 1] & FLAG_ZSTD) !== 0,
-      id: Buffer.from(buf.subarray(p + 2, p + 34)),
-      offset,
-      length,
-      rawLength: buf.readUInt32LE(p + 38),
-    });
+    const rawLength = buf.readUInt32LE(p + 38);
+    const compressed = (buf[p + 1] & FLAG_ZSTD) !== 0;
+    const problem = blobLengthProblem(length, rawLength, compressed);
+    if (problem) throw new IntegrityError("pack", what, `blob ${i}: ${problem}`);
+    entries.push({ type, compressed, id: Buffer.from(buf.subarray(p + 2, p + 34)), offset, length, rawLength });
     offset += length;
   }
   if (offset !== trailerStart)

@@ -5,6 +5,7 @@ import type { AgeIdentity } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
 import type { ReadonlyBlobIndex } from "./blob-index.js";
 import type { PruneMark } from "./prune-mark.js";
+import type { RepoConfig } from "./repo-config.js";
 import type { RepositoryWarning } from "./repository-warning.js";
 import type { Snapshot } from "./snapshot-record.js";
 import type { Uploader } from "./uploader.js";
@@ -37,6 +38,8 @@ export interface RepositoryMaintenance {
    * removed.
    */
   readonly storage: Storage;
+  /** The repository's config: its prune protocol (RELIABILITY invariant 12), pack size and chunker parameters. */
+  readonly config: RepoConfig;
   /** Seals and opens index files, prune marks and snapshot records, opens meta packs, and computes blob IDs. */
   readonly agent: AgentKey;
   /** This host's clock. Every age prune judges is a store time measured by it, so prune first checks that the two agree. */

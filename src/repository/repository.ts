@@ -17,7 +17,16 @@ import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
 import type { StoredBlob } from "./blob-decode.js";
 import { KeyStore, type StoredKeyFile } from "./key-store.js";
-import { CONFIG_KEY, DATA_PREFIX, idOfKey, indexKey, META_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from "./layout.js";
+import {
+  CONFIG_KEY,
+  DATA_PREFIX,
+  idOfKey,
+  indexKey,
+  isObjectKey,
+  META_PREFIX,
+  SNAPSHOTS_PREFIX,
+  snapshotKey,
+} from "./layout.js";
 import { LoadedIndex } from "./loaded-index.js";
 import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
 import { sha256Hex } from "./sha256.js";
@@ -203,6 +212,7 @@ export class Repository {
   maintenance(): RepositoryMaintenance {
     return {
       storage: this.storage,
+      config: this.config,
       agent: this.agent,
       clock: this.clock,
       dataIdentities: this.identities,
@@ -263,6 +273,7 @@ export class Repository {
   async listSnapshots(signal?: AbortSignal): Promise<Snapshot[]> {
     const out: Snapshot[] = [];
     for await (const o of this.storage.list(SNAPSHOTS_PREFIX, signal)) {
+      if (!isObjectKey(o.key)) continue; // a stray object (FORMAT.md §Layout): check reports it
       const id = idOfKey(o.key);
       try {
         out.push({ ...openSnapshot(this.agent, await this.storage.get(o.key, undefined, signal), o.key), id });

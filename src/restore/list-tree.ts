@@ -1,6 +1,6 @@
 import type { BlobId } from "../core/ids.js";
 import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { joinDisplay } from "./shared/display-path.js";
+import { joinDisplay } from "../repository/display-path.js";
 import { lookupPath } from "./path-lookup.js";
 import type { SnapshotReader } from "./shared/snapshot-reader.js";
 

@@ -18,7 +18,7 @@ const id = (n: number) => n.toString(16).padStart(64, "0");
 
 /** A pack row holding one blob, `blob`; the pack object is stored unless `stored` is false. */
 function pack(n: number, blob: number): IndexPack {
-  return { id: id(n), kind: "data", size: 100, headerLength: 10, blobs: [[BlobType.Data, id(blob), 0, 50, 60, 1]] };
+  return { id: id(n), kind: "data", size: 1000, headerLength: 10, blobs: [[BlobType.Data, id(blob), 0, 50, 60, 1]] };
 }
 
 async function setUp(stored: IndexPack[]) {

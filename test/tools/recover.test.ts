@@ -48,6 +48,8 @@ import { encodeTree } from "../../src/repository/tree-codec.js";
 import { encodeSkeleton } from "../../src/repository/skeleton.js";
 import type { TreeNode } from "../../src/repository/tree.js";
 import { cliOk, PROJECT_ROOT, runCli } from "../e2e/helpers/run-cli.js";
+import { putObject, putSealedIndex } from "../e2e/helpers/damage-repo.js";
+import { openIndex } from "../../src/repository/index-file.js";
 import { wordyText } from "../helpers/wordy-text.js";
 
 const RECOVER = join(PROJECT_ROOT, "tools", "recover.py");
@@ -451,6 +453,30 @@ describe("tools/recover.py", () => {
     const target = join(dir, "from-condemned");
     const r = recover(["--repo", pruned, "--identity", identityFile, "restore", snapshotId, target]);
     expect(r.code, r.stderr).toBe(0);
+    expect(comparable(describeTree(B(target)), 1000n)).toEqual(comparable(cairnTree, 1000n));
+  });
+
+  it("skips an index file with a row out of range and passes stray objects by, by the rules cairn applies", () => {
+    // docs/FORMAT.md §Index, Decoding rules and §Layout, Stray objects: the same rules as src/repository/pack-row.ts.
+    const copy = join(dir, "repo-hostile");
+    cpSync(repoDir, copy, { recursive: true });
+    const p = readdirSync(join(copy, "index"))
+      .flatMap((f) => openIndex(agentKey, readFileSync(join(copy, "index", f)), f).packs)
+      .find((x) => x.kind === "data")!;
+    // Every blob of a real pack, listed first at an offset past 2^32: a reader trusting it would fail them all.
+    const poisoned = putSealedIndex(copy, agentKey, {
+      version: 1,
+      packs: [{ ...p, blobs: p.blobs.map((b) => [b[0], b[1], 2 ** 32 + b[2], b[3], b[4], b[5]]) }],
+    });
+    for (const key of ["snapshots/.DS_Store", "index/README", "data/.DS_Store", "prune/notes.txt", "keys/x"])
+      putObject(copy, key, "junk\n");
+    const list = recover(["--repo", copy, "--identity", identityFile, "snapshots"]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stderr).toMatch(/snapshots\/\.DS_Store: a stray object/);
+    const target = join(dir, "from-hostile");
+    const r = recover(["--repo", copy, "--identity", identityFile, "restore", snapshotId, target]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`damaged: ${poisoned}: pack row 0: pack ${p.id}, blob 0: offset`);
     expect(comparable(describeTree(B(target)), 1000n)).toEqual(comparable(cairnTree, 1000n));
   });
 

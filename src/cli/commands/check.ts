@@ -26,6 +26,7 @@ export function checkCommand(): Command {
           process.stdout.write(
             `${r.dataPacksSkipped} data packs not decrypted: pass --identity to verify their contents\n`,
           );
+        for (const s of r.strays) process.stdout.write(`warning: stray object ${s.key}: ${s.message}\n`);
         for (const p of r.problems)
           process.stdout.write(
             `error: ${p.kind} ${p.key}: ${p.message}${p.snapshots ? ` (snapshots ${p.snapshots.map((s) => s.slice(0, 8)).join(", ")})` : ""}\n`,

@@ -1,4 +1,4 @@
-import { UnsafePathError } from "../../core/errors.js";
+import { UnsafePathError } from "../core/errors.js";
 import { displayName } from "./display-path.js";
 
 /** Linux NAME_MAX: longer names cannot exist on the target, so they are hostile or corrupt. */
@@ -9,6 +9,8 @@ const NAME_MAX = 255;
  * RELIABILITY.md): non-empty, no `/`, no NUL, not `.` or `..`, at most 255
  * bytes. Returns the name; throws UnsafePathError naming the entry otherwise.
  * `parent` is the display path of the containing directory, used in the error.
+ * The rule is the format's (docs/FORMAT.md §Trees), so it lives here: restore
+ * applies it before writing, check --read-data before a restore needs to.
  */
 export function safeName(raw: Buffer, parent = ""): Buffer {
   const problem = nameProblem(raw);
@@ -16,7 +18,8 @@ export function safeName(raw: Buffer, parent = ""): Buffer {
   return raw;
 }
 
-function nameProblem(raw: Buffer): string | undefined {
+/** Why restore refuses a stored name, or undefined for a safe one (see safeName). */
+export function nameProblem(raw: Buffer): string | undefined {
   if (raw.length === 0) return "empty name in snapshot tree";
   if (raw.length > NAME_MAX) return `name is ${raw.length} bytes, longer than ${NAME_MAX}`;
   if (raw.includes(0x2f)) return "name contains '/'";
