@@ -67,6 +67,13 @@ const subfolderRules = [
     to: { path: "^src/sources/[^/]+/", pathNot: "^src/sources/($1|dump)/" },
   },
   {
+    name: "repository-format-below-facade",
+    comment:
+      "repository/format/ (how each object is encoded, docs/FORMAT.md) knows nothing of the Repository facade, its index or its writers",
+    from: { path: "^src/repository/format/" },
+    to: { path: "^src/repository/[^/]+$" },
+  },
+  {
     name: "pipeline-parent-cache-below-pipeline",
     comment: "the parent cache is a host-local file format the pipeline uses; it knows nothing of the pipeline",
     from: { path: "^src/pipeline/parent-cache/" },

@@ -13,8 +13,8 @@
  * ```
  */
 export { Repository, type InitOptions, type OpenOptions } from "./repository/repository.js";
-export type { Snapshot, SnapshotRecord, SnapshotSummary } from "./repository/snapshot-record.js";
-export type { Tree, TreeNode } from "./repository/tree.js";
+export type { Snapshot, SnapshotRecord, SnapshotSummary } from "./repository/format/snapshot-record.js";
+export type { Tree, TreeNode } from "./repository/format/tree.js";
 export { checkRepository, type CheckReport, type CheckProblem } from "./maintenance/check.js";
 export { backupPaths, type BackupOptions, type BackupResult } from "./pipeline/backup.js";
 export type { BackupRepository } from "./pipeline/backup-repository.js";

@@ -254,7 +254,7 @@ def js_json(value: Any) -> bytes:
 
 
 # --------------------------------------------------------------------------
-# Names as restore treats them (§Trees; src/repository/safe-name.ts, display-path.ts)
+# Names as restore treats them (§Trees; src/repository/format/safe-name.ts, display-path.ts)
 
 NEEDS_ESCAPE = re.compile(r"[\x00-\x1f\x7f\\/]")
 
@@ -665,7 +665,7 @@ def is_int(v: Any) -> bool:
 
 
 def blob_length_problem(length: int, raw_length: int, compressed: bool) -> Optional[str]:
-    """§Packs, Decoding rules: lengths no blob can have (src/repository/pack-format.ts, blobLengthProblem)."""
+    """§Packs, Decoding rules: lengths no blob can have (src/repository/format/pack-format.ts, blobLengthProblem)."""
     if raw_length > MAX_BLOB:
         return f"raw length {raw_length} exceeds the {MAX_BLOB}-byte limit of a blob"
     if not compressed and raw_length != length:
@@ -710,7 +710,7 @@ def blob_row_problem(row: Any, kind: str, capacity: int) -> Optional[str]:
 
 
 def pack_row_problem(p: Any) -> Optional[str]:
-    """§Index, Decoding rules (src/repository/pack-row.ts): why a pack row is out of range, or None."""
+    """§Index, Decoding rules (src/repository/format/pack-row.ts): why a pack row is out of range, or None."""
     if not isinstance(p, dict):
         return "a pack row is not an object"
     pid, kind, size, header_length, blobs = (p.get(k) for k in ("id", "kind", "size", "headerLength", "blobs"))

@@ -1,5 +1,5 @@
 import type { RepositoryConfig } from "../config/config-schema.js";
-import { CONFIG_KEY } from "../repository/layout.js";
+import { CONFIG_KEY } from "../repository/format/layout.js";
 import { openConfiguredStorage } from "../jobs/open-repository.js";
 
 export interface Reachability {

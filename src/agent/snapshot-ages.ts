@@ -1,6 +1,6 @@
 import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import type { SourceConfig } from "../config/source-schema.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import { newestOfJob } from "../jobs/job-snapshots.js";
 import { openConfiguredRepository } from "../jobs/open-repository.js";
 

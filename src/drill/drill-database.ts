@@ -1,7 +1,7 @@
 import type { DrillConfig } from "../config/config-schema.js";
 import { CairnError, DrillFailedError } from "../core/errors.js";
 import type { Repository } from "../repository/repository.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import { dumpToCommand } from "../restore/dump-to-command.js";
 import type { CommandLog } from "../exec/child-command.js";
 import { runCommand } from "../exec/run-command.js";

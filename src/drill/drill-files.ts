@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { DrillConfig } from "../config/config-schema.js";
 import { DrillFailedError } from "../core/errors.js";
 import type { Repository } from "../repository/repository.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import { restoreSnapshot } from "../restore/restore-tree.js";
 import type { CommandLog } from "../exec/child-command.js";
 import { damagedObjectIn } from "./damaged-object.js";

@@ -2,7 +2,7 @@ import type { AgentConfig, JobSpec } from "../config/agent-config.js";
 import type { SourceConfig } from "../config/source-schema.js";
 import { CairnError, DrillFailedError, UsageError } from "../core/errors.js";
 import type { Repository } from "../repository/repository.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import type { CommandLog } from "../exec/child-command.js";
 import { newestOfJob } from "../jobs/job-snapshots.js";
 import { openConfiguredRepository } from "../jobs/open-repository.js";

@@ -1,6 +1,6 @@
 import type { SourceConfig } from "../config/source-schema.js";
 import { normaliseRoots } from "../pipeline/backup.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import { createSource } from "./create-source.js";
 
 /**

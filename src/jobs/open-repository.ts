@@ -4,7 +4,7 @@ import { AgentKey } from "../crypto/agent-key.js";
 import { parseIdentityFile } from "../crypto/age-keys.js";
 import { ConfigError } from "../core/errors.js";
 import { repositoryStorageSettings } from "../config/repository-storage.js";
-import { DATA_PREFIX } from "../repository/layout.js";
+import { DATA_PREFIX } from "../repository/format/layout.js";
 import { Repository } from "../repository/repository.js";
 import { openStorage } from "../storage/location/open-storage.js";
 import { storageOptions, type StorageSettings } from "../storage/location/storage-settings.js";

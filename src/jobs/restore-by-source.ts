@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { CairnError, UsageError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import type { Repository } from "../repository/repository.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import { dumpToCommand } from "../restore/dump-to-command.js";
 import { restoreSnapshot } from "../restore/restore-tree.js";
 import type { DbSourceConfig } from "../sources/db-source-schema.js";

@@ -1,7 +1,7 @@
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { IntegrityError, UsageError } from "../core/errors.js";
-import { CONFIG_KEY, expectedSha256, writePhaseOf } from "../repository/layout.js";
+import { CONFIG_KEY, expectedSha256, writePhaseOf } from "../repository/format/layout.js";
 import type { Storage } from "../storage/storage.js";
 import { syncStorage, type SyncReport } from "../storage/sync.js";
 

@@ -2,12 +2,12 @@ import { IntegrityError } from "../core/errors.js";
 import { BlobType, blobTypeName, type BlobId } from "../core/ids.js";
 import type { BlobIndex } from "../repository/blob-index.js";
 import type { BlobReader } from "../repository/blob-reader.js";
-import { joinDisplay } from "../repository/display-path.js";
-import { nameProblem } from "../repository/safe-name.js";
-import { decodeSkeleton, type Skeleton } from "../repository/skeleton.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
-import { nodeNameBytes, type Tree, type TreeNode } from "../repository/tree.js";
-import { decodeTree } from "../repository/tree-codec.js";
+import { joinDisplay } from "../repository/format/display-path.js";
+import { nameProblem } from "../repository/format/safe-name.js";
+import { decodeSkeleton, type Skeleton } from "../repository/format/skeleton.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
+import { nodeNameBytes, type Tree, type TreeNode } from "../repository/format/tree.js";
+import { decodeTree } from "../repository/format/tree-codec.js";
 import type { CheckProblem } from "./check-problem.js";
 
 /** A skeleton read for a directory: what prune will keep of it (docs/FORMAT.md §Skeletons). */

@@ -4,7 +4,8 @@ import { CairnError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import { BlobIndex } from "../repository/blob-index.js";
 import { BlobReader } from "../repository/blob-reader.js";
-import { addToBlobIndex, openIndex } from "../repository/index-file.js";
+import { openIndex } from "../repository/format/index-file.js";
+import { addToBlobIndex } from "../repository/blob-index.js";
 import {
   CONFIG_KEY,
   DATA_PREFIX,
@@ -14,14 +15,14 @@ import {
   META_PREFIX,
   SNAPSHOTS_PREFIX,
   packKey,
-} from "../repository/layout.js";
+} from "../repository/format/layout.js";
 import { listMarks } from "../repository/prune-mark.js";
-import { PRUNE_PROTOCOL } from "../repository/repo-config.js";
+import { PRUNE_PROTOCOL } from "../repository/format/repo-config.js";
 import { PackVerifierPool } from "./pack-verifier-pool.js";
 import type { Repository } from "../repository/repository.js";
 import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
-import { decodeSkeleton } from "../repository/skeleton.js";
-import { openSnapshot, type Snapshot } from "../repository/snapshot-record.js";
+import { decodeSkeleton } from "../repository/format/skeleton.js";
+import { openSnapshot, type Snapshot } from "../repository/format/snapshot-record.js";
 import type { CheckProblem, CheckStray } from "./check-problem.js";
 import { TreeChecker } from "./check-trees.js";
 

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { parseIdentity } from "../crypto/age-keys.js";
 import { serveRequests } from "../workers/worker-pool.js";
-import { sha256Hex } from "../repository/sha256.js";
+import { sha256Hex } from "../repository/format/sha256.js";
 import { verifyPack, type PackVerifyResult } from "./pack-verify.js";
 
 /** Identities as AGE-SECRET-KEY strings and the blob-ID subkey: they never leave the process. */

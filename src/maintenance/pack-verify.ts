@@ -2,7 +2,7 @@ import { ageDecrypt } from "../crypto/age-file.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
 import { decompressBlob } from "../compression/zstd.js";
-import { decodeTrailer } from "../repository/pack-format.js";
+import { decodeTrailer } from "../repository/format/pack-format.js";
 import { ScratchBuffer } from "../core/scratch-buffer.js";
 
 export interface PackVerifyResult {

@@ -2,9 +2,9 @@ import { ObjectLockedError } from "../core/errors.js";
 import { TaskPool } from "../core/task-pool.js";
 import type { Storage } from "../storage/storage.js";
 import type { AgentKey } from "../crypto/agent-key.js";
-import { openIndex, sealIndex, type IndexPack } from "../repository/index-file.js";
-import { indexKey } from "../repository/layout.js";
-import { sha256Hex } from "../repository/sha256.js";
+import { openIndex, sealIndex, type IndexPack } from "../repository/format/index-file.js";
+import { indexKey } from "../repository/format/layout.js";
+import { sha256Hex } from "../repository/format/sha256.js";
 
 /**
  * Deletions in flight at once: a delete is a round trip on S3/Azure and a

@@ -1,5 +1,12 @@
 import type { Storage } from "../storage/storage.js";
-import { CONFIG_KEY, INDEX_PREFIX, isObjectKey, KEYS_PREFIX, packKey, SNAPSHOTS_PREFIX } from "../repository/layout.js";
+import {
+  CONFIG_KEY,
+  INDEX_PREFIX,
+  isObjectKey,
+  KEYS_PREFIX,
+  packKey,
+  SNAPSHOTS_PREFIX,
+} from "../repository/format/layout.js";
 import type { PackEntry } from "../repository/blob-index.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { BlobId } from "../core/ids.js";
 import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
 import type { LoadedIndexView, RepositoryMaintenance } from "../repository/repository-maintenance.js";
-import { openIndex, type IndexPack } from "../repository/index-file.js";
+import { openIndex, type IndexPack } from "../repository/format/index-file.js";
 import type { EntryBits } from "./prune-usage.js";
 
 export interface PlanOptions {

@@ -2,8 +2,8 @@ import { IntegrityError } from "../core/errors.js";
 import type { BlobId, BlobType } from "../core/ids.js";
 import { ageDecrypt } from "../crypto/age-file.js";
 import { decompressBlob } from "../compression/zstd.js";
-import type { IndexPack } from "../repository/index-file.js";
-import { packKey } from "../repository/layout.js";
+import type { IndexPack } from "../repository/format/index-file.js";
+import { packKey } from "../repository/format/layout.js";
 import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
 
 export interface RepackStats {

@@ -2,8 +2,8 @@ import { IntegrityError, RepositoryError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
 import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
 import type { RepositoryMaintenance } from "../repository/repository-maintenance.js";
-import { decodeSkeleton } from "../repository/skeleton.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import { decodeSkeleton } from "../repository/format/skeleton.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 
 /** One bit per index entry (BlobIndex.entryOf): about 1 bit per blob instead of a set of 64-character strings. */
 export class EntryBits {

@@ -1,7 +1,7 @@
 import { RepositoryError, UsageError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
-import type { IndexPack } from "../repository/index-file.js";
-import { DATA_PREFIX, idOfKey, isObjectKey, META_PREFIX, packKey } from "../repository/layout.js";
+import type { IndexPack } from "../repository/format/index-file.js";
+import { DATA_PREFIX, idOfKey, isObjectKey, META_PREFIX, packKey } from "../repository/format/layout.js";
 import { emptyMark, writeMark, type PruneMark } from "../repository/prune-mark.js";
 import { deleteAllUnlessLocked, deleteUnlessLocked, rewriteIndex, writeIndexFile } from "./prune-index.js";
 import { planPrune, type PrunePlan } from "./prune-plan.js";
@@ -9,7 +9,7 @@ import { repackPacks } from "./prune-repack.js";
 import { findUsedBlobs, type Usage } from "./prune-usage.js";
 import { canExtendRetention, extendLiveRetention } from "./prune-lock.js";
 import { refuseClockSkew } from "./prune-clock.js";
-import { PRUNE_PROTOCOL } from "../repository/repo-config.js";
+import { PRUNE_PROTOCOL } from "../repository/format/repo-config.js";
 import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
 import type { Repository } from "../repository/repository.js";
 import type { LoadedIndexView, RepositoryMaintenance } from "../repository/repository-maintenance.js";

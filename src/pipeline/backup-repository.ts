@@ -1,8 +1,8 @@
 import type { Clock } from "../core/clock.js";
 import type { AgentKey } from "../crypto/agent-key.js";
-import type { PackCodec } from "../repository/pack-codec.js";
-import type { RepoConfig } from "../repository/repo-config.js";
-import type { Snapshot, SnapshotRecord } from "../repository/snapshot-record.js";
+import type { PackCodec } from "../repository/format/pack-codec.js";
+import type { RepoConfig } from "../repository/format/repo-config.js";
+import type { Snapshot, SnapshotRecord } from "../repository/format/snapshot-record.js";
 import type { BlobSaver, BlobSaverStats } from "./blob-saver.js";
 
 /**

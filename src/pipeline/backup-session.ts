@@ -1,5 +1,5 @@
 import { gearTable } from "../chunker/gear-table.js";
-import { inlineCodec, type PackCodec } from "../repository/pack-codec.js";
+import { inlineCodec, type PackCodec } from "../repository/format/pack-codec.js";
 import type { ParentCacheReader } from "./parent-cache/parent-cache.js";
 import type { BackupRepository } from "./backup-repository.js";
 import type { BlobSaver } from "./blob-saver.js";

@@ -1,5 +1,5 @@
 import type { BlobId, BlobType } from "../core/ids.js";
-import type { CompressedBlob } from "../repository/pack-codec.js";
+import type { CompressedBlob } from "../repository/format/pack-codec.js";
 
 /** What one upload session has written so far; a snapshot's summary reports it (snapshot-summary.ts). */
 export interface BlobSaverStats {

@@ -9,7 +9,7 @@ import { toWireError } from "../workers/wire-error.js";
 import { collectRequestGarbage as collect } from "../workers/collect-garbage.js";
 import { transferable } from "../workers/transfer.js";
 import { parseRecipient, type AgeRecipient } from "../crypto/age-keys.js";
-import { compressVerified, sealVerified } from "../repository/pack-codec.js";
+import { compressVerified, sealVerified } from "../repository/format/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
 import { LargeFileReader, type LargeFileBatch } from "./large-file-job.js";
 import { readSmallFiles } from "./small-file-job.js";

@@ -1,6 +1,6 @@
 import type { BigIntStats } from "node:fs";
-import type { NodeType, TreeNode } from "../repository/tree.js";
-import { encodeName } from "../repository/tree.js";
+import type { NodeType, TreeNode } from "../repository/format/tree.js";
+import { encodeName } from "../repository/format/tree.js";
 
 const S_IFMT = 0o170000;
 const TYPES: Record<number, NodeType> = {

@@ -4,7 +4,7 @@ import { PendingChunk } from "../chunker/chunk-stream.js";
 import { FastCdc, type ChunkerParams } from "../chunker/fastcdc.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
 import { BlobType, type BlobId } from "../core/ids.js";
-import { compressVerified } from "../repository/pack-codec.js";
+import { compressVerified } from "../repository/format/pack-codec.js";
 import type { FileVersion } from "./small-file-job.js";
 import { isAllZero, isZeroChunk } from "../core/all-zero.js";
 import { ownBuffer } from "../workers/transfer.js";

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, readSync } from "node:fs";
 import { openRegularSync } from "./open-regular.js";
 import { BlobType, type BlobId } from "../core/ids.js";
 import { keyedBlobId } from "../crypto/agent-key.js";
-import { compressVerified } from "../repository/pack-codec.js";
+import { compressVerified } from "../repository/format/pack-codec.js";
 import { copyIntoOne } from "../workers/transfer.js";
 import { ScratchBuffer } from "../core/scratch-buffer.js";
 

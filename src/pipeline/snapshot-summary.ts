@@ -1,4 +1,4 @@
-import type { SnapshotSummary } from "../repository/snapshot-record.js";
+import type { SnapshotSummary } from "../repository/format/snapshot-record.js";
 import type { BlobSaverStats } from "./blob-saver.js";
 import type { BackupCounters } from "./progress.js";
 

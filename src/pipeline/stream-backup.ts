@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { BackupRepository } from "./backup-repository.js";
-import { encodeName, nodeNameBytes, type TreeNode } from "../repository/tree.js";
+import { encodeName, nodeNameBytes, type TreeNode } from "../repository/format/tree.js";
 import { PROGRAM } from "../core/version.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
 import { FileSaver } from "./file-saver.js";

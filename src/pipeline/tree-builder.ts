@@ -1,10 +1,10 @@
 import { readlink } from "node:fs/promises";
 import { BlobType, type BlobId } from "../core/ids.js";
 import { AbortedError, IntegrityError } from "../core/errors.js";
-import type { TreeNode } from "../repository/tree.js";
-import { encodeName } from "../repository/tree.js";
-import { encodeTree } from "../repository/tree-codec.js";
-import { encodeSkeleton } from "../repository/skeleton.js";
+import type { TreeNode } from "../repository/format/tree.js";
+import { encodeName } from "../repository/format/tree.js";
+import { encodeTree } from "../repository/format/tree-codec.js";
+import { encodeSkeleton } from "../repository/format/skeleton.js";
 import type { BlobKeying } from "./backup-repository.js";
 import type { BlobSaver } from "./blob-saver.js";
 import type { CacheSink } from "./best-effort-cache.js";

@@ -5,7 +5,12 @@ import { fromWireError } from "../workers/wire-error.js";
 import { workerEntry } from "../workers/worker-entry.js";
 import { copyIntoOne, ownBuffer, ownsBuffer, transferable } from "../workers/transfer.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
-import { compressVerified, type CompressedBlob, type PackCodec, type SealedPack } from "../repository/pack-codec.js";
+import {
+  compressVerified,
+  type CompressedBlob,
+  type PackCodec,
+  type SealedPack,
+} from "../repository/format/pack-codec.js";
 import type { CodecRequest, CodecResponse, CodecWorkerData } from "./codec-messages.js";
 import type { SmallFileCodec } from "./small-file-batcher.js";
 import type { SmallFileRequest, SmallFileResult } from "./small-file-job.js";

@@ -4,10 +4,10 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity } from "../crypto/age-keys.js";
 import { ageDecryptRange, ageOpenHeader } from "../crypto/age-file.js";
 import { PackDecrypter } from "./pack-decrypter.js";
-import { decodeStoredBlob, type StoredBlob } from "./blob-decode.js";
+import { decodeStoredBlob, type StoredBlob } from "./format/blob-decode.js";
 import type { Storage } from "../storage/storage.js";
 import type { BlobIndex, BlobLocation, PackEntry } from "./blob-index.js";
-import { packKey, type PackKind } from "./layout.js";
+import { packKey, type PackKind } from "./format/layout.js";
 
 /** File keys of recently used packs: one X25519 unwrap per pack, not per blob. */
 const FILE_KEY_CACHE = 256;

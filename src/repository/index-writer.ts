@@ -1,9 +1,10 @@
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { Storage } from "../storage/storage.js";
-import { indexPackOf, sealIndex, type IndexPack } from "./index-file.js";
-import { indexKey } from "./layout.js";
+import { blobIdOfDigest } from "../core/ids.js";
+import { sealIndex, type IndexPack } from "./format/index-file.js";
+import { indexKey } from "./format/layout.js";
 import type { UploadedPack } from "./pack-writer.js";
-import { sha256Hex } from "./sha256.js";
+import { sha256Hex } from "./format/sha256.js";
 
 /**
  * Writes index files for packs as they are uploaded. An index file goes out
@@ -56,4 +57,15 @@ export class IndexWriter {
     await this.storage.put(indexKey(id), file);
     this.written.push(id);
   }
+}
+
+/** The index row of a pack this process uploaded. */
+export function indexPackOf(p: UploadedPack): IndexPack {
+  return {
+    id: p.id,
+    kind: p.kind,
+    size: p.size,
+    headerLength: p.headerLength,
+    blobs: p.entries.map((e) => [e.type, blobIdOfDigest(e.id), e.offset, e.length, e.rawLength, e.compressed ? 1 : 0]),
+  };
 }

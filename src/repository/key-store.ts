@@ -3,7 +3,7 @@ import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
 import { parseRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
-import { idOfKey, isObjectKey, keyFileKey, KEYS_PREFIX } from "./layout.js";
+import { idOfKey, isObjectKey, keyFileKey, KEYS_PREFIX } from "./format/layout.js";
 import {
   keyFileAuthentic,
   makeKeyFile,
@@ -11,8 +11,8 @@ import {
   unwrapSecrets,
   type KeyFile,
   type KeyFileSecrets,
-} from "./key-ring.js";
-import { sha256Hex } from "./sha256.js";
+} from "./format/key-ring.js";
+import { sha256Hex } from "./format/sha256.js";
 
 export interface StoredKeyFile extends KeyFile {
   objectId: string;

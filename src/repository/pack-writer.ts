@@ -2,9 +2,9 @@ import type { BlobId } from "../core/ids.js";
 import { BlobType } from "../core/ids.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
-import { encodeTrailer, type PackEntry } from "./pack-format.js";
-import { packKey, type PackKind } from "./layout.js";
-import type { CompressedBlob, PackCodec } from "./pack-codec.js";
+import { encodeTrailer, type PackEntry } from "./format/pack-format.js";
+import { packKey, type PackKind } from "./format/layout.js";
+import type { CompressedBlob, PackCodec } from "./format/pack-codec.js";
 
 /** A pack that reached storage; the index records it. */
 export interface UploadedPack {

@@ -3,9 +3,9 @@ import { IntegrityError, NotFoundError } from "../core/errors.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import { seal, unseal } from "../crypto/sealed.js";
 import type { Storage } from "../storage/storage.js";
-import { checkedPackRows, decodeIndexBody, encodeIndexBody, type IndexPack } from "./index-file.js";
-import { isObjectKey, PRUNE_PREFIX, pruneMarkKey } from "./layout.js";
-import { sha256Hex } from "./sha256.js";
+import { checkedPackRows, decodeIndexBody, encodeIndexBody, type IndexPack } from "./format/index-file.js";
+import { isObjectKey, PRUNE_PREFIX, pruneMarkKey } from "./format/layout.js";
+import { sha256Hex } from "./format/sha256.js";
 
 /**
  * A prune mark (`prune/<sha256>`, docs/FORMAT.md §Prune): the first phase of

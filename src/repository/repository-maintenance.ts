@@ -5,9 +5,9 @@ import type { AgeIdentity } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
 import type { ReadonlyBlobIndex } from "./blob-index.js";
 import type { PruneMark } from "./prune-mark.js";
-import type { RepoConfig } from "./repo-config.js";
+import type { RepoConfig } from "./format/repo-config.js";
 import type { RepositoryWarning } from "./repository-warning.js";
-import type { Snapshot } from "./snapshot-record.js";
+import type { Snapshot } from "./format/snapshot-record.js";
 import type { Uploader } from "./uploader.js";
 
 /**

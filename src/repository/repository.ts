@@ -15,7 +15,7 @@ import { DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } fro
 import type { Storage } from "../storage/storage.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobReader } from "./blob-reader.js";
-import type { StoredBlob } from "./blob-decode.js";
+import type { StoredBlob } from "./format/blob-decode.js";
 import { KeyStore, type StoredKeyFile } from "./key-store.js";
 import {
   CONFIG_KEY,
@@ -26,14 +26,14 @@ import {
   META_PREFIX,
   SNAPSHOTS_PREFIX,
   snapshotKey,
-} from "./layout.js";
+} from "./format/layout.js";
 import { LoadedIndex } from "./loaded-index.js";
-import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-config.js";
-import { sha256Hex } from "./sha256.js";
-import { decodeSkeleton, type Skeleton } from "./skeleton.js";
-import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "./snapshot-record.js";
-import type { Tree } from "./tree.js";
-import { decodeTree } from "./tree-codec.js";
+import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./format/repo-config.js";
+import { sha256Hex } from "./format/sha256.js";
+import { decodeSkeleton, type Skeleton } from "./format/skeleton.js";
+import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "./format/snapshot-record.js";
+import type { Tree } from "./format/tree.js";
+import { decodeTree } from "./format/tree-codec.js";
 import { Uploader, type UploaderOptions } from "./uploader.js";
 import { listMarks } from "./prune-mark.js";
 import type { RepositoryMaintenance } from "./repository-maintenance.js";

@@ -6,8 +6,8 @@ import type { Storage } from "../storage/storage.js";
 import type { BlobIndex } from "./blob-index.js";
 import { IndexWriter } from "./index-writer.js";
 import { PackWriter, type UploadedPack } from "./pack-writer.js";
-import type { RepoConfig } from "./repo-config.js";
-import { inlineCodec, type CompressedBlob, type PackCodec } from "./pack-codec.js";
+import type { RepoConfig } from "./format/repo-config.js";
+import { inlineCodec, type CompressedBlob, type PackCodec } from "./format/pack-codec.js";
 
 export interface UploaderOptions {
   /** Where compression and sealing run (worker threads or inline). */

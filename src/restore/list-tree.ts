@@ -1,6 +1,6 @@
 import type { BlobId } from "../core/ids.js";
-import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { joinDisplay } from "../repository/display-path.js";
+import { nodeNameBytes, type TreeNode } from "../repository/format/tree.js";
+import { joinDisplay } from "../repository/format/display-path.js";
 import { lookupPath } from "./path-lookup.js";
 import type { SnapshotReader } from "./shared/snapshot-reader.js";
 

@@ -1,7 +1,7 @@
 import { CairnError } from "../core/errors.js";
 import type { BlobId } from "../core/ids.js";
-import { nodeNameBytes, type TreeNode } from "../repository/tree.js";
-import { displayName } from "../repository/display-path.js";
+import { nodeNameBytes, type TreeNode } from "../repository/format/tree.js";
+import { displayName } from "../repository/format/display-path.js";
 import type { SnapshotReader } from "./shared/snapshot-reader.js";
 
 /** Where a snapshot path leads: the node (undefined for "/") and, for directories, its tree. */

@@ -1,15 +1,15 @@
 import { mkdirSync, symlinkSync } from "node:fs";
 import type { BlobId } from "../core/ids.js";
-import { nodeNameBytes, nodeTargetBytes, type TreeNode } from "../repository/tree.js";
+import { nodeNameBytes, nodeTargetBytes, type TreeNode } from "../repository/format/tree.js";
 import { checkAborted } from "./shared/check-aborted.js";
-import { joinDisplay } from "../repository/display-path.js";
+import { joinDisplay } from "../repository/format/display-path.js";
 import type { Entry } from "./shared/entry.js";
 import type { FileRestorer } from "./file-restorer.js";
 import type { IncludeFilter } from "./include-filter.js";
 import type { MetadataWriter } from "./metadata-writer.js";
 import type { RestoreOutcome } from "./restore-outcome.js";
 import type { RestoreWindow } from "./restore-window.js";
-import { safeName } from "../repository/safe-name.js";
+import { safeName } from "../repository/format/safe-name.js";
 import type { SnapshotReader } from "./shared/snapshot-reader.js";
 import type { SpecialFiles } from "./special-files.js";
 

@@ -1,5 +1,5 @@
 import { ObjectLockedError, UsageError } from "../core/errors.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 import { DEFAULT_GROUP_BY, groupSnapshots, type GroupBy, type GroupKey } from "./group-snapshots.js";
 import { isEmptyPolicy, validatePolicy, type RetentionPolicy } from "./policy.js";
 import { selectSnapshots, type PolicySnapshot } from "./select-snapshots.js";

@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import type { Snapshot } from "../repository/snapshot-record.js";
+import type { Snapshot } from "../repository/format/snapshot-record.js";
 
 /**
  * The snapshot records forget reads and deletes; src/repository/repository.ts's

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openIndex } from "../../src/repository/index-file.js";
+import { openIndex } from "../../src/repository/format/index-file.js";
 import type { BlobId } from "../../src/core/ids.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobId } from "../../src/core/ids.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
 import { checkRepository, type CheckReport } from "../../src/maintenance/check.js";
-import { openIndex } from "../../src/repository/index-file.js";
+import { openIndex } from "../../src/repository/format/index-file.js";
 import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { LocalStorage } from "../../src/storage/local/local-storage.js";

@@ -15,7 +15,7 @@ export const SOAK = process.env.CAIRN_SOAK === "1";
 /** Runs per property: a few seconds in the suite, minutes in the soak. */
 export const RUNS = SOAK ? 20_000 : 120;
 
-/** No zstd data expands more (src/repository/pack-format.ts): the bound on any buffer a decoder sizes from its input. */
+/** No zstd data expands more (src/repository/format/pack-format.ts): the bound on any buffer a decoder sizes from its input. */
 const MAX_EXPANSION = 32 * 1024;
 /** Fixed costs a decoder may allocate whatever its input (scratch buffers, a zstd frame's window). */
 const ALLOWANCE = 1024 * 1024;

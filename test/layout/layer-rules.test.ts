@@ -92,6 +92,8 @@ describe("layer rules", () => {
       "src/restore/restore-tree.ts": 'import "./writer/pool.js";\n',
       "src/restore/writer/pool.ts": 'import "../restore-tree.js";\nimport "../shared/reader.js";\n',
       "src/restore/shared/reader.ts": 'import "../writer/pool.js";\n',
+      "src/repository/repository.ts": 'import "./format/tree.js";\n',
+      "src/repository/format/tree.ts": 'import "../repository.js";\n',
     });
     expect(found).toEqual(
       expect.arrayContaining([
@@ -106,6 +108,7 @@ describe("layer rules", () => {
         "agent-subfolders-apart: src/agent/notify/slack.ts -> src/agent/metrics/registry.ts",
         "restore-writer-below-restore: src/restore/writer/pool.ts -> src/restore/restore-tree.ts",
         "restore-shared-at-the-bottom: src/restore/shared/reader.ts -> src/restore/writer/pool.ts",
+        "repository-format-below-facade: src/repository/format/tree.ts -> src/repository/repository.ts",
       ]),
     );
   });

@@ -4,10 +4,10 @@ import { generateIdentity } from "../../src/crypto/age-keys.js";
 import { keyedBlobId } from "../../src/crypto/agent-key.js";
 import { compressBlob } from "../../src/compression/zstd.js";
 import { BlobType } from "../../src/core/ids.js";
-import { encodeTrailer, type PackEntry } from "../../src/repository/pack-format.js";
+import { encodeTrailer, type PackEntry } from "../../src/repository/format/pack-format.js";
 import { verifyPack } from "../../src/maintenance/pack-verify.js";
 import { PackVerifierPool } from "../../src/maintenance/pack-verifier-pool.js";
-import { sha256Hex } from "../../src/repository/sha256.js";
+import { sha256Hex } from "../../src/repository/format/sha256.js";
 
 const idKey = Buffer.alloc(32, 7);
 const identity = generateIdentity();

@@ -14,7 +14,7 @@ import { generateIdentity } from "../../src/crypto/age-keys.js";
 import type { AgentKey } from "../../src/crypto/agent-key.js";
 import { ClockSkewError, RepositoryError } from "../../src/core/errors.js";
 import { backupPaths } from "../../src/pipeline/backup.js";
-import { PRUNE_PREFIX, snapshotKey } from "../../src/repository/layout.js";
+import { PRUNE_PREFIX, snapshotKey } from "../../src/repository/format/layout.js";
 import { prune } from "../../src/maintenance/prune.js";
 import { Repository } from "../../src/repository/repository.js";
 import { MemoryStorage } from "../fault/memory-storage.js";

@@ -16,7 +16,7 @@ import { backupPaths } from "../../src/pipeline/backup.js";
 import { checkRepository } from "../../src/maintenance/check.js";
 import { prune, type PruneOptions } from "../../src/maintenance/prune.js";
 import { Repository } from "../../src/repository/repository.js";
-import { snapshotKey } from "../../src/repository/layout.js";
+import { snapshotKey } from "../../src/repository/format/layout.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import { MemoryStorage } from "../fault/memory-storage.js";
 import { writeVersionFiles } from "../repository/version-files.js";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ByteStream } from "../pipeline/helpers/random-tree.js";
 import { backup, indexedBlobs, makeLayout, makeRepo, useWorkDir } from "../pipeline/helpers/repo.js";
 import { asBlobId, BlobType } from "../../src/core/ids.js";
-import { packKey } from "../../src/repository/layout.js";
+import { packKey } from "../../src/repository/format/layout.js";
 import { Repository } from "../../src/repository/repository.js";
 import { restoreSnapshot } from "../../src/restore/restore-tree.js";
 import type { Storage } from "../../src/storage/storage.js";

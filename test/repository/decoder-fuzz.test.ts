@@ -1,3 +1,4 @@
+import { blobIdOfDigest } from "../../src/core/ids.js";
 /**
  * RELIABILITY S25, decoder fuzzing: every decoder of the repository format
  * (pack trailer and whole packs, index files, prune marks, trees, skeletons,
@@ -22,22 +23,23 @@ import { generateIdentity } from "../../src/crypto/age-keys.js";
 import { seal, unseal } from "../../src/crypto/sealed.js";
 import { compressBlob } from "../../src/compression/zstd.js";
 import { BlobIndex } from "../../src/repository/blob-index.js";
-import { addToBlobIndex, openIndex, type IndexPack } from "../../src/repository/index-file.js";
-import { encodeJson } from "../../src/repository/json-body.js";
+import { openIndex, type IndexPack } from "../../src/repository/format/index-file.js";
+import { addToBlobIndex } from "../../src/repository/blob-index.js";
+import { encodeJson } from "../../src/repository/format/json-body.js";
 import {
   keyFileAuthentic,
   keyFileRecipients,
   makeKeyFile,
   parseKeyFile,
   unwrapSecrets,
-} from "../../src/repository/key-ring.js";
-import { decodeTrailer, encodeTrailer, type PackEntry } from "../../src/repository/pack-format.js";
+} from "../../src/repository/format/key-ring.js";
+import { decodeTrailer, encodeTrailer, type PackEntry } from "../../src/repository/format/pack-format.js";
 import { emptyMark, openMark, sealMark } from "../../src/repository/prune-mark.js";
-import { newRepoConfig, openConfig, sealConfig } from "../../src/repository/repo-config.js";
-import { decodeSkeleton, encodeSkeleton } from "../../src/repository/skeleton.js";
-import { openSnapshot, sealSnapshot, type SnapshotRecord } from "../../src/repository/snapshot-record.js";
-import { nodeNameBytes, nodeTargetBytes, type TreeNode } from "../../src/repository/tree.js";
-import { decodeTree, encodeTree } from "../../src/repository/tree-codec.js";
+import { newRepoConfig, openConfig, sealConfig } from "../../src/repository/format/repo-config.js";
+import { decodeSkeleton, encodeSkeleton } from "../../src/repository/format/skeleton.js";
+import { openSnapshot, sealSnapshot, type SnapshotRecord } from "../../src/repository/format/snapshot-record.js";
+import { nodeNameBytes, nodeTargetBytes, type TreeNode } from "../../src/repository/format/tree.js";
+import { decodeTree, encodeTree } from "../../src/repository/format/tree-codec.js";
 import { verifyPack } from "../../src/maintenance/pack-verify.js";
 import {
   byteMutations,
@@ -56,7 +58,7 @@ afterAll(() => fuzz.report());
 const agent = AgentKey.generate();
 const identity = generateIdentity();
 const TYPED = [IntegrityError, WrongKeyError];
-const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex"));
+const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => blobIdOfDigest(b));
 const randomBytes = fc.uint8Array({ maxLength: 2048 });
 /** Sealing costs an X25519 operation per object: the sealed properties run fewer times. */
 const SEALED_RUNS = Math.max(40, Math.floor(RUNS / 2));
@@ -101,7 +103,7 @@ function checkEntries(entries: PackEntry[], plain: Uint8Array): void {
   expect(end).toBeLessThanOrEqual(plain.length);
 }
 
-/** u8 flags || u32le JSON length || JSON, zstd when it saves (docs/FORMAT.md §Index), as src/repository/index-file.ts writes it. */
+/** u8 flags || u32le JSON length || JSON, zstd when it saves (docs/FORMAT.md §Index), as src/repository/format/index-file.ts writes it. */
 function encodeIndexBody(doc: unknown): Buffer {
   const json = encodeJson(doc);
   const { bytes, compressed } = compressBlob(json);

@@ -6,15 +6,15 @@
 import { describe, expect, it } from "vitest";
 import { AgentKey } from "../../src/crypto/agent-key.js";
 import { BlobType, type BlobId } from "../../src/core/ids.js";
-import { sealIndex, type IndexPack } from "../../src/repository/index-file.js";
-import { indexKey, packKey } from "../../src/repository/layout.js";
+import { sealIndex, type IndexPack } from "../../src/repository/format/index-file.js";
+import { indexKey, packKey } from "../../src/repository/format/layout.js";
 import { LoadedIndex } from "../../src/repository/loaded-index.js";
 import { emptyMark, writeMark } from "../../src/repository/prune-mark.js";
 import type { RepositoryWarning } from "../../src/repository/repository-warning.js";
-import { sha256Hex } from "../../src/repository/sha256.js";
+import { sha256Hex } from "../../src/repository/format/sha256.js";
 import { MemoryStorage } from "../fault/memory-storage.js";
 
-const id = (n: number) => n.toString(16).padStart(64, "0");
+const id = (n: number) => n.toString(16).padStart(64, "0") as BlobId;
 
 /** A pack row holding one blob, `blob`; the pack object is stored unless `stored` is false. */
 function pack(n: number, blob: number): IndexPack {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { IntegrityError } from "../../src/core/errors.js";
 import { asBlobId, type BlobId } from "../../src/core/ids.js";
-import { encodeName, type NodeType, type Tree, type TreeNode } from "../../src/repository/tree.js";
+import { encodeName, type NodeType, type Tree, type TreeNode } from "../../src/repository/format/tree.js";
 import type { SnapshotReader } from "../../src/restore/shared/snapshot-reader.js";
 
 /** A piece of file content: text, bytes, or a run of zero bytes (one zero blob). */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ObjectLockedError } from "../../src/core/errors.js";
 import type { BlobId } from "../../src/core/ids.js";
-import type { Snapshot } from "../../src/repository/snapshot-record.js";
+import type { Snapshot } from "../../src/repository/format/snapshot-record.js";
 import { forgetSnapshots } from "../../src/retention/forget.js";
 import type { SnapshotStore } from "../../src/retention/snapshot-store.js";
 

@@ -44,12 +44,12 @@ import { Repository } from "../../src/repository/repository.js";
 import { listTree } from "../../src/restore/list-tree.js";
 import { LocalStorage } from "../../src/storage/local/local-storage.js";
 import { BlobType, type BlobId } from "../../src/core/ids.js";
-import { encodeTree } from "../../src/repository/tree-codec.js";
-import { encodeSkeleton } from "../../src/repository/skeleton.js";
-import type { TreeNode } from "../../src/repository/tree.js";
+import { encodeTree } from "../../src/repository/format/tree-codec.js";
+import { encodeSkeleton } from "../../src/repository/format/skeleton.js";
+import type { TreeNode } from "../../src/repository/format/tree.js";
 import { cliOk, PROJECT_ROOT, runCli } from "../e2e/helpers/run-cli.js";
 import { putObject, putSealedIndex } from "../e2e/helpers/damage-repo.js";
-import { openIndex } from "../../src/repository/index-file.js";
+import { openIndex } from "../../src/repository/format/index-file.js";
 import { wordyText } from "../helpers/wordy-text.js";
 
 const RECOVER = join(PROJECT_ROOT, "tools", "recover.py");
@@ -457,7 +457,7 @@ describe("tools/recover.py", () => {
   });
 
   it("skips an index file with a row out of range and passes stray objects by, by the rules cairn applies", () => {
-    // docs/FORMAT.md §Index, Decoding rules and §Layout, Stray objects: the same rules as src/repository/pack-row.ts.
+    // docs/FORMAT.md §Index, Decoding rules and §Layout, Stray objects: the same rules as src/repository/format/pack-row.ts.
     const copy = join(dir, "repo-hostile");
     cpSync(repoDir, copy, { recursive: true });
     const p = readdirSync(join(copy, "index"))

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { generateIdentity, parseRecipient } from "../../crypto/age-keys.js";
-import { keyFileRecipients } from "../../repository/key-ring.js";
+import { keyFileRecipients } from "../../repository/format/key-ring.js";
 import { UsageError } from "../../core/errors.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { printJson } from "../shared/print.js";

@@ -2,7 +2,7 @@ import type { SourceConfig } from "../../config/source-schema.js";
 import { UsageError } from "../../core/errors.js";
 import { openRepo, type RepoOpts } from "./repo-options.js";
 import type { Repository } from "../../repository/repository.js";
-import type { Snapshot } from "../../repository/snapshot-record.js";
+import type { Snapshot } from "../../repository/format/snapshot-record.js";
 import type { DbSourceConfig } from "../../sources/db-source-schema.js";
 
 export interface ConfigRestoreFlags extends RepoOpts {

@@ -1,6 +1,6 @@
 import { UsageError } from "../../core/errors.js";
 import type { Repository } from "../../repository/repository.js";
-import type { Snapshot } from "../../repository/snapshot-record.js";
+import type { Snapshot } from "../../repository/format/snapshot-record.js";
 import { dumpToCommand } from "../../restore/dump-to-command.js";
 import { humanBytes, printJson } from "./print.js";
 

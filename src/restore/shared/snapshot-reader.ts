@@ -1,6 +1,6 @@
 import type { BlobId } from "../../core/ids.js";
-import type { Tree } from "../../repository/tree.js";
-import type { StoredBlob } from "../../repository/blob-decode.js";
+import type { Tree } from "../../repository/format/tree.js";
+import type { StoredBlob } from "../../repository/format/blob-decode.js";
 
 /**
  * What restore, ls and dump need from a repository: trees and data blobs by id.

@@ -1,5 +1,5 @@
 import { isAllZero } from "../../core/all-zero.js";
-import { decodeWithIdKey, type StoredBlob } from "../../repository/blob-decode.js";
+import { decodeWithIdKey, type StoredBlob } from "../../repository/format/blob-decode.js";
 import { toWireError, type WireError } from "../../workers/wire-error.js";
 import type { ScratchBuffer } from "../../core/scratch-buffer.js";
 import {

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/core/errors.js";
 import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "../../../src/cli/shared/storage-flags.js";
-import { DATA_PREFIX } from "../../../src/repository/layout.js";
+import { DATA_PREFIX } from "../../../src/repository/format/layout.js";
 import { parseRetainFor, storageOptions } from "../../../src/storage/location/storage-settings.js";
 
 const DAY = 86_400_000;

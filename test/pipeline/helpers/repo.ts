@@ -6,7 +6,7 @@ import { generateIdentity, type AgeIdentity } from "../../../src/crypto/age-keys
 import type { AgentKey } from "../../../src/crypto/agent-key.js";
 import type { ChunkerParams } from "../../../src/chunker/fastcdc.js";
 import type { BlobId } from "../../../src/core/ids.js";
-import { openIndex } from "../../../src/repository/index-file.js";
+import { openIndex } from "../../../src/repository/format/index-file.js";
 import { Repository } from "../../../src/repository/repository.js";
 import { backupPaths, type BackupOptions, type BackupResult } from "../../../src/pipeline/backup.js";
 import { listTree } from "../../../src/restore/list-tree.js";

@@ -1,4 +1,4 @@
-import { UnsafePathError } from "../core/errors.js";
+import { UnsafePathError } from "../../core/errors.js";
 import { displayName } from "./display-path.js";
 
 /** Linux NAME_MAX: longer names cannot exist on the target, so they are hostile or corrupt. */

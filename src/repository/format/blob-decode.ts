@@ -1,7 +1,7 @@
-import { decompressBlob } from "../compression/zstd.js";
-import { keyedBlobId } from "../crypto/agent-key.js";
-import { IntegrityError } from "../core/errors.js";
-import type { BlobType } from "../core/ids.js";
+import { decompressBlob } from "../../compression/zstd.js";
+import { keyedBlobId } from "../../crypto/agent-key.js";
+import { IntegrityError } from "../../core/errors.js";
+import type { BlobType } from "../../core/ids.js";
 
 /** A blob as its pack stores it (decrypted, maybe compressed), with what its index entry says of it. */
 export interface StoredBlob {

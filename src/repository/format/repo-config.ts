@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { IntegrityError } from "../core/errors.js";
-import type { AgentKey } from "../crypto/agent-key.js";
-import { seal, unseal } from "../crypto/sealed.js";
+import { IntegrityError } from "../../core/errors.js";
+import type { AgentKey } from "../../crypto/agent-key.js";
+import { seal, unseal } from "../../crypto/sealed.js";
 import { decodeJson, encodeJson } from "./json-body.js";
 
 /** Format version this code writes and reads (docs/FORMAT.md §Versioning). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { IntegrityError } from "../../src/core/errors.js";
-import { decodeTree, encodeTree } from "../../src/repository/tree-codec.js";
-import type { TreeNode } from "../../src/repository/tree.js";
-import type { BlobId } from "../../src/core/ids.js";
+import { IntegrityError } from "../../../src/core/errors.js";
+import { decodeTree, encodeTree } from "../../../src/repository/format/tree-codec.js";
+import type { TreeNode } from "../../../src/repository/format/tree.js";
+import type { BlobId } from "../../../src/core/ids.js";
 
 const hex = (c: string) => c.repeat(64) as BlobId;
 const file: TreeNode = {

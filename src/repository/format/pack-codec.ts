@@ -1,9 +1,9 @@
-import { IntegrityError } from "../core/errors.js";
-import type { AgeRecipient } from "../crypto/age-keys.js";
-import { ageEncryptVerified } from "../crypto/age-encrypt-verified.js";
-import { compressBlob, decompressBlob } from "../compression/zstd.js";
+import { IntegrityError } from "../../core/errors.js";
+import type { AgeRecipient } from "../../crypto/age-keys.js";
+import { ageEncryptVerified } from "../../crypto/age-encrypt-verified.js";
+import { compressBlob, decompressBlob } from "../../compression/zstd.js";
 import { sha256Hex } from "./sha256.js";
-import { ScratchBuffer } from "../core/scratch-buffer.js";
+import { ScratchBuffer } from "../../core/scratch-buffer.js";
 
 export interface CompressedBlob {
   bytes: Uint8Array;

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { IntegrityError, WrongKeyError } from "../core/errors.js";
-import { AgentKey } from "../crypto/agent-key.js";
-import { ageDecrypt, ageEncrypt } from "../crypto/age-file.js";
-import type { AgeIdentity, AgeRecipient } from "../crypto/age-keys.js";
-import { parseIdentityFile, parseRecipient } from "../crypto/age-keys.js";
+import { IntegrityError, WrongKeyError } from "../../core/errors.js";
+import { AgentKey } from "../../crypto/agent-key.js";
+import { ageDecrypt, ageEncrypt } from "../../crypto/age-file.js";
+import type { AgeIdentity, AgeRecipient } from "../../crypto/age-keys.js";
+import { parseIdentityFile, parseRecipient } from "../../crypto/age-keys.js";
 import { decodeJson, encodeJson } from "./json-body.js";
 
 /**

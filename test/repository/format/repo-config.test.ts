@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CHUNKER_PARAMS } from "../../src/chunker/fastcdc.js";
-import { AgentKey } from "../../src/crypto/agent-key.js";
-import { newRepoConfig, openConfig, sealConfig } from "../../src/repository/repo-config.js";
+import { DEFAULT_CHUNKER_PARAMS } from "../../../src/chunker/fastcdc.js";
+import { AgentKey } from "../../../src/crypto/agent-key.js";
+import { newRepoConfig, openConfig, sealConfig } from "../../../src/repository/format/repo-config.js";
 
 describe("repository config: chunker normalization", () => {
   const agent = AgentKey.generate();

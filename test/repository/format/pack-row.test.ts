@@ -1,3 +1,4 @@
+import type { BlobId } from "../../../src/core/ids.js";
 /**
  * The decoding rules of index pack rows (docs/FORMAT.md §Index, Decoding
  * rules): every row an honest writer produces passes, and each way a row can
@@ -5,13 +6,13 @@
  * passes always loads into a BlobIndex (RELIABILITY invariant 11).
  */
 import { describe, expect, it } from "vitest";
-import { BlobIndex } from "../../src/repository/blob-index.js";
-import { addToBlobIndex } from "../../src/repository/index-file.js";
-import { encodeTrailer, decodeTrailer, MAX_BLOB_LENGTH } from "../../src/repository/pack-format.js";
-import { packRowOf, packRowProblem, type IndexPack } from "../../src/repository/pack-row.js";
-import { IntegrityError } from "../../src/core/errors.js";
+import { BlobIndex } from "../../../src/repository/blob-index.js";
+import { addToBlobIndex } from "../../../src/repository/blob-index.js";
+import { encodeTrailer, decodeTrailer, MAX_BLOB_LENGTH } from "../../../src/repository/format/pack-format.js";
+import { packRowOf, packRowProblem, type IndexPack } from "../../../src/repository/format/pack-row.js";
+import { IntegrityError } from "../../../src/core/errors.js";
 
-const hex = (c: string) => c.repeat(64);
+const hex = (c: string) => c.repeat(64) as BlobId;
 const row = (over: Partial<IndexPack> = {}): IndexPack => ({
   id: hex("a"),
   kind: "data",

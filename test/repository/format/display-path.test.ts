@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayName } from "../../src/repository/display-path.js";
+import { displayName } from "../../../src/repository/format/display-path.js";
 
 describe("displayName", () => {
   it("keeps printable UTF-8 as is", () => {

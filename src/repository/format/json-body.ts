@@ -1,4 +1,4 @@
-import { IntegrityError } from "../core/errors.js";
+import { IntegrityError } from "../../core/errors.js";
 
 /** Largest JSON metadata body we will parse; bounds memory on hostile input. */
 export const MAX_JSON_BODY = 256 * 1024 * 1024;

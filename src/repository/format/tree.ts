@@ -1,4 +1,4 @@
-import type { BlobId } from "../core/ids.js";
+import type { BlobId } from "../../core/ids.js";
 
 /**
  * A directory listing, stored as a Tree blob (encrypted to the recipients).

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { IntegrityError } from "../core/errors.js";
-import { isHexId } from "../core/ids.js";
+import { IntegrityError } from "../../core/errors.js";
+import { isHexId } from "../../core/ids.js";
 import type { Tree } from "./tree.js";
 import { decodeJson, encodeJson } from "./json-body.js";
 

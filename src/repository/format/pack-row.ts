@@ -1,10 +1,11 @@
-import { PAYLOAD_NONCE_SIZE, plainPayloadSize } from "../crypto/age-stream.js";
-import { AGE_MAX_HEADER_LENGTH } from "../crypto/age-file.js";
-import { BlobType, isHexId } from "../core/ids.js";
+import { PAYLOAD_NONCE_SIZE, plainPayloadSize } from "../../crypto/age-stream.js";
+import { AGE_MAX_HEADER_LENGTH } from "../../crypto/age-file.js";
+import { BlobType, isHexId, type BlobId } from "../../core/ids.js";
 import { blobLengthProblem, ENTRY_SIZE, FOOTER_SIZE } from "./pack-format.js";
 
 /** A blob row of an index pack row: [type, blob id, offset, stored length, raw length, compressed 0/1]. */
-export type BlobRow = [number, string, number, number, number, 0 | 1];
+/** type, id, offset, length, raw length, compressed: typed once the decoding rules (packRowProblem) accepted the row. */
+export type BlobRow = [BlobType, BlobId, number, number, number, 0 | 1];
 
 /** One pack as index files and prune marks list it (docs/FORMAT.md §Index). */
 export interface IndexPack {

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { IntegrityError } from "../core/errors.js";
-import type { AgentKey } from "../crypto/agent-key.js";
-import { seal, unseal } from "../crypto/sealed.js";
+import { IntegrityError } from "../../core/errors.js";
+import type { AgentKey } from "../../crypto/agent-key.js";
+import { seal, unseal } from "../../crypto/sealed.js";
 import { decodeJson, encodeJson } from "./json-body.js";
-import type { BlobId } from "../core/ids.js";
+import type { BlobId } from "../../core/ids.js";
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 

@@ -1,11 +1,12 @@
+import type { BlobId } from "../../../src/core/ids.js";
 import { describe, expect, it } from "vitest";
-import { AgentKey } from "../../src/crypto/agent-key.js";
-import { seal } from "../../src/crypto/sealed.js";
-import { IntegrityError } from "../../src/core/errors.js";
-import { openIndex, sealIndex, type IndexPack } from "../../src/repository/index-file.js";
+import { AgentKey } from "../../../src/crypto/agent-key.js";
+import { seal } from "../../../src/crypto/sealed.js";
+import { IntegrityError } from "../../../src/core/errors.js";
+import { openIndex, sealIndex, type IndexPack } from "../../../src/repository/format/index-file.js";
 
 const agent = AgentKey.generate();
-const hex = (c: string) => c.repeat(64);
+const hex = (c: string) => c.repeat(64) as BlobId;
 const pack = (over: Partial<IndexPack> = {}): IndexPack => ({
   id: hex("a"),
   kind: "data",
@@ -38,7 +39,7 @@ describe("openIndex", () => {
   });
 
   it.each([
-    ["a blob ID that is not 64 hex digits", [pack({ blobs: [[0, "xyz", 0, 1, 1, 0]] })]],
+    ["a blob ID that is not 64 hex digits", [pack({ blobs: [[0, "xyz" as BlobId, 0, 1, 1, 0]] })]],
     ["a negative offset", [pack({ blobs: [[0, hex("b"), -1, 1, 1, 0]] })]],
     ["a compressed flag other than 0 or 1", [pack({ blobs: [[0, hex("b"), 0, 1, 1, 2 as 0]] })]],
     ["a short blob row", [{ ...pack(), blobs: [[0, hex("b"), 0, 1, 1]] }]],

@@ -1,12 +1,9 @@
-import { IntegrityError } from "../core/errors.js";
-import type { AgentKey } from "../crypto/agent-key.js";
-import { seal, unseal } from "../crypto/sealed.js";
-import { decompressBlob } from "../compression/zstd.js";
+import { IntegrityError } from "../../core/errors.js";
+import type { AgentKey } from "../../crypto/agent-key.js";
+import { seal, unseal } from "../../crypto/sealed.js";
+import { decompressBlob } from "../../compression/zstd.js";
 import { compressVerified } from "./pack-codec.js";
-import type { BlobId, BlobType } from "../core/ids.js";
-import type { BlobIndex } from "./blob-index.js";
 import { decodeJson, encodeJson, MAX_JSON_BODY } from "./json-body.js";
-import type { UploadedPack } from "./pack-writer.js";
 import { packRowOf, packRowProblem, type IndexPack } from "./pack-row.js";
 import { MAX_ZSTD_EXPANSION } from "./pack-format.js";
 
@@ -20,16 +17,6 @@ export type { IndexPack } from "./pack-row.js";
 export interface IndexBody {
   version: 1;
   packs: IndexPack[];
-}
-
-export function indexPackOf(p: UploadedPack): IndexPack {
-  return {
-    id: p.id,
-    kind: p.kind,
-    size: p.size,
-    headerLength: p.headerLength,
-    blobs: p.entries.map((e) => [e.type, e.id.toString("hex"), e.offset, e.length, e.rawLength, e.compressed ? 1 : 0]),
-  };
 }
 
 export function sealIndex(agent: AgentKey, packs: readonly IndexPack[]): Buffer {
@@ -76,7 +63,7 @@ export function decodeIndexBody(body: Buffer, kind: string, what: string): unkno
 
 /**
  * The pack rows of a decoded body, each checked by the decoding rules
- * (docs/FORMAT.md §Index, src/repository/pack-row.ts): one row out of range
+ * (docs/FORMAT.md §Index, src/repository/format/pack-row.ts): one row out of range
  * makes the whole object damaged, so its rows are never half used.
  */
 export function checkedPackRows(packs: unknown, kind: string, what: string): IndexPack[] {
@@ -96,27 +83,4 @@ export function openIndex(agent: AgentKey, file: Uint8Array, what: string): Inde
   if (version !== 1)
     throw new IntegrityError("index", what, `version ${JSON.stringify(version) ?? "missing"} is not 1`);
   return { version: 1, packs: checkedPackRows(packs, "index", what) };
-}
-
-/** Load an index file's packs into the in-memory index; `keep` can leave out packs (e.g. ones missing from storage). */
-export function addToBlobIndex(
-  index: BlobIndex,
-  body: IndexBody,
-  keep: (pack: IndexPack) => boolean = () => true,
-): void {
-  for (const p of body.packs) {
-    if (!keep(p)) continue;
-    const packIndex = index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
-    for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
-      // Every row was checked by the decoding rules where its body was decoded (openIndex, openMark: pack-row.ts), so add cannot throw; a second check per row was ~20 ms of every command's start.
-      index.add(id as BlobId, {
-        type: type as BlobType,
-        packIndex,
-        offset,
-        length,
-        rawLength,
-        compressed: compressed === 1,
-      });
-    }
-  }
 }

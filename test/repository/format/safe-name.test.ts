@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UnsafePathError } from "../../src/core/errors.js";
-import { safeName } from "../../src/repository/safe-name.js";
+import { UnsafePathError } from "../../../src/core/errors.js";
+import { safeName } from "../../../src/repository/format/safe-name.js";
 
 describe("safeName", () => {
   it.each([

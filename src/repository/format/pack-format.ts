@@ -1,5 +1,5 @@
-import { IntegrityError } from "../core/errors.js";
-import { BlobType } from "../core/ids.js";
+import { IntegrityError } from "../../core/errors.js";
+import { BlobType } from "../../core/ids.js";
 
 /**
  * Plaintext layout of a pack (docs/FORMAT.md §Packs):
@@ -18,7 +18,7 @@ const FLAG_ZSTD = 1;
  * The largest raw blob (docs/FORMAT.md §Packs, Decoding rules): a data blob is
  * at most the chunker's largest chunk (256 MiB, src/chunker/fastcdc.ts), and
  * a tree or skeleton above the largest JSON body a reader parses
- * (src/repository/json-body.ts) could not be read anyway.
+ * (src/repository/format/json-body.ts) could not be read anyway.
  */
 export const MAX_BLOB_LENGTH = 256 * 1024 * 1024;
 /**
