@@ -13,9 +13,9 @@
 # One-off: docker run --rm ... cairn snapshots --repo s3://bucket/app1
 #
 # NODE_VERSION: the current Node LTS line. DEBIAN_SUITE: the Debian release under
-# both the build and the runtime (docs/CONTAINER.md §Base images says why bookworm).
+# both the build and the runtime, the current stable (docs/CONTAINER.md §Base images).
 ARG NODE_VERSION=26
-ARG DEBIAN_SUITE=bookworm
+ARG DEBIAN_SUITE=trixie
 
 # Stage 1: dependencies, the zstd addon (node-gyp) and the bundle.
 FROM node:${NODE_VERSION}-${DEBIAN_SUITE}-slim AS build

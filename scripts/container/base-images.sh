@@ -18,8 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# Debian suite: the newest one this project's apt mirror serves (docs/CONTAINER.md §Base images).
-SUITE=bookworm
+# Debian suite: the current stable, as the Dockerfile's DEBIAN_SUITE (docs/CONTAINER.md §Base images).
+SUITE=trixie
 # The Node release: the newest of the Dockerfile's major (its NODE_VERSION) in the npm registry when written.
 NODE_FULL=26.12.1
 # npm 11: the line the project's package-lock.json is written with.

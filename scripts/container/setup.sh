@@ -24,9 +24,10 @@ fi
 
 conf_dir="$PWD/.tmp/container"
 mkdir -p "$conf_dir"
-# runc: crun fails on this host's hybrid cgroup v1/v2 layout. cgroupfs and a file events log: no
-# systemd runs here. The ulimits: podman otherwise copies the host's (nofile 1M+), which makes
-# some programs slow to start (they close every possible descriptor).
+# runc: crun refuses this host's hybrid cgroup v1/v2 layout ("cgroups in hybrid mode not
+# supported"). cgroupfs and a file events log: no systemd runs here. The ulimits: podman's
+# defaults (nofile 1048576) exceed the host's hard limit (20000), and runc then fails with
+# "error setting rlimit type 7: operation not permitted".
 cat >"$conf_dir/containers.conf" <<'EOF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]

@@ -18,11 +18,13 @@ import { AZURITE_ACCOUNT, AZURITE_KEY } from "../helpers/emulators.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
-const nodeMajor = /^ARG NODE_VERSION=(\d+)$/m.exec(readFileSync(join(repo, "Dockerfile"), "utf8"))![1]!;
+const dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8");
+const nodeMajor = /^ARG NODE_VERSION=(\d+)$/m.exec(dockerfile)![1]!;
+const suite = /^ARG DEBIAN_SUITE=(\w+)$/m.exec(dockerfile)![1]!;
 const IMAGE = "localhost/cairn:test";
 const DB_IMAGE = "localhost/cairn:test-db";
 /** The stand-in for the official Node image (scripts/container/base-images.sh) runs the emulators and the app. */
-const NODE_IMAGE = `node:${nodeMajor}-bookworm-slim`;
+const NODE_IMAGE = `node:${nodeMajor}-${suite}-slim`;
 /** The uid the image runs as (Dockerfile `USER`): directories it writes to on the host are given to it. */
 const CAIRN_UID = 10001;
 const MiB = 1024 * 1024;
@@ -73,9 +75,14 @@ function buildArgs(variant: "slim" | "db", tag: string): string[] {
 
 async function build(variant: "slim" | "db", tag: string): Promise<void> {
   const log = join(repo, ".tmp", "container", `build-${variant}.log`);
+  const previous = await podmanRun(["image", "inspect", "--format={{.Id}}", tag]);
   const r = await podmanRun(buildArgs(variant, tag), 1_500_000);
   writeFileSync(log, r.stdout + r.stderr);
   if (r.code !== 0) throw new Error(`podman build (${variant}) exited ${r.code}; ${log}:\n${r.stderr.slice(-4000)}`);
+  // The image the tag named before, now untagged, would pile up run after run (the build cache stays).
+  const old = previous.code === 0 ? previous.stdout.trim() : "";
+  if (old && old !== (await podman(["image", "inspect", "--format={{.Id}}", tag])).trim())
+    await podmanRun(["rmi", old]);
 }
 
 /** A one-off cairn command in the pod, as the image runs it: non-root, read-only root, no writable /tmp. */
