@@ -110,6 +110,32 @@ async function agentLog(): Promise<Record<string, unknown>[]> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/**
+ * Polls `probe` like `until`, but fails at once, with the agent's exit code and log, when the
+ * agent's container has stopped: an agent the kernel killed (exit 137) is not waited for.
+ */
+async function untilAgent<T>(probe: () => Promise<T | undefined | false>, what: string, ms: number): Promise<T> {
+  return until(
+    async () => {
+      const state = JSON.parse(await podman(["inspect", "--format={{json .State}}", agent])) as {
+        Running: boolean;
+        ExitCode: number;
+      };
+      if (!state.Running)
+        throw new Error(
+          `the agent's container stopped (exit ${state.ExitCode}; 137 is SIGKILL, e.g. the OOM killer) ` +
+            `while waiting for ${what}; log:\n${JSON.stringify(await agentLog()).slice(-4000)}`,
+        );
+      return probe();
+    },
+    what,
+    ms,
+  ).catch(async (e: Error) => {
+    if (e.message.startsWith("the agent's container stopped")) throw e;
+    throw new Error(`${e.message}; agent log:\n${JSON.stringify(await agentLog()).slice(-4000)}`);
+  });
+}
+
 /** A tree as restore can reproduce it when not run as root: ownership is left out (the app wrote as root). */
 function comparable(tree: Record<string, EntryDesc>): Record<string, Omit<EntryDesc, "uid" | "gid">> {
   return Object.fromEntries(Object.entries(tree).map(([k, { uid: _u, gid: _g, ...rest }]) => [k, rest]));
@@ -168,10 +194,17 @@ beforeAll(async () => {
   // s3rver's ListObjectsV2 paging needs MD5 from OpenSSL's legacy provider (test/helpers/s3rver-main.mjs).
   await emulator(
     "s3",
-    ["/opt/dev/node_modules/s3rver/bin/s3rver.js", "-d", "/tmp/s3", "-a", "127.0.0.1", "-p", "4568"].concat([
+    [
+      "/opt/dev/node_modules/s3rver/bin/s3rver.js",
+      "-d",
+      "/tmp/s3",
+      "-a",
+      "127.0.0.1",
+      "-p",
+      "4568",
       "--configure-bucket",
       S3.bucket,
-    ]),
+    ],
     ["NODE_OPTIONS=--openssl-legacy-provider"],
   );
   await emulator("azure", [
@@ -338,11 +371,7 @@ describe("the image as a sidecar (podman pod: app, s3rver, azurite, cairn)", () 
     ]);
     const base = `http://127.0.0.1:${metricsPort}`;
     const successes = () => metric(metricsPort, /cairn_job_runs_total\{[^}]*result="success"[^}]*\} (\d+)/);
-    await until(async () => (await successes()) >= 1, "a successful scheduled backup in /metrics", 120_000).catch(
-      async (e: Error) => {
-        throw new Error(`${e.message}; agent log:\n${JSON.stringify(await agentLog(), null, 1).slice(-6000)}`);
-      },
-    );
+    await untilAgent(async () => (await successes()) >= 1, "a successful scheduled backup in /metrics", 120_000);
     expect((await agentLog()).find((l) => l.event === "job_run" && l.result === "success")).toBeDefined();
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -353,17 +382,14 @@ describe("the image as a sidecar (podman pod: app, s3rver, azurite, cairn)", () 
     expect(health.code, health.stdout + health.stderr).toBe(0);
   }, 180_000);
 
-  it("stops on SIGTERM (podman stop) with exit 0 inside the grace period, while a run is going", async () => {
+  it("stops on SIGTERM (podman stop) as a scheduled run starts: exit 0, inside the grace period", async () => {
     // Stop as the next scheduled run starts, the moment a stop is hardest on the agent.
     const started = (await agentLog()).filter((l) => l.event === "job_started").length;
-    await until(
+    await untilAgent(
       async () => (await agentLog()).filter((l) => l.event === "job_started").length > started,
       "the next scheduled run to start",
       60_000,
-    ).catch(async (e: Error) => {
-      const state = await podman(["inspect", "--format={{json .State}}", agent]);
-      throw new Error(`${e.message}; agent state ${state}; log:\n${JSON.stringify(await agentLog()).slice(-4000)}`);
-    });
+    );
     // podman stop sends SIGTERM, then SIGKILL after --time: 30 s, past the agent's 25 s grace period.
     await podman(["stop", "--time=30", agent], 120_000);
     const state = JSON.parse(await podman(["inspect", "--format={{json .State}}", agent])) as {
