@@ -5,6 +5,14 @@
  * reported with the command and its stderr.
  */
 import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * podman's working directory: on this host's cgroup v1, conmon writes its OOM marker file
+ * (`oom`) into the current directory, which would otherwise be the checkout.
+ */
+const scratch = join(import.meta.dirname, "..", "..", ".tmp", "container");
 
 export interface PodmanResult {
   code: number;
@@ -25,11 +33,13 @@ export function containersConf(): string {
 
 /** Runs `podman args`; resolves with its exit code and output whatever the code. */
 export function podmanRun(args: string[], timeoutMs = 600_000): Promise<PodmanResult> {
+  mkdirSync(scratch, { recursive: true });
   return new Promise((resolve, reject) => {
     execFile(
       "podman",
       args,
       {
+        cwd: scratch,
         env: { ...process.env, CONTAINERS_CONF: containersConf() },
         maxBuffer: 256 * 1024 * 1024,
         timeout: timeoutMs,
