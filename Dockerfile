@@ -1,12 +1,12 @@
 # cairn container image: the agent as a sidecar (docs/CONTAINER.md). The runtime
 # holds Node, the bundled CLI (dist/bundle, scripts/bundle.mjs) and the one
 # native addon the bundle leaves out (zstd-napi): no npm, no compiler, no
-# node_modules beyond that addon. test/container/image.container-test.ts builds
+# node_modules beyond that addon. test/container/image.podman-test.ts builds
 # this file with podman and runs it as a sidecar; docs/CONTAINER.md says how.
 #
 # Build:  docker build -t cairn .                                  (files, S3, Azure)
 #         docker build --build-arg VARIANT=db -t cairn:db .        (plus the database clients, docs/DATABASES.md)
-# Run:    docker run -d --read-only --tmpfs /tmp -v cairn-cache:/var/cache/cairn \
+# Run:    docker run -d --read-only --memory 512m --stop-timeout 30 -v cairn-cache:/var/cache/cairn \
 #           -v app-data:/data:ro -v ./cairn.yaml:/etc/cairn/cairn.yaml:ro \
 #           -v ./agent.key:/run/secrets/cairn-agent-key:ro -p 9090:9090 cairn
 #         (default command: agent --config /etc/cairn/cairn.yaml; see docs/CONFIG.md)
@@ -38,8 +38,8 @@ COPY src ./src
 COPY bin ./bin
 COPY scripts/bundle.mjs ./scripts/
 # What the runtime gets, in /out: the bundle, its launcher, package.json (the version and "type":
-# "module"), and of zstd-napi only what `import "zstd-napi/binding.js"` loads. The check loads the
-# CLI from /out, so a module the bundle expects from node_modules fails here, not at run time.
+# "module"), and of zstd-napi only what `import "zstd-napi/binding.js"` loads. The checks start the
+# CLI and load the addon from /out; the container test backs up and restores through S3 and Azure.
 RUN npm run build \
  && mkdir -p /out/dist /out/node_modules/zstd-napi/build/Release \
  && cp -r dist/bundle /out/dist/ \
