@@ -21,8 +21,8 @@ export interface DockerfileModel {
 
 /**
  * A small reader for the subset of Dockerfile syntax our Dockerfile uses
- * (no heredocs, no parser directives), so the container tests can replay its
- * steps instead of keeping a second copy of them in the test.
+ * (no heredocs, no parser directives), for the checks that need no build
+ * (dockerfile.test.ts).
  */
 export function readDockerfile(path: string): DockerfileModel {
   const globalArgs = new Map<string, string>();
@@ -73,28 +73,4 @@ function logicalLines(text: string): Instruction[] {
 
 function substitute(s: string, vars: Map<string, string>): string {
   return s.replace(/\$\{(\w+)\}/g, (_, k: string) => vars.get(k) ?? "");
-}
-
-export function stage(model: DockerfileModel, name: string | undefined): Stage {
-  const s = name === undefined ? model.stages.at(-1) : model.stages.find((x) => x.name === name);
-  if (!s) throw new Error(`Dockerfile has no stage ${name ?? "(final)"}`);
-  return s;
-}
-
-/** `["a", "b"]` exec-form arguments. */
-export function execForm(args: string): string[] {
-  return JSON.parse(args) as string[];
-}
-
-/** The variables a stage's ENV instructions set (`ENV K=V K2=V2` form, unquoted values). */
-export function stageEnv(s: Stage): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const ins of s.instructions.filter((i) => i.keyword === "ENV")) {
-    for (const pair of ins.args.split(" ")) {
-      const eq = pair.indexOf("=");
-      if (eq <= 0) throw new Error(`Dockerfile line ${ins.line}: cannot read ENV ${ins.args}`);
-      env[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
-  }
-  return env;
 }
