@@ -12,7 +12,7 @@ import type { CheckProblem } from "./check-problem.js";
 
 /** A skeleton read for a directory: what prune will keep of it (docs/FORMAT.md §Skeletons). */
 interface ReadSkeleton {
-  id: string;
+  id: BlobId;
   body: Skeleton;
 }
 
@@ -66,12 +66,12 @@ export class TreeChecker {
     return p;
   }
 
-  private omitted(id: string, path: string): CheckProblem {
+  private omitted(id: BlobId, path: string): CheckProblem {
     return this.problem("blob", id, `${path || "/"}: needed here, ${OMITTED}`);
   }
 
   /** Problems in the directory whose tree is `treeId` and below it, judged against `skeleton` when it was read. */
-  private async directory(treeId: string, skeleton: ReadSkeleton | undefined, path: string): Promise<CheckProblem[]> {
+  private async directory(treeId: BlobId, skeleton: ReadSkeleton | undefined, path: string): Promise<CheckProblem[]> {
     const key = `${skeleton?.id ?? "-"}:${treeId}`;
     const known = this.judged.get(key);
     if (known) return known;
@@ -102,7 +102,7 @@ export class TreeChecker {
   }
 
   private async subdirectory(
-    subtree: string,
+    subtree: BlobId,
     at: string,
     children: Children | undefined,
     out: CheckProblem[],
@@ -131,17 +131,17 @@ export class TreeChecker {
   }
 
   /** Reports (and returns true) when the index holds `id` as another type than `want`. */
-  private wrongType(id: string, want: BlobType, at: string, as: string, out: CheckProblem[]): boolean {
-    const loc = this.index.get(id as BlobId);
+  private wrongType(id: BlobId, want: BlobType, at: string, as: string, out: CheckProblem[]): boolean {
+    const loc = this.index.get(id);
     if (!loc || loc.type === want) return false;
     out.push(this.problem("blob", id, `${at}: used as ${as}, but it is a ${blobTypeName(loc.type)} blob`));
     return true;
   }
 
-  private async readTree(id: string, at: string, out: CheckProblem[]): Promise<Tree | undefined> {
+  private async readTree(id: BlobId, at: string, out: CheckProblem[]): Promise<Tree | undefined> {
     let bytes: Buffer;
     try {
-      bytes = await this.reader.read(id as BlobId);
+      bytes = await this.reader.read(id);
     } catch (e) {
       if (e instanceof IntegrityError) return undefined; // named by the skeleton walk or the pack verification
       throw e;
@@ -155,9 +155,9 @@ export class TreeChecker {
     }
   }
 
-  private async readSkeleton(id: string): Promise<ReadSkeleton | undefined> {
+  private async readSkeleton(id: BlobId): Promise<ReadSkeleton | undefined> {
     try {
-      return { id, body: decodeSkeleton(await this.reader.read(id as BlobId), id) };
+      return { id, body: decodeSkeleton(await this.reader.read(id), id) };
     } catch (e) {
       if (e instanceof IntegrityError) return undefined; // the skeleton walk names it
       throw e;

@@ -277,8 +277,8 @@ async function walkSnapshots(
     if (!p.snapshots!.includes(snap)) p.snapshots!.push(snap);
     missing.set(id, p);
   };
-  const usable = (id: string, snap: string): boolean => {
-    const loc = index.get(id as BlobId);
+  const usable = (id: BlobId, snap: string): boolean => {
+    const loc = index.get(id);
     if (!loc) report(id, snap, "referenced but not in any index");
     else if (badPacks.has(loc.packIndex))
       report(id, snap, `its pack ${index.pack(loc.packIndex).id} is missing or damaged`);
@@ -291,7 +291,7 @@ async function walkSnapshots(
 async function walkSkeletons(
   reader: BlobReader,
   snaps: Snapshot[],
-  usable: (id: string, snapshot: string) => boolean,
+  usable: (id: BlobId, snapshot: string) => boolean,
   report: (id: string, snapshot: string, message: string) => void,
 ): Promise<void> {
   for (const s of snaps) {
@@ -302,7 +302,7 @@ async function walkSkeletons(
       if (seen.has(id) || !usable(id, s.id)) continue;
       seen.add(id);
       try {
-        const sk = decodeSkeleton(await reader.read(id as BlobId), id);
+        const sk = decodeSkeleton(await reader.read(id), id);
         usable(sk.tree, s.id);
         for (const d of sk.data) usable(d, s.id);
         stack.push(...sk.children);

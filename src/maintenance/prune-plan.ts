@@ -1,4 +1,3 @@
-import type { BlobId } from "../core/ids.js";
 import type { ReadonlyBlobIndex } from "../repository/blob-index.js";
 import type { LoadedIndexView, RepositoryMaintenance } from "../repository/repository-maintenance.js";
 import { openIndex, type IndexPack } from "../repository/format/index-file.js";
@@ -89,7 +88,7 @@ function packUse(
   let usedBytes = 0;
   let unusedBytes = 0;
   for (const [, id, , length] of p.blobs) {
-    const e = blobs.entryOf(id as BlobId);
+    const e = blobs.entryOf(id);
     const here = e >= 0 && e < used.size && blobs.locationAt(e).packIndex === packIndex;
     if (here && used.has(e)) {
       usedBlobs++;

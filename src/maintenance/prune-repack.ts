@@ -1,5 +1,5 @@
 import { IntegrityError } from "../core/errors.js";
-import type { BlobId, BlobType } from "../core/ids.js";
+import type { BlobId } from "../core/ids.js";
 import { ageDecrypt } from "../crypto/age-file.js";
 import { decompressBlob } from "../compression/zstd.js";
 import type { IndexPack } from "../repository/format/index-file.js";
@@ -40,14 +40,14 @@ export async function repackPacks(
       const plain = ageDecrypt(await repo.storage.get(key, undefined, signal), identities, key);
       stats.bytesRead += p.size;
       for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
-        if (!usedHere(id as BlobId, p.id)) continue;
+        if (!usedHere(id, p.id)) continue;
         if (offset + length > plain.byteLength)
           throw new IntegrityError("blob", `${id} in ${key}`, "lies beyond the end of its pack");
         const stored = plain.subarray(offset, offset + length);
         const raw = compressed ? decompressBlob(stored, rawLength, key) : Buffer.from(stored);
-        if (repo.agent.blobId(type as BlobType, raw) !== id)
+        if (repo.agent.blobId(type, raw) !== id)
           throw new IntegrityError("blob", `${id} in ${key}`, "content does not match its id; not repacking it");
-        await up.add(type as BlobType, id as BlobId, raw);
+        await up.add(type, id, raw);
         stats.blobs++;
       }
       stats.packs++;

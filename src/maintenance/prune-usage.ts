@@ -39,8 +39,8 @@ export async function findUsedBlobs(
 ): Promise<Usage> {
   const used = new EntryBits(index.size);
   let usedBlobs = 0;
-  const mark = (id: string, snap: Snapshot): boolean => {
-    const e = index.entryOf(id as BlobId);
+  const mark = (id: BlobId, snap: Snapshot): boolean => {
+    const e = index.entryOf(id);
     if (e < 0)
       throw new RepositoryError(`snapshot ${snap.id} references blob ${id}, which no index lists; refusing to prune`, {
         hint: "run `cairn check` to find the damage; a new backup re-uploads missing data",
@@ -51,7 +51,7 @@ export async function findUsedBlobs(
     return true;
   };
   for (const s of snapshots) {
-    const stack: string[] = [s.skeleton];
+    const stack: BlobId[] = [s.skeleton];
     while (stack.length > 0) {
       signal?.throwIfAborted();
       const id = stack.pop()!;
@@ -65,9 +65,9 @@ export async function findUsedBlobs(
   return { used, usedBlobs };
 }
 
-async function readSkeleton(repo: RepositoryMaintenance, id: string, s: Snapshot) {
+async function readSkeleton(repo: RepositoryMaintenance, id: BlobId, s: Snapshot) {
   try {
-    return decodeSkeleton(await repo.readBlob(id as BlobId), id);
+    return decodeSkeleton(await repo.readBlob(id), id);
   } catch (e) {
     if (e instanceof IntegrityError)
       throw new RepositoryError(`snapshot ${s.id}: skeleton ${id} is unreadable (${e.message}); refusing to prune`, {

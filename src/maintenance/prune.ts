@@ -175,7 +175,7 @@ function emptyResult(dryRun: boolean, snapshots: number, marksPending: number): 
 /** Whether a snapshot needs a blob whose copy the index serves from this pack. */
 function neededFrom(blobs: ReadonlyBlobIndex, usage: Usage, p: IndexPack, packIndex: number): boolean {
   return p.blobs.some(([, id]) => {
-    const e = blobs.entryOf(id as BlobId);
+    const e = blobs.entryOf(id);
     return e >= 0 && e < usage.used.size && usage.used.has(e) && blobs.locationAt(e).packIndex === packIndex;
   });
 }

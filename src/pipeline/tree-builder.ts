@@ -152,7 +152,7 @@ export class TreeBuilder {
     const counters = this.c.counters;
     if (unchanged && cached) {
       node.size = cached.size;
-      node.content = cached.content as BlobId[];
+      node.content = cached.content;
       counters.filesUnchanged++;
     } else {
       try {

@@ -158,8 +158,7 @@ function lstatOrError(abs: Buffer): BigIntStats | Error {
 async function planFile(c: WalkContext, abs: Buffer, components: Buffer[], st: BigIntStats): Promise<PlannedFile> {
   const key = pathKey(components);
   const cached = await c.parentCache?.lookup(key);
-  const unchanged =
-    cached !== undefined && sameVersion(cached, st) && cached.content.every((id) => c.has(id as BlobId));
+  const unchanged = cached !== undefined && sameVersion(cached, st) && cached.content.every((id) => c.has(id));
   const plan: PlannedFile = { key, cached, unchanged };
   if (!unchanged && st.size <= BigInt(c.smallFileLimit)) {
     plan.read = c.batcher.submit(abs, Number(st.size));

@@ -1,4 +1,4 @@
-import { BlobType, type BlobId } from "../core/ids.js";
+import { blobIdOfDigest, BlobType, type BlobId } from "../core/ids.js";
 import type { IndexBody, IndexPack } from "./format/index-file.js";
 
 /**
@@ -144,9 +144,14 @@ class KeyTable {
   }
 
   keyHex(e: number): string {
+    return this.keyBytes(e).toString("hex");
+  }
+
+  /** The 32 bytes of key `e`, a view into the page (no copy). */
+  keyBytes(e: number): Buffer {
     const page = this.keyPages[e >>> PAGE_SHIFT];
     const byteOffset = page.byteOffset + (e & PAGE_MASK) * KEY_WORDS * 4;
-    return Buffer.from(page.buffer, byteOffset, 32).toString("hex");
+    return Buffer.from(page.buffer, byteOffset, 32);
   }
 
   get byteLength(): number {
@@ -272,7 +277,7 @@ export class BlobIndex {
   /** Every blob, in insertion order. */
   *entries(): Generator<[BlobId, BlobLocation]> {
     for (let e = 0; e < this.blobs.count; e++) {
-      yield [this.blobs.keyHex(e) as BlobId, this.location(e)];
+      yield [blobIdOfDigest(this.blobs.keyBytes(e)), this.location(e)];
     }
   }
 

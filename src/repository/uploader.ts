@@ -1,5 +1,5 @@
 import type { BlobId } from "../core/ids.js";
-import { BlobType } from "../core/ids.js";
+import { blobIdOfDigest, BlobType } from "../core/ids.js";
 import type { AgentKey } from "../crypto/agent-key.js";
 import type { AgeRecipient } from "../crypto/age-keys.js";
 import type { Storage } from "../storage/storage.js";
@@ -142,7 +142,7 @@ export class Uploader {
     const packIndex = this.index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
     this.referencedPacks.add(packIndex);
     for (const e of p.entries) {
-      const id = e.id.toString("hex") as BlobId;
+      const id = blobIdOfDigest(e.id);
       if (
         !this.index.add(id, {
           type: e.type,

@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { blobIdOfDigest, type BlobId } from "../../core/ids.js";
 
 /**
  * On-disk format of the parent cache, version 1. The file is local to one host,
@@ -41,7 +42,7 @@ export interface CachedFile {
   ino: number;
   dev: number;
   /** Data blob ids, hex, in file order. */
-  content: string[];
+  content: BlobId[];
 }
 
 export interface CacheHeader {
@@ -192,7 +193,7 @@ export function decodeFile(frame: Buffer, keyLength: number): CachedFile {
   const dev = frame.readDoubleLE(p + 32);
   const count = frame.readUInt32LE(p + 40);
   p += 44;
-  const content: string[] = new Array<string>(count);
-  for (let i = 0; i < count; i++) content[i] = frame.toString("hex", p + i * 32, p + i * 32 + 32);
+  const content: BlobId[] = new Array<BlobId>(count);
+  for (let i = 0; i < count; i++) content[i] = blobIdOfDigest(frame.subarray(p + i * 32, p + i * 32 + 32));
   return { size, mtimeNs, ctimeNs, ino, dev, content };
 }

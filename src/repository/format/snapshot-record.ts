@@ -3,7 +3,7 @@ import { IntegrityError } from "../../core/errors.js";
 import type { AgentKey } from "../../crypto/agent-key.js";
 import { seal, unseal } from "../../crypto/sealed.js";
 import { decodeJson, encodeJson } from "./json-body.js";
-import type { BlobId } from "../../core/ids.js";
+import { asBlobId } from "../../core/ids.js";
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -38,8 +38,8 @@ const SnapshotSchema = z.object({
   source: z.string().optional(),
   tags: z.array(z.string()),
   parent: Hex64.optional(),
-  tree: Hex64.transform((s) => s as BlobId),
-  skeleton: Hex64.transform((s) => s as BlobId),
+  tree: Hex64.transform(asBlobId),
+  skeleton: Hex64.transform(asBlobId),
   summary: SnapshotSummarySchema.optional(),
   program: z.string(),
 });

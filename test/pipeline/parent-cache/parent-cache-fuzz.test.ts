@@ -11,6 +11,7 @@
  * Seeded: CAIRN_TEST_SEED=<n> replays; CAIRN_SOAK=1 runs many more.
  */
 import fc from "fast-check";
+import type { BlobId } from "../../../src/core/ids.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,7 +62,7 @@ beforeAll(async () => {
       ctimeNs: 1_700_000_000_000_000_000n,
       ino: 1000 + i,
       dev: 2049,
-      content: Array.from({ length: i % 3 }, (_, k) => `${i}${k}`.padStart(64, "c")),
+      content: Array.from({ length: i % 3 }, (_, k) => `${i}${k}`.padStart(64, "c") as BlobId),
     };
     await w.add(key, rec);
   }

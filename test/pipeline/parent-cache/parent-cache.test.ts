@@ -1,3 +1,4 @@
+import type { BlobId } from "../../../src/core/ids.js";
 import { mulberry32, numericTestSeed } from "../../helpers/prng.js";
 import { mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,8 +26,8 @@ afterEach(async () => {
 
 /** The record for file number i: derived from i so expectations need no storage. */
 function fileFor(i: number): CachedFile {
-  const content: string[] = [];
-  for (let c = 0; c < i % 4; c++) content.push(((i * 4 + c) >>> 0).toString(16).padStart(64, "0"));
+  const content: BlobId[] = [];
+  for (let c = 0; c < i % 4; c++) content.push(((i * 4 + c) >>> 0).toString(16).padStart(64, "0") as BlobId);
   return {
     size: i * 1000,
     mtimeNs: 1_700_000_000_000_000_000n + BigInt(i),
@@ -143,7 +144,9 @@ describe("ParentCache", () => {
     await w.add(pathKey([Buffer.from("b")]), fileFor(1));
     await expect(w.add(pathKey([Buffer.from("a")]), fileFor(2))).rejects.toThrow(RangeError);
     await expect(w.add(pathKey([Buffer.from("b")]), fileFor(2))).rejects.toThrow(RangeError);
-    await expect(w.add(pathKey([Buffer.from("c")]), { ...fileFor(1), content: ["xyz"] })).rejects.toThrow(TypeError);
+    await expect(w.add(pathKey([Buffer.from("c")]), { ...fileFor(1), content: ["xyz" as BlobId] })).rejects.toThrow(
+      TypeError,
+    );
     await w.abort();
     expect(await readdir(dir)).toEqual([]);
   });
@@ -271,7 +274,7 @@ describe("ParentCache", () => {
     const w = await ParentCacheWriter.create(dir, "big", { generation: GEN });
     const keys = walkKeys(3);
     await w.add(keys[0], fileFor(0));
-    await w.add(keys[1], { ...fileFor(1), content: new Array<string>((1 << 21) + 1).fill("ab".repeat(32)) });
+    await w.add(keys[1], { ...fileFor(1), content: new Array<BlobId>((1 << 21) + 1).fill("ab".repeat(32) as BlobId) });
     await w.add(keys[2], fileFor(2));
     await w.commit(SNAP);
     expect(w.skipped).toBe(1);
@@ -283,7 +286,7 @@ describe("ParentCache", () => {
 
   it("stores a record larger than the write buffer", async () => {
     const keys = walkKeys(2);
-    const many = Array.from({ length: 50_000 }, (_, i) => i.toString(16).padStart(64, "0"));
+    const many = Array.from({ length: 50_000 }, (_, i) => i.toString(16).padStart(64, "0") as BlobId);
     const w = await ParentCacheWriter.create(dir, "wide", { generation: GEN });
     await w.add(keys[0], { ...fileFor(0), content: many });
     await w.add(keys[1], fileFor(1));
