@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Adapter for ../shared/bench (BENCH_TOOL_CMD): maps the harness's
+# Adapter for the peer benchmark harness (run-peers.sh, BENCH_TOOL_CMD; docs/PERFORMANCE.md): maps its
 #   init <repo> | backup <repo> <src> | restore <repo> <dst> | check <repo>
 # onto the cairn CLI. Keys live next to the repository (<repo>.keys/).
 # Usage: BENCH_TOOL_CMD="$PWD/scripts/bench-tool.sh" BENCH_TOOL_NAME=cairn ../shared/bench/run-peers.sh

@@ -118,7 +118,7 @@ async function withReader(
   }
 }
 
-/** RELIABILITY invariant 12: a protocol this cairn does not know is one prune refuses. */
+/** docs/RELIABILITY.md invariant 12: a protocol this cairn does not know is one prune refuses. */
 function checkProtocol(repo: RepositoryMaintenance, r: CheckReport): void {
   const declared = repo.config.pruneProtocol;
   if (declared !== PRUNE_PROTOCOL)

@@ -11,7 +11,11 @@ export interface PackVerifyResult {
   badBlobs: string[];
 }
 
-/** A pack's plaintext and one blob's raw bytes are only hashed: fresh memory per pack and per blob was ~1.5 GB for the bench repository. */
+/**
+ * A pack's plaintext and one blob's raw bytes are only hashed, so the buffers
+ * are reused: fresh memory per pack and per blob added up to more than the
+ * repository itself (docs/PERFORMANCE.md §Figures behind choices in the code).
+ */
 const plainScratch = new ScratchBuffer();
 const rawScratch = new ScratchBuffer();
 

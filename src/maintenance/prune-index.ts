@@ -8,8 +8,9 @@ import { sha256Hex } from "../repository/format/sha256.js";
 
 /**
  * Deletions in flight at once: a delete is a round trip on S3/Azure and a
- * directory fsync on local storage, so one at a time left phase 2 at ~420
- * packs/s locally; a ConcurrencyLimitedStorage below still caps the total.
+ * directory fsync on local storage, so one at a time made phase 2 slow
+ * (docs/PERFORMANCE.md §Retention and prune); a ConcurrencyLimitedStorage
+ * below still caps the total.
  */
 const DELETE_CONCURRENCY = 16;
 

@@ -135,7 +135,7 @@ function refuseOnDamage(index: LoadedIndexView): void {
 }
 
 /**
- * RELIABILITY invariant 12: the repository declares the protocol its prunes
+ * docs/RELIABILITY.md invariant 12: the repository declares the protocol its prunes
  * and backups follow (docs/FORMAT.md §Prune); this cairn knows one, and
  * deleting by another's rules could race its backups.
  */

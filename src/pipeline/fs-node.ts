@@ -20,7 +20,7 @@ function typeOfMode(mode: number): NodeType {
 /**
  * The tree node type of an lstat result. From the mode read once as a number:
  * BigIntStats' isFile() and friends each allocate BigInts, and the walk asked
- * several of them per entry (~5 µs -> ~1 µs per entry with baseNode's change).
+ * several of them per entry (docs/PERFORMANCE.md §Figures behind choices in the code).
  */
 export function nodeTypeOf(st: BigIntStats): NodeType {
   return typeOfMode(Number(st.mode));
@@ -31,7 +31,7 @@ export function baseNode(name: Buffer, st: BigIntStats): TreeNode {
   const mode = Number(st.mode);
   const type = typeOfMode(mode);
   // Built on the object encodeName returns, not with `{ ...encodeName(name), type, ... }`: V8 takes a
-  // slow path for that spread, ~4 µs per entry (measured on the 30,000 files of the bench set's tiny/).
+  // slow path for that spread, which showed per entry on many small files (docs/PERFORMANCE.md §Figures behind choices in the code).
   // Keys keep the order of the spread (name first), which the tree's JSON, and so its blob ID, depends on.
   const node = encodeName(name) as TreeNode;
   node.type = type;

@@ -128,7 +128,7 @@ export class LargeFileReader {
     }
     // Other chunks go back raw: the main thread drops the ones already stored and has the rest compressed
     // on whichever worker is free. Compressing here, on the one thread that chunks this file, left the
-    // other core idle while a single large file was read (sql/ of the bench set: 2.1-2.6 s -> 1.5-1.9 s).
+    // other core idle while a single large file was read (docs/PERFORMANCE.md §Figures behind choices in the code).
     return { id, rawLength: raw.byteLength, compressed: false, encoded: false, bytes: raw };
   }
 }

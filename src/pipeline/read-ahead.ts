@@ -21,7 +21,7 @@ export interface ReadAheadHint {
  * idle much of the time. A worker thread keeps four more reads in flight
  * ahead of them, started and fed only while the process reads from the disk
  * (read-ahead-policy.ts): on a warm cache it does not exist (its start alone
- * cost a warm backup ~0.2 s).
+ * slowed warm backups: docs/PERFORMANCE.md §Cold cache).
  */
 export class ReadAhead {
   private w: Worker | undefined;

@@ -66,9 +66,9 @@ let lastYield = performance.now();
 
 /**
  * Entries of the directory `abs` (whose lstat is `st`, when known), then
- * "end". lstat is synchronous: on a warm cache a sync lstat costs ~3 µs
- * against ~12 µs for a promise round trip through libuv's thread pool, and a
- * no-change backup is little else. The walk yields to the event loop every
+ * "end". lstat is synchronous: on a warm cache a synchronous lstat costs a
+ * fraction of a promise round trip through libuv's thread pool, and a
+ * no-change backup is little else (docs/PERFORMANCE.md §Where the time goes). The walk yields to the event loop every
  * few milliseconds so uploads and worker replies are not held up by a large
  * tree.
  */
@@ -134,9 +134,9 @@ const ATIME_REFRESH_NS = 23n * 3600n * 1_000_000_000n;
  * writes' fsyncs: listing asynchronously then cost no more than a wait, while
  * a synchronous listing blocked the whole process (seconds, on a first
  * backup of fresh directories). Otherwise synchronous is much cheaper: each
- * asynchronous listing costs an event-loop turn and a thread-pool round trip,
- * together ~60 µs per directory, and a backup after a day of changes spent
- * ~1 s of its 4.5 s waiting for them (docs/PERFORMANCE.md). On a
+ * asynchronous listing costs an event-loop turn and a thread-pool round trip
+ * per directory, a real part of a backup after a day of changes
+ * (docs/PERFORMANCE.md §Figures behind choices in the code). On a
  * `strictatime` mount every listing writes the atime and this guess is wrong:
  * it only costs speed there.
  */

@@ -4,8 +4,8 @@ import type { IndexBody, IndexPack } from "./format/index-file.js";
 /**
  * The in-memory chunk index: blob id -> where the blob sits in which pack.
  *
- * DESIGN.md ("Repository format principles") asks for under 64 bytes per known
- * chunk, so there is no JS object per entry. Ids and values live in typed-array
+ * The aim is under 64 bytes per known blob (docs/PERFORMANCE.md §Memory), so
+ * there is no JS object per entry. Ids and values live in typed-array
  * pages and an open-addressing table (linear probing) holds entry numbers.
  * Real ids are HMAC or SHA-256 outputs, so any 4 of their bytes would make a
  * uniform hash; we still fold all 32 bytes (see hashWords) so that made-up ids in
@@ -363,7 +363,8 @@ export function addToBlobIndex(
     if (!keep(p)) continue;
     const packIndex = index.addPack(p.id, { size: p.size, headerLength: p.headerLength, kind: p.kind });
     for (const [type, id, offset, length, rawLength, compressed] of p.blobs) {
-      // Every row was checked by the decoding rules where its body was decoded (openIndex, openMark: pack-row.ts), so add cannot throw; a second check per row was ~20 ms of every command's start.
+      // Every row was checked by the decoding rules where its body was decoded (openIndex, openMark: pack-row.ts),
+      // so add cannot throw; a second check per row would cost every command's start-up (docs/PERFORMANCE.md §Startup).
       index.add(id, {
         type,
         packIndex,

@@ -80,7 +80,8 @@ export class BlobReader {
   ) {}
 
   async read(id: BlobId, signal?: AbortSignal): Promise<Buffer> {
-    // A view, not a copy: decompressBlob returns a buffer of its own (profiled: the copy was ~3% of a restore).
+    // A view, not a copy: decompressBlob returns a buffer of its own, and the copy showed in restore profiles
+    // (docs/PERFORMANCE.md §Figures behind choices in the code).
     return decodeStoredBlob(await this.readStored(id, signal), id, (type, raw) => this.agent.blobId(type, raw));
   }
 

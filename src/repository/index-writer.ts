@@ -9,7 +9,7 @@ import { sha256Hex } from "./format/sha256.js";
 /**
  * Writes index files for packs as they are uploaded. An index file goes out
  * every `packsPerIndex` packs, so a backup killed midway leaves most of its
- * uploaded packs indexed and the next run reuses them (RELIABILITY S1).
+ * uploaded packs indexed and the next run reuses them (docs/RELIABILITY.md S1).
  */
 export class IndexWriter {
   private pending: IndexPack[] = [];

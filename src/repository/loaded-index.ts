@@ -59,7 +59,7 @@ export class LoadedIndex implements LoadedIndexView {
    * Load every index file into memory (once). A damaged index file is skipped
    * with a warning, and so are packs the index lists but storage no longer
    * has: their blobs count as absent, so the next backup uploads them again
-   * (RELIABILITY S12) instead of referencing data that is gone.
+   * (docs/RELIABILITY.md S12) instead of referencing data that is gone.
    *
    * Listing order is the reverse of the write order (FORMAT.md §Write order:
    * packs, then index, then snapshot; a prune writes new index files, then

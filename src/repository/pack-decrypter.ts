@@ -5,9 +5,9 @@ import { WorkerPool } from "../workers/worker-pool.js";
 
 /**
  * Decrypts whole packs on one worker thread, so a restore's main thread keeps
- * reading trees and blobs while a 16 MiB pack is decrypted (profiled: the
- * cipher, its copies and the garbage of its output were ~2.5 s of a 10 s
- * restore's main thread). Started on first use; idle, it never keeps the
+ * reading trees and blobs while a 16 MiB pack is decrypted (the cipher, its
+ * copies and the garbage of its output were a large part of a restore's main
+ * thread: docs/PERFORMANCE.md §Figures behind choices in the code). Started on first use; idle, it never keeps the
  * process alive; if the worker cannot be started, packs are decrypted inline.
  */
 export class PackDecrypter {

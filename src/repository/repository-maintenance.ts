@@ -38,7 +38,7 @@ export interface RepositoryMaintenance {
    * removed.
    */
   readonly storage: Storage;
-  /** The repository's config: its prune protocol (RELIABILITY invariant 12), pack size and chunker parameters. */
+  /** The repository's config: its prune protocol (docs/RELIABILITY.md invariant 12), pack size and chunker parameters. */
   readonly config: RepoConfig;
   /** Seals and opens index files, prune marks and snapshot records, opens meta packs, and computes blob IDs. */
   readonly agent: AgentKey;

@@ -21,7 +21,7 @@ export type { RestoreSummary } from "./restore-outcome.js";
  * if missing). Meant for an empty or new directory: an entry that already
  * exists in the target is never overwritten, it is reported in `errors`.
  *
- * Trusts nothing in the trees (RELIABILITY.md invariant 10): every name must
+ * Trusts nothing in the trees (docs/RELIABILITY.md invariant 10): every name must
  * be one path component, duplicates keep the first entry, and symlinks are
  * created only after every file and directory exists, so no write goes
  * through a symlink. Directory modes and mtimes are set last, deepest first.

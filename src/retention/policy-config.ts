@@ -7,7 +7,7 @@ import { isEmptyPolicy, validatePolicy, type RetentionPolicy } from "./policy.js
 /**
  * The `retention:` block of a job in the YAML config (config/cairn.example.yaml),
  * with the same words as the `forget` flags: `keep-daily: 7`, `keep-within: 2d`,
- * `keep-tag: [release]`, `group-by: host,paths`. The agent (issue 4) reads it
+ * `keep-tag: [release]`, `group-by: host,paths`. The agent reads it
  * with this function and calls forgetSnapshots after each successful backup.
  */
 const Count = z.number().int().min(-1);

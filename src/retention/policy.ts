@@ -2,8 +2,7 @@ import { UsageError } from "../core/errors.js";
 import { formatCalendarSpan, isZeroSpan, type CalendarSpan } from "./duration.js";
 
 /**
- * A retention policy with restic `forget` semantics (DESIGN.md §Retention and
- * prune). Counts: 0 or absent = off, n > 0 = keep the newest snapshot of each
+ * A retention policy with restic `forget` semantics (docs/CONFIG.md §`retention:`). Counts: 0 or absent = off, n > 0 = keep the newest snapshot of each
  * of the n newest buckets, -1 = keep the newest of every bucket. Spans are
  * measured back from the newest snapshot of the group (not from now).
  */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { findTool, installHint } from "../exec/tool-packages.js";
 
 /**
- * The `source:` kinds of issue 6 (dump, snapshot, postgres, mysql, sqlite), in
+ * The database and command `source:` kinds (dump, snapshot, postgres, mysql, sqlite), in
  * the config's shape: snake_case keys, strict objects told apart by `type`.
  * Each refinement also checks that the client tools the kind runs are
  * installed, so a missing pg_dump is a config error naming the package, not a

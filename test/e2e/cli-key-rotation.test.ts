@@ -1,5 +1,5 @@
 /**
- * Recipient rotation (DESIGN.md: keys can be listed, added and removed
+ * Recipient rotation (keys can be listed, added and removed
  * without re-uploading data).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";

@@ -1,5 +1,5 @@
 /**
- * The two-key model end to end (DESIGN.md §Security model): an agent holding
+ * The two-key model end to end (README.md, docs/FORMAT.md §Keys): an agent holding
  * only the agent key backs up, deduplicates, lists and checks; reading file
  * names or contents needs the restore identity, which alone is enough.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 3, point 3 (RELIABILITY S14). Transient faults injected at the HTTP
+ * docs/RELIABILITY.md S14. Transient faults injected at the HTTP
  * layer into a backup to s3rver: the backup completes through retries with
  * backoff, the repository checks clean and restores, and no object is sent
  * twice except where the store applied a write whose reply was lost.

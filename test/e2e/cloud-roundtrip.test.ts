@@ -1,5 +1,5 @@
 /**
- * Issue 3, point 2: init, backup, incremental backup, restore and
+ * init, backup, incremental backup, restore and
  * check --read-data through the real CLI against s3rver and azurite, with a
  * multi-file dataset of just over 200 MiB, and a byte-identical restore.
  */

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S1: kill -9 at many points of a CLI backup to a local
+ * docs/RELIABILITY.md S1: kill -9 at many points of a CLI backup to a local
  * repository. After each kill: `check` is clean (temp files left by the kill
  * are not objects), no snapshot of the killed run is listed, earlier
  * snapshots restore byte-identically, and the next backup completes and

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S4: SIGTERM at random points of a CLI backup. The process exits
+ * docs/RELIABILITY.md S4: SIGTERM at random points of a CLI backup. The process exits
  * within a few seconds with a non-zero status, records no snapshot, leaves a
  * clean repository, and the next run completes.
  *

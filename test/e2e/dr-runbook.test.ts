@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 1: docs/DISASTER-RECOVERY.md is run literally. Every shell
+ * docs/DISASTER-RECOVERY.md is run literally. Every shell
  * block marked `<!-- runbook-step: NAME -->` is extracted from the markdown
  * and run with `bash -euo pipefail` in a clean directory, the way an operator
  * on a fresh machine would: cairn installed from the `npm pack` tarball with

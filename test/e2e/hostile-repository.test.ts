@@ -1,6 +1,6 @@
 /**
  * What a holder of the agent key (or a careless `cp`) can put into a
- * repository must never crash a command (RELIABILITY invariant 11): a sealed
+ * repository must never crash a command (docs/RELIABILITY.md invariant 11): a sealed
  * index file whose rows are out of range (docs/FORMAT.md §Index, Decoding
  * rules), junk under every prefix (§Layout, Stray objects), and a config that
  * declares a prune protocol this cairn does not know (invariant 12). Each

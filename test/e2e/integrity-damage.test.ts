@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S10-S12: damage each kind of object of a repository holding two
+ * docs/RELIABILITY.md S10-S12: damage each kind of object of a repository holding two
  * snapshots (one flipped bit; truncation at several offsets; a deleted pack)
  * and check what `check` (library and CLI, with and without --read-data) and
  * `restore` make of it: the damaged object is named with its kind, affected

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S13 / invariant 8: a faulty compressor or encryptor is injected
+ * docs/RELIABILITY.md S13 / invariant 8: a faulty compressor or encryptor is injected
  * (vi.mock of src/compression/zstd.ts and src/crypto/age-stream.ts; the
  * backup runs with the inline codec, `workers: 0`, so the mocks apply). The
  * backup must fail with IntegrityError and no corrupt object may reach

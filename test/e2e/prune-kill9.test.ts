@@ -1,5 +1,5 @@
 /**
- * Issue 5.4 / RELIABILITY S5: kill -9 during `cairn prune` at seeded random
+ * docs/RELIABILITY.md S5: kill -9 during `cairn prune` at seeded random
  * points (at least 10 kills, across both phases: each round makes new garbage,
  * and with --grace 0s every run both deletes the previous round's marks and
  * condemns and repacks anew). After each kill: check --read-data is clean and

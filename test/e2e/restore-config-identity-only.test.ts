@@ -2,7 +2,7 @@
  * On a recovery machine the agent's config file comes back from config
  * management, but the agent key file it names does not exist: `cairn restore
  * --config F JOB --identity id.txt` must still restore, because the identity
- * unwraps the agent key from the repository (issue 7, docs/DISASTER-RECOVERY.md).
+ * unwraps the agent key from the repository (docs/DISASTER-RECOVERY.md).
  */
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * Issue 3, point 5: `cairn sync` from S3 to Azure to a local directory,
+ * `cairn sync` from S3 to Azure to a local directory,
  * each hop interrupted halfway (a crashing target, then kill -9 of the CLI)
  * and re-run; the final copy restores identically with
  * the identity. sync itself never sees a key.

@@ -12,7 +12,7 @@ export class SimulatedCrash extends Error {
  * Dies like a killed process on the k-th mutation (put, putIfAbsent, delete;
  * 1-based): that mutation never reaches storage, and every call after it
  * throws SimulatedCrash. A crash-point sweep runs once with k = Infinity to
- * learn `mutations`, then once for each k in 1..mutations (RELIABILITY S3).
+ * learn `mutations`, then once for each k in 1..mutations (docs/RELIABILITY.md S3).
  */
 export class CrashingStorage implements Storage {
   readonly name: string;

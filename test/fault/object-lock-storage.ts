@@ -4,7 +4,7 @@ import type { PutBody, PutOptions, Storage, StorageCapabilities } from "../../sr
 import { StorageDecorator } from "../../src/storage/storage-decorator.js";
 
 /**
- * Object Lock in compliance mode, simulated (RELIABILITY "object lock"
+ * Object Lock in compliance mode, simulated (an object-lock wrapper, docs/RELIABILITY.md
  * wrapper): every object written is retained for `retentionMs` from its write
  * (store clock), and a delete before that throws ObjectLockedError naming the
  * date, as S3 refuses with AccessDenied. `extendRetention` moves the date

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S22: files appended to, truncated and rewritten while the
+ * docs/RELIABILITY.md S22: files appended to, truncated and rewritten while the
  * backup reads them. The backup completes, a warning names each changed file
  * ("changed"), and what is stored matches what is recorded: the restored
  * size equals the tree's size and the bytes are a consistent prefix.

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S3: crash-point sweep. A backup runs on CrashingStorage(inner, k)
+ * docs/RELIABILITY.md S3: crash-point sweep. A backup runs on CrashingStorage(inner, k)
  * for k = 1, 2, ... until a run completes without crashing. After each crash
  * the inner storage, reopened without the wrapper, must pass
  * `checkRepository` (read-data included), list exactly the snapshots that

@@ -1,6 +1,6 @@
 import { blobIdOfDigest } from "../../src/core/ids.js";
 /**
- * RELIABILITY S25, decoder fuzzing: every decoder of the repository format
+ * docs/RELIABILITY.md S25, decoder fuzzing: every decoder of the repository format
  * (pack trailer and whole packs, index files, prune marks, trees, skeletons,
  * snapshot records, the repository config, key files, and the sealed and age
  * containers around them) is fed random bytes and mutations of valid objects.

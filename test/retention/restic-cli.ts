@@ -1,6 +1,6 @@
 /**
  * Drives the real `restic` binary for the retention comparison tests
- * (RELIABILITY S25 "retention vs restic"): a repository per timeline, backups
+ * (docs/RELIABILITY.md S25 "retention vs restic"): a repository per timeline, backups
  * of a tiny directory at chosen times, `forget --dry-run --json` per policy.
  */
 import { execFile } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * The policy engine against the real restic 0.14 binary (issue 5.1; RELIABILITY
+ * The policy engine against the real restic 0.14 binary (docs/RELIABILITY.md
  * S25): random timelines go into restic with `backup --time` (wall clock in a
  * zone with daylight saving), random policies run through
  * `restic forget --dry-run --json`, and the same snapshots (restic's own ids

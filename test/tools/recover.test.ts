@@ -1,5 +1,5 @@
 /**
- * tools/recover.py (issue 7, "recover without cairn"): a tricky tree backed up
+ * tools/recover.py ("recover without cairn", docs/FORMAT.md §Recovering without cairn): a tricky tree backed up
  * with the built CLI is restored by cairn and by recover.py (Python, `age`,
  * `zstd`, nothing of cairn), and the two trees must be identical byte for
  * byte: content, type, mode, mtime, symlink targets, hardlink identity, names

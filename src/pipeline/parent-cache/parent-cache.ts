@@ -38,7 +38,7 @@ import { SequentialInput } from "./parent-cache-input.js";
  * against the walk: memory stays bounded whatever the number of files.
  * The format is in parent-cache-format.ts.
  *
- * Safety (RELIABILITY.md):
+ * Safety (docs/RELIABILITY.md):
  * - invariant 7: each file carries the repository's prune generation; a reader
  *   opened with another generation gets nothing, since prune may have deleted
  *   the blobs the records name.
@@ -75,7 +75,7 @@ export function pathKey(components: readonly Buffer[]): Buffer {
 }
 
 export interface ParentCacheOptions {
-  /** The repository's prune generation (RELIABILITY invariant 7). */
+  /** The repository's prune generation (docs/RELIABILITY.md invariant 7). */
   generation: string;
 }
 

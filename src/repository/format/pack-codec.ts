@@ -20,7 +20,7 @@ export interface SealedPack {
 /**
  * The CPU-heavy steps of writing packs, behind one seam so they can run on
  * worker threads (pipeline/worker-codec.ts) or inline. Both steps verify their
- * own output (RELIABILITY invariant 8) before returning it.
+ * own output (docs/RELIABILITY.md invariant 8) before returning it.
  */
 export interface PackCodec {
   compress(raw: Uint8Array, level: number, what: string): Promise<CompressedBlob>;

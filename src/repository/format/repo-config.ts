@@ -7,7 +7,7 @@ import { decodeJson, encodeJson } from "./json-body.js";
 
 /** Format version this code writes and reads (docs/FORMAT.md §Versioning). */
 export const FORMAT_VERSION = 1;
-/** The only prune protocol v1 repositories use (RELIABILITY invariant 12). */
+/** The only prune protocol v1 repositories use (docs/RELIABILITY.md invariant 12). */
 export const PRUNE_PROTOCOL = "two-phase-v1";
 
 const ConfigSchema = z.object({

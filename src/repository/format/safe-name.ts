@@ -6,7 +6,7 @@ const NAME_MAX = 255;
 
 /**
  * Checks that a stored name is exactly one path component (invariant 10 of
- * RELIABILITY.md): non-empty, no `/`, no NUL, not `.` or `..`, at most 255
+ * docs/RELIABILITY.md): non-empty, no `/`, no NUL, not `.` or `..`, at most 255
  * bytes. Returns the name; throws UnsafePathError naming the entry otherwise.
  * `parent` is the display path of the containing directory, used in the error.
  * The rule is the format's (docs/FORMAT.md §Trees), so it lives here: restore

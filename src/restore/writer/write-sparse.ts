@@ -42,7 +42,8 @@ export async function writeSparse(
 /**
  * The main thread only reads each stored blob (usually from a cached pack);
  * decompressing and hashing it (HMAC-SHA256 over every byte) and the write
- * itself were ~1 s of its time in a restore of the bench set. A blob's
+ * itself belong on the writer threads (docs/PERFORMANCE.md §Restore:
+ * thread-pool round trips). A blob's
  * position follows from the stored lengths, which the writer checks against
  * what it decodes. Every write handed over has settled before this returns
  * or throws, so the caller may close the descriptor.

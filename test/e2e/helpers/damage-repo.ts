@@ -1,5 +1,5 @@
 /**
- * A damage toolkit for a local repository directory (RELIABILITY S10-S12):
+ * A damage toolkit for a local repository directory (docs/RELIABILITY.md S10-S12):
  * flip one bit, truncate, or delete an object, chosen by kind; add stray
  * objects, or sealed objects a holder of the agent key could write.
  */

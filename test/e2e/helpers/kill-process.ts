@@ -1,5 +1,5 @@
 /**
- * A process killer for crash tests (RELIABILITY.md "harness pieces"): it kills
+ * A process killer for crash tests (it kills on a state read from the process, docs/RELIABILITY.md): it kills
  * the CLI after a delay, or at a state read from its `--json` progress lines,
  * or at a state of the repository on disk ("after the first index file").
  */

@@ -1,5 +1,5 @@
 /**
- * RELIABILITY S25, decoder fuzzing of the parent cache (src/pipeline/parent-cache/,
+ * docs/RELIABILITY.md S25, decoder fuzzing of the parent cache (src/pipeline/parent-cache/,
  * used here read-only): its contract is to never throw for anything found in
  * a file, only to stop using it. Random records with valid CRCs (what a
  * damaged disk cannot produce, but a bug can) go to the record decoder; whole

@@ -3,7 +3,7 @@ import type { BlobId } from "../../../src/core/ids.js";
  * The decoding rules of index pack rows (docs/FORMAT.md §Index, Decoding
  * rules): every row an honest writer produces passes, and each way a row can
  * be out of range is named. openIndex and openMark apply them, so a row that
- * passes always loads into a BlobIndex (RELIABILITY invariant 11).
+ * passes always loads into a BlobIndex (docs/RELIABILITY.md invariant 11).
  */
 import { describe, expect, it } from "vitest";
 import { BlobIndex } from "../../../src/repository/blob-index.js";
