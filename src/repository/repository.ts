@@ -23,6 +23,7 @@ import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./repo-c
 import { sha256Hex } from "./sha256.js";
 import { decodeSkeleton, type Skeleton } from "./skeleton.js";
 import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "./snapshot-record.js";
+import { compareSnapshots, snapshotInstant } from "./snapshot-order.js";
 import type { Tree } from "./tree.js";
 import { decodeTree } from "./tree-codec.js";
 import { Uploader, type UploaderOptions } from "./uploader.js";
@@ -259,7 +260,7 @@ export class Repository {
     return info ? info.mtime.getTime() : -Infinity;
   }
 
-  /** All readable snapshots, oldest first; a damaged snapshot record is skipped with a warning. */
+  /** All readable snapshots, oldest first (snapshot-order.ts); a damaged snapshot record is skipped with a warning. */
   async listSnapshots(signal?: AbortSignal): Promise<Snapshot[]> {
     const out: Snapshot[] = [];
     for await (const o of this.storage.list(SNAPSHOTS_PREFIX, signal)) {
@@ -272,7 +273,8 @@ export class Repository {
         this.warn({ kind: "snapshot", key: o.key, message: `${e.message}; skipped` });
       }
     }
-    return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    const ms = new Map(out.map((s) => [s, snapshotInstant(s.time)]));
+    return out.sort((a, b) => compareSnapshots({ id: a.id, ms: ms.get(a)! }, { id: b.id, ms: ms.get(b)! }));
   }
 
   /** Damage met and worked around (skipped snapshots, index files, missing packs); the CLI prints these. */

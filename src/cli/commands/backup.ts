@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
 import { backupPaths, type BackupOptions } from "../../pipeline/backup.js";
-import { UsageError } from "../../core/errors.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { humanBytes, printJson } from "../shared/print.js";
 import { cacheRoot, repositoryCacheDir } from "../../jobs/cache-dir.js";
@@ -8,6 +7,7 @@ import { ProgressDisplay } from "../shared/progress-display.js";
 import { onInterrupt } from "../shared/signals.js";
 import { scanSize } from "../../fs/scan-size.js";
 import { ExcludeMatcher } from "../../fs/exclude.js";
+import { parseSnapshotTime } from "../shared/snapshot-time.js";
 import { dumpSourceFromFlags, type DumpFlags } from "../shared/dump-flags.js";
 
 interface BackupOpts extends RepoOpts, DumpFlags {
@@ -29,7 +29,7 @@ export function backupCommand(): Command {
   repoOptions(cmd)
     .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
     .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
-    .option("--time <iso>", "snapshot time (default: now), e.g. 2026-01-31T12:00:00Z")
+    .option("--time <iso>", "snapshot time (default: now): ISO 8601 in the years 0000-9999, e.g. 2026-01-31T12:00:00Z")
     .option("--exclude <glob>", "exclude pattern (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--no-cache", "do not use or write the local parent cache (re-reads every file)")
     .addOption(new Option("--json", "progress and summary as JSON lines"))
@@ -46,9 +46,7 @@ export function backupCommand(): Command {
     )
     .action(async (paths: string[], o: BackupOpts) => {
       const dump = await dumpSourceFromFlags(o, paths);
-      const time = o.time ? new Date(o.time) : undefined;
-      if (time && Number.isNaN(time.getTime()))
-        throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
+      const time = o.time === undefined ? undefined : parseSnapshotTime(o.time);
       const repo = await openRepo(o);
       const display = new ProgressDisplay(o.json === true);
       const abort = new AbortController();
