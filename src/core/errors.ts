@@ -241,3 +241,39 @@ export class DrillFailedError extends CairnError {
     this.objectKey = opts.objectKey;
   }
 }
+
+// What a file-system errno means to someone who named the file; anything else keeps the system's own words.
+const FILE_REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "it is a directory, not a file",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EEXIST: "it already exists",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many symbolic links in the path",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+};
+
+/** Why a file operation failed, in words (`no such file or directory`), from its errno code. */
+export function fileErrorReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (code && FILE_REASONS[code]) ?? (e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * A file the user named (by a flag, an environment variable or a config key)
+ * cannot be read or written: names the file, what it is for, who named it and
+ * why it failed; exit 2, since the fix is the user's.
+ */
+export class UserFileError extends CairnError {
+  readonly file: string;
+  constructor(what: string, file: string, namedBy: string, cause: unknown, hint?: string) {
+    super("E_FILE", `cannot use the ${what} ${file} (from ${namedBy}): ${fileErrorReason(cause)}`, 2, {
+      hint,
+      cause,
+    });
+    this.file = file;
+  }
+}

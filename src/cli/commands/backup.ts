@@ -7,6 +7,8 @@ import { ProgressDisplay } from "../shared/progress-display.js";
 import { onInterrupt } from "../shared/signals.js";
 import { scanSize } from "../../fs/scan-size.js";
 import { ExcludeMatcher } from "../../fs/exclude.js";
+import { excludePatternProblem } from "../../fs/exclude-pattern.js";
+import { UsageError } from "../../core/errors.js";
 import { parseSnapshotTime } from "../shared/snapshot-time.js";
 import { dumpSourceFromFlags, type DumpFlags } from "../shared/dump-flags.js";
 
@@ -22,6 +24,13 @@ interface BackupOpts extends RepoOpts, DumpFlags {
 /** Exit code when the snapshot was written but some files could not be read. */
 export const EXIT_PARTIAL = 3;
 
+/** A pattern the matcher cannot use is refused while the flags are read, before the repository is opened. */
+function excludeFlag(pattern: string): string {
+  const problem = excludePatternProblem(pattern);
+  if (problem) throw new UsageError(`--exclude: ${problem}`, { hint: "e.g. --exclude '*.tmp' or --exclude cache/" });
+  return pattern;
+}
+
 export function backupCommand(): Command {
   const cmd = new Command("backup")
     .description("back up files and directories (or a dump command's output, --dump) as a new snapshot")
@@ -30,7 +39,12 @@ export function backupCommand(): Command {
     .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
     .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
     .option("--time <iso>", "snapshot time (default: now): ISO 8601 in the years 0000-9999, e.g. 2026-01-31T12:00:00Z")
-    .option("--exclude <glob>", "exclude pattern (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option(
+      "--exclude <glob>",
+      "exclude pattern (repeatable)",
+      (v: string, a: string[]) => [...a, excludeFlag(v)],
+      [] as string[],
+    )
     .option("--no-cache", "do not use or write the local parent cache (re-reads every file)")
     .addOption(new Option("--json", "progress and summary as JSON lines"))
     .option(

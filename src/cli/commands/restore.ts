@@ -6,6 +6,7 @@ import { humanBytes, printJson } from "../shared/print.js";
 import { onInterrupt } from "../shared/signals.js";
 import { restoreDumpToCommand, type RestoreDumpFlags } from "../shared/restore-dump.js";
 import { restoreBySource } from "../../jobs/restore-by-source.js";
+import { prepareTargetDir } from "../shared/target-dir.js";
 import { openRestoreTarget, type ConfigRestoreFlags } from "../shared/config-restore.js";
 
 interface RestoreOpts extends ConfigRestoreFlags, RestoreDumpFlags {
@@ -72,6 +73,7 @@ export function restoreCommand(): Command {
           });
           return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${done}\n`);
         }
+        prepareTargetDir(o.target!);
         const r = await restoreSnapshot(repo, snap.tree, o.target!, {
           include: o.include.length ? o.include : undefined,
           signal: abort.signal,
