@@ -11,6 +11,7 @@ import { excludePatternProblem } from "../../fs/exclude-pattern.js";
 import { UsageError } from "../../core/errors.js";
 import { parseSnapshotTime } from "../shared/snapshot-time.js";
 import { dumpSourceFromFlags, type DumpFlags } from "../shared/dump-flags.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface BackupOpts extends RepoOpts, DumpFlags {
   host?: string;
@@ -79,12 +80,14 @@ export function backupCommand(): Command {
           onWarning: (w) =>
             o.json
               ? printJson({ type: "warning", ...w })
-              : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`),
+              : process.stderr.write(`\rwarning: ${terminalText(w.path)}: ${terminalText(w.message)}\n`),
           // Not a partial backup (exit 0): every file was stored; only the next backup's speed-up is lost.
           onCacheProblem: (p) =>
             o.json
               ? printJson({ type: "cache_warning", message: p.message, hint: p.hint })
-              : process.stderr.write(`\rwarning: ${p.message}; backing up without it\nhint: ${p.hint}\n`),
+              : process.stderr.write(
+                  `\rwarning: ${terminalText(p.message)}; backing up without it\nhint: ${terminalText(p.hint ?? "")}\n`,
+                ),
         };
         const r = dump ? await dump.backup(repo, opts) : await backupPaths(repo, paths, opts);
         display.done();
@@ -99,7 +102,7 @@ export function backupCommand(): Command {
           );
           if (r.warnings.length > 0)
             process.stdout.write(
-              `${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${w.path}: ${w.message}\n`).join("")}`,
+              `${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${terminalText(w.path)}: ${terminalText(w.message)}\n`).join("")}`,
             );
         }
         if (r.warnings.length > 0) process.exitCode = EXIT_PARTIAL;

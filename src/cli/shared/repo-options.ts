@@ -7,6 +7,7 @@ import { parseIdentityFile, type AgeIdentity } from "../../crypto/age-keys.js";
 import { openRepositoryStorage } from "../../jobs/open-repository.js";
 import { Repository } from "../../repository/repository.js";
 import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "./storage-flags.js";
+import { terminalText } from "./terminal-text.js";
 
 export interface RepoOpts extends StorageFlags {
   repo?: string;
@@ -73,6 +74,7 @@ export async function openRepo(o: RepoOpts): Promise<Repository> {
   const [agentKey, identities] = await Promise.all([loadAgentKey(o), loadIdentities(o)]);
   const repo = await Repository.open(storage, { agentKey, identities });
   // Damage worked around (a skipped snapshot or index file, a missing pack) is said once, on stderr.
-  repo.onWarning = (w) => process.stderr.write(`warning: ${w.kind} ${w.key}: ${w.message}\n`);
+  repo.onWarning = (w) =>
+    process.stderr.write(`warning: ${w.kind} ${terminalText(w.key)}: ${terminalText(w.message)}\n`);
   return repo;
 }
