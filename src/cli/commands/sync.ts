@@ -23,7 +23,7 @@ export function syncCommand(): Command {
   return addStorageFlags(cmd).action(async (o: SyncOpts) => {
     if (!o.from || !o.to)
       throw new UsageError("sync needs --from and --to", {
-        hint: "e.g. cairn sync --from s3://bucket/app1 --to azure://dr/app1",
+        hint: "e.g. cairn sync --from s3://bucket/app1 --to azure://dr-copy/app1",
       });
     const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))

@@ -3,6 +3,7 @@ import { Option } from "commander";
 import { UsageError } from "../../core/errors.js";
 import { AZURE_IMMUTABILITY_MODES, AZURE_TIERS } from "../../storage/azure/azure-options.js";
 import { parseRetainFor, type StorageSettings } from "../../storage/location/storage-settings.js";
+import { endpointProblem } from "../../storage/location/storage-url.js";
 import { OBJECT_LOCK_MODES, S3_CHECKSUM_MODES, S3_SSE_MODES } from "../../storage/s3/s3-options.js";
 
 /** Backend flags as commander parses them (every one also reads an environment variable). */
@@ -79,7 +80,7 @@ export function addStorageFlags(cmd: Command): Command {
 export function storageSettingsFromFlags(f: StorageFlags): StorageSettings {
   return {
     s3: {
-      endpoint: f.s3Endpoint,
+      endpoint: endpoint(f.s3Endpoint),
       region: f.s3Region,
       pathStyle: yesNo(f.s3PathStyle, "--s3-path-style"),
       checksum: oneOf(f.s3Checksum, S3_CHECKSUM_MODES, "--s3-checksum"),
@@ -97,6 +98,12 @@ export function storageSettingsFromFlags(f: StorageFlags): StorageSettings {
     uploadConcurrency: positive(f.uploadConcurrency, "--upload-concurrency", true),
     uploadBytesPerSecond: mibPerSecond(f.limitUpload),
   };
+}
+
+function endpoint(v: string | undefined): string | undefined {
+  const problem = v === undefined ? undefined : endpointProblem(v);
+  if (problem) throw new UsageError(`--s3-endpoint ${problem}`);
+  return v;
 }
 
 function yesNo(v: string | undefined, flag: string): boolean | undefined {
