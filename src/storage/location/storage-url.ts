@@ -4,9 +4,7 @@ import { AZURE_CONTAINER_NAME, parseBucketUrl, S3_BUCKET_NAME, type BucketLocati
 
 /** Where a repository location points, parsed but not opened. */
 export type StorageLocation =
-  | { kind: "local"; path: string }
-  | { kind: "s3"; bucket: BucketLocation }
-  | { kind: "azure"; bucket: BucketLocation };
+  { kind: "local"; path: string } | { kind: "s3"; bucket: BucketLocation } | { kind: "azure"; bucket: BucketLocation };
 
 /**
  * Parses a repository location: a plain path, `file:///abs/path`,
