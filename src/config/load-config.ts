@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import { ConfigInvalidError, fileErrorReason, type ConfigProblem } from "../core/errors.js";
 import type { AgentConfig } from "./agent-config.js";
+import { processSecrets } from "../exec/secret-mask.js";
+import { configSecrets, isSecretKey } from "./config-secrets.js";
 import { substituteTree } from "./env-substitute.js";
 import { parseSections } from "./parse-sections.js";
 import { resolveConfig } from "./resolve-config.js";
@@ -17,7 +19,10 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       },
     ]);
   });
-  return parseConfig(text, file, env);
+  const config = parseConfig(text, file, env);
+  // From now on whatever a hook or a tool echoes of these values is masked before it is logged.
+  processSecrets.add(config.secrets);
+  return config;
 }
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -49,7 +54,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       { path: "", line: 1, message: "expected a mapping with repositories:, jobs: and optionally agent:" },
     ]);
   }
-  const substituted = substituteTree(raw, env, "", problems);
+  const fromEnv: string[] = [];
+  const substituted = substituteTree(raw, env, "", problems, (path, value) => {
+    if (isSecretKey(path)) fromEnv.push(value);
+  });
   const sections = parseSections(substituted, doc, lc, problems);
   const config = sections && resolveConfig(sections.config, sections.declared, file, problems);
   if (problems.length > 0 || !config) {
@@ -58,5 +66,5 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       problems.map((p) => ({ ...p, line: p.line ?? at(p.path, /unknown|given twice/.test(p.message)) })),
     );
   }
-  return config;
+  return { ...config, secrets: configSecrets(sections.config, fromEnv) };
 }

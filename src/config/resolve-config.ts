@@ -26,7 +26,12 @@ function unit(parse: () => number, path: string, expected: string, problems: Con
  * recorded rather than thrown. `declared` holds every name the file gives,
  * including those of sections that did not parse, which are not checked again.
  */
-export function resolveConfig(c: RawConfig, declared: Declared, file: string, problems: ConfigProblem[]): AgentConfig {
+export function resolveConfig(
+  c: RawConfig,
+  declared: Declared,
+  file: string,
+  problems: ConfigProblem[],
+): Omit<AgentConfig, "secrets"> {
   const repoNames = [...declared.repositories];
   const known = (name: string, path: string) => {
     if (!declared.repositories.has(name))

@@ -1,6 +1,8 @@
 import { parse } from "yaml";
 import { UsageError } from "../../core/errors.js";
 import { DbSourceSchema, type DbSourceConfig } from "../../sources/db-source-schema.js";
+import { sourceSecrets } from "../../config/config-secrets.js";
+import { processSecrets } from "../../exec/secret-mask.js";
 
 /**
  * `--source '{type: postgres, mode: physical, data_dir: /var/lib/postgresql/15/main}'`:
@@ -21,5 +23,7 @@ export function parseSourceFlag(text: string): DbSourceConfig {
       hint: "e.g. --source '{type: postgres, mode: logical, database: orders}' (docs/DATABASES.md)",
     });
   }
+  // Whatever the source's commands write of its password or environment is masked (exec/secret-mask.ts).
+  processSecrets.add(sourceSecrets(r.data));
   return r.data;
 }
