@@ -18,6 +18,7 @@ import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { drillCommand } from "./commands/drill.js";
 import { terminalLines, terminalText } from "./shared/terminal-text.js";
+import { retriesToStderr } from "./shared/storage-retries.js";
 
 export function buildProgram(): Command {
   const program = new Command("cairn")
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") throw e;
   });
+  retriesToStderr();
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -31,10 +31,14 @@ export function checkSource(source: SourceConfig, path: string, problems: Config
     );
 }
 
-/** `retain_for` moves every object's lock date: bounded like the other spans. */
+/** `retain_for` moves every object's lock date: bounded like the other spans; `timeout` is a timer. */
 export function checkRepository(r: RepositoryConfig, path: string, problems: ConfigProblem[]): void {
   if (r.retain_for !== undefined)
     withinBound(parseRetainFor(r.retain_for), r.retain_for, joinPath(path, "retain_for"), SPAN, problems);
+  if (r.timeout === undefined) return;
+  const before = problems.length;
+  if (boundedDuration(r.timeout, joinPath(path, "timeout"), TIMER, problems) === 0 && problems.length === before)
+    problems.push({ path: joinPath(path, "timeout"), message: "expected a storage timeout longer than 0, e.g. 30s" });
 }
 
 /**

@@ -100,6 +100,8 @@ export const RepositorySchema = z.strictObject({
     .optional(),
   upload_concurrency: z.number().int().positive().optional(),
   limit_upload_mib: z.number().positive().optional(),
+  /** A cloud request with no answer for this long fails and is retried (docs/STORAGE.md §Timeouts). */
+  timeout: Duration.optional(),
 });
 
 const HooksSchema = z.strictObject({
