@@ -264,13 +264,20 @@ export function fileErrorReason(e: unknown): string {
 
 /**
  * A file the user named (by a flag, an environment variable or a config key)
- * cannot be read or written: names the file, what it is for, who named it and
- * why it failed; exit 2, since the fix is the user's.
+ * cannot be read, written or used: the message says who named it, what the
+ * file is for, the file, and why (`--identity: cannot read the identity file
+ * id.txt: no such file or directory`); exit 2, since the fix is the user's.
  */
 export class UserFileError extends CairnError {
   readonly file: string;
-  constructor(what: string, file: string, namedBy: string, cause: unknown, hint?: string) {
-    super("E_FILE", `cannot use the ${what} ${file} (from ${namedBy}): ${fileErrorReason(cause)}`, 2, {
+  constructor(
+    namedBy: string,
+    what: { verb: "read" | "write" | "use"; thing: string },
+    file: string,
+    cause: unknown,
+    hint?: string,
+  ) {
+    super("E_FILE", `${namedBy}: cannot ${what.verb} the ${what.thing} ${file}: ${fileErrorReason(cause)}`, 2, {
       hint,
       cause,
     });

@@ -29,9 +29,9 @@ async function agentKeyOf(name: string, r: RepositoryConfig): Promise<AgentKey |
     const file = r.agent_key_file;
     const text = await readFile(file, "utf8").catch((e: unknown) => {
       throw new UserFileError(
-        "agent key file",
-        file,
         `repositories.${name}.agent_key_file`,
+        { verb: "read", thing: "agent key file" },
+        file,
         e,
         "mount the agent key file there or fix the path",
       );
@@ -56,9 +56,9 @@ export async function openConfiguredRepository(name: string, r: RepositoryConfig
 function readIdentityFile(name: string, file: string): Promise<string> {
   return readFile(file, "utf8").catch((e: unknown) => {
     throw new UserFileError(
-      "identity file",
-      file,
       `repositories.${name}.identity_file`,
+      { verb: "read", thing: "identity file" },
+      file,
       e,
       "mount the restore identity there (drills and restores need it) or fix the path",
     );

@@ -151,7 +151,7 @@ describe("runJob", () => {
     const { ctx } = setup("");
     const config = parseConfig(yaml, "t.yaml", {});
     const out = await runJob(config.jobs.app, { ...ctx, config });
-    expect(out.error).toContain("(from repositories.local.agent_key_file): no such file or directory");
+    expect(out.error).toContain("repositories.local.agent_key_file: cannot read");
     expect(JSON.parse(await readFile(ctx.stateFile, "utf8")).jobs.app.lastRun.result).toBe("failure");
   });
 

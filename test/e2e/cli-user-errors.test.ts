@@ -36,7 +36,7 @@ describe("restore target", () => {
     const file = join(ws.dir, "a-file");
     writeFileSync(file, "x");
     const r = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "--target", file]);
-    expectUserError(r, 2, `restore target ${file} (from --target): it is a file, not a directory`, "hint:");
+    expectUserError(r, 2, `--target: cannot use the restore target ${file}: it is a file, not a directory`, "hint:");
     expect(readFileSync(file, "utf8")).toBe("x");
   });
 
@@ -44,7 +44,7 @@ describe("restore target", () => {
     const file = join(ws.dir, "a-file-2");
     writeFileSync(file, "x");
     const r = await runCli(["restore", ...repoFlags(ws, { identity: ws.identity }), "latest", "-t", `${file}/sub/dir`]);
-    expectUserError(r, 2, `${file}/sub/dir (at ${file})`, "a part of the path is a file, not a directory");
+    expectUserError(r, 2, `--target: cannot use the restore target ${file}/sub/dir (at ${file}): a part of the path`);
   });
 
   it("a target that does not exist yet is created, parents included", async () => {
@@ -69,7 +69,7 @@ describe("key files", () => {
     expectUserError(
       r,
       2,
-      `cannot use the agent key file ${missing()} (from --agent-key-file or CAIRN_AGENT_KEY_FILE): no such file or directory`,
+      `--agent-key-file (or CAIRN_AGENT_KEY_FILE): cannot read the agent key file ${missing()}: no such file or directory`,
       "hint: give the file `cairn init --agent-key-file` wrote",
     );
   });
@@ -81,19 +81,24 @@ describe("key files", () => {
 
   it("a missing identity file", async () => {
     const r = await runCli(["ls", "--repo", ws.repo, "--identity", missing(), "latest"]);
-    expectUserError(r, 2, `identity file ${missing()} (from --identity or CAIRN_IDENTITY_FILE)`, "cairn key generate");
+    expectUserError(
+      r,
+      2,
+      `--identity (or CAIRN_IDENTITY_FILE): cannot read the identity file ${missing()}`,
+      "cairn key generate",
+    );
   });
 
   it("an identity file that is a directory", async () => {
     const r = await runCli(["ls", "--repo", ws.repo, "--identity", ws.src, "latest"]);
-    expectUserError(r, 2, `identity file ${ws.src}`, "it is a directory, not a file");
+    expectUserError(r, 2, `cannot read the identity file ${ws.src}: it is a directory, not a file`);
   });
 
   it("key generate --output below a file", async () => {
     const file = join(ws.dir, "a-file-3");
     writeFileSync(file, "x");
     const r = await runCli(["key", "generate", "--output", `${file}/id.txt`]);
-    expectUserError(r, 2, `${file}/id.txt (from --output)`);
+    expectUserError(r, 2, `--output: cannot write the key file ${file}/id.txt: a part of the path is a file`);
   });
 
   it("a missing identity_file in the config names the config key", async () => {
@@ -104,7 +109,7 @@ describe("key files", () => {
         `jobs:\n  db:\n    source: { type: dump, command: "echo hi", name: db.sql }\n    repositories: [main]\n`,
     );
     const r = await runCli(["restore", "--config", config, "db", "--target", join(ws.dir, "out-db")]);
-    expectUserError(r, 2, `identity file ${missing()} (from repositories.main.identity_file)`, "no such file");
+    expectUserError(r, 2, `repositories.main.identity_file: cannot read the identity file ${missing()}: no such file`);
   });
 
   it("cairn run with a missing agent_key_file logs the config key, not a stack", async () => {
@@ -122,7 +127,7 @@ describe("key files", () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { event?: string; error?: string; err?: { stack?: string } })
       .find((l) => l.event === "job_run")!;
-    expect(summary.error).toContain(`agent key file ${missing()} (from repositories.main.agent_key_file)`);
+    expect(summary.error).toContain(`repositories.main.agent_key_file: cannot read the agent key file ${missing()}`);
     expect(summary.err?.stack).toBeUndefined();
   });
 });

@@ -38,6 +38,8 @@ export function repoOptions(cmd: Command, withIdentity = true): Command {
   return addStorageFlags(cmd);
 }
 
+const AGENT_KEY_FLAG = "--agent-key-file (or CAIRN_AGENT_KEY_FILE)";
+const IDENTITY_FLAG = "--identity (or CAIRN_IDENTITY_FILE)";
 const AGENT_KEY_HINT =
   "give the file `cairn init --agent-key-file` wrote for this repository (or its text in CAIRN_AGENT_KEY), readable by this user";
 const IDENTITY_HINT =
@@ -52,7 +54,7 @@ export async function loadAgentKey(o: RepoOpts): Promise<AgentKey | undefined> {
   if (o.agentKeyFile) {
     const file = o.agentKeyFile;
     const text = await readFile(file, "utf8").catch((e: unknown) => {
-      throw new UserFileError("agent key file", file, "--agent-key-file or CAIRN_AGENT_KEY_FILE", e, AGENT_KEY_HINT);
+      throw new UserFileError(AGENT_KEY_FLAG, { verb: "read", thing: "agent key file" }, file, e, AGENT_KEY_HINT);
     });
     return AgentKey.parse(text, file);
   }
@@ -64,7 +66,7 @@ export async function loadIdentities(o: RepoOpts): Promise<AgeIdentity[] | undef
   if (!o.identity) return undefined;
   const file = o.identity;
   const text = await readFile(file, "utf8").catch((e: unknown) => {
-    throw new UserFileError("identity file", file, "--identity or CAIRN_IDENTITY_FILE", e, IDENTITY_HINT);
+    throw new UserFileError(IDENTITY_FLAG, { verb: "read", thing: "identity file" }, file, e, IDENTITY_HINT);
   });
   return parseIdentityFile(text, file);
 }

@@ -13,9 +13,9 @@ export function prepareTargetDir(target: string, flag = "--target"): void {
   const full = resolve(target);
   const fail = (e: unknown, at: string): never => {
     throw new UserFileError(
-      "restore target",
-      at === full ? target : `${target} (at ${at})`,
       flag,
+      { verb: "use", thing: "restore target" },
+      at === full ? target : `${target} (at ${at})`,
       e,
       `give ${flag} a directory, or a path where one can be created`,
     );
