@@ -61,6 +61,24 @@ describe("exclude patterns", () => {
   });
 });
 
+describe("a source given on the command line", () => {
+  it.each([
+    [
+      "an empty exclude pattern",
+      `{type: snapshot, paths: [SRC], exclude: [""]}`,
+      "source.exclude.0: an exclude pattern must not be empty",
+    ],
+    [
+      "a timeout past what a timer holds",
+      `{type: dump, command: "echo x", name: x.sql, timeout_seconds: 1e10}`,
+      "source.timeout_seconds: 10000000000 s is longer than 24d20h31m23s",
+    ],
+  ])("backup --source with %s", async (_what, source, message) => {
+    const r = await runCli(["backup", ...repoFlags(ws), "--source", source.replace("SRC", ws.src)]);
+    expectUserError(r, 2, `--source: ${message}`);
+  });
+});
+
 describe("key files", () => {
   const missing = () => join(ws.dir, "no-such.key");
 
