@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { processSecrets } from "../exec/secret-mask.js";
 import type { Logger } from "./logger.js";
 
 export interface HookRun {
@@ -10,7 +11,8 @@ export interface HookRun {
 const MAX_OUTPUT = 64 * 1024;
 
 /**
- * Run a hook with /bin/sh -c, its output logged (stdout and stderr, capped),
+ * Run a hook with /bin/sh -c, its output logged (stdout and stderr, capped,
+ * every known secret masked: exec/secret-mask.ts),
  * killed after `timeoutMs` or when `signal` aborts (the agent is stopping:
  * a hook must not hold the shutdown past the runtime's stop timeout, nor
  * outlive the agent in its own process group). Never throws: the caller
@@ -64,7 +66,8 @@ export function runHook(
         hook: name,
         exit_code: exitCode,
         timed_out: timedOut,
-        output: output.slice(0, MAX_OUTPUT).trimEnd(),
+        // A hook sees hooks.env and the agent's environment; whatever it echoes of them is masked.
+        output: processSecrets.mask(output.slice(0, MAX_OUTPUT).trimEnd()),
         error,
       };
       if (ok) o.log.info(fields, `hook ${name} succeeded`);

@@ -1,5 +1,6 @@
 import { pino, stdTimeFunctions, type Logger } from "pino";
 import { CairnError } from "../core/errors.js";
+import { processSecrets, type SecretMask } from "../exec/secret-mask.js";
 
 export type { Logger };
 
@@ -7,11 +8,16 @@ export type { Logger };
  * JSON lines on stdout, in the shape log collectors (Loki, Elasticsearch,
  * CloudWatch) read without a pipeline: `level` as a word ("info"), `time` as
  * ISO-8601 in UTC, errors as an `err` object (docs/CONFIG.md §Logs lists the
- * fields). Secrets never reach the logger in the first place (URLs go through
- * redactUrl, keys are never passed); the redact list is a second line of
- * defence for fields that might carry one by mistake.
+ * fields). Secrets should never reach the logger (URLs go through redactUrl,
+ * keys are never passed, child output is masked where it is read); the
+ * redact list and the mask of every known secret value applied to each
+ * written line (exec/secret-mask.ts) are the second line of defence.
  */
-export function createLogger(level: string, destination: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(
+  level: string,
+  destination: NodeJS.WritableStream = process.stdout,
+  secrets: SecretMask = processSecrets,
+): Logger {
   // A stack is for whoever debugs cairn itself; at info it would bury the message an operator needs.
   const withStack = level === "debug" || level === "trace";
   return pino(
@@ -23,7 +29,8 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
       serializers: { err: (e: unknown) => errorFields(e, withStack) },
       redact: { paths: ["agent_key", "*.agent_key", "env", "*.env", "password", "*.password"], censor: "[redacted]" },
     },
-    destination,
+    // Every line, whatever field carries it (a tool's stderr in a message, an error quoting it): masked whole.
+    { write: (line: string) => destination.write(secrets.mask(line)) },
   );
 }
 

@@ -17,6 +17,8 @@ import { agentCommand } from "./commands/agent.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { drillCommand } from "./commands/drill.js";
+import { terminalLines, terminalText } from "./shared/terminal-text.js";
+import { retriesToStderr } from "./shared/storage-retries.js";
 
 export function buildProgram(): Command {
   const program = new Command("cairn")
@@ -64,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") throw e;
   });
+  retriesToStderr();
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -77,17 +80,18 @@ function report(e: unknown): number {
     return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
   }
   if (e instanceof CairnError) {
-    process.stderr.write(`cairn: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ""}`);
+    // Messages quote what the user gave and what storage returned: escaped for the terminal, line breaks kept.
+    process.stderr.write(`cairn: ${terminalLines(e.message)}\n${e.hint ? `  hint: ${terminalLines(e.hint)}\n` : ""}`);
     if (process.env.CAIRN_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === "ENOSPC") {
     process.stderr.write(
-      `cairn: no space left on device${err.path ? ` (${err.path})` : ""}: ${err.message}\n  hint: free space and run again; nothing partial was recorded\n`,
+      `cairn: no space left on device${err.path ? ` (${terminalText(String(err.path))})` : ""}: ${terminalLines(err.message)}\n  hint: free space and run again; nothing partial was recorded\n`,
     );
     return 1;
   }
-  process.stderr.write(`cairn: unexpected error: ${err?.stack ?? String(e)}\n`);
+  process.stderr.write(`cairn: unexpected error: ${terminalLines(err?.stack ?? String(e))}\n`);
   return 1;
 }

@@ -38,4 +38,6 @@ export interface AgentConfig {
   jobs: Record<string, JobSpec>;
   prune?: PruneSpec;
   gracePeriodMs: number;
+  /** Its secret values (src/config/config-secrets.ts), masked out of child output and log lines. */
+  secrets: readonly string[];
 }

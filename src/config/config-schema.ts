@@ -3,6 +3,8 @@ import { z } from "zod";
 import { AZURE_IMMUTABILITY_MODES, AZURE_TIERS } from "../storage/azure/azure-options.js";
 import { OBJECT_LOCK_MODES, S3_CHECKSUM_MODES, S3_SSE_MODES } from "../storage/s3/s3-options.js";
 import { HttpUrl, NotifyTargetsSchema } from "./notify-schema.js";
+import { UsageError } from "../core/errors.js";
+import { endpointProblem, parseStorageUrl } from "../storage/location/storage-url.js";
 import { SourceSchema } from "./source-schema.js";
 
 /**
@@ -13,7 +15,27 @@ import { SourceSchema } from "./source-schema.js";
 
 const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d))+$/;
 const Duration = z.string().regex(DURATION, "expected a duration such as 30s, 5m, 1h30m");
-const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a name of letters, digits, '.', '_' or '-'");
+/** A repository's or a job's name. */
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const NAME_RULE = "expected a name of letters, digits, '.', '_' or '-'";
+const Name = z.string().regex(NAME, NAME_RULE);
+
+/** 1-65535 (a port the regex let through as up to five digits). */
+function validPort(text: string): boolean {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/** Why openStorage would refuse this location, or undefined. */
+function storageUrlProblem(url: string): string | undefined {
+  try {
+    parseStorageUrl(url);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return e.hint ? `${e.message}; ${e.hint}` : e.message;
+  }
+}
 
 export function isValidTimezone(tz: string): boolean {
   try {
@@ -35,7 +57,13 @@ const Schedule = z.string().superRefine((s, ctx) => {
 });
 
 const S3Schema = z.strictObject({
-  endpoint: z.string().optional(),
+  endpoint: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = endpointProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
   region: z.string().optional(),
   path_style: z.boolean().optional(),
   checksum: z.enum(S3_CHECKSUM_MODES).optional(),
@@ -52,7 +80,14 @@ const AzureSchema = z.strictObject({
 });
 
 export const RepositorySchema = z.strictObject({
-  url: z.string().min(1, "expected a repository URL"),
+  // Parsed as openStorage parses it (storage/location/storage-url.ts), so what passes here opens later.
+  url: z
+    .string()
+    .min(1, "expected a repository URL")
+    .superRefine((url, ctx) => {
+      const problem = storageUrlProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
   agent_key_file: z.string().optional(),
   /** The key text itself (usually `${VAR}`); a secret, never logged. */
   agent_key: z.string().optional(),
@@ -65,6 +100,8 @@ export const RepositorySchema = z.strictObject({
     .optional(),
   upload_concurrency: z.number().int().positive().optional(),
   limit_upload_mib: z.number().positive().optional(),
+  /** A cloud request with no answer for this long fails and is retried (docs/STORAGE.md §Timeouts). */
+  timeout: Duration.optional(),
 });
 
 const HooksSchema = z.strictObject({
@@ -133,10 +170,11 @@ const PruneSchema = z.strictObject({
 /** Free of Prometheus's own ports and of the exporters' range (docs/CONFIG.md §Metrics says why this one). */
 export const DEFAULT_LISTEN = "0.0.0.0:22476";
 
-const AgentSchema = z.strictObject({
+export const AgentSchema = z.strictObject({
   listen: z
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:22476")
+    .refine((l) => validPort(l.slice(l.lastIndexOf(":") + 1)), "expected a port from 1 to 65535, e.g. 0.0.0.0:22476")
     .default(DEFAULT_LISTEN),
   cache_dir: z.string().optional(),
   /** Host recorded in every job's snapshots unless the job sets its own (src/agent/job-host.ts). */
@@ -153,6 +191,11 @@ const AgentSchema = z.strictObject({
   pushgateway: HttpUrl.optional(),
 });
 
+/**
+ * The whole file's shape. The loader parses it one section at a time
+ * (src/config/parse-sections.ts) with the same schemas, so that one broken
+ * section does not hide the problems of the others.
+ */
 export const ConfigSchema = z.strictObject({
   repositories: z.record(Name, RepositorySchema),
   jobs: z.record(Name, JobSchema),

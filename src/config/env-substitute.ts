@@ -9,11 +9,15 @@ import type { ConfigProblem } from "../core/errors.js";
 const REF = /\$\$|\$\{([^}]*)\}|\$\{/g;
 const INNER = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 
+/** Told each value taken from the environment and the dotted path of the key it went into. */
+export type OnSubstitution = (path: string, value: string) => void;
+
 export function substituteString(
   text: string,
   env: NodeJS.ProcessEnv,
   path: string,
   problems: ConfigProblem[],
+  onValue?: OnSubstitution,
 ): string {
   return text.replace(REF, (whole, inner: string | undefined) => {
     if (whole === "$$") return "$";
@@ -26,7 +30,10 @@ export function substituteString(
       return whole;
     }
     const value = env[m[1]];
-    if (value !== undefined && (value !== "" || m[2] === undefined)) return value;
+    if (value !== undefined && (value !== "" || m[2] === undefined)) {
+      onValue?.(path, value);
+      return value;
+    }
     if (m[2] !== undefined) return m[2];
     problems.push({
       path,
@@ -42,12 +49,13 @@ export function substituteTree(
   env: NodeJS.ProcessEnv,
   path: string,
   problems: ConfigProblem[],
+  onValue?: OnSubstitution,
 ): unknown {
-  if (typeof value === "string") return substituteString(value, env, path, problems);
-  if (Array.isArray(value)) return value.map((v, i) => substituteTree(v, env, joinPath(path, i), problems));
+  if (typeof value === "string") return substituteString(value, env, path, problems, onValue);
+  if (Array.isArray(value)) return value.map((v, i) => substituteTree(v, env, joinPath(path, i), problems, onValue));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, substituteTree(v, env, joinPath(path, k), problems)]),
+      Object.entries(value).map(([k, v]) => [k, substituteTree(v, env, joinPath(path, k), problems, onValue)]),
     );
   }
   return value;

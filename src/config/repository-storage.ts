@@ -1,5 +1,6 @@
 import { parseRetainFor, type StorageSettings } from "../storage/location/storage-settings.js";
 import type { RepositoryConfig } from "./config-schema.js";
+import { parseExactDuration } from "../retention/duration.js";
 
 /**
  * A `repositories.NAME` section's backend settings in the typed model the CLI's
@@ -23,5 +24,6 @@ export function repositoryStorageSettings(r: RepositoryConfig): StorageSettings 
     retainForMs: r.retain_for === undefined ? undefined : parseRetainFor(r.retain_for),
     uploadConcurrency: r.upload_concurrency,
     uploadBytesPerSecond: r.limit_upload_mib === undefined ? undefined : Math.round(r.limit_upload_mib * 1024 * 1024),
+    timeoutMs: r.timeout === undefined ? undefined : parseExactDuration(r.timeout, "timeout"),
   };
 }

@@ -241,3 +241,46 @@ export class DrillFailedError extends CairnError {
     this.objectKey = opts.objectKey;
   }
 }
+
+// What a file-system errno means to someone who named the file; anything else keeps the system's own words.
+const FILE_REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "it is a directory, not a file",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EEXIST: "it already exists",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many symbolic links in the path",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+};
+
+/** Why a file operation failed, in words (`no such file or directory`), from its errno code. */
+export function fileErrorReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (code && FILE_REASONS[code]) ?? (e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * A file the user named (by a flag, an environment variable or a config key)
+ * cannot be read, written or used: the message says who named it, what the
+ * file is for, the file, and why (`--identity: cannot read the identity file
+ * id.txt: no such file or directory`); exit 2, since the fix is the user's.
+ */
+export class UserFileError extends CairnError {
+  readonly file: string;
+  constructor(
+    namedBy: string,
+    what: { verb: "read" | "write" | "use"; thing: string },
+    file: string,
+    cause: unknown,
+    hint?: string,
+  ) {
+    super("E_FILE", `${namedBy}: cannot ${what.verb} the ${what.thing} ${file}: ${fileErrorReason(cause)}`, 2, {
+      hint,
+      cause,
+    });
+    this.file = file;
+  }
+}

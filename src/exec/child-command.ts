@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { SourceError } from "../core/errors.js";
 import { commandArgv, programName, showCommand, type CommandSpec } from "./command-spec.js";
 import { installHint } from "./tool-packages.js";
+import { processSecrets } from "./secret-mask.js";
 
 /** Receives the command's stderr (and, for hooks, stdout) line by line. */
 export type CommandLog = (line: string) => void;
@@ -47,9 +48,9 @@ export class ChildCommand {
     this.exited.catch(() => undefined); // observed by the caller; not unhandled when the caller failed first
   }
 
-  /** The end of what the command wrote to stderr so far. */
+  /** The end of what the command wrote to stderr so far, secrets masked. */
   get stderrTail(): string {
-    return this.tail.trim();
+    return processSecrets.mask(this.tail.trim());
   }
 
   /** SIGTERM now, SIGKILL if it is still there after the grace period. */
@@ -85,7 +86,8 @@ export class ChildCommand {
           : sig
             ? `was killed by ${sig}`
             : `exited with code ${code}`;
-        const said = this.tail.trim();
+        // The tool's words end up in errors, notifications and the state file: masked like its log lines.
+        const said = processSecrets.mask(this.tail.trim());
         reject(
           new SourceError(name, `${why}${said ? `: ${said}` : ""}`, {
             hint: `the command was: ${showCommand(this.spec)}; no snapshot was recorded`,
@@ -99,11 +101,11 @@ export class ChildCommand {
     this.tail = (this.tail + text).slice(-STDERR_TAIL);
     const lines = (this.partial + text).split("\n");
     this.partial = lines.pop() ?? "";
-    for (const l of lines) this.log(l);
+    for (const l of lines) this.log(processSecrets.mask(l));
   }
 
   private flushLine(): void {
-    if (this.partial) this.log(this.partial);
+    if (this.partial) this.log(processSecrets.mask(this.partial));
     this.partial = "";
   }
 }

@@ -1,4 +1,6 @@
 import picomatch from "picomatch";
+import { UsageError } from "../core/errors.js";
+import { excludePatternProblem } from "./exclude-pattern.js";
 
 /**
  * Exclude patterns, restic-style: a pattern without `/` matches any path
@@ -11,6 +13,9 @@ export class ExcludeMatcher {
 
   constructor(patterns: readonly string[]) {
     for (const raw of patterns) {
+      const problem = excludePatternProblem(raw);
+      if (problem)
+        throw new UsageError(problem, { hint: "e.g. --exclude '*.tmp', --exclude cache/, --exclude '/var/cache/**'" });
       const dirOnly = raw.endsWith("/");
       const p = dirOnly ? raw.slice(0, -1) : raw;
       const m = p.includes("/") ? picomatch(p, { dot: true }) : basenameMatcher(p);

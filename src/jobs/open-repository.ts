@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { RepositoryConfig } from "../config/config-schema.js";
 import { AgentKey } from "../crypto/agent-key.js";
 import { parseIdentityFile } from "../crypto/age-keys.js";
-import { ConfigError } from "../core/errors.js";
+import { UserFileError } from "../core/errors.js";
 import { repositoryStorageSettings } from "../config/repository-storage.js";
 import { DATA_PREFIX } from "../repository/format/layout.js";
 import { Repository } from "../repository/repository.js";
@@ -26,11 +26,14 @@ export function openConfiguredStorage(r: RepositoryConfig): Promise<Storage> {
 
 async function agentKeyOf(name: string, r: RepositoryConfig): Promise<AgentKey | undefined> {
   if (r.agent_key_file !== undefined) {
-    const text = await readFile(r.agent_key_file, "utf8").catch((e: Error) => {
-      throw new ConfigError(
-        `repositories.${name}.agent_key_file: cannot read ${r.agent_key_file}: ${e.message}`,
-        { path: `repositories.${name}.agent_key_file` },
-        { hint: "mount the agent key file there or fix the path" },
+    const file = r.agent_key_file;
+    const text = await readFile(file, "utf8").catch((e: unknown) => {
+      throw new UserFileError(
+        `repositories.${name}.agent_key_file`,
+        { verb: "read", thing: "agent key file" },
+        file,
+        e,
+        "mount the agent key file there or fix the path",
       );
     });
     return AgentKey.parse(text, r.agent_key_file);
@@ -51,11 +54,13 @@ export async function openConfiguredRepository(name: string, r: RepositoryConfig
 }
 
 function readIdentityFile(name: string, file: string): Promise<string> {
-  return readFile(file, "utf8").catch((e: Error) => {
-    throw new ConfigError(
-      `repositories.${name}.identity_file: cannot read ${file}: ${e.message}`,
-      { path: `repositories.${name}.identity_file` },
-      { hint: "mount the restore identity there (drills and restores need it) or fix the path" },
+  return readFile(file, "utf8").catch((e: unknown) => {
+    throw new UserFileError(
+      `repositories.${name}.identity_file`,
+      { verb: "read", thing: "identity file" },
+      file,
+      e,
+      "mount the restore identity there (drills and restores need it) or fix the path",
     );
   });
 }

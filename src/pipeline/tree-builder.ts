@@ -1,6 +1,6 @@
 import { readlink } from "node:fs/promises";
 import { BlobType, type BlobId } from "../core/ids.js";
-import { AbortedError, IntegrityError } from "../core/errors.js";
+import { AbortedError, IntegrityError, StorageError } from "../core/errors.js";
 import type { TreeNode } from "../repository/format/tree.js";
 import { encodeName } from "../repository/format/tree.js";
 import { encodeTree } from "../repository/format/tree-codec.js";
@@ -164,6 +164,8 @@ export class TreeBuilder {
       } catch (e) {
         if (this.c.signal?.aborted) throw new AbortedError("backup interrupted");
         if (e instanceof IntegrityError) throw e; // the codec failed its own check: not this file's fault
+        // A pack upload that failed surfaces in whichever file was being saved: the repository's fault, not the file's.
+        if (e instanceof StorageError) throw e;
         this.warn(ev.abs, `cannot read file: ${(e as Error).message}`);
         return undefined;
       }

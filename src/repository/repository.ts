@@ -32,6 +32,7 @@ import { newRepoConfig, openConfig, sealConfig, type RepoConfig } from "./format
 import { sha256Hex } from "./format/sha256.js";
 import { decodeSkeleton, type Skeleton } from "./format/skeleton.js";
 import { openSnapshot, sealSnapshot, type Snapshot, type SnapshotRecord } from "./format/snapshot-record.js";
+import { compareSnapshots, snapshotInstant } from "./format/snapshot-order.js";
 import type { Tree } from "./format/tree.js";
 import { decodeTree } from "./format/tree-codec.js";
 import { Uploader, type UploaderOptions } from "./uploader.js";
@@ -269,7 +270,7 @@ export class Repository {
     return info ? info.mtime.getTime() : -Infinity;
   }
 
-  /** All readable snapshots, oldest first; a damaged snapshot record is skipped with a warning. */
+  /** All readable snapshots, oldest first (snapshot-order.ts); a damaged snapshot record is skipped with a warning. */
   async listSnapshots(signal?: AbortSignal): Promise<Snapshot[]> {
     const out: Snapshot[] = [];
     for await (const o of this.storage.list(SNAPSHOTS_PREFIX, signal)) {
@@ -283,7 +284,8 @@ export class Repository {
         this.warn({ kind: "snapshot", key: o.key, message: `${e.message}; skipped` });
       }
     }
-    return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    const ms = new Map(out.map((s) => [s, snapshotInstant(s.time)]));
+    return out.sort((a, b) => compareSnapshots({ id: a.id, ms: ms.get(a)! }, { id: b.id, ms: ms.get(b)! }));
   }
 
   /** Damage met and worked around (skipped snapshots, index files, missing packs); the CLI prints these. */

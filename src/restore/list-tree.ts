@@ -24,23 +24,39 @@ export async function* listTree(
 ): AsyncGenerator<ListedEntry> {
   const start = await lookupPath(reader, rootTree, prefix ?? "/");
   if (start.node !== undefined) yield { path: start.path, node: start.node };
-  if (start.subtree !== undefined) yield* listDir(reader, start.subtree, start.path, new Set());
+  if (start.subtree !== undefined) yield* listDir(reader, start.subtree, start.path);
 }
 
-async function* listDir(
-  reader: SnapshotReader,
-  id: BlobId,
-  path: string,
-  ancestors: Set<BlobId>,
-): AsyncGenerator<ListedEntry> {
+interface Frame {
+  id: BlobId;
+  path: string;
+  nodes: readonly TreeNode[];
+  next: number;
+}
+
+/**
+ * Depth-first with an explicit stack, not recursion: a tree thousands of
+ * levels deep (crafted, or a real one) costs one frame per level on the heap
+ * instead of nested generators that run out of call stack.
+ */
+async function* listDir(reader: SnapshotReader, root: BlobId, rootPath: string): AsyncGenerator<ListedEntry> {
   // Content addressing makes cycles impossible in a real repository; the guard
   // keeps a broken reader from turning ls into an endless loop.
-  if (ancestors.has(id)) return;
-  const tree = await reader.loadTree(id);
-  const inner = new Set(ancestors).add(id);
-  for (const node of tree.nodes) {
-    const childPath = joinDisplay(path, nodeNameBytes(node));
-    yield { path: childPath, node };
-    if (node.type === "dir" && node.subtree !== undefined) yield* listDir(reader, node.subtree, childPath, inner);
+  const open = new Set<BlobId>([root]);
+  const stack: Frame[] = [{ id: root, path: rootPath, nodes: (await reader.loadTree(root)).nodes, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next >= top.nodes.length) {
+      open.delete(top.id);
+      stack.pop();
+      continue;
+    }
+    const node = top.nodes[top.next++];
+    const path = joinDisplay(top.path, nodeNameBytes(node));
+    yield { path, node };
+    if (node.type === "dir" && node.subtree !== undefined && !open.has(node.subtree)) {
+      open.add(node.subtree);
+      stack.push({ id: node.subtree, path, nodes: (await reader.loadTree(node.subtree)).nodes, next: 0 });
+    }
   }
 }

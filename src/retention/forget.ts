@@ -1,5 +1,6 @@
 import { ObjectLockedError, UsageError } from "../core/errors.js";
 import type { Snapshot } from "../repository/format/snapshot-record.js";
+import { snapshotInstant } from "../repository/format/snapshot-order.js";
 import { DEFAULT_GROUP_BY, groupSnapshots, type GroupBy, type GroupKey } from "./group-snapshots.js";
 import { isEmptyPolicy, validatePolicy, type RetentionPolicy } from "./policy.js";
 import { selectSnapshots, type PolicySnapshot } from "./select-snapshots.js";
@@ -48,7 +49,7 @@ export interface PolicyEntry extends PolicySnapshot {
 
 /** Its instant and the UTC offset of the host that took it (this process's zone for records older than the offset field). */
 export function policyView(s: Snapshot, zone: ZoneOffsetAt = processZone): PolicyEntry {
-  const ms = Date.parse(s.time);
+  const ms = snapshotInstant(s.time);
   return {
     id: s.id,
     host: s.host,

@@ -1,3 +1,4 @@
+import { compareSnapshots } from "../repository/format/snapshot-order.js";
 import { formatCalendarSpan, isZeroSpan, type CalendarSpan } from "./duration.js";
 import { COUNT_KEYS, isEmptyPolicy, type RetentionPolicy } from "./policy.js";
 import { isoWeek, processZone, subtractSpan, wallFields, type LocalTime, type ZoneOffsetAt } from "./wall-clock.js";
@@ -99,7 +100,10 @@ export function selectSnapshots<T extends PolicySnapshot>(
   policy: RetentionPolicy,
   o: SelectOptions = {},
 ): Selection<T> {
-  const list = [...snapshots].sort((a, b) => b.time.ms - a.time.ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Newest first: the listing's order (repository/format/snapshot-order.ts) backwards, so retention's newest is `latest`.
+  const list = [...snapshots].sort((a, b) =>
+    compareSnapshots({ id: b.id, ms: b.time.ms }, { id: a.id, ms: a.time.ms }),
+  );
   if (isEmptyPolicy(policy))
     return { keep: list.map((snapshot) => ({ snapshot, reasons: ["policy is empty"] })), remove: [] };
   if (list.length === 0) return { keep: [], remove: [] };

@@ -59,6 +59,9 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+const TIMEOUT_HINT =
+  "the storage accepted the connection but did not answer within the storage timeout: check the endpoint and the network; a slow store can be given longer with --storage-timeout (repositories.NAME.timeout)";
+
 /** The common tail of both backends' error mapping: a StorageError with the retry verdict. */
 export function storageFailure(
   backend: string,
@@ -69,11 +72,17 @@ export function storageFailure(
 ): StorageError {
   const transient = isTransient(f);
   const label = [f.status, f.code].filter((x) => x !== undefined).join(" ");
-  return new StorageError(backend, key, `${label ? `${label}: ` : ""}${f.message}`, {
+  const timedOut = f.code === "TimeoutError" || f.code === "ETIMEDOUT";
+  // The SDK says "@smithy/node-http-handler - the request socket timed out after 30000 ms of inactivity (...)".
+  const idleMs = timedOut ? /after (\d+) ms/.exec(f.message)?.[1] : undefined;
+  const message = idleMs ? `no answer from the storage within ${Number(idleMs) / 1000} s` : f.message;
+  return new StorageError(backend, key, `${label ? `${label}: ` : ""}${message}`, {
     status: f.status,
     retryable: transient,
     retryAfterMs: parseRetryAfter(f.retryAfter),
-    hint: hint ?? (transient ? "a transient storage fault; cairn retries these with backoff" : undefined),
+    hint:
+      hint ??
+      (timedOut ? TIMEOUT_HINT : transient ? "a transient storage fault; cairn retries these with backoff" : undefined),
     cause,
   });
 }

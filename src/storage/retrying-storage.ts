@@ -2,6 +2,7 @@ import { AbortedError, StorageError } from "../core/errors.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { ByteRange, ObjectInfo, PutBody, PutOptions, Storage, StorageCapabilities } from "./storage.js";
 import { backoffDelay, isRetryable } from "./retry-policy.js";
+import { publishStorageRetry } from "./storage-events.js";
 
 export interface RetryInfo {
   op: string;
@@ -26,7 +27,8 @@ export interface RetryOptions {
 
 // 5 attempts at 1 s doubling give up to ~15 s of backoff: long enough to ride
 // out S3 SlowDown / Azure 503 bursts, short enough that a dead endpoint fails
-// a run promptly instead of hanging it.
+// a run promptly instead of hanging it. With the backends' storage timeout
+// (storage-timeout.ts) this bounds how long a silent store holds an operation.
 const DEFAULTS = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
 /**
@@ -34,7 +36,9 @@ const DEFAULTS = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000 };
  * errors fail at once. Retrying a put is safe because objects are content-named
  * (the same key always carries the same bytes); a stream-factory body is simply
  * invoked again. A putIfAbsent whose first attempt landed but whose reply was
- * lost returns false on retry: "already there", which is the truth.
+ * lost returns false on retry: "already there", which is the truth. Every
+ * retry is published (storage-events.ts) so the user sees a silent store being
+ * waited for, and on what.
  */
 export class RetryingStorage implements Storage {
   readonly name: string;
@@ -123,6 +127,15 @@ export class RetryingStorage implements Storage {
     const { baseDelayMs, maxDelayMs, random, clock } = this.opts;
     const delayMs = Math.max(backoffDelay(attempt - 1, baseDelayMs, maxDelayMs, random), retryAfter(err, maxDelayMs));
     this.opts.onRetry?.({ op, key, attempt, delayMs, error: err });
+    publishStorageRetry({
+      storage: this.name,
+      op,
+      key,
+      attempt,
+      attempts: this.opts.attempts,
+      delayMs,
+      error: detail(err),
+    });
     try {
       await clock.sleep(delayMs, signal);
     } catch {
@@ -133,14 +146,25 @@ export class RetryingStorage implements Storage {
   /** The final error is marked not retryable so an outer layer does not multiply the attempts. */
   private gaveUp(op: string, key: string, attempts: number, err: unknown): StorageError {
     const status = err instanceof StorageError ? err.status : undefined;
-    const message = err instanceof Error ? err.message : String(err);
-    return new StorageError(this.name, key, `${op} failed after ${attempts} attempts: ${message}`, {
+    // A timeout's own hint (raise the storage timeout) says more than "transient".
+    const specific = err instanceof StorageError && err.hint && !/^a transient storage fault/.test(err.hint);
+    return new StorageError(this.name, key, `${op} failed after ${attempts} attempts: ${detail(err)}`, {
       status,
       retryable: false,
       cause: err,
-      hint: "the storage kept failing with transient errors; check connectivity and the service's status, then re-run",
+      hint: specific
+        ? err.hint
+        : "the storage kept failing with transient errors; check connectivity and the service's status, then re-run",
     });
   }
+}
+
+/** What went wrong, without the "<storage> <key>: " a StorageError's message starts with (the caller says it). */
+function detail(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (!(err instanceof StorageError)) return err.message;
+  const prefix = `${err.backend}${err.key ? ` ${err.key}` : ""}: `;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
 }
 
 /** The wait the store asked for (Retry-After), capped so a hostile or buggy header cannot stall a run. */

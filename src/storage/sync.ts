@@ -41,7 +41,7 @@ export interface SyncReport {
  * whole objects and copies the rest. Nothing is deleted from the target.
  *
  * @example
- * const report = await syncStorage(await openStorage("s3://b/app1"), await openStorage("azure://dr/app1"));
+ * const report = await syncStorage(await openStorage("s3://bucket/app1"), await openStorage("azure://dr-copy/app1"));
  */
 export async function syncStorage(from: Storage, to: Storage, opts: SyncOptions = {}): Promise<SyncReport> {
   const report: SyncReport = { copied: 0, skipped: 0, bytesCopied: 0, problems: [] };

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent/agent.js";
+import { freePort } from "../e2e/helpers/agent-process.js";
 import { runJob, type RunContext } from "../../src/agent/job-runner.js";
 import { createLogger } from "../../src/agent/logger.js";
 import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
@@ -119,7 +120,7 @@ jobs:
   });
 
   it("the agent runs a drill job on its schedule (here: run_on_start) and its metrics are on /metrics", async () => {
-    const yaml = `repositories:\n  local: { url: ${join(dir, "repo")}, agent_key: "\${KEY}", identity_file: ${join(dir, "id.txt")} }\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n  nightly-drill:\n    drill: { job: app, sample: 2, scratch_dir: ${join(dir, "scratch")} }\n    run_on_start: true\nagent:\n  listen: 127.0.0.1:0\n  cache_dir: ${join(dir, "agent-cache")}\n`;
+    const yaml = `repositories:\n  local: { url: ${join(dir, "repo")}, agent_key: "\${KEY}", identity_file: ${join(dir, "id.txt")} }\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n  nightly-drill:\n    drill: { job: app, sample: 2, scratch_dir: ${join(dir, "scratch")} }\n    run_on_start: true\nagent:\n  listen: 127.0.0.1:${await freePort()}\n  cache_dir: ${join(dir, "agent-cache")}\n`;
     const agentConfig = parseConfig(yaml, join(dir, "agent.yaml"), { KEY: t.agentKey.toFileContents() });
     const agent = new Agent(agentConfig, createLogger("warn", new Writable({ write: (_c, _e, cb) => cb() })));
     await agent.start();

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent/agent.js";
+import { freePort } from "../e2e/helpers/agent-process.js";
 import { runJob } from "../../src/agent/job-runner.js";
 import { createLogger } from "../../src/agent/logger.js";
 import { AgentMetrics } from "../../src/agent/metrics/agent-metrics.js";
@@ -137,7 +138,7 @@ describe("snapshot ages from a real repository", () => {
     await writeFile(join(dir, "data", "a.txt"), "hello");
     const t = await makeRepo(dir);
     const config = parseConfig(
-      `repositories:\n  local: { url: ${join(dir, "repo")}, agent_key: "\${KEY}" }\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n    max_age: 1d\n  idle:\n    source: { type: files, paths: [${join(dir, "none")}] }\n    repositories: [local]\nagent:\n  listen: 127.0.0.1:0\n  cache_dir: ${join(dir, "cache")}\n`,
+      `repositories:\n  local: { url: ${join(dir, "repo")}, agent_key: "\${KEY}" }\njobs:\n  app:\n    source: { type: files, paths: [${join(dir, "data")}] }\n    repositories: [local]\n    max_age: 1d\n  idle:\n    source: { type: files, paths: [${join(dir, "none")}] }\n    repositories: [local]\nagent:\n  listen: 127.0.0.1:${await freePort()}\n  cache_dir: ${join(dir, "cache")}\n`,
       join(dir, "cairn.yaml"),
       { KEY: t.agentKey.toFileContents() },
     );

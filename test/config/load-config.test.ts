@@ -157,7 +157,7 @@ const CASES: [string, string, string[]][] = [
   ],
   [
     "bad S3 checksum mode",
-    `repositories:\n  p:\n    url: s3://b/p\n    agent_key_file: /k\n    s3: { checksum: crc }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`,
+    `repositories:\n  p:\n    url: s3://bucket-1/p\n    agent_key_file: /k\n    s3: { checksum: crc }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`,
     ["c.yaml:5: repositories.p.s3.checksum:", 'expected one of "md5"|"sdk"|"off"'],
   ],
   [
@@ -233,6 +233,79 @@ const CASES: [string, string, string[]][] = [
       "jobs.app: a job has exactly one of source: (a backup), sync: (a copy between repositories) or drill: (a restore drill)",
     ],
   ],
+  // What passed validation and failed (or misbehaved) only once the agent ran.
+  ["listen port 0", job(`agent:\n  listen: 0.0.0.0:0\n`), ["c.yaml:10: agent.listen: expected a port from 1 to 65535"]],
+  [
+    "listen port past 65535",
+    job(`agent:\n  listen: "[::]:99999"\n`),
+    ["agent.listen: expected a port from 1 to 65535"],
+  ],
+  [
+    "empty exclude pattern",
+    `${REPOS}jobs:\n  app:\n    source: { type: files, paths: [/d], exclude: ["*.tmp", ""] }\n    repositories: [primary]\n`,
+    ["c.yaml:7: jobs.app.source.exclude.1: an exclude pattern must not be empty"],
+  ],
+  [
+    "exclude pattern of a lone slash",
+    `${REPOS}jobs:\n  app:\n    source: { type: files, paths: [/d], exclude: [/] }\n    repositories: [primary]\n`,
+    ['jobs.app.source.exclude.0: exclude pattern "/" names nothing'],
+  ],
+  ...(
+    [
+      ["s3://Bad_Bucket/x", '"Bad_Bucket" in "s3://Bad_Bucket/x" is not a valid bucket name'],
+      ["azure://ab/x", '"ab" in "azure://ab/x" is not a valid container name'],
+      ["ftp://host/x", 'unknown repository scheme "ftp:"'],
+      ["file://host/x", 'cannot read "file://host/x" as a file:// URL'],
+      ["local:", 'no path in "local:"'],
+      ["s3://bucket-1/a/../b", '"s3://bucket-1/a/../b": the prefix may not contain . or .. components'],
+    ] as const
+  ).map(([url, message]): [string, string, string[]] => [
+    `repository URL ${url}`,
+    `repositories:\n  p: { url: "${url}", agent_key_file: /k }\njobs:\n  a: { sync: { from: p, to: p } }\n`,
+    [`c.yaml:2: repositories.p.url: ${message}`],
+  ]),
+  [
+    "S3 endpoint that is not a URL",
+    `repositories:\n  p:\n    url: s3://bucket-1/p\n    agent_key_file: /k\n    s3: { endpoint: minio:9000 }\njobs:\n  a: { source: { type: files, paths: [/d] }, repositories: [p] }\n`,
+    ['c.yaml:5: repositories.p.s3.endpoint: "minio:9000" is not an http:// or https:// URL'],
+  ],
+  [
+    "grace_period past what a timer holds",
+    job(`agent:\n  grace_period: 100000000000000d\n`),
+    ["c.yaml:10: agent.grace_period: 100000000000000d is longer than 24d20h31m23s, the longest a timer can wait"],
+  ],
+  ["grace_period of 25 days", job(`agent:\n  grace_period: 25d\n`), ["agent.grace_period: 25d is longer than"]],
+  [
+    "every timer duration of a job",
+    job(
+      `    jitter: 30d\n    hooks: { timeout: 9999h }\n    notify: { on_success: "https://hc.example/x", timeout: 1000d }\n`,
+    ),
+    [
+      "c.yaml:9: jobs.app.jitter: 30d is longer than 24d20h31m23s",
+      "c.yaml:10: jobs.app.hooks.timeout: 9999h is longer",
+      "c.yaml:11: jobs.app.notify.timeout: 1000d is longer",
+    ],
+  ],
+  [
+    "a retry backoff that doubles past a timer",
+    job(`    retry: { attempts: 20, backoff: 30s }\n`),
+    ["c.yaml:9: jobs.app.retry.backoff: 30s doubled before each of 20 retries waits 182d before the last"],
+  ],
+  [
+    "spans past 1000 years",
+    `repositories:\n  p: { url: /r, agent_key_file: /k, retain_for: 1000000y }\njobs:\n  a:\n    source: { type: files, paths: [/d] }\n    repositories: [p]\n    max_age: 400000d\n    retention: { keep_within: 99999y }\nagent:\n  prune: { schedule: "0 4 * * 0", grace: 99999999d }\n`,
+    [
+      "repositories.p.retain_for: 1000000y is longer than 365000d (1000y)",
+      "c.yaml:7: jobs.a.max_age: 400000d is longer than 365000d (1000y)",
+      "c.yaml:8: jobs.a.retention: keep-within 99999y is longer than 365000d (1000y)",
+      "agent.prune.grace: 99999999d is longer",
+    ],
+  ],
+  [
+    "a source's timeout_seconds past a timer",
+    `${REPOS}jobs:\n  db:\n    source: { type: dump, command: "echo x", name: x.sql, timeout_seconds: 1e10 }\n    repositories: [primary]\n`,
+    ["c.yaml:7: jobs.db.source.timeout_seconds: 10000000000 s is longer than 24d20h31m23s"],
+  ],
 ];
 
 describe("config validation: malformed configs", () => {
@@ -241,13 +314,68 @@ describe("config validation: malformed configs", () => {
     for (const e of expected) expect(report).toContain(e);
   });
 
-  // Shape errors are all listed together; name references are checked once the shapes are right.
+  // Shape errors and the cross-checks of the keys that parse are listed together.
   it("lists every problem, not only the first", () => {
     const report = problemsOf(
       `${REPOS}jobs:\n  a:\n    source: { type: files, paths: [/d] }\n    repositories: [nope]\n    schedule: "bad"\n    timezone: Nowhere/City\n    colour: red\n`,
     );
-    expect((report.match(/^ {2}c\.yaml/gm) ?? []).length).toBe(3);
+    expect((report.match(/^ {2}c\.yaml/gm) ?? []).length).toBe(4);
+    expect(report).toContain('c.yaml:8: jobs.a.repositories.0: no repository named "nope"');
     expect(report).toContain("c.yaml:11: jobs.a.colour: unknown key");
+  });
+
+  // A broken section used to hide every problem a later check would have found (cross-references, durations).
+  it("lists problems of every kind at once: shapes, names, locations and bounds", () => {
+    const report = problemsOf(
+      [
+        "repositories:",
+        '  main: { url: "s3://Bad_Bucket/x", agent_key_file: /k }',
+        "jobs:",
+        "  a:",
+        '    source: { type: files, paths: [/data], exclude: [""] }',
+        "    repositories: [main, nonexistent]",
+        "    hooks: { timeout: 99999999d }",
+        "  b:",
+        "    source: { type: files, paths: [/data] }",
+        "    repositories: [missing]",
+        '    schedule: "99 * * * *"',
+        "agent:",
+        "  listen: 0.0.0.0:99999",
+        "  grace_period: 100000000000000d",
+        "",
+      ].join("\n"),
+    );
+    for (const line of [
+      "c.yaml:2: repositories.main.url:",
+      "c.yaml:5: jobs.a.source.exclude.0: an exclude pattern must not be empty",
+      'c.yaml:6: jobs.a.repositories.1: no repository named "nonexistent"',
+      "c.yaml:7: jobs.a.hooks.timeout: 99999999d is longer",
+      "c.yaml:11: jobs.b.schedule: expected a cron expression",
+      "c.yaml:13: agent.listen: expected a port from 1 to 65535",
+    ])
+      expect(report).toContain(line);
+    // The keys of a broken section that parse are still checked: jobs.b's repositories, agent.grace_period.
+    expect(report).toContain('c.yaml:10: jobs.b.repositories.0: no repository named "missing"');
+    expect(report).toContain("c.yaml:14: agent.grace_period: 100000000000000d is longer");
+    expect(report).toContain("c.yaml: 8 problem(s) in the config");
+  });
+
+  it("a reference to a repository whose own section is broken is not called unknown", () => {
+    const report = problemsOf(
+      `repositories:\n  p: { url: "ftp://x", agent_key_file: /k }\njobs:\n  a:\n    source: { type: files, paths: [/d] }\n    repositories: [p]\n`,
+    );
+    expect(report).toContain("c.yaml: 1 problem(s) in the config");
+    expect(report).not.toContain("no repository named");
+  });
+
+  it("bounds are inclusive: 24d and a backoff that reaches just under the timer's limit pass", () => {
+    const c = parseConfig(
+      job(`    retry: { attempts: 3, backoff: 6d }\nagent:\n  grace_period: 24d20h31m23s\n`),
+      "c.yaml",
+      {},
+    );
+    expect(c.gracePeriodMs).toBe(2_147_483_000);
+    expect(c.jobs.app.retryBackoffMs).toBe(6 * 86_400_000);
   });
 
   it("never shows a secret value, even in a broken config", () => {
@@ -266,9 +394,9 @@ describe("config: substitution and defaults", () => {
     const c = parseConfig(
       `repositories:\n  p:\n    url: \${URL}\n    agent_key: \${KEY:-fallback}\njobs:\n  a:\n    source: { type: files, paths: ["/d/$$x"] }\n    repositories: [p]\n`,
       "c.yaml",
-      { URL: "s3://b/p", KEY: "" },
+      { URL: "s3://bucket-1/p", KEY: "" },
     );
-    expect(c.repositories.p.url).toBe("s3://b/p");
+    expect(c.repositories.p.url).toBe("s3://bucket-1/p");
     expect(c.repositories.p.agent_key).toBe("fallback");
     const src = c.jobs.a.config.source;
     expect(src?.type === "files" && src.paths).toEqual(["/d/$x"]);
@@ -288,7 +416,11 @@ describe("config: substitution and defaults", () => {
     // Examples read secrets from the environment: every variable is "set" here, as a deployment would set it.
     const env = new Proxy(
       {},
-      { get: (_t, k) => (typeof k === "string" ? `example-${k}` : undefined) },
+      // An endpoint variable holds a URL in any deployment that sets it (the files give http://minio:9000 as default).
+      {
+        get: (_t, k) =>
+          typeof k !== "string" ? undefined : k.endsWith("ENDPOINT") ? `https://example.invalid/${k}` : `example-${k}`,
+      },
     ) as NodeJS.ProcessEnv;
     for (const f of files) await loadConfig(new URL(`../../config/${f}`, import.meta.url).pathname, env);
   });

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { retriesToLog } from "../shared/storage-retries.js";
 
 interface AgentOpts {
   config: string;
@@ -24,6 +25,7 @@ export function agentCommand(): Command {
       ]);
       const config = await loadConfig(o.config);
       const log = createLogger(config.agent.log_level);
+      retriesToLog(log);
       const agent = new Agent(config, log);
       // Handlers go in before the agent starts: a signal must never meet the default action (SIGHUP would kill it).
       const stopped = new Promise<void>((done) => {

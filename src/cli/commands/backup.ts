@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
 import { backupPaths, type BackupOptions } from "../../pipeline/backup.js";
-import { UsageError } from "../../core/errors.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { humanBytes, printJson } from "../shared/print.js";
 import { cacheRoot, repositoryCacheDir } from "../../jobs/cache-dir.js";
@@ -8,7 +7,11 @@ import { ProgressDisplay } from "../shared/progress-display.js";
 import { onInterrupt } from "../shared/signals.js";
 import { scanSize } from "../../fs/scan-size.js";
 import { ExcludeMatcher } from "../../fs/exclude.js";
+import { excludePatternProblem } from "../../fs/exclude-pattern.js";
+import { UsageError } from "../../core/errors.js";
+import { parseSnapshotTime } from "../shared/snapshot-time.js";
 import { dumpSourceFromFlags, type DumpFlags } from "../shared/dump-flags.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface BackupOpts extends RepoOpts, DumpFlags {
   host?: string;
@@ -22,6 +25,13 @@ interface BackupOpts extends RepoOpts, DumpFlags {
 /** Exit code when the snapshot was written but some files could not be read. */
 export const EXIT_PARTIAL = 3;
 
+/** A pattern the matcher cannot use is refused while the flags are read, before the repository is opened. */
+function excludeFlag(pattern: string): string {
+  const problem = excludePatternProblem(pattern);
+  if (problem) throw new UsageError(`--exclude: ${problem}`, { hint: "e.g. --exclude '*.tmp' or --exclude cache/" });
+  return pattern;
+}
+
 export function backupCommand(): Command {
   const cmd = new Command("backup")
     .description("back up files and directories (or a dump command's output, --dump) as a new snapshot")
@@ -29,8 +39,13 @@ export function backupCommand(): Command {
   repoOptions(cmd)
     .option("--host <name>", "host name recorded in the snapshot (default: this machine's)")
     .option("--tag <tag>", "tag (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
-    .option("--time <iso>", "snapshot time (default: now), e.g. 2026-01-31T12:00:00Z")
-    .option("--exclude <glob>", "exclude pattern (repeatable)", (v: string, a: string[]) => [...a, v], [] as string[])
+    .option("--time <iso>", "snapshot time (default: now): ISO 8601 in the years 0000-9999, e.g. 2026-01-31T12:00:00Z")
+    .option(
+      "--exclude <glob>",
+      "exclude pattern (repeatable)",
+      (v: string, a: string[]) => [...a, excludeFlag(v)],
+      [] as string[],
+    )
     .option("--no-cache", "do not use or write the local parent cache (re-reads every file)")
     .addOption(new Option("--json", "progress and summary as JSON lines"))
     .option(
@@ -46,9 +61,7 @@ export function backupCommand(): Command {
     )
     .action(async (paths: string[], o: BackupOpts) => {
       const dump = await dumpSourceFromFlags(o, paths);
-      const time = o.time ? new Date(o.time) : undefined;
-      if (time && Number.isNaN(time.getTime()))
-        throw new UsageError(`--time ${o.time} is not a date`, { hint: "use ISO 8601, e.g. 2026-01-31T12:00:00Z" });
+      const time = o.time === undefined ? undefined : parseSnapshotTime(o.time);
       const repo = await openRepo(o);
       const display = new ProgressDisplay(o.json === true);
       const abort = new AbortController();
@@ -67,12 +80,14 @@ export function backupCommand(): Command {
           onWarning: (w) =>
             o.json
               ? printJson({ type: "warning", ...w })
-              : process.stderr.write(`\rwarning: ${w.path}: ${w.message}\n`),
+              : process.stderr.write(`\rwarning: ${terminalText(w.path)}: ${terminalText(w.message)}\n`),
           // Not a partial backup (exit 0): every file was stored; only the next backup's speed-up is lost.
           onCacheProblem: (p) =>
             o.json
               ? printJson({ type: "cache_warning", message: p.message, hint: p.hint })
-              : process.stderr.write(`\rwarning: ${p.message}; backing up without it\nhint: ${p.hint}\n`),
+              : process.stderr.write(
+                  `\rwarning: ${terminalText(p.message)}; backing up without it\nhint: ${terminalText(p.hint ?? "")}\n`,
+                ),
         };
         const r = dump ? await dump.backup(repo, opts) : await backupPaths(repo, paths, opts);
         display.done();
@@ -87,7 +102,7 @@ export function backupCommand(): Command {
           );
           if (r.warnings.length > 0)
             process.stdout.write(
-              `${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${w.path}: ${w.message}\n`).join("")}`,
+              `${r.warnings.length} item(s) could not be backed up:\n${r.warnings.map((w) => `  ${terminalText(w.path)}: ${terminalText(w.message)}\n`).join("")}`,
             );
         }
         if (r.warnings.length > 0) process.exitCode = EXIT_PARTIAL;

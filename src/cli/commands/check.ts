@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { checkRepository } from "../../maintenance/check.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { humanBytes, printJson } from "../shared/print.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface CheckOpts extends RepoOpts {
   readData?: boolean;
@@ -29,7 +30,7 @@ export function checkCommand(): Command {
         for (const s of r.strays) process.stdout.write(`warning: stray object ${s.key}: ${s.message}\n`);
         for (const p of r.problems)
           process.stdout.write(
-            `error: ${p.kind} ${p.key}: ${p.message}${p.snapshots ? ` (snapshots ${p.snapshots.map((s) => s.slice(0, 8)).join(", ")})` : ""}\n`,
+            `error: ${p.kind} ${terminalText(p.key)}: ${terminalText(p.message)}${p.snapshots ? ` (snapshots ${p.snapshots.map((s) => s.slice(0, 8)).join(", ")})` : ""}\n`,
           );
         process.stdout.write(
           r.problems.length === 0 ? "no problems found\n" : `${r.problems.length} problem(s) found\n`,

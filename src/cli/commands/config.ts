@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { printJson } from "../shared/print.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface ValidateOpts {
   config: string;
@@ -26,7 +27,7 @@ export function configCommand(): Command {
       if (o.json) printJson({ valid: true, ...summary });
       else
         process.stdout.write(
-          `${c.file}: valid; ${summary.repositories.length} repository(ies), ${summary.jobs.length} job(s): ${summary.jobs.join(", ")}\n`,
+          `${terminalText(c.file)}: valid; ${summary.repositories.length} repository(ies), ${summary.jobs.length} job(s): ${summary.jobs.join(", ")}\n`,
         );
     });
   return cmd;

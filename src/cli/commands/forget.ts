@@ -6,6 +6,7 @@ import { DEFAULT_GROUP_BY, parseGroupBy } from "../../retention/group-snapshots.
 import { describePolicy, type RetentionPolicy } from "../../retention/policy.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { printJson } from "../shared/print.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface ForgetOpts extends RepoOpts {
   keepLast?: number;
@@ -95,19 +96,20 @@ export function forgetCommand(): Command {
 }
 
 function printHuman(r: ForgetResult, policy: string): void {
-  const out: string[] = [`applying policy: ${policy}`];
+  const t = terminalText;
+  const out: string[] = [`applying policy: ${t(policy)}`];
   for (const g of r.groups) {
     const key = [
-      g.key.host && `host ${g.key.host}`,
-      g.key.paths && `paths ${g.key.paths.join(",")}`,
-      g.key.tags && `tags ${g.key.tags.join(",")}`,
+      g.key.host && `host ${t(g.key.host)}`,
+      g.key.paths && `paths ${t(g.key.paths.join(","))}`,
+      g.key.tags && `tags ${t(g.key.tags.join(","))}`,
     ]
       .filter(Boolean)
       .join(", ");
     out.push(`\nsnapshots for ${key || "all"}:`, `keep ${g.keep.length}:`);
-    for (const k of g.keep) out.push(`  ${k.id.slice(0, 8)}  ${k.time}  ${k.reasons.join(", ")}`);
+    for (const k of g.keep) out.push(`  ${k.id.slice(0, 8)}  ${t(k.time)}  ${t(k.reasons.join(", "))}`);
     out.push(`remove ${g.remove.length}:`);
-    for (const s of g.remove) out.push(`  ${s.id.slice(0, 8)}  ${s.time}`);
+    for (const s of g.remove) out.push(`  ${s.id.slice(0, 8)}  ${t(s.time)}`);
   }
   for (const l of r.locked)
     out.push(

@@ -9,6 +9,7 @@ import { requireRepo } from "../shared/repo-options.js";
 import { printJson } from "../shared/print.js";
 import { writeSecretFile } from "../shared/secret-file.js";
 import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "../shared/storage-flags.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface InitOpts extends StorageFlags {
   repo?: string;
@@ -64,7 +65,7 @@ export function initCommand(): Command {
       });
     else
       process.stdout.write(
-        `created repository ${repo.config.id} at ${url}\nagent key written to ${o.agentKeyFile} (keep it; back it up separately)\n`,
+        `created repository ${repo.config.id} at ${terminalText(url)}\nagent key written to ${terminalText(o.agentKeyFile!)} (keep it; back it up separately)\n`,
       );
   });
 }

@@ -5,6 +5,7 @@ import { UsageError } from "../../core/errors.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { printJson } from "../shared/print.js";
 import { writeSecretFile } from "../shared/secret-file.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 export function keyCommand(): Command {
   const key = new Command("key").description("restore identities and the recipients the repository encrypts to");
@@ -29,7 +30,7 @@ export function keyCommand(): Command {
         created: current.created,
         recipients: current.recipients,
       });
-    else for (const r of current.recipients) process.stdout.write(`${r}\n`);
+    else for (const r of current.recipients) process.stdout.write(`${terminalText(r)}\n`);
   });
   repoOptions(
     key

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { listTree } from "../../restore/list-tree.js";
 import { openRepo, repoOptions, type RepoOpts } from "../shared/repo-options.js";
 import { printJson } from "../shared/print.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 export function lsCommand(): Command {
   const cmd = new Command("ls")
@@ -19,7 +20,7 @@ export function lsCommand(): Command {
           printJson({ path: e.path, type: e.node.type, size: e.node.size, mode: e.node.mode, mtimeNs: e.node.mtimeNs });
         else
           process.stdout.write(
-            `${e.node.type === "dir" ? "d" : e.node.type === "symlink" ? "l" : "-"} ${String(e.node.size ?? 0).padStart(12)}  ${e.path}\n`,
+            `${e.node.type === "dir" ? "d" : e.node.type === "symlink" ? "l" : "-"} ${String(e.node.size ?? 0).padStart(12)}  ${terminalText(e.path)}\n`,
           );
       }
     });

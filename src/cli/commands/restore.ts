@@ -6,7 +6,9 @@ import { humanBytes, printJson } from "../shared/print.js";
 import { onInterrupt } from "../shared/signals.js";
 import { restoreDumpToCommand, type RestoreDumpFlags } from "../shared/restore-dump.js";
 import { restoreBySource } from "../../jobs/restore-by-source.js";
+import { prepareTargetDir } from "../shared/target-dir.js";
 import { openRestoreTarget, type ConfigRestoreFlags } from "../shared/config-restore.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface RestoreOpts extends ConfigRestoreFlags, RestoreDumpFlags {
   database?: string;
@@ -68,22 +70,26 @@ export function restoreCommand(): Command {
             target: o.target,
             database: o.database,
             signal: abort.signal,
-            log: (l) => process.stderr.write(`${l}\n`),
+            log: (l) => process.stderr.write(`${terminalText(l)}\n`),
           });
-          return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${done}\n`);
+          return void process.stdout.write(`snapshot ${snap.id.slice(0, 8)}: ${terminalText(done)}\n`);
         }
+        prepareTargetDir(o.target!);
         const r = await restoreSnapshot(repo, snap.tree, o.target!, {
           include: o.include.length ? o.include : undefined,
           signal: abort.signal,
           onWarning: (w) =>
-            o.json ? printJson({ type: "warning", ...w }) : process.stderr.write(`warning: ${w.path}: ${w.message}\n`),
+            o.json
+              ? printJson({ type: "warning", ...w })
+              : process.stderr.write(`warning: ${terminalText(w.path)}: ${terminalText(w.message)}\n`),
         });
         if (o.json) printJson({ type: "summary", snapshot: snap.id, ...r });
         else {
           process.stdout.write(
-            `restored snapshot ${snap.id.slice(0, 8)} to ${o.target}: ${r.files} files, ${r.dirs} dirs, ${humanBytes(r.bytes)}\n`,
+            `restored snapshot ${snap.id.slice(0, 8)} to ${terminalText(o.target!)}: ${r.files} files, ${r.dirs} dirs, ${humanBytes(r.bytes)}\n`,
           );
-          for (const e of r.errors) process.stderr.write(`error: ${e.path}: ${e.message}\n`);
+          for (const e of r.errors)
+            process.stderr.write(`error: ${terminalText(e.path)}: ${terminalText(e.message)}\n`);
         }
         if (r.errors.length > 0) process.exitCode = 1;
       } finally {

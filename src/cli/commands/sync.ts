@@ -4,6 +4,7 @@ import { openRepositoryStorage } from "../../jobs/open-repository.js";
 import { damagedSourceError, syncRepository } from "../../jobs/sync-repository.js";
 import { humanBytes, printJson } from "../shared/print.js";
 import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "../shared/storage-flags.js";
+import { terminalText } from "../shared/terminal-text.js";
 
 interface SyncOpts extends StorageFlags {
   from?: string;
@@ -22,7 +23,7 @@ export function syncCommand(): Command {
   return addStorageFlags(cmd).action(async (o: SyncOpts) => {
     if (!o.from || !o.to)
       throw new UsageError("sync needs --from and --to", {
-        hint: "e.g. cairn sync --from s3://bucket/app1 --to azure://dr/app1",
+        hint: "e.g. cairn sync --from s3://bucket/app1 --to azure://dr-copy/app1",
       });
     const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))
@@ -37,9 +38,10 @@ export function syncCommand(): Command {
       if (o.json) printJson({ from: from.name, to: to.name, ...report });
       else {
         process.stdout.write(
-          `copied ${report.copied} objects (${humanBytes(report.bytesCopied)}), ${report.skipped} already there, from ${from.name} to ${to.name}\n`,
+          `copied ${report.copied} objects (${humanBytes(report.bytesCopied)}), ${report.skipped} already there, from ${terminalText(from.name)} to ${terminalText(to.name)}\n`,
         );
-        for (const p of report.problems) process.stdout.write(`error: ${p.key}: ${p.message}\n`);
+        for (const p of report.problems)
+          process.stdout.write(`error: ${terminalText(p.key)}: ${terminalText(p.message)}\n`);
       }
       const damaged = damagedSourceError(report, "run `cairn check` on the source; re-run sync after repair");
       if (damaged) throw damaged;

@@ -1,4 +1,5 @@
 import { UsageError } from "../../core/errors.js";
+import { TIMER } from "../../config/duration-bounds.js";
 import type { BackupSource } from "../../sources/source.js";
 
 export interface DumpFlags {
@@ -35,8 +36,10 @@ export async function dumpSourceFromFlags(o: DumpFlags, paths: readonly string[]
       hint: "the file name the dump is stored as, e.g. --dump-name mydb.sql",
     });
   const timeout = o.dumpTimeout === undefined ? undefined : Number(o.dumpTimeout);
-  if (timeout !== undefined && !(timeout > 0))
-    throw new UsageError(`--dump-timeout ${o.dumpTimeout} is not a positive number of seconds`);
+  if (timeout !== undefined && !(timeout > 0 && timeout * 1000 <= TIMER.ms))
+    throw new UsageError(`--dump-timeout ${o.dumpTimeout} is not a number of seconds from 0 to ${TIMER.ms / 1000}`, {
+      hint: `at most ${TIMER.shown}, ${TIMER.why}`,
+    });
   const { DumpSource } = await import("../../sources/dump/dump-source.js");
   return new DumpSource({ command: o.dump, name: o.dumpName, shell: o.dumpShell, timeoutSeconds: timeout });
 }

@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { Option } from "commander";
-import { UsageError } from "../../core/errors.js";
+import { UsageError, UserFileError } from "../../core/errors.js";
 import { AgentKey } from "../../crypto/agent-key.js";
 import { parseIdentityFile, type AgeIdentity } from "../../crypto/age-keys.js";
 import { openRepositoryStorage } from "../../jobs/open-repository.js";
 import { Repository } from "../../repository/repository.js";
 import { addStorageFlags, storageSettingsFromFlags, type StorageFlags } from "./storage-flags.js";
+import { terminalText } from "./terminal-text.js";
 
 export interface RepoOpts extends StorageFlags {
   repo?: string;
@@ -37,6 +38,13 @@ export function repoOptions(cmd: Command, withIdentity = true): Command {
   return addStorageFlags(cmd);
 }
 
+const AGENT_KEY_FLAG = "--agent-key-file (or CAIRN_AGENT_KEY_FILE)";
+const IDENTITY_FLAG = "--identity (or CAIRN_IDENTITY_FILE)";
+const AGENT_KEY_HINT =
+  "give the file `cairn init --agent-key-file` wrote for this repository (or its text in CAIRN_AGENT_KEY), readable by this user";
+const IDENTITY_HINT =
+  "give the file `cairn key generate --output` wrote (AGE-SECRET-KEY-1...), one of the repository's recipients, readable by this user";
+
 export function requireRepo(o: RepoOpts): string {
   if (!o.repo) throw new UsageError("no repository given", { hint: "pass --repo or set CAIRN_REPO" });
   return o.repo;
@@ -44,10 +52,11 @@ export function requireRepo(o: RepoOpts): string {
 
 export async function loadAgentKey(o: RepoOpts): Promise<AgentKey | undefined> {
   if (o.agentKeyFile) {
-    const text = await readFile(o.agentKeyFile, "utf8").catch((e: Error) => {
-      throw new UsageError(`cannot read agent key file ${o.agentKeyFile}: ${e.message}`);
+    const file = o.agentKeyFile;
+    const text = await readFile(file, "utf8").catch((e: unknown) => {
+      throw new UserFileError(AGENT_KEY_FLAG, { verb: "read", thing: "agent key file" }, file, e, AGENT_KEY_HINT);
     });
-    return AgentKey.parse(text, o.agentKeyFile);
+    return AgentKey.parse(text, file);
   }
   const env = process.env.CAIRN_AGENT_KEY;
   return env ? AgentKey.parse(env, "CAIRN_AGENT_KEY") : undefined;
@@ -55,10 +64,11 @@ export async function loadAgentKey(o: RepoOpts): Promise<AgentKey | undefined> {
 
 export async function loadIdentities(o: RepoOpts): Promise<AgeIdentity[] | undefined> {
   if (!o.identity) return undefined;
-  const text = await readFile(o.identity, "utf8").catch((e: Error) => {
-    throw new UsageError(`cannot read identity file ${o.identity}: ${e.message}`);
+  const file = o.identity;
+  const text = await readFile(file, "utf8").catch((e: unknown) => {
+    throw new UserFileError(IDENTITY_FLAG, { verb: "read", thing: "identity file" }, file, e, IDENTITY_HINT);
   });
-  return parseIdentityFile(text, o.identity);
+  return parseIdentityFile(text, file);
 }
 
 export async function openRepo(o: RepoOpts): Promise<Repository> {
@@ -66,6 +76,7 @@ export async function openRepo(o: RepoOpts): Promise<Repository> {
   const [agentKey, identities] = await Promise.all([loadAgentKey(o), loadIdentities(o)]);
   const repo = await Repository.open(storage, { agentKey, identities });
   // Damage worked around (a skipped snapshot or index file, a missing pack) is said once, on stderr.
-  repo.onWarning = (w) => process.stderr.write(`warning: ${w.kind} ${w.key}: ${w.message}\n`);
+  repo.onWarning = (w) =>
+    process.stderr.write(`warning: ${w.kind} ${terminalText(w.key)}: ${terminalText(w.message)}\n`);
   return repo;
 }

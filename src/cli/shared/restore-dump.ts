@@ -3,6 +3,7 @@ import type { Repository } from "../../repository/repository.js";
 import type { Snapshot } from "../../repository/format/snapshot-record.js";
 import { dumpToCommand } from "../../restore/dump-to-command.js";
 import { humanBytes, printJson } from "./print.js";
+import { terminalText } from "./terminal-text.js";
 
 export interface RestoreDumpFlags {
   dumpName?: string;
@@ -23,7 +24,7 @@ export async function restoreDumpToCommand(
     throw new UsageError("--dump-name needs --to-command", {
       hint: "to write the dump to stdout instead: cairn dump SNAPSHOT NAME",
     });
-  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const log = (l: string) => process.stderr.write(`${terminalText(l)}\n`);
   const bytes = await dumpToCommand(
     repo,
     snap.tree,
@@ -35,6 +36,6 @@ export async function restoreDumpToCommand(
   if (o.json) printJson({ type: "summary", snapshot: snap.id, file: o.dumpName, bytes });
   else
     process.stdout.write(
-      `restored ${o.dumpName} of snapshot ${snap.id.slice(0, 8)} into \`${o.toCommand}\`: ${humanBytes(bytes)}\n`,
+      `restored ${terminalText(o.dumpName)} of snapshot ${snap.id.slice(0, 8)} into \`${terminalText(o.toCommand)}\`: ${humanBytes(bytes)}\n`,
     );
 }

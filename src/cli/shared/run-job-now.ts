@@ -8,6 +8,7 @@ import { cacheRoot } from "../../jobs/cache-dir.js";
 import type { AgentConfig, JobSpec } from "../../config/agent-config.js";
 import { UsageError } from "../../core/errors.js";
 import { onInterrupt } from "./signals.js";
+import { retriesToLog } from "./storage-retries.js";
 
 /** `--metrics-textfile` and `--pushgateway`, as commander hands them over. */
 export interface MetricsFlags {
@@ -24,6 +25,7 @@ export interface MetricsFlags {
 export async function runJobNow(config: AgentConfig, job: JobSpec, flags: MetricsFlags = {}): Promise<JobOutcome> {
   const to = metricsExport(config, flags);
   const log = createLogger(config.agent.log_level);
+  retriesToLog(log);
   const abort = new AbortController();
   const off = onInterrupt(abort);
   try {

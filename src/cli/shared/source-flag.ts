@@ -1,6 +1,9 @@
 import { parse } from "yaml";
-import { UsageError } from "../../core/errors.js";
+import { UsageError, type ConfigProblem } from "../../core/errors.js";
+import { checkSource } from "../../config/check-values.js";
 import { DbSourceSchema, type DbSourceConfig } from "../../sources/db-source-schema.js";
+import { sourceSecrets } from "../../config/config-secrets.js";
+import { processSecrets } from "../../exec/secret-mask.js";
 
 /**
  * `--source '{type: postgres, mode: physical, data_dir: /var/lib/postgresql/15/main}'`:
@@ -21,5 +24,12 @@ export function parseSourceFlag(text: string): DbSourceConfig {
       hint: "e.g. --source '{type: postgres, mode: logical, database: orders}' (docs/DATABASES.md)",
     });
   }
+  // The checks a config's source gets beyond its shape: exclude patterns, a timeout a timer can hold.
+  const problems: ConfigProblem[] = [];
+  checkSource(r.data, "source", problems);
+  if (problems.length > 0)
+    throw new UsageError(`--source: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+  // Whatever the source's commands write of its password or environment is masked (exec/secret-mask.ts).
+  processSecrets.add(sourceSecrets(r.data));
   return r.data;
 }

@@ -8,6 +8,7 @@ import { loadConfig } from "../../config/load-config.js";
 import type { JobRunRecord } from "../../agent/state-file.js";
 import { humanBytes, printJson } from "./print.js";
 import { statusExitCode, statusProblems } from "./status-problems.js";
+import { terminalText } from "./terminal-text.js";
 
 export interface StatusOpts {
   config: string;
@@ -57,7 +58,8 @@ export async function showStatus(o: StatusOpts): Promise<void> {
   for (const r of repositories)
     out.push(`  ${r.name} ${r.url}: ${r.reachable ? "reachable" : `NOT reachable: ${r.error}`}`);
   if (problems.length) out.push(`problems (exit ${process.exitCode}):`, ...problems.map((p) => `  ${p.message}`));
-  process.stdout.write(out.join("\n") + "\n");
+  // The state file's errors, snapshot records and storage messages are not ours: each line is escaped whole.
+  process.stdout.write(out.map(terminalText).join("\n") + "\n");
 }
 
 interface SnapshotAge {

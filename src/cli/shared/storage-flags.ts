@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { UsageError } from "../../core/errors.js";
+import { TIMER } from "../../config/duration-bounds.js";
+import { parseExactDuration } from "../../retention/duration.js";
 import { AZURE_IMMUTABILITY_MODES, AZURE_TIERS } from "../../storage/azure/azure-options.js";
 import { parseRetainFor, type StorageSettings } from "../../storage/location/storage-settings.js";
+import { endpointProblem } from "../../storage/location/storage-url.js";
 import { OBJECT_LOCK_MODES, S3_CHECKSUM_MODES, S3_SSE_MODES } from "../../storage/s3/s3-options.js";
 
 /** Backend flags as commander parses them (every one also reads an environment variable). */
@@ -21,6 +24,7 @@ export interface StorageFlags {
   retainFor?: string;
   uploadConcurrency?: string;
   limitUpload?: string;
+  storageTimeout?: string;
 }
 
 /** Adds the backend flags to a command that opens a repository. */
@@ -71,6 +75,11 @@ export function addStorageFlags(cmd: Command): Command {
     "CAIRN_RETAIN_FOR",
   );
   opt("--upload-concurrency <n>", "writes in flight at once (default 4)", "CAIRN_UPLOAD_CONCURRENCY");
+  opt(
+    "--storage-timeout <duration>",
+    "a cloud request that gets no answer for this long fails and is retried (default 30s; docs/STORAGE.md §Timeouts)",
+    "CAIRN_STORAGE_TIMEOUT",
+  );
   opt("--limit-upload <MiB/s>", "upload bandwidth limit in MiB/s", "CAIRN_LIMIT_UPLOAD");
   return cmd;
 }
@@ -79,7 +88,7 @@ export function addStorageFlags(cmd: Command): Command {
 export function storageSettingsFromFlags(f: StorageFlags): StorageSettings {
   return {
     s3: {
-      endpoint: f.s3Endpoint,
+      endpoint: endpoint(f.s3Endpoint),
       region: f.s3Region,
       pathStyle: yesNo(f.s3PathStyle, "--s3-path-style"),
       checksum: oneOf(f.s3Checksum, S3_CHECKSUM_MODES, "--s3-checksum"),
@@ -96,7 +105,23 @@ export function storageSettingsFromFlags(f: StorageFlags): StorageSettings {
     retainForMs: f.retainFor === undefined ? undefined : parseRetainFor(f.retainFor),
     uploadConcurrency: positive(f.uploadConcurrency, "--upload-concurrency", true),
     uploadBytesPerSecond: mibPerSecond(f.limitUpload),
+    timeoutMs: f.storageTimeout === undefined ? undefined : storageTimeout(f.storageTimeout),
   };
+}
+
+function storageTimeout(v: string): number {
+  const ms = parseExactDuration(v, "--storage-timeout");
+  if (!(ms >= 1 && ms <= TIMER.ms))
+    throw new UsageError(`--storage-timeout ${JSON.stringify(v)}: expected from 1ms to ${TIMER.shown}`, {
+      hint: "e.g. --storage-timeout 2m for a store that is slow to answer",
+    });
+  return ms;
+}
+
+function endpoint(v: string | undefined): string | undefined {
+  const problem = v === undefined ? undefined : endpointProblem(v);
+  if (problem) throw new UsageError(`--s3-endpoint ${problem}`);
+  return v;
 }
 
 function yesNo(v: string | undefined, flag: string): boolean | undefined {

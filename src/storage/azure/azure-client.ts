@@ -8,26 +8,22 @@ import {
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { UsageError } from "../../core/errors.js";
 import type { AzureOptions } from "./azure-options.js";
+import { endpointProtocol, idleTimeoutAgent } from "./idle-timeout-agent.js";
+import { DEFAULT_STORAGE_TIMEOUT_MS } from "../storage-timeout.js";
 
-/**
- * The container client for `container`, authenticated as AzureOptions says.
- * The SDK's retries are off (maxTries 1): RetryingStorage owns the policy.
- */
+/** The container client for `container`, authenticated as AzureOptions says. */
 export function azureContainerClient(container: string, o: AzureOptions): ContainerClient {
   const env = process.env;
-  const pipeline: StoragePipelineOptions = {
-    retryOptions: { maxTries: 1 },
-    httpClient: o.httpClient as StoragePipelineOptions["httpClient"],
-  };
   const connectionString = o.connectionString ?? env.AZURE_STORAGE_CONNECTION_STRING;
-  if (connectionString)
-    return BlobServiceClient.fromConnectionString(connectionString, pipeline).getContainerClient(container);
   const account = o.accountName ?? env.AZURE_STORAGE_ACCOUNT;
   const endpoint = (
     o.endpoint ??
     env.AZURE_STORAGE_BLOB_ENDPOINT ??
     (account ? `https://${account}.blob.core.windows.net` : undefined)
   )?.replace(/\/+$/, "");
+  const pipeline = pipelineOptions(o, connectionString ?? endpoint ?? "");
+  if (connectionString)
+    return BlobServiceClient.fromConnectionString(connectionString, pipeline).getContainerClient(container);
   if (!endpoint) {
     throw new UsageError(`no Azure storage account given for container ${container}`, {
       hint: "set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT (with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN, or a managed identity)",
@@ -50,6 +46,25 @@ export function azureContainerClient(container: string, o: AzureOptions): Contai
     ).getContainerClient(container);
   return new BlobServiceClient(endpoint, new LazyDefaultCredential(), pipeline).getContainerClient(container);
 }
+
+/**
+ * The SDK's retries are off (maxTries 1): RetryingStorage owns the policy.
+ * The agent gives every request the storage timeout (idle-timeout-agent.ts);
+ * the SDK passes pipeline options it does not declare on to its HTTP pipeline,
+ * which takes `agent`.
+ */
+function pipelineOptions(o: AzureOptions, where: string): StoragePipelineOptions {
+  const options: StoragePipelineOptions & { agent?: ReturnType<typeof idleTimeoutAgent> } = {
+    retryOptions: { maxTries: 1 },
+    httpClient: o.httpClient as StoragePipelineOptions["httpClient"],
+  };
+  // A request that has an agent bypasses the SDK's proxy support: behind a proxy the proxy's agent is kept.
+  if (!PROXY_VARIABLES.some((v) => process.env[v]))
+    options.agent = idleTimeoutAgent(endpointProtocol(where), o.timeoutMs ?? DEFAULT_STORAGE_TIMEOUT_MS);
+  return options;
+}
+
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
 
 /**
  * DefaultAzureCredential (managed identity, workload identity, environment,

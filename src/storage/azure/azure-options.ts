@@ -35,6 +35,8 @@ export interface AzureOptions {
   listPageSize?: number;
   /** Blocks of one blob in flight at once. */
   blockConcurrency?: number;
+  /** A request with no byte either way for this long fails, transiently (default DEFAULT_STORAGE_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** Test hook: the SDK's HTTP client (request-shape and fault tests). */
   httpClient?: unknown;
   clock?: Clock;

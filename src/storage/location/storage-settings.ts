@@ -19,6 +19,8 @@ export interface StorageSettings {
   uploadConcurrency?: number;
   /** Upload bandwidth cap in bytes per second; unlimited when unset. */
   uploadBytesPerSecond?: number;
+  /** A cloud request silent for this long fails and is retried (default DEFAULT_STORAGE_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 export interface S3Settings {
@@ -62,11 +64,13 @@ export function storageOptions(settings: StorageSettings, tieredPrefixes: readon
       sseKmsKeyId: s3.sseKmsKeyId,
       conditionalCreate: s3.conditionalCreate,
       objectLock: retainForMs === undefined ? undefined : { mode: s3.objectLockMode ?? "GOVERNANCE", retainForMs },
+      timeoutMs: settings.timeoutMs,
     },
     azure: {
       tier: azure.tier,
       tierPrefixes: tieredPrefixes,
       immutability: retainForMs === undefined ? undefined : { retainForMs, mode: azure.immutabilityMode },
+      timeoutMs: settings.timeoutMs,
     },
     uploadConcurrency: settings.uploadConcurrency,
     uploadBytesPerSecond: settings.uploadBytesPerSecond,

@@ -46,6 +46,8 @@ export interface S3Options {
   partSize?: number;
   /** Parts of one multipart upload in flight at once. */
   partConcurrency?: number;
+  /** A request with no byte either way for this long fails, transiently (default DEFAULT_STORAGE_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** Replaces the HTTP handler (tests capture requests or inject faults with it). */
   requestHandler?: S3ClientConfig["requestHandler"];
   /** Source of "now" for Object Lock retain-until dates. */

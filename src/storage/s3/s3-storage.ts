@@ -20,6 +20,7 @@ import { uploadMultipart } from "./s3-multipart.js";
 import { md5Base64 } from "../md5.js";
 import { S3_DEFAULT_PART_SIZE, validateS3Options, type S3Options } from "./s3-options.js";
 import { mappedStream } from "../mapped-stream.js";
+import { CONNECT_TIMEOUT_MS, DEFAULT_STORAGE_TIMEOUT_MS } from "../storage-timeout.js";
 
 type WriteParams = Omit<PutObjectCommandInput, "Body" | "ContentLength" | "ContentMD5" | "IfNoneMatch">;
 
@@ -223,6 +224,7 @@ function clientConfig(o: S3Options): S3ClientConfig {
   const region =
     o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
   const sdkChecksums = o.checksum === "sdk";
+  const timeout = o.timeoutMs ?? DEFAULT_STORAGE_TIMEOUT_MS;
   return {
     region,
     endpoint,
@@ -231,8 +233,12 @@ function clientConfig(o: S3Options): S3ClientConfig {
     maxAttempts: 1,
     requestChecksumCalculation: sdkChecksums ? "WHEN_SUPPORTED" : "WHEN_REQUIRED",
     responseChecksumValidation: sdkChecksums ? "WHEN_SUPPORTED" : "WHEN_REQUIRED",
-    // A dead connection fails within a minute instead of hanging a run; retries take it from there.
-    requestHandler: o.requestHandler ?? { connectionTimeout: 10_000, socketTimeout: 60_000 },
+    // A silent store fails a request after the storage timeout (socketTimeout: no byte either way) instead of
+    // hanging a run; RetryingStorage takes it from there (docs/STORAGE.md §Timeouts).
+    requestHandler: o.requestHandler ?? {
+      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, timeout),
+      socketTimeout: timeout,
+    },
   };
 }
 
